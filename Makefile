@@ -1,0 +1,58 @@
+# cipred - PGXS build.  `make demo` and `make test` also install what is
+# missing on a Debian 12 machine and run in a throwaway cluster.
+
+EXTENSION = cipred
+EXTVERSION = 0.1.0
+
+# Capability SQL files, concatenated in this order into the install script.
+SQL_SOURCES = src/schema.sql src/folds.sql src/metrics.sql
+
+MODULE_big = cipred
+CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c))
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c)) $(CORE_OBJS)
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# released install and upgrade scripts, never edited once released
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/[a-z]*.sql))))
+REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CFLAGS = -Wall -Wextra -Werror
+SHLIB_LINK = -lopenblas -llapacke -lm
+
+EXTRA_CLEAN = test/core/run_core $(wildcard test/core/*.o) results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+# No server headers yet: only demo/test/deps (which install them) work.
+all:
+	@echo "PostgreSQL server headers not found (pg_config: $(PG_CONFIG))."; \
+	echo "Run 'make demo' or 'make test' to install what is missing, or set PG_CONFIG."; exit 1
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
+	cat $^ > $@
+
+# Core unit tests: plain C, no server.
+CORE_TEST_SRCS = $(wildcard test/core/*.c)
+test/core/run_core: $(CORE_TEST_SRCS) $(wildcard src/core/*.c) $(wildcard src/core/*.h)
+	$(CC) -std=gnu99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -Isrc -o $@ $(CORE_TEST_SRCS) $(wildcard src/core/*.c) -lm
+
+.PHONY: deps demo test bench core-test
+deps:
+	bash test/deps.sh
+
+core-test: test/core/run_core
+	./test/core/run_core
+
+demo:
+	bash test/demo.sh
+
+test:
+	bash test/run.sh

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# parallel.sh - every accuracy aggregate under a forced parallel plan: the
+# plan has a Partial Aggregate, parallel workers really ran, and the result
+# equals the serial one; the scale aggregates also go through their
+# serialise/deserialise functions; partitionwise aggregation per series.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib/common.sh
+
+DB=cipred_parallel
+dropdb --if-exists "$DB"; createdb "$DB"
+cipred_psql -d "$DB" <<'SQL'
+CREATE EXTENSION cipred;
+CREATE TABLE fc AS
+SELECT i, (i % 7) AS s, 100 + 10 * sin(i / 50.0) + (i % 13) AS a,
+       100 + 10 * sin(i / 50.0) + (i % 11) - 3 AS f,
+       timestamptz '2000-01-01' + i * interval '1 hour' AS ts
+FROM generate_series(1, 400000) i;
+ANALYZE fc;
+CREATE TABLE pfc (s int, a float8, f float8) PARTITION BY LIST (s);
+CREATE TABLE pfc0 PARTITION OF pfc FOR VALUES IN (0, 1, 2);
+CREATE TABLE pfc1 PARTITION OF pfc FOR VALUES IN (3, 4, 5, 6);
+INSERT INTO pfc SELECT s, a, f FROM fc;
+ANALYZE pfc;
+SQL
+
+PAR="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;"
+SER="SET max_parallel_workers_per_gather = 0;"
+
+check() {  # check NAME AGGREGATE-EXPRESSION
+	local name=$1 expr=$2 plan par ser
+	plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT $expr FROM fc" 2>&1)
+	par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SET extra_float_digits = 3" -c "SELECT $expr FROM fc" 2>&1)
+	ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "SET extra_float_digits = 3" -c "SELECT $expr FROM fc" 2>&1)
+	if ! grep -q "Partial Aggregate" <<<"$plan"; then
+		cipred_result fail "parallel $name: no Partial Aggregate in the plan"; echo "$plan"; return
+	fi
+	if ! grep -Eq "Workers Launched: [1-9]" <<<"$plan"; then
+		cipred_result fail "parallel $name: no worker launched"; echo "$plan"; return
+	fi
+	if psql -X -q -At -d "$DB" -c "SELECT abs($par::float8 - $ser::float8) <= 1e-12 * greatest(1, abs($ser::float8))" 2>/dev/null | grep -qx t; then
+		cipred_result pass "parallel $name = serial ($ser)"
+	else
+		cipred_result fail "parallel $name: $par vs serial $ser"
+	fi
+}
+
+check mae "cipred.mae(a, f)"
+check mse "cipred.mse(a, f)"
+check rmse "cipred.rmse(a, f)"
+check mape "cipred.mape(a, f)"
+check smape "cipred.smape(a, f)"
+check wape "cipred.wape(a, f)"
+check bias "cipred.bias(a, f)"
+check mase "cipred.mase(a, f, 2.5)"
+check rmsse "cipred.rmsse(a, f, 2.5)"
+check pinball "cipred.pinball(a, f, 0.3)"
+check coverage "cipred.coverage(a, f - 5, f + 5)"
+check winkler "cipred.winkler(a, f - 5, f + 5, 90)"
+check mase_scale "cipred.mase_scale(ts, a, 24)"
+check rmsse_scale "cipred.rmsse_scale(ts, a, 24)"
+check mase_scale_bigint "cipred.mase_scale(i::bigint, a, 168)"
+
+# grouped, partitionwise: one result per series, equal to the serial plan
+# grouped by s % 2, not the partition key: partial aggregates per partition
+q="SELECT s % 2, cipred.mae(a, f), cipred.rmse(a, f), cipred.smape(a, f) FROM pfc GROUP BY 1 ORDER BY 1"
+plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SET enable_partitionwise_aggregate = on" -c "EXPLAIN (COSTS OFF) $q")
+par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SET enable_partitionwise_aggregate = on" -c "SET extra_float_digits = 3" -c "$q")
+ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "SET extra_float_digits = 3" -c "$q")
+if grep -q "Partial HashAggregate" <<<"$plan" && grep -q "Finalize" <<<"$plan" && grep -q "pfc1" <<<"$plan"; then
+	cipred_result pass "partitionwise plan has partial aggregates per partition"
+else
+	cipred_result fail "partitionwise plan"; echo "$plan"
+fi
+cmp=$(psql -X -q -At -d "$DB" -v par="$par" -v ser="$ser" <<'SQL'
+SELECT bool_and(abs(p[2]::float8 - s[2]::float8) <= 1e-9 * abs(s[2]::float8)
+            AND abs(p[3]::float8 - s[3]::float8) <= 1e-9 * abs(s[3]::float8)
+            AND abs(p[4]::float8 - s[4]::float8) <= 1e-9 * abs(s[4]::float8)
+            AND p[1] = s[1]) AND count(*) = 2
+FROM (SELECT string_to_array(l, '|') p, n FROM unnest(string_to_array(:'par', E'\n')) WITH ORDINALITY u(l, n)) a
+JOIN (SELECT string_to_array(l, '|') s, n FROM unnest(string_to_array(:'ser', E'\n')) WITH ORDINALITY u(l, n)) b USING (n);
+SQL
+)
+if [ "$cmp" = t ]; then
+	cipred_result pass "partitionwise grouped results = serial (2 groups)"
+else
+	cipred_result fail "partitionwise grouped results differ"; echo "$par"; echo "$ser"
+fi
+dropdb "$DB"

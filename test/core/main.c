@@ -1,0 +1,18 @@
+/*
+ * main.c - runs the core unit tests and prints a closing summary
+ */
+#include "harness.h"
+
+int			cp_tests_run = 0;
+int			cp_tests_failed = 0;
+
+/* Run every suite; exit status 1 when any check failed. */
+int
+main(void)
+{
+	test_folds();
+	test_metrics();
+	printf("1..%d\n", cp_tests_run);
+	printf("core: %d passed, %d failed\n", cp_tests_run - cp_tests_failed, cp_tests_failed);
+	return cp_tests_failed ? 1 : 0;
+}

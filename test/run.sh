@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# run.sh - `make test`: install what is missing, build, install, then run
+# every test tier (core unit tests, pg_regress, cluster tests) in throwaway
+# clusters, and close with "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. test/lib/common.sh
+
+bash test/deps.sh || { echo "cipred: installing dependencies failed"; exit 1; }
+
+CIPRED_RESULTS=$(mktemp /tmp/cipred-results.XXXXXX)
+export CIPRED_RESULTS
+trap 'rm -f "$CIPRED_RESULTS"' EXIT
+
+echo "== build and install"
+if cipred_build_install; then
+	cipred_result pass "build and install (-Wall -Wextra -Werror)"
+else
+	cipred_result fail "build and install"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+echo "== tier 1: core unit tests (src/core, with ASan and UBSan)"
+make -s PG_CONFIG="$PG_CONFIG" test/core/run_core >/dev/null
+./test/core/run_core > /tmp/cipred-core.out 2>&1
+grep -E '^not ok' /tmp/cipred-core.out
+pass=$(grep -c '^ok ' /tmp/cipred-core.out)
+fail=$(grep -c '^not ok ' /tmp/cipred-core.out)
+tail -1 /tmp/cipred-core.out
+for _ in $(seq 1 "$pass"); do echo "pass core" >> "$CIPRED_RESULTS"; done
+for _ in $(seq 1 "$fail"); do echo "fail core" >> "$CIPRED_RESULTS"; done
+if ! grep -q '^core: ' /tmp/cipred-core.out; then
+	cipred_result fail "core unit tests did not finish (crash or sanitizer report)"
+	cat /tmp/cipred-core.out | tail -30
+fi
+
+echo "== tiers 2 and 3: pg_regress and cluster tests in a throwaway cluster"
+pg_virtualenv -v "$PGVERSION" bash test/in_cluster.sh
+[ $? -eq 0 ] || cipred_result fail "throwaway cluster run"
+
+for t in test/cluster/*.special.sh; do
+	[ -e "$t" ] || continue
+	bash "$t" || cipred_result fail "$t"
+done
+
+passed=$(grep -c '^pass ' "$CIPRED_RESULTS")
+failed=$(grep -c '^fail ' "$CIPRED_RESULTS")
+echo
+grep '^fail ' "$CIPRED_RESULTS" | sed 's/^fail /FAILED: /'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
