@@ -1,0 +1,140 @@
+-- demo.sql - the end-to-end job so far, on the real series shipped in
+-- test/data: rolling-origin folds, seasonal-naive baselines computed in SQL
+-- over those folds, prediction intervals, and accuracy tables from cipred's
+-- metric aggregates.  Run by `make demo` in a throwaway cluster.
+\set QUIET on
+\set ON_ERROR_STOP on
+\pset footer off
+\pset null '-'
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET client_min_messages = warning;
+
+CREATE TABLE readings (series text, ts timestamptz, period int, value float8,
+                       PRIMARY KEY (series, ts));
+\copy readings FROM 'test/data/series.csv' CSV HEADER
+
+\echo
+\echo '== data loaded from test/data/series.csv (two of the eleven series used here)'
+SELECT series, count(*) AS points, min(ts) AS first, max(ts) AS last, max(period) AS period
+FROM readings WHERE series IN ('AirPassengers', 'taylor') GROUP BY series ORDER BY series;
+
+-- the cross-validation design per series
+CREATE TABLE design (series text, freq interval, horizon interval, step interval,
+                     n_folds int, window_size interval);
+INSERT INTO design VALUES
+    ('AirPassengers', '1 month', '18 months', '6 months', 6, NULL),     -- expanding window
+    ('taylor', '30 minutes', '1 day', '1 day', 14, '4 weeks');           -- sliding 4 weeks
+
+-- the baselines: forecast(t) = value at t - lag * ceil(step / lag)
+CREATE TABLE methods (series text, method text, lag int);
+INSERT INTO methods VALUES ('AirPassengers', 'naive', 1), ('AirPassengers', 'snaive', 12),
+    ('taylor', 'snaive_day', 48), ('taylor', 'snaive_week', 336);
+
+CREATE TABLE folds AS
+SELECT d.series, f.*
+FROM design d
+JOIN (SELECT series, min(ts) AS first_ts, max(ts) AS last_ts FROM readings GROUP BY series) r USING (series)
+CROSS JOIN LATERAL cipred.folds(r.first_ts, r.last_ts, d.freq, d.horizon, step => d.step,
+                                n_folds => d.n_folds, window_size => d.window_size) f;
+
+\echo
+\echo '== rolling-origin folds from cipred.folds() (first and last two of each series)'
+SELECT series, fold, origin, train_start, train_size, test_start, test_end, test_size
+FROM folds f
+WHERE fold <= 2 OR fold > (SELECT max(fold) - 2 FROM folds g WHERE g.series = f.series)
+ORDER BY series, fold;
+
+-- per fold, learned on its training window only: the MASE/RMSSE scales
+-- (seasonal period of the series) and each method's in-sample residual sigma
+CREATE TABLE fold_stats AS
+SELECT f.series, f.fold, m.method, m.lag,
+       cipred.mase_scale(r.ts, r.value, r.period) AS mase_scale,
+       cipred.rmsse_scale(r.ts, r.value, r.period) AS rmsse_scale,
+       sqrt(cipred.rmsse_scale(r.ts, r.value, m.lag)) AS sigma
+FROM folds f
+JOIN methods m USING (series)
+JOIN readings r ON r.series = f.series AND r.ts BETWEEN f.train_start AND f.train_end
+GROUP BY f.series, f.fold, m.method, m.lag;
+
+-- out-of-fold forecasts with 80% and 95% intervals (sigma * sqrt(seasons ahead))
+CREATE TABLE forecasts AS
+SELECT f.series, m.method, f.fold, f.origin, a.ts, k.step, a.value AS actual,
+       src.value AS forecast, st.mase_scale, st.rmsse_scale,
+       st.sigma * sqrt(ceil(k.step::float8 / m.lag)) AS se
+FROM folds f
+JOIN design d USING (series)
+JOIN methods m USING (series)
+JOIN fold_stats st ON st.series = f.series AND st.fold = f.fold AND st.method = m.method
+JOIN readings a ON a.series = f.series AND a.ts BETWEEN f.test_start AND f.test_end
+CROSS JOIN LATERAL (SELECT cipred.grid_steps(f.origin, a.ts, d.freq) AS step) k
+JOIN readings src ON src.series = f.series
+                 AND src.ts = a.ts - d.freq * (m.lag * ceil(k.step::float8 / m.lag));
+
+\echo
+\echo '== accuracy over all folds (errors are actual - forecast; percentages for sMAPE, WAPE)'
+SELECT series, method, count(*) AS points,
+       round(cipred.mae(actual, forecast)::numeric, 1) AS mae,
+       round(cipred.rmse(actual, forecast)::numeric, 1) AS rmse,
+       round(cipred.bias(actual, forecast)::numeric, 1) AS bias,
+       round(cipred.smape(actual, forecast)::numeric, 2) AS smape,
+       round(cipred.wape(actual, forecast)::numeric, 2) AS wape,
+       round(cipred.mase(actual, forecast, mase_scale)::numeric, 3) AS mase,
+       round(cipred.rmsse(actual, forecast, rmsse_scale)::numeric, 3) AS rmsse,
+       round(cipred.coverage(actual, forecast - 1.2815515655446004 * se,
+                             forecast + 1.2815515655446004 * se)::numeric, 2) AS cover80,
+       round(cipred.coverage(actual, forecast - 1.959963984540054 * se,
+                             forecast + 1.959963984540054 * se)::numeric, 2) AS cover95,
+       round(cipred.winkler(actual, forecast - 1.959963984540054 * se,
+                            forecast + 1.959963984540054 * se, 95)::numeric, 0) AS winkler95
+FROM forecasts GROUP BY series, method ORDER BY series, mase;
+
+\echo
+\echo '== AirPassengers: accuracy by horizon (months ahead), 6 folds each'
+SELECT step AS months_ahead,
+       round((cipred.mae(actual, forecast) FILTER (WHERE method = 'naive'))::numeric, 1) AS naive_mae,
+       round((cipred.mae(actual, forecast) FILTER (WHERE method = 'snaive'))::numeric, 1) AS snaive_mae,
+       round((cipred.smape(actual, forecast) FILTER (WHERE method = 'naive'))::numeric, 2) AS naive_smape,
+       round((cipred.smape(actual, forecast) FILTER (WHERE method = 'snaive'))::numeric, 2) AS snaive_smape,
+       round((cipred.mase(actual, forecast, mase_scale) FILTER (WHERE method = 'naive'))::numeric, 2) AS naive_mase,
+       round((cipred.mase(actual, forecast, mase_scale) FILTER (WHERE method = 'snaive'))::numeric, 2) AS snaive_mase
+FROM forecasts WHERE series = 'AirPassengers'
+GROUP BY step ORDER BY step;
+
+\echo
+\echo '== taylor (half-hourly electricity): accuracy by hours ahead, 14 daily folds'
+SELECT format('%s-%sh', (b - 1) * 4, b * 4) AS hours_ahead,
+       round((cipred.mae(actual, forecast) FILTER (WHERE method = 'snaive_day'))::numeric, 0) AS day_mae,
+       round((cipred.mae(actual, forecast) FILTER (WHERE method = 'snaive_week'))::numeric, 0) AS week_mae,
+       round((cipred.mape(actual, forecast) FILTER (WHERE method = 'snaive_day'))::numeric, 2) AS day_mape,
+       round((cipred.mape(actual, forecast) FILTER (WHERE method = 'snaive_week'))::numeric, 2) AS week_mape,
+       round((cipred.mase(actual, forecast, mase_scale) FILTER (WHERE method = 'snaive_day'))::numeric, 2) AS day_mase,
+       round((cipred.mase(actual, forecast, mase_scale) FILTER (WHERE method = 'snaive_week'))::numeric, 2) AS week_mase
+FROM (SELECT *, ceil(step / 8.0)::int AS b FROM forecasts WHERE series = 'taylor') x
+GROUP BY b ORDER BY b;
+
+\echo
+\echo '== taylor: weekly seasonal naive per daily fold, with a moving 3-day MAE (window aggregate)'
+SELECT fold, origin::date AS origin, to_char(ts, 'Dy') AS day,
+       round(mae::numeric, 0) AS mae_this_day, round(mae_3d::numeric, 0) AS mae_last_3_days
+FROM (SELECT fold, origin, ts,
+             cipred.mae(actual, forecast) OVER (PARTITION BY fold) AS mae,
+             cipred.mae(actual, forecast) OVER (ORDER BY ts ROWS BETWEEN 143 PRECEDING AND CURRENT ROW) AS mae_3d,
+             row_number() OVER (PARTITION BY fold ORDER BY ts DESC) AS last
+      FROM forecasts WHERE method = 'snaive_week') x
+WHERE last = 1 ORDER BY fold;
+
+\echo
+\echo '== what it found'
+SELECT format('%s: best baseline by MASE is %s (MASE %s, sMAPE %s%%); %s''s 95%% intervals covered %s%% of actuals',
+              series, method, round(mase::numeric, 3), round(smape::numeric, 2), method,
+              round(100 * cover95::numeric, 0)) AS finding
+FROM (SELECT DISTINCT ON (series) series, method,
+             cipred.mase(actual, forecast, mase_scale) AS mase,
+             cipred.smape(actual, forecast) AS smape,
+             cipred.coverage(actual, forecast - 1.959963984540054 * se,
+                             forecast + 1.959963984540054 * se) AS cover95
+      FROM forecasts GROUP BY series, method
+      ORDER BY series, 3) b
+ORDER BY series;
