@@ -56,3 +56,6 @@ demo:
 
 test:
 	bash test/run.sh
+
+bench:
+	bash test/bench/run.sh

@@ -202,6 +202,43 @@ require_arg(FunctionCallInfo fcinfo, int i, const char *name)
 }
 
 /*
+ * Return the folds of a plan as rows: positions when freq is NULL, else
+ * times on the grid first + k * freq (positions are 1-based, steps 0-based).
+ */
+static void
+emit_folds(FunctionCallInfo fcinfo, const cp_fold_plan *plan,
+		   TimestampTz first, const Interval *freq)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 k = 1; k <= plan->count; k++)
+	{
+		cp_fold		fo;
+		int64		pos[4];
+		static const int col[4] = {1, 2, 4, 5};	/* origin, train_start, test_start, test_end */
+		Datum		values[FOLD_COLS];
+		bool		nulls[FOLD_COLS] = {false};
+
+		CHECK_FOR_INTERRUPTS();
+		cp_fold_get(plan, k, &fo);
+		pos[0] = fo.train_end;
+		pos[1] = fo.train_start;
+		pos[2] = fo.test_start;
+		pos[3] = fo.test_end;
+		values[0] = Int32GetDatum((int32) fo.fold);
+		for (int i = 0; i < 4; i++)
+			values[col[i]] = (freq == NULL)
+				? Int32GetDatum((int32) pos[i])
+				: TimestampTzGetDatum(grid_point(first, freq, pos[i] - 1));
+		values[3] = values[1];	/* train_end = origin */
+		values[6] = Int32GetDatum((int32) (fo.train_end - fo.train_start + 1));
+		values[7] = Int32GetDatum((int32) (fo.test_end - fo.test_start + 1));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/*
  * fold_positions(n, horizon, step, initial, n_folds, gap, window_size,
  *                max_folds) -> setof (fold, origin, train_start, train_end,
  *                test_start, test_end, train_size, test_size), all int
@@ -209,7 +246,6 @@ require_arg(FunctionCallInfo fcinfo, int i, const char *name)
 Datum
 cipred_fold_positions(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	cp_fold_spec s;
 	cp_fold_plan plan;
 	len_fmt		f = {NULL};
@@ -226,25 +262,7 @@ cipred_fold_positions(PG_FUNCTION_ARGS)
 	s.max_folds = opt_int(fcinfo, 7);
 	resolve_or_error(&s, &plan, &f);
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (int64 k = 1; k <= plan.count; k++)
-	{
-		cp_fold		fo;
-		Datum		values[FOLD_COLS];
-		bool		nulls[FOLD_COLS] = {false};
-
-		CHECK_FOR_INTERRUPTS();
-		cp_fold_get(&plan, k, &fo);
-		values[0] = Int32GetDatum((int32) fo.fold);
-		values[1] = Int32GetDatum((int32) fo.train_end);
-		values[2] = Int32GetDatum((int32) fo.train_start);
-		values[3] = Int32GetDatum((int32) fo.train_end);
-		values[4] = Int32GetDatum((int32) fo.test_start);
-		values[5] = Int32GetDatum((int32) fo.test_end);
-		values[6] = Int32GetDatum((int32) (fo.train_end - fo.train_start + 1));
-		values[7] = Int32GetDatum((int32) (fo.test_end - fo.test_start + 1));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	emit_folds(fcinfo, &plan, 0, NULL);
 	PG_RETURN_NULL();
 }
 
@@ -265,7 +283,6 @@ opt_len(FunctionCallInfo fcinfo, int i, const Interval *freq, const char *name)
 Datum
 cipred_folds(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TimestampTz first,
 				last;
 	Interval   *freq;
@@ -320,26 +337,7 @@ cipred_folds(PG_FUNCTION_ARGS)
 	s.max_folds = opt_int(fcinfo, 9);
 	resolve_or_error(&s, &plan, &f);
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (int64 k = 1; k <= plan.count; k++)
-	{
-		cp_fold		fo;
-		Datum		values[FOLD_COLS];
-		bool		nulls[FOLD_COLS] = {false};
-
-		CHECK_FOR_INTERRUPTS();
-		cp_fold_get(&plan, k, &fo);
-		/* positions are 1-based, grid steps 0-based */
-		values[0] = Int32GetDatum((int32) fo.fold);
-		values[1] = TimestampTzGetDatum(grid_point(first, freq, fo.train_end - 1));
-		values[2] = TimestampTzGetDatum(grid_point(first, freq, fo.train_start - 1));
-		values[3] = values[1];
-		values[4] = TimestampTzGetDatum(grid_point(first, freq, fo.test_start - 1));
-		values[5] = TimestampTzGetDatum(grid_point(first, freq, fo.test_end - 1));
-		values[6] = Int32GetDatum((int32) (fo.train_end - fo.train_start + 1));
-		values[7] = Int32GetDatum((int32) (fo.test_end - fo.test_start + 1));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	emit_folds(fcinfo, &plan, first, freq);
 	PG_RETURN_NULL();
 }
 
