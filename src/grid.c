@@ -28,25 +28,30 @@ interval_usecs(const Interval *iv, int64 *out)
 	return true;
 }
 
-/* Check that freq is a usable grid step. */
+/* An interval as text, for messages. */
+static char *
+interval_text(const Interval *iv)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)));
+}
+
+/* Check that freq is a usable grid step (no allocation when it is). */
 void
 grid_check_freq(const Interval *freq, const char *argname)
 {
-	char	   *txt = DatumGetCString(DirectFunctionCall1(interval_out,
-														  IntervalPGetDatum(freq)));
-
 	if (freq->month < 0 || freq->day < 0 || freq->time < 0 ||
 		(freq->month == 0 && freq->day == 0 && freq->time == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a positive interval", argname),
-				 errdetail("%s is '%s'.", argname, txt),
+				 errdetail("%s is '%s'.", argname, interval_text(freq)),
 				 errhint("Give the spacing of the data, e.g. '1 month', '1 day' or '30 minutes'.")));
 	if (freq->month != 0 && (freq->day != 0 || freq->time != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s mixes months with days or hours", argname),
-				 errdetail("%s is '%s'; a month has no fixed number of days.", argname, txt),
+				 errdetail("%s is '%s'; a month has no fixed number of days.", argname,
+						   interval_text(freq)),
 				 errhint("Use a whole number of months (e.g. '1 month', '3 months', '1 year') or of days and hours (e.g. '1 day', '30 minutes').")));
 }
 
@@ -129,17 +134,15 @@ grid_len_text(const Interval *freq, int64 k)
 {
 	Interval	span = interval_times(freq, k);
 
-	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(&span)));
+	return interval_text(&span);
 }
 
 /* A length interval as a whole number of freq steps. */
 int64
 grid_steps_in(const Interval *len, const Interval *freq, const char *argname)
 {
-	char	   *ltxt = DatumGetCString(DirectFunctionCall1(interval_out,
-														   IntervalPGetDatum(len)));
-	char	   *ftxt = DatumGetCString(DirectFunctionCall1(interval_out,
-														   IntervalPGetDatum(freq)));
+	char	   *ltxt = interval_text(len);
+	char	   *ftxt = interval_text(freq);
 	int64		lu,
 				fu;
 
