@@ -5,7 +5,7 @@ EXTENSION = cipred
 EXTVERSION = 0.1.0
 
 # Capability SQL files, concatenated in this order into the install script.
-SQL_SOURCES = src/schema.sql src/folds.sql src/metrics.sql
+SQL_SOURCES = src/schema.sql src/folds.sql src/metrics.sql src/model.sql src/linreg.sql
 
 MODULE_big = cipred
 CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c))
@@ -36,13 +36,16 @@ all:
 	echo "Run 'make demo' or 'make test' to install what is missing, or set PG_CONFIG."; exit 1
 endif
 
+# every object depends on every header (the tree is small; no stale structs)
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@
 
 # Core unit tests: plain C, no server.
 CORE_TEST_SRCS = $(wildcard test/core/*.c)
 test/core/run_core: $(CORE_TEST_SRCS) $(wildcard src/core/*.c) $(wildcard src/core/*.h)
-	$(CC) -std=gnu99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -Isrc -o $@ $(CORE_TEST_SRCS) $(wildcard src/core/*.c) -lm
+	$(CC) -std=gnu99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -Isrc -o $@ $(CORE_TEST_SRCS) $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
 .PHONY: deps demo test bench core-test
 deps:

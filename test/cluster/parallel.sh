@@ -60,6 +60,9 @@ check winkler "cipred.winkler(a, f - 5, f + 5, 90)"
 check mase_scale "cipred.mase_scale(ts, a, 24)"
 check rmsse_scale "cipred.rmsse_scale(ts, a, 24)"
 check mase_scale_bigint "cipred.mase_scale(i::bigint, a, 168)"
+# linreg: the partial states are serialised, combined and solved once
+check linreg_coef "(cipred.model_info(cipred.linreg(a, ARRAY[f, sin(i / 50.0), (i % 13)::float8]))->'coef'->>0)::float8"
+check linreg_r2 "(cipred.model_info(cipred.linreg(a, ARRAY[f, (i % 7)::float8], '{f,s}', '{\"lambda\": 0.5}', 1 + (i % 3)))->>'r2')::float8"
 
 # grouped, partitionwise: one result per series, equal to the serial plan
 # grouped by s % 2, not the partition key: partial aggregates per partition

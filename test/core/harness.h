@@ -32,5 +32,7 @@ extern int	cp_tests_failed;
 
 void		test_folds(void);
 void		test_metrics(void);
+void		test_model(void);
+void		test_linreg(void);
 
 #endif

@@ -1,0 +1,654 @@
+/*
+ * linreg.c - least squares from centred sufficient statistics (see linreg.h)
+ */
+#include "linreg.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#define UPPER(m, k, i, j) ((m)[(size_t) (j) * (k) + (i)])	/* i <= j */
+
+/* Bytes a state needs beyond the struct. */
+size_t
+cp_lr_bytes(int32_t p, int32_t block_cap)
+{
+	size_t		k = (size_t) p + 1;
+
+	return sizeof(double) * (k + k * k + (size_t) block_cap * k + (size_t) block_cap + 3 * k);
+}
+
+/* Block rows for p features. */
+int32_t
+cp_lr_block_rows(int32_t p)
+{
+	int32_t		b = 2 * (p + 1);
+
+	return b < 16 ? 16 : (b > 256 ? 256 : b);
+}
+
+/* Lay a zeroed state over mem. */
+void
+cp_lr_init(cp_lrstate *s, int32_t p, int32_t block_cap, double *mem)
+{
+	size_t		k = (size_t) p + 1;
+
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->block_cap = block_cap;
+	memset(mem, 0, cp_lr_bytes(p, block_cap));
+	s->mean = mem;
+	s->m = mem + k;
+	s->block = s->m + k * k;
+	s->block_w = s->block + (size_t) block_cap * k;
+	s->scratch = s->block_w + block_cap;
+}
+
+/* Add one row. */
+void
+cp_lr_add(cp_lrstate *s, const double *x, double y, double w)
+{
+	size_t		k = (size_t) s->p + 1;
+	double	   *row = s->block + (size_t) s->block_n * k;
+
+	memcpy(row, x, sizeof(double) * (size_t) s->p);
+	row[s->p] = y;
+	s->block_w[s->block_n] = w;
+	s->block_n++;
+	s->rows++;
+	if (w != 1.0)
+	{
+		s->has_weights = 1;
+		s->sum_log_w += log(w);
+	}
+	if (s->block_n == s->block_cap)
+		cp_lr_flush(s);
+}
+
+/* Merge (wb, mean_b) with an already-added co-moment into s (Chan et al.). */
+static void
+merge_mean(cp_lrstate *s, double wb, const double *mean_b)
+{
+	int			k = s->p + 1;
+
+	if (s->w == 0.0)
+		memcpy(s->mean, mean_b, sizeof(double) * k);
+	else
+	{
+		double		n = s->w + wb;
+		double	   *delta = s->scratch + 2 * k;
+
+		for (int j = 0; j < k; j++)
+			delta[j] = mean_b[j] - s->mean[j];
+		cblas_dsyr(CblasColMajor, CblasUpper, k, s->w * wb / n, delta, 1, s->m, k);
+		for (int j = 0; j < k; j++)
+			s->mean[j] += delta[j] * wb / n;
+	}
+	s->w += wb;
+}
+
+/* Fold the buffered rows into (mean, m). */
+void
+cp_lr_flush(cp_lrstate *s)
+{
+	int			k = s->p + 1;
+	int			nb = s->block_n;
+	double		wb = 0.0;
+	double	   *mb = s->scratch;
+
+	if (nb == 0)
+		return;
+	memset(mb, 0, sizeof(double) * k);
+	for (int i = 0; i < nb; i++)
+	{
+		const double *row = s->block + (size_t) i * k;
+		double		w = s->block_w[i];
+
+		wb += w;
+		for (int j = 0; j < k; j++)
+			mb[j] += w * row[j];
+	}
+	for (int j = 0; j < k; j++)
+		mb[j] /= wb;
+	/* second pass for accuracy: correct the mean by the mean residual */
+	{
+		double	   *corr = s->scratch + k;
+
+		memset(corr, 0, sizeof(double) * k);
+		for (int i = 0; i < nb; i++)
+		{
+			const double *row = s->block + (size_t) i * k;
+
+			for (int j = 0; j < k; j++)
+				corr[j] += s->block_w[i] * (row[j] - mb[j]);
+		}
+		for (int j = 0; j < k; j++)
+			mb[j] += corr[j] / wb;
+	}
+	for (int i = 0; i < nb; i++)
+	{
+		double	   *row = s->block + (size_t) i * k;
+		double		sw = sqrt(s->block_w[i]);
+
+		for (int j = 0; j < k; j++)
+			row[j] = sw * (row[j] - mb[j]);
+	}
+	/* m += R'R, R the centred block (k x nb column-major = nb x k row-major) */
+	cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, k, nb, 1.0,
+				s->block, k, 1.0, s->m, k);
+	merge_mean(s, wb, mb);
+	s->block_n = 0;
+}
+
+/* Merge state b into a; both flushed. */
+void
+cp_lr_merge(cp_lrstate *a, const cp_lrstate *b)
+{
+	int			k = a->p + 1;
+
+	a->rows += b->rows;
+	a->skipped += b->skipped;
+	a->sum_log_w += b->sum_log_w;
+	a->has_weights |= b->has_weights;
+	if (b->w == 0.0)
+		return;
+	for (int j = 0; j < k; j++)
+		for (int i = 0; i <= j; i++)
+			UPPER(a->m, k, i, j) += UPPER(b->m, k, i, j);
+	merge_mean(a, b->w, b->mean);
+}
+
+/* Remove one row that was added before. */
+void
+cp_lr_remove(cp_lrstate *s, const double *x, double y, double w)
+{
+	int			k = s->p + 1;
+	double	   *d = s->scratch;
+	double		n1;
+
+	cp_lr_flush(s);
+	s->rows--;
+	if (w != 1.0)
+		s->sum_log_w -= log(w);
+	n1 = s->w - w;
+	if (s->rows <= 0 || n1 <= 0.0)
+	{
+		memset(s->mean, 0, sizeof(double) * k);
+		memset(s->m, 0, sizeof(double) * k * k);
+		s->w = 0.0;
+		s->rows = 0;
+		return;
+	}
+	for (int j = 0; j < k; j++)
+	{
+		double		z = (j < s->p) ? x[j] : y;
+
+		s->mean[j] = (s->w * s->mean[j] - w * z) / n1;
+		d[j] = z - s->mean[j];
+	}
+	cblas_dsyr(CblasColMajor, CblasUpper, k, -(n1 * w / s->w), d, 1, s->m, k);
+	s->w = n1;
+}
+
+/* Whether every statistic is finite. */
+int
+cp_lr_finite(const cp_lrstate *s)
+{
+	int			k = s->p + 1;
+
+	if (!isfinite(s->w))
+		return 0;
+	for (int j = 0; j < k; j++)
+	{
+		if (!isfinite(s->mean[j]))
+			return 0;
+		for (int i = 0; i <= j; i++)
+			if (!isfinite(UPPER(s->m, k, i, j)))
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * Decide which columns are collinear, in order, as R's lm() (LINPACK dqrdc2
+ * with limited pivoting): column j is dropped when its residual after the
+ * kept earlier columns is below thr[j].  a is r x r scaled, column-major,
+ * upper triangle; keep[] is updated.  Uses rr (r x r) as scratch.
+ */
+static void
+ordered_elimination(const double *a, int r, const double *thr, int *keep, double *rr)
+{
+	for (int j = 0; j < r; j++)
+	{
+		double		d = UPPER(a, r, j, j);
+
+		if (!keep[j])
+			continue;
+		for (int i = 0; i < j; i++)
+		{
+			double		v;
+
+			if (!keep[i])
+				continue;
+			v = UPPER(a, r, i, j);
+			for (int l = 0; l < i; l++)
+				if (keep[l])
+					v -= UPPER(rr, r, l, i) * UPPER(rr, r, l, j);
+			v /= UPPER(rr, r, i, i);
+			UPPER(rr, r, i, j) = v;
+			d -= v * v;
+		}
+		if (d < thr[j])
+			keep[j] = 0;
+		else
+			UPPER(rr, r, j, j) = sqrt(d);
+	}
+}
+
+/* Fit from a flushed state. */
+cp_lr_err
+cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o, cp_lrfit *fit, double *work)
+{
+	int			p = s->p;
+	int			k = p + 1;
+	double		w = s->w;
+	const double *mu = s->mean;
+	double	   *a = work;			/* p x p reduced scaled matrix */
+	double	   *f = a + (size_t) p * p; /* its factor / inverse */
+	double	   *t = f + (size_t) p * p; /* scratch p x p */
+	double	   *dsc = t + (size_t) p * p;	/* p: scale of each column */
+	double	   *rhs = dsc + p;		/* p */
+	double	   *thr = rhs + p;		/* p */
+	int		   *idx = (int *) (thr + p);	/* p: kept columns, in order */
+	int			r;
+	double		syy;
+	double		sigma2;
+	int			intercept = o->intercept ? 1 : 0;
+	lapack_int	info;
+
+	if (s->rows <= 0 || w <= 0.0)
+		return CP_LR_NO_ROWS;
+	if (!cp_lr_finite(s))
+		return CP_LR_NONFINITE;
+
+	fit->p = p;
+	fit->n = s->rows;
+	fit->w = w;
+	fit->y_mean = mu[p];
+	fit->pivoted = 0;
+	syy = UPPER(s->m, k, p, p) + (intercept ? 0.0 : w * mu[p] * mu[p]);
+
+	/* column scales; constant (or all-zero) columns are out from the start */
+	for (int j = 0; j < p; j++)
+	{
+		double		ajj = UPPER(s->m, k, j, j) + (intercept ? 0.0 : w * mu[j] * mu[j]);
+		double		raw = UPPER(s->m, k, j, j) + w * mu[j] * mu[j];
+
+		fit->x_mean[j] = mu[j];
+		dsc[j] = sqrt(ajj);
+		fit->aliased[j] = !(ajj > 0.0) || ajj <= 1e-30 * raw;
+		/* residual threshold in scaled units: tol^2 * |x_j|^2 / a_jj */
+		thr[j] = (ajj > 0.0) ? o->tol * o->tol * raw / ajj : 0.0;
+	}
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		r = 0;
+		for (int j = 0; j < p; j++)
+			if (!fit->aliased[j])
+				idx[r++] = j;
+		/* the reduced, scaled matrix and right-hand side */
+		for (int jj = 0; jj < r; jj++)
+		{
+			int			j = idx[jj];
+
+			for (int ii = 0; ii <= jj; ii++)
+			{
+				int			i = idx[ii];
+				double		v = UPPER(s->m, k, i, j) + (intercept ? 0.0 : w * mu[i] * mu[j]);
+
+				UPPER(a, r, ii, jj) = v / (dsc[i] * dsc[j]);
+			}
+			rhs[jj] = (UPPER(s->m, k, j, p) + (intercept ? 0.0 : w * mu[j] * mu[p])) / dsc[j];
+		}
+		memcpy(f, a, sizeof(double) * (size_t) r * r);
+		for (int jj = 0; jj < r; jj++)
+			UPPER(f, r, jj, jj) += o->lambda / (dsc[idx[jj]] * dsc[idx[jj]]);
+		if (r == 0)
+			break;
+		info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', r, f, r);
+		if (o->lambda > 0.0)
+		{
+			if (info != 0)
+				return CP_LR_LAPACK;
+			break;
+		}
+		if (info == 0 && pass == 1)
+			break;				/* the collinear columns are out */
+		if (info == 0)
+		{
+			int			bad = 0;
+
+			for (int jj = 0; jj < r; jj++)
+			{
+				double		d = UPPER(f, r, jj, jj);
+
+				if (d * d < thr[idx[jj]])
+					bad = 1;
+			}
+			if (!bad)
+				break;
+		}
+		if (pass == 1)
+			return CP_LR_LAPACK;
+		/* collinear columns: find them in order, as lm() would */
+		{
+			int			keep[CP_LINREG_MAX_FEATURES];
+			double		thr_r[CP_LINREG_MAX_FEATURES];
+
+			for (int jj = 0; jj < r; jj++)
+			{
+				keep[jj] = 1;
+				thr_r[jj] = thr[idx[jj]];
+			}
+			ordered_elimination(a, r, thr_r, keep, t);
+			for (int jj = 0; jj < r; jj++)
+				if (!keep[jj])
+					fit->aliased[idx[jj]] = 1;
+		}
+		fit->pivoted = 1;
+	}
+	fit->rank = r;
+
+	/* coefficients */
+	for (int j = 0; j < p; j++)
+		fit->coef[j] = fit->aliased[j] ? NAN : 0.0;
+	fit->condition = (r == 0) ? 1.0 : NAN;
+	if (r > 0)
+	{
+		double		anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', r, a, r);
+		double		rcond = 0.0;
+
+		memcpy(t, rhs, sizeof(double) * r);
+		LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', r, 1, f, r, t, r);
+		/* two steps of iterative refinement, residuals in extended precision */
+		for (int it = 0; it < 2; it++)
+		{
+			double		res[CP_LINREG_MAX_FEATURES];
+
+			for (int ii = 0; ii < r; ii++)
+			{
+				long double acc = rhs[ii];
+
+				for (int jj = 0; jj < r; jj++)
+				{
+					double		aij = (ii <= jj) ? UPPER(a, r, ii, jj) : UPPER(a, r, jj, ii);
+
+					if (ii == jj)
+						aij += o->lambda / (dsc[idx[ii]] * dsc[idx[ii]]);
+					acc -= (long double) aij * t[jj];
+				}
+				res[ii] = (double) acc;
+			}
+			LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', r, 1, f, r, res, r);
+			for (int ii = 0; ii < r; ii++)
+				t[ii] += res[ii];
+		}
+		for (int jj = 0; jj < r; jj++)
+			fit->coef[idx[jj]] = t[jj] / dsc[idx[jj]];
+		if (o->lambda == 0.0 &&
+			LAPACKE_dpocon(LAPACK_COL_MAJOR, 'U', r, f, r, anorm, &rcond) == 0)
+			fit->condition = (rcond > 0.0) ? 1.0 / rcond : INFINITY;
+		/* residual sum of squares: syy - 2 b'rhs + b'Ab (scaled b = t) */
+		{
+			double		ab[CP_LINREG_MAX_FEATURES];
+			double		btb = 0.0,
+						bty = 0.0;
+
+			cblas_dsymv(CblasColMajor, CblasUpper, r, 1.0, a, r, t, 1, 0.0, ab, 1);
+			for (int jj = 0; jj < r; jj++)
+			{
+				btb += t[jj] * ab[jj];
+				bty += t[jj] * rhs[jj];
+			}
+			fit->rss = syy - 2.0 * bty + btb;
+		}
+	}
+	else
+		fit->rss = syy;
+	if (fit->rss < 0.0)
+		fit->rss = 0.0;
+
+	fit->intercept = 0.0;
+	if (intercept)
+	{
+		double		b0 = mu[p];
+
+		for (int j = 0; j < p; j++)
+			if (!fit->aliased[j])
+				b0 -= mu[j] * fit->coef[j];
+		fit->intercept = b0;
+	}
+
+	fit->tss = syy;
+	fit->df_resid = (double) s->rows - r - intercept;
+	sigma2 = (fit->df_resid > 0) ? fit->rss / fit->df_resid : NAN;
+	fit->sigma = sqrt(sigma2);
+	fit->r2 = (fit->tss > 0.0) ? 1.0 - fit->rss / fit->tss : NAN;
+	fit->adj_r2 = (fit->df_resid > 0) ?
+		1.0 - (1.0 - fit->r2) * ((double) s->rows - intercept) / fit->df_resid : NAN;
+	{
+		double		nn = (double) s->rows;
+		double		npar = r + intercept + 1;
+
+		fit->loglik = 0.5 * (s->sum_log_w -
+							 nn * (log(2.0 * M_PI) + 1.0 - log(nn) + log(fit->rss)));
+		fit->aic = -2.0 * fit->loglik + 2.0 * npar;
+		fit->bic = -2.0 * fit->loglik + log(nn) * npar;
+	}
+
+	/* covariance of (intercept, coef): sigma^2 A^-1, or the ridge sandwich */
+	for (size_t i = 0; i < (size_t) k * k; i++)
+		fit->cov[i] = NAN;
+	if (r > 0)
+	{
+		LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', r, f, r);
+		for (int jj = 0; jj < r; jj++)
+			for (int ii = 0; ii < jj; ii++)
+				UPPER(f, r, jj, ii) = UPPER(f, r, ii, jj);	/* full symmetric */
+		if (o->lambda > 0.0)
+		{
+			double	   *full_a = fit->cov;	/* borrow as scratch: k*k >= r*r */
+
+			for (int jj = 0; jj < r; jj++)
+				for (int ii = 0; ii <= jj; ii++)
+					full_a[(size_t) jj * r + ii] = full_a[(size_t) ii * r + jj] = UPPER(a, r, ii, jj);
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r, r, r, 1.0,
+						f, r, full_a, r, 0.0, t, r);
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r, r, r, 1.0,
+						t, r, f, r, 0.0, full_a, r);
+			memcpy(f, full_a, sizeof(double) * (size_t) r * r);
+			for (size_t i = 0; i < (size_t) k * k; i++)
+				fit->cov[i] = NAN;
+		}
+		for (int jj = 0; jj < r; jj++)
+			for (int ii = 0; ii < r; ii++)
+				fit->cov[(size_t) (idx[ii] + 1) * k + idx[jj] + 1] =
+					sigma2 * f[(size_t) jj * r + ii] / (dsc[idx[ii]] * dsc[idx[jj]]);
+	}
+	if (intercept)
+	{
+		/* var(b0) = sigma^2 / W + mu' C mu; cov(b0, b) = -C mu */
+		double		v0 = sigma2 / w;
+
+		for (int jj = 0; jj < r; jj++)
+		{
+			int			j = idx[jj];
+			double		cm = 0.0;
+
+			for (int ii = 0; ii < r; ii++)
+				cm += fit->cov[(size_t) (j + 1) * k + idx[ii] + 1] * mu[idx[ii]];
+			fit->cov[j + 1] = fit->cov[(size_t) (j + 1) * k] = -cm;
+			v0 += mu[j] * cm;
+		}
+		fit->cov[0] = v0;
+	}
+	else
+	{
+		fit->cov[0] = 0.0;
+		for (int j = 0; j < p; j++)
+			fit->cov[j + 1] = fit->cov[(size_t) (j + 1) * k] = 0.0;
+	}
+	return CP_LR_OK;
+}
+
+/* ------------------------------------------------------------------
+ * Distributions
+ * ------------------------------------------------------------------ */
+
+/* Continued fraction of the incomplete beta (modified Lentz, DLMF 8.17.22). */
+static double
+beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double		c = 1.0,
+				d = 1.0 - (a + b) * x / (a + 1.0);
+	double		h;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (int m = 1; m <= 10000; m++)
+	{
+		double		m2 = 2.0 * m;
+		double		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+		double		del;
+
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-16)
+			break;
+	}
+	return h;
+}
+
+/* Regularised incomplete beta I_x(a, b). */
+static double
+inc_beta(double a, double b, double x)
+{
+	double		front;
+
+	if (x <= 0.0)
+		return 0.0;
+	if (x >= 1.0)
+		return 1.0;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return front * beta_cf(a, b, x) / a;
+	return 1.0 - front * beta_cf(b, a, 1.0 - x) / b;
+}
+
+/* P(T <= t), T Student t with df degrees of freedom. */
+double
+cp_pt(double t, double df)
+{
+	double		tail;
+
+	if (isnan(t) || isnan(df) || df <= 0.0)
+		return NAN;
+	if (isinf(df) || df > 1e10)
+		return 0.5 * erfc(-t / M_SQRT2);
+	if (isinf(t))
+		return t > 0 ? 1.0 : 0.0;
+	/* one tail: P(T > |t|) = I_{df/(df+t^2)}(df/2, 1/2) / 2 */
+	tail = 0.5 * inc_beta(df / 2.0, 0.5, df / (df + t * t));
+	return t > 0 ? 1.0 - tail : tail;
+}
+
+/* Standard normal quantile: a rational start, then Halley steps on erfc. */
+double
+cp_qnorm(double p)
+{
+	double		x,
+				q,
+				tt;
+
+	if (isnan(p) || p < 0.0 || p > 1.0)
+		return NAN;
+	if (p == 0.0)
+		return -INFINITY;
+	if (p == 1.0)
+		return INFINITY;
+	q = p < 0.5 ? p : 1.0 - p;
+	tt = sqrt(-2.0 * log(q));
+	x = tt - (2.515517 + 0.802853 * tt + 0.010328 * tt * tt) /
+		(1.0 + 1.432788 * tt + 0.189269 * tt * tt + 0.001308 * tt * tt * tt);
+	if (p < 0.5)
+		x = -x;
+	for (int i = 0; i < 6; i++)
+	{
+		double		e = 0.5 * erfc(-x / M_SQRT2) - p;
+		double		u = e * sqrt(2.0 * M_PI) * exp(x * x / 2.0);
+
+		x = x - u / (1.0 + x * u / 2.0);
+	}
+	return x;
+}
+
+/* Quantile of the t distribution: safeguarded Newton on cp_pt. */
+double
+cp_qt(double p, double df)
+{
+	double		x,
+				lo = -1e10,
+				hi = 1e10;
+	double		lc;
+
+	if (isnan(p) || p <= 0.0 || p >= 1.0 || !(df > 0.0))
+		return (p == 0.0) ? -INFINITY : (p == 1.0) ? INFINITY : NAN;
+	if (isinf(df) || df > 1e10)
+		return cp_qnorm(p);
+	lc = lgamma((df + 1.0) / 2.0) - lgamma(df / 2.0) - 0.5 * log(df * M_PI);
+	x = cp_qnorm(p);
+	for (int i = 0; i < 200; i++)
+	{
+		double		e = cp_pt(x, df) - p;
+		double		dens = exp(lc - (df + 1.0) / 2.0 * log1p(x * x / df));
+		double		nx;
+
+		if (e > 0)
+			hi = x;
+		else
+			lo = x;
+		nx = x - e / dens;
+		if (!(nx > lo && nx < hi))
+			nx = (lo < -1e9 || hi > 1e9) ? (e > 0 ? x - fmax(1.0, fabs(x)) : x + fmax(1.0, fabs(x)))
+				: 0.5 * (lo + hi);
+		if (fabs(nx - x) <= 1e-15 * fmax(1.0, fabs(x)))
+		{
+			x = nx;
+			break;
+		}
+		x = nx;
+	}
+	return x;
+}

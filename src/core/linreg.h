@@ -1,0 +1,118 @@
+/*
+ * linreg.h - least squares from sufficient statistics
+ *
+ * Plain C on OpenBLAS/LAPACKE, no postgres.h.  The statistics of the rows
+ * z = (x_1..x_p, y) with weights w are kept centred: the weight sum W, the
+ * weighted mean mu and the co-moment matrix M = sum w (z - mu)(z - mu)'.
+ * Rows are buffered and folded in by blocks (BLAS-3 dsyrk on the centred
+ * block, then Chan et al.'s merge), so the accumulation is accurate even
+ * when features have large means, and two states merge exactly the same
+ * way (parallel combine).  One row can also be removed (moving windows).
+ */
+#ifndef CP_LINREG_H
+#define CP_LINREG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CP_LINREG_MAX_FEATURES 2000
+
+typedef struct cp_lrstate
+{
+	int32_t		p;				/* features; k = p + 1 columns with y */
+	int32_t		block_cap;		/* rows the block buffer holds */
+	int32_t		block_n;		/* rows waiting in the block buffer */
+	int32_t		has_weights;	/* some row had a weight other than 1 */
+	int64_t		rows;			/* rows with a positive weight */
+	int64_t		skipped;		/* rows skipped for NULLs */
+	double		w;				/* weight sum */
+	double		sum_log_w;		/* sum of log weights (log-likelihood) */
+	double	   *mean;			/* k */
+	double	   *m;				/* k x k, column-major, upper triangle valid */
+	double	   *block;			/* block_cap x k, row-major */
+	double	   *block_w;		/* block_cap */
+	double	   *scratch;		/* 3 k: block mean, correction, delta */
+} cp_lrstate;
+
+/* Bytes a state for p features needs beyond the struct, block included. */
+extern size_t cp_lr_bytes(int32_t p, int32_t block_cap);
+
+/* Block rows for p features: about 2(p + 1), at least 16, at most 256. */
+extern int32_t cp_lr_block_rows(int32_t p);
+
+/* Lay a zeroed state over mem (cp_lr_bytes(p, block_cap) bytes). */
+extern void cp_lr_init(cp_lrstate *s, int32_t p, int32_t block_cap, double *mem);
+
+/* Add one row (x[0..p-1], y) with weight w > 0 (w = 1 for unweighted). */
+extern void cp_lr_add(cp_lrstate *s, const double *x, double y, double w);
+
+/* Fold the buffered rows into (mean, m). */
+extern void cp_lr_flush(cp_lrstate *s);
+
+/* Merge state b (flushed) into a (flushed). */
+extern void cp_lr_merge(cp_lrstate *a, const cp_lrstate *b);
+
+/* Remove one row that was added before (moving windows). */
+extern void cp_lr_remove(cp_lrstate *s, const double *x, double y, double w);
+
+/* Whether every statistic is finite (no overflow from huge values). */
+extern int	cp_lr_finite(const cp_lrstate *s);
+
+typedef struct cp_lrfit_opts
+{
+	int			intercept;		/* fit an intercept */
+	double		lambda;			/* ridge penalty (0 for OLS) */
+	double		tol;			/* aliasing tolerance, as R's lm (1e-7) */
+} cp_lrfit_opts;
+
+/* A fitted model; arrays are allocated by the caller (see cp_lr_fit). */
+typedef struct cp_lrfit
+{
+	int32_t		p;
+	double	   *coef;			/* p; NaN for aliased features */
+	double		intercept;
+	double	   *cov;			/* (p+1)^2 row-major: [intercept, coef] */
+	int		   *aliased;		/* p: 1 when dropped as collinear */
+	int32_t		rank;			/* features kept */
+	int			pivoted;		/* the ordered (pivoting) solver was needed */
+	int64_t		n;				/* rows */
+	double		w;				/* weight sum */
+	double		df_resid;
+	double		rss;
+	double		tss;
+	double		sigma;
+	double		r2;
+	double		adj_r2;
+	double		loglik;
+	double		aic;
+	double		bic;
+	double		condition;		/* 1-norm condition estimate of scaled X'X */
+	double		y_mean;
+	double	   *x_mean;			/* p */
+} cp_lrfit;
+
+typedef enum cp_lr_err
+{
+	CP_LR_OK = 0,
+	CP_LR_NO_ROWS,				/* no row */
+	CP_LR_NONFINITE,			/* statistics overflowed */
+	CP_LR_LAPACK				/* LAPACK failed unexpectedly */
+} cp_lr_err;
+
+/*
+ * Fit from a flushed state.  fit->coef, cov, aliased, x_mean must point to
+ * arrays of p, (p+1)^2, p and p elements; work to 3 p^2 + 4 p doubles.
+ */
+extern cp_lr_err cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o,
+						   cp_lrfit *fit, double *work);
+
+/* Student t distribution: P(T <= t) with df degrees of freedom. */
+extern double cp_pt(double t, double df);
+
+/* Quantile of the t distribution (df may be infinite: normal). */
+extern double cp_qt(double p, double df);
+
+/* Standard normal quantile. */
+extern double cp_qnorm(double p);
+
+#endif							/* CP_LINREG_H */

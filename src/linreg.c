@@ -1,0 +1,1036 @@
+/*
+ * linreg.c - SQL glue for linear regression: the linreg aggregates,
+ * prediction, prediction intervals and the coefficient table
+ *
+ * The aggregate state holds centred sufficient statistics (core/linreg.h),
+ * feature names and options; it combines across parallel workers, is
+ * serialised with full checks, and supports removal of rows for moving
+ * windows.  The final function solves and builds a cipred.model value.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "core/linreg.h"
+#include "model.h"
+
+#define LINREG_MAGIC 0x43504c31	/* "CPL1" */
+
+typedef struct LinregAgg
+{
+	cp_lrstate	st;
+	bool		started;		/* p, names and options are known */
+	bool		intercept;
+	bool		named;
+	double		lambda;
+	double		tol;
+	int32		nnames;
+	char	  **names;			/* p names */
+	int64		skipped;		/* rows skipped for a NULL */
+	/* what the names and options arguments were, to detect changes */
+	struct varlena *names_raw;
+	struct varlena *opts_raw;
+} LinregAgg;
+
+/* ------------------------------------------------------------------
+ * Options and names
+ * ------------------------------------------------------------------ */
+
+/* Parse the options jsonb into the state. */
+static void
+parse_options(LinregAgg *a, Jsonb *opts)
+{
+	JsonbIterator *it;
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_OBJECT(opts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: options must be a JSON object"),
+				 errhint("Write options like '{\"lambda\": 0.5, \"intercept\": false}'.")));
+	it = JsonbIteratorInit(&opts->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (strcmp(key, "intercept") == 0)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("linreg: option \"intercept\" must be true or false")));
+			a->intercept = v.val.boolean;
+		}
+		else if (strcmp(key, "lambda") == 0 || strcmp(key, "tol") == 0)
+		{
+			double		d;
+
+			if (v.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("linreg: option \"%s\" must be a number", key)));
+			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												   NumericGetDatum(v.val.numeric)));
+			if (!(d >= 0.0 && isfinite(d)) || (key[0] == 't' && !(d > 0.0 && d < 1.0)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("linreg: option \"%s\" is out of range", key),
+						 errdetail("%s is %g.", key, d),
+						 errhint(key[0] == 'l' ? "lambda is the ridge penalty: 0 for ordinary least squares, > 0 for ridge."
+								 : "tol is the collinearity tolerance, between 0 and 1 (default 1e-7, as R's lm).")));
+			if (key[0] == 'l')
+				a->lambda = d;
+			else
+				a->tol = d;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: unknown option \"%s\"", key),
+					 errhint("Known options: intercept (boolean), lambda (ridge penalty >= 0), tol (collinearity tolerance).")));
+	}
+}
+
+/* Take the feature names from a text[] (NULL: x1..xp). */
+static void
+set_names(LinregAgg *a, ArrayType *arr, int p, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	a->names = palloc(sizeof(char *) * (p + 1));
+	a->nnames = p;
+	if (arr == NULL)
+	{
+		a->named = false;
+		for (int j = 0; j < p; j++)
+			a->names[j] = psprintf("x%d", j + 1);
+	}
+	else
+	{
+		Datum	   *d;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
+		if (ARR_NDIM(arr) > 1 || n != p)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("linreg: %d feature names for %d features", n, p),
+					 errhint("Give one name per element of x, in the same order.")));
+		a->named = true;
+		for (int j = 0; j < p; j++)
+		{
+			if (nulls[j] || VARSIZE_ANY_EXHDR(DatumGetPointer(d[j])) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("linreg: feature name %d is NULL or empty", j + 1),
+						 errhint("Give every feature a name.")));
+			a->names[j] = TextDatumGetCString(d[j]);
+			for (int i = 0; i < j; i++)
+				if (strcmp(a->names[i], a->names[j]) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("linreg: feature name \"%s\" is given twice", a->names[j]),
+							 errhint("Feature names must be distinct.")));
+		}
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* Copy a varlena into cxt (to compare later rows' arguments). */
+static struct varlena *
+copy_raw(Datum d, MemoryContext cxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	Size		sz = VARSIZE_ANY(v);
+	struct varlena *c = MemoryContextAlloc(cxt, sz);
+
+	memcpy(c, v, sz);
+	return c;
+}
+
+/* Whether a datum has the same bytes as a saved copy. */
+static bool
+same_raw(Datum d, const struct varlena *saved)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (saved == NULL)
+		return false;
+	return VARSIZE_ANY(v) == VARSIZE_ANY(saved) &&
+		memcmp(v, saved, VARSIZE_ANY(v)) == 0;
+}
+
+/* A new state for p features. */
+static LinregAgg *
+agg_new(MemoryContext cxt, int p)
+{
+	LinregAgg  *a = MemoryContextAllocZero(cxt, sizeof(LinregAgg));
+	int32		bc = cp_lr_block_rows(p);
+
+	cp_lr_init(&a->st, p, bc, MemoryContextAllocHuge(cxt, cp_lr_bytes(p, bc)));
+	a->intercept = true;
+	a->tol = 1e-7;
+	return a;
+}
+
+/* The x array as doubles; false when it has a NULL element. */
+static bool
+x_values(ArrayType *x, int *p, double **vals)
+{
+	if (ARR_ELEMTYPE(x) != FLOAT8OID)
+		elog(ERROR, "linreg: x must be float8[]");
+	if (ARR_NDIM(x) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("linreg: x must be a one-dimensional array"),
+				 errdetail("x has %d dimensions.", ARR_NDIM(x)),
+				 errhint("Pass the features of one row as ARRAY[x1, x2, ...].")));
+	*p = (ARR_NDIM(x) == 0) ? 0 : ARR_DIMS(x)[0];
+	if (ARR_HASNULL(x) && array_contains_nulls(x))
+		return false;
+	*vals = (double *) ARR_DATA_PTR(x);
+	return true;
+}
+
+/* Check the row's values and the state's shape; returns the weight. */
+static void
+check_row(LinregAgg *a, int p, const double *x, double y)
+{
+	if (p != a->st.p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("linreg: rows of one group have different numbers of features"),
+				 errdetail("Earlier rows had %d features, this row has %d.", a->st.p, p),
+				 errhint("Give x the same length in every row of a group.")));
+	if (!isfinite(y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: y is NaN or infinite"),
+				 errdetail("y is %g.", y),
+				 errhint("Remove or repair non-finite values; rows with a NULL are skipped and counted.")));
+	for (int j = 0; j < p; j++)
+		if (!isfinite(x[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: feature %s is NaN or infinite", a->names[j]),
+					 errdetail("x[%d] is %g.", j + 1, x[j]),
+					 errhint("Remove or repair non-finite values; rows with a NULL are skipped and counted.")));
+}
+
+/*
+ * The common part of the transition and inverse functions: returns the state
+ * (created on the first row), and whether the row is usable (*ok) with its
+ * values; a row skipped for a NULL changes the skipped count by sign.
+ */
+static LinregAgg *
+agg_row(FunctionCallInfo fcinfo, int sign, bool *ok, double **x, double *y, double *w)
+{
+	MemoryContext aggcxt;
+	LinregAgg  *a = PG_ARGISNULL(0) ? NULL : (LinregAgg *) PG_GETARG_POINTER(0);
+	int			nargs = PG_NARGS();
+	int			p;
+	ArrayType  *xa;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "linreg called in non-aggregate context");
+	*ok = false;
+	*w = 1.0;
+
+	if (PG_ARGISNULL(2))
+	{
+		if (a == NULL)
+			a = agg_new(aggcxt, 0);
+		a->skipped += sign;
+		return a;
+	}
+	xa = PG_GETARG_ARRAYTYPE_P(2);
+	if (!x_values(xa, &p, x))
+	{
+		if (a == NULL)
+			a = agg_new(aggcxt, 0);
+		a->skipped += sign;
+		return a;
+	}
+	if (p > CP_LINREG_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("linreg: too many features (%d)", p),
+				 errdetail("At most %d features are supported; the state grows with the square of the count.",
+						   CP_LINREG_MAX_FEATURES),
+				 errhint("Select features first, or use fewer.")));
+	if (a == NULL || (!a->started && a->st.p != p && a->st.rows == 0))
+	{
+		int64		sk = a ? a->skipped : 0;
+
+		a = agg_new(aggcxt, p);
+		a->skipped = sk;
+	}
+	if (!a->started)
+	{
+		if (nargs > 4 && !PG_ARGISNULL(4))
+		{
+			parse_options(a, PG_GETARG_JSONB_P(4));
+			a->opts_raw = copy_raw(PG_GETARG_DATUM(4), aggcxt);
+		}
+		if (nargs > 3 && !PG_ARGISNULL(3))
+		{
+			set_names(a, PG_GETARG_ARRAYTYPE_P(3), p, aggcxt);
+			a->names_raw = copy_raw(PG_GETARG_DATUM(3), aggcxt);
+		}
+		else
+			set_names(a, NULL, p, aggcxt);
+		a->started = true;
+	}
+	else
+	{
+		bool		names_same = (nargs > 3 && !PG_ARGISNULL(3)) ?
+			same_raw(PG_GETARG_DATUM(3), a->names_raw) : a->names_raw == NULL;
+		bool		opts_same = (nargs > 4 && !PG_ARGISNULL(4)) ?
+			same_raw(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw == NULL;
+
+		if (!names_same || !opts_same)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: %s change between rows of one group",
+							names_same ? "options" : "feature names"),
+					 errhint("Pass the same names and options to every row of a group (constants or one value per group).")));
+	}
+
+	if (PG_ARGISNULL(1) || (nargs > 5 && PG_ARGISNULL(5)))
+	{
+		a->skipped += sign;
+		return a;
+	}
+	*y = PG_GETARG_FLOAT8(1);
+	check_row(a, p, *x, *y);
+	if (nargs > 5)
+	{
+		*w = PG_GETARG_FLOAT8(5);
+		if (!(*w >= 0.0) || !isfinite(*w))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: weight must be a finite number >= 0"),
+					 errdetail("weight is %g.", *w),
+					 errhint("Weights are precision weights, as lm(weights = ); rows of weight 0 are left out.")));
+		if (*w == 0.0)
+			return a;
+	}
+	*ok = true;
+	return a;
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_sfunc);
+
+/* Transition: one row (y, x [, names [, options [, weight]]]). */
+Datum
+cipred_linreg_sfunc(PG_FUNCTION_ARGS)
+{
+	bool		ok;
+	double	   *x = NULL,
+				y = 0,
+				w;
+	LinregAgg  *a = agg_row(fcinfo, 1, &ok, &x, &y, &w);
+
+	if (ok)
+		cp_lr_add(&a->st, x, y, w);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_minvfn);
+
+/* Inverse transition: remove a row that a moving window leaves. */
+Datum
+cipred_linreg_minvfn(PG_FUNCTION_ARGS)
+{
+	bool		ok;
+	double	   *x = NULL,
+				y = 0,
+				w;
+	LinregAgg  *a = agg_row(fcinfo, -1, &ok, &x, &y, &w);
+
+	if (ok)
+		cp_lr_remove(&a->st, x, y, w);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_combine);
+
+/* Combine two partial states. */
+Datum
+cipred_linreg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	LinregAgg  *a = PG_ARGISNULL(0) ? NULL : (LinregAgg *) PG_GETARG_POINTER(0);
+	LinregAgg  *b = PG_ARGISNULL(1) ? NULL : (LinregAgg *) PG_GETARG_POINTER(1);
+	MemoryContext old;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "linreg_combine called in non-aggregate context");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL || (!a->started && b->started))
+	{
+		/* copy b into the aggregate context, keeping a's skipped count */
+		int64		sk = a ? a->skipped : 0;
+
+		a = agg_new(aggcxt, b->st.p);
+		old = MemoryContextSwitchTo(aggcxt);
+		a->started = b->started;
+		a->intercept = b->intercept;
+		a->named = b->named;
+		a->lambda = b->lambda;
+		a->tol = b->tol;
+		a->nnames = b->nnames;
+		a->names = palloc(sizeof(char *) * (b->nnames + 1));
+		for (int j = 0; j < b->nnames; j++)
+			a->names[j] = pstrdup(b->names[j]);
+		MemoryContextSwitchTo(old);
+		a->skipped = sk;
+		a->names_raw = NULL;
+		a->opts_raw = NULL;
+		cp_lr_flush(&b->st);
+		cp_lr_merge(&a->st, &b->st);
+		a->skipped += b->skipped;
+		PG_RETURN_POINTER(a);
+	}
+	if (!b->started)
+	{
+		a->skipped += b->skipped;
+		PG_RETURN_POINTER(a);
+	}
+	if (a->st.p != b->st.p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("linreg: rows of one group have different numbers of features"),
+				 errdetail("Parts of the group had %d and %d features.", a->st.p, b->st.p)));
+	if (a->intercept != b->intercept || a->lambda != b->lambda || a->tol != b->tol ||
+		a->named != b->named)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: options change between rows of one group")));
+	for (int j = 0; j < a->nnames; j++)
+		if (strcmp(a->names[j], b->names[j]) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: feature names change between rows of one group")));
+	cp_lr_flush(&a->st);
+	cp_lr_flush(&b->st);
+	cp_lr_merge(&a->st, &b->st);
+	a->skipped += b->skipped;
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_serial);
+
+/* Serialise a (flushed) state. */
+Datum
+cipred_linreg_serial(PG_FUNCTION_ARGS)
+{
+	LinregAgg  *a = (LinregAgg *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			k = a->st.p + 1;
+
+	cp_lr_flush(&a->st);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, LINREG_MAGIC);
+	pq_sendint32(&buf, a->st.p);
+	pq_sendbyte(&buf, a->started);
+	pq_sendbyte(&buf, a->intercept);
+	pq_sendbyte(&buf, a->named);
+	pq_sendbyte(&buf, a->st.has_weights);
+	pq_sendfloat8(&buf, a->lambda);
+	pq_sendfloat8(&buf, a->tol);
+	pq_sendint64(&buf, a->st.rows);
+	pq_sendint64(&buf, a->skipped);
+	pq_sendfloat8(&buf, a->st.w);
+	pq_sendfloat8(&buf, a->st.sum_log_w);
+	pq_sendint32(&buf, a->started ? a->nnames : 0);
+	for (int j = 0; a->started && j < a->nnames; j++)
+	{
+		int			l = strlen(a->names[j]);
+
+		pq_sendint32(&buf, l);
+		pq_sendbytes(&buf, a->names[j], l);
+	}
+	for (int j = 0; j < k; j++)
+		pq_sendfloat8(&buf, a->st.mean[j]);
+	for (int j = 0; j < k; j++)
+		for (int i = 0; i <= j; i++)
+			pq_sendfloat8(&buf, a->st.m[(size_t) j * k + i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Raise the error for a damaged serialised state. */
+static void
+bad_state(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid serialised linreg state: %s", what)));
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_deserial);
+
+/* Deserialise, checking every length and value. */
+Datum
+cipred_linreg_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	StringInfoData buf;
+	LinregAgg  *a;
+	int32		p,
+				nn;
+	int			k;
+	size_t		need;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "linreg_deserial called in non-aggregate context");
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < 64 || pq_getmsgint(&buf, 4) != LINREG_MAGIC)
+		bad_state("header");
+	p = pq_getmsgint(&buf, 4);
+	if (p < 0 || p > CP_LINREG_MAX_FEATURES)
+		bad_state("feature count");
+	a = agg_new(aggcxt, p);
+	k = p + 1;
+	a->started = pq_getmsgbyte(&buf) != 0;
+	a->intercept = pq_getmsgbyte(&buf) != 0;
+	a->named = pq_getmsgbyte(&buf) != 0;
+	a->st.has_weights = pq_getmsgbyte(&buf) != 0;
+	a->lambda = pq_getmsgfloat8(&buf);
+	a->tol = pq_getmsgfloat8(&buf);
+	a->st.rows = pq_getmsgint64(&buf);
+	a->skipped = pq_getmsgint64(&buf);
+	a->st.w = pq_getmsgfloat8(&buf);
+	a->st.sum_log_w = pq_getmsgfloat8(&buf);
+	nn = pq_getmsgint(&buf, 4);
+	if (!(a->lambda >= 0 && isfinite(a->lambda)) || !(a->tol > 0 && a->tol < 1) ||
+		a->st.rows < 0 || a->skipped < 0 || !(a->st.w >= 0 && isfinite(a->st.w)) ||
+		!isfinite(a->st.sum_log_w) || (a->started ? nn != p : nn != 0))
+		bad_state("values");
+	a->nnames = nn;
+	a->names = MemoryContextAlloc(aggcxt, sizeof(char *) * (nn + 1));
+	for (int j = 0; j < nn; j++)
+	{
+		int			l = pq_getmsgint(&buf, 4);
+
+		if (l <= 0 || l > buf.len - buf.cursor)
+			bad_state("name length");
+		a->names[j] = MemoryContextAlloc(aggcxt, l + 1);
+		pq_copymsgbytes(&buf, a->names[j], l);
+		a->names[j][l] = '\0';
+		if (strlen(a->names[j]) != (size_t) l)
+			bad_state("name");
+	}
+	need = sizeof(double) * ((size_t) k + (size_t) k * (k + 1) / 2);
+	if ((size_t) (buf.len - buf.cursor) != need)
+		bad_state("length");
+	for (int j = 0; j < k; j++)
+		a->st.mean[j] = pq_getmsgfloat8(&buf);
+	for (int j = 0; j < k; j++)
+		for (int i = 0; i <= j; i++)
+			a->st.m[(size_t) j * k + i] = pq_getmsgfloat8(&buf);
+	if (!cp_lr_finite(&a->st))
+		bad_state("non-finite statistics");
+	for (int j = 0; j < k; j++)
+		if (a->st.m[(size_t) j * k + j] < 0)
+			bad_state("negative variance");
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_final);
+
+/* Final: solve and build the model; NULL when no row was usable. */
+Datum
+cipred_linreg_final(PG_FUNCTION_ARGS)
+{
+	LinregAgg  *a;
+	cp_lrfit	fit;
+	cp_lrfit_opts o;
+	int			p,
+				k;
+	double	   *work;
+	cp_lr_err	err;
+	cp_mbuild	b;
+	StringInfoData aliased_names;
+	const char *warnings[2];
+	int			nwarn = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (LinregAgg *) PG_GETARG_POINTER(0);
+	if (!a->started || a->st.rows == 0)
+		PG_RETURN_NULL();
+	cp_lr_flush(&a->st);
+	p = a->st.p;
+	k = p + 1;
+	o.intercept = a->intercept;
+	o.lambda = a->lambda;
+	o.tol = a->tol;
+	fit.coef = palloc(sizeof(double) * (p + 1));
+	fit.cov = palloc_extended(sizeof(double) * (size_t) k * k, MCXT_ALLOC_HUGE);
+	fit.aliased = palloc(sizeof(int) * (p + 1));
+	fit.x_mean = palloc(sizeof(double) * (p + 1));
+	work = palloc_extended(sizeof(double) * ((size_t) 3 * p * p + 4 * p + 8), MCXT_ALLOC_HUGE);
+	err = cp_lr_fit(&a->st, &o, &fit, work);
+	if (err == CP_LR_NONFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("linreg: the sums of squares overflow"),
+				 errdetail("Values are too large (around 1e154 or more) for double precision squares."),
+				 errhint("Rescale y or the features, e.g. divide by 1e6.")));
+	if (err != CP_LR_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("linreg: the linear solver failed"),
+				 errhint("Check the features for huge or nearly identical columns.")));
+
+	initStringInfo(&aliased_names);
+	for (int j = 0; j < p; j++)
+		if (fit.aliased[j])
+			appendStringInfo(&aliased_names, "%s%s", aliased_names.len ? ", " : "", a->names[j]);
+	if (aliased_names.len > 0)
+	{
+		warnings[nwarn++] = psprintf("collinear or constant features dropped (coefficient NaN, as NA in R's lm): %s",
+									 aliased_names.data);
+		ereport(NOTICE,
+				(errmsg("linreg: dropped features that are constant or collinear with earlier ones: %s",
+						aliased_names.data),
+				 errdetail("Their coefficients are NaN (R's lm reports NA); prediction treats them as 0."),
+				 errhint("Remove them from x, or check how they are computed.")));
+	}
+	if (fit.df_resid <= 0)
+		warnings[nwarn++] = "no residual degrees of freedom: sigma, standard errors and intervals are undefined";
+
+	cp_mbuild_init(&b, CP_KIND_LINREG, VARHDRSZ, model_realloc);
+	cp_mbuild_text(&b, "features", (const char *const *) a->names, NULL, p, 1);
+	{
+		int			named = a->named,
+					ic = a->intercept,
+					wt = a->st.has_weights;
+		int64		rank = fit.rank,
+					n = fit.n,
+					sk = a->skipped;
+
+		cp_mbuild_bool(&b, "named", &named, 1, 0);
+		cp_mbuild_bool(&b, "intercept", &ic, 1, 0);
+		cp_mbuild_text(&b, "method", (const char *const[]) {a->lambda > 0 ? "ridge" : "ols"}, NULL, 1, 0);
+		cp_mbuild_f64(&b, "lambda", &a->lambda, 1, 0);
+		cp_mbuild_f64(&b, "coef", fit.coef, p, 1);
+		cp_mbuild_f64(&b, "intercept_coef", &fit.intercept, 1, 0);
+		cp_mbuild_bool(&b, "aliased", fit.aliased, p, 1);
+		cp_mbuild_i64(&b, "rank", &rank, 1, 0);
+		cp_mbuild_text(&b, "solver", (const char *const[]) {fit.pivoted ? "pivoted" : "cholesky"}, NULL, 1, 0);
+		cp_mbuild_i64(&b, "n", &n, 1, 0);
+		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
+		cp_mbuild_bool(&b, "weighted", &wt, 1, 0);
+	}
+	cp_mbuild_f64(&b, "weight_sum", &fit.w, 1, 0);
+	cp_mbuild_f64(&b, "df_resid", &fit.df_resid, 1, 0);
+	cp_mbuild_f64(&b, "rss", &fit.rss, 1, 0);
+	cp_mbuild_f64(&b, "tss", &fit.tss, 1, 0);
+	cp_mbuild_f64(&b, "sigma", &fit.sigma, 1, 0);
+	cp_mbuild_f64(&b, "r2", &fit.r2, 1, 0);
+	cp_mbuild_f64(&b, "adj_r2", &fit.adj_r2, 1, 0);
+	cp_mbuild_f64(&b, "loglik", &fit.loglik, 1, 0);
+	cp_mbuild_f64(&b, "aic", &fit.aic, 1, 0);
+	cp_mbuild_f64(&b, "bic", &fit.bic, 1, 0);
+	cp_mbuild_f64(&b, "condition_number", &fit.condition, 1, 0);
+	cp_mbuild_f64(&b, "x_mean", fit.x_mean, p, 1);
+	cp_mbuild_f64(&b, "y_mean", &fit.y_mean, 1, 0);
+	cp_mbuild_f64(&b, "cov", fit.cov, (uint32) ((size_t) k * k), 1);
+	cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
+	PG_RETURN_DATUM(model_finish(&b));
+}
+
+/* ------------------------------------------------------------------
+ * Prediction
+ * ------------------------------------------------------------------ */
+
+/* A linreg model unpacked for fast repeated use, cached in fn_extra. */
+typedef struct LinregCache
+{
+	MemoryContext cxt;			/* holds everything below; reset on a new model */
+	struct varlena *raw;		/* the model datum's bytes, as passed */
+	int			p;
+	double		b0;
+	double	   *coef;			/* p, aliased as 0 */
+	double	   *cov;			/* (p+1)^2 or NULL */
+	double		sigma;
+	double		df;
+	char	  **names;
+	/* named form: the names array last seen and its mapping */
+	struct varlena *names_raw;
+	int		   *map;			/* model feature j = input element map[j] */
+	int			n_in;
+	double	   *buf;			/* p: the features in model order */
+} LinregCache;
+
+/* The cached model for this call site, unpacked again only when it changes. */
+static LinregCache *
+linreg_cache(FunctionCallInfo fcinfo, Datum model)
+{
+	LinregCache *c = (LinregCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+	cp_model_view *view;
+	const cp_field *coef,
+			   *al,
+			   *cov,
+			   *names;
+
+	if (c != NULL && same_raw(model, c->raw))
+		return c;
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LinregCache));
+		c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "cipred predict cache",
+									   ALLOCSET_SMALL_SIZES);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	else
+	{
+		/* a different model (e.g. one per series): start over */
+		MemoryContext keep = c->cxt;
+
+		MemoryContextReset(keep);
+		memset(c, 0, sizeof(LinregCache));
+		c->cxt = keep;
+	}
+	old = MemoryContextSwitchTo(c->cxt);
+	c->raw = copy_raw(model, c->cxt);
+	view = palloc(sizeof(cp_model_view));
+	model_view_of(model, view);
+	if (view->kind != CP_KIND_LINREG)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("predict: the model is a %s model, not a linear regression",
+						cp_kind_name(view->kind)),
+				 errhint("Use forecast() for time-series models.")));
+	model_validate(view);
+	c->p = model_p(view);
+	coef = model_req(view, "coef", CP_F64);
+	al = model_req(view, "aliased", CP_BOOL);
+	names = model_req(view, "features", CP_TEXT);
+	c->coef = palloc(sizeof(double) * (c->p + 1));
+	c->buf = palloc(sizeof(double) * (c->p + 1));
+	c->names = palloc(sizeof(char *) * (c->p + 1));
+	for (int j = 0; j < c->p; j++)
+	{
+		uint32		l;
+		const char *s = cp_field_text(names, j, &l);
+
+		c->coef[j] = cp_field_bool(al, j) ? 0.0 : cp_field_f64(coef, j);
+		c->names[j] = pnstrdup(s, l);
+	}
+	c->b0 = cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0);
+	c->sigma = cp_field_f64(model_req(view, "sigma", CP_F64), 0);
+	c->df = cp_field_f64(model_req(view, "df_resid", CP_F64), 0);
+	cov = cp_model_field(view, "cov");
+	if (cov != NULL)
+	{
+		size_t		kk = (size_t) (c->p + 1) * (c->p + 1);
+
+		c->cov = palloc_extended(sizeof(double) * kk, MCXT_ALLOC_HUGE);
+		for (size_t i = 0; i < kk; i++)
+		{
+			double		v = cp_field_f64(cov, (uint32) i);
+
+			c->cov[i] = isnan(v) ? 0.0 : v;	/* aliased rows/columns */
+		}
+	}
+	pfree(view);
+	MemoryContextSwitchTo(old);
+	return c;
+}
+
+/* The input features in model order: x itself, or x reordered by names. */
+static const double *
+model_order(FunctionCallInfo fcinfo, LinregCache *c, ArrayType *x, int names_arg,
+			double *buf, bool *isnull)
+{
+	int			n;
+	double	   *v;
+
+	*isnull = false;
+	if (ARR_NDIM(x) > 1 || ARR_ELEMTYPE(x) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("predict: x must be a one-dimensional float8 array")));
+	n = ARR_NDIM(x) == 0 ? 0 : ARR_DIMS(x)[0];
+	if (ARR_HASNULL(x) && array_contains_nulls(x))
+	{
+		*isnull = true;
+		return NULL;
+	}
+	v = (double *) ARR_DATA_PTR(x);
+	if (names_arg < 0)
+	{
+		if (n != c->p)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("predict: the model has %d features, x has %d", c->p, n),
+					 errhint("Pass the features in the order of cipred.feature_names(model), or pass their names too.")));
+		return v;
+	}
+	if (!same_raw(PG_GETARG_DATUM(names_arg), c->names_raw))
+	{
+		ArrayType  *na = PG_GETARG_ARRAYTYPE_P(names_arg);
+		Datum	   *d;
+		bool	   *nulls;
+		int			nn;
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+
+		deconstruct_array(na, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &nn);
+		c->map = palloc(sizeof(int) * (c->p + 1));
+		for (int j = 0; j < c->p; j++)
+		{
+			c->map[j] = -1;
+			for (int i = 0; i < nn; i++)
+				if (!nulls[i] && strcmp(TextDatumGetCString(d[i]), c->names[j]) == 0)
+				{
+					if (c->map[j] >= 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("predict: feature \"%s\" is named twice", c->names[j])));
+					c->map[j] = i;
+				}
+			if (c->map[j] < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("predict: feature \"%s\" of the model is not among the names given",
+								c->names[j]),
+						 errhint("Pass every feature the model was trained on; extra names are ignored.")));
+		}
+		c->n_in = nn;
+		c->names_raw = copy_raw(PG_GETARG_DATUM(names_arg), c->cxt);
+		MemoryContextSwitchTo(old);
+	}
+	if (n != c->n_in)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("predict: %d names for %d values", c->n_in, n),
+				 errhint("Give one name per element of x.")));
+	for (int j = 0; j < c->p; j++)
+		buf[j] = v[c->map[j]];
+	return buf;
+}
+
+/* b0 + coef . x, checking x is finite. */
+static double
+dot(const LinregCache *c, const double *x)
+{
+	double		s = c->b0;
+
+	for (int j = 0; j < c->p; j++)
+	{
+		if (!isfinite(x[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("predict: feature %s is NaN or infinite", c->names[j]),
+					 errdetail("Its value is %g.", x[j])));
+		s += c->coef[j] * x[j];
+	}
+	return s;
+}
+
+/* predict(model, x) and predict(model, x, names). */
+static Datum
+predict_common(FunctionCallInfo fcinfo, int names_arg)
+{
+	LinregCache *c = linreg_cache(fcinfo, PG_GETARG_DATUM(0));
+	bool		isnull;
+	const double *x = model_order(fcinfo, c, PG_GETARG_ARRAYTYPE_P(1), names_arg, c->buf, &isnull);
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(dot(c, x));
+}
+
+PG_FUNCTION_INFO_V1(cipred_predict);
+
+/* predict(model, x float8[]) */
+Datum
+cipred_predict(PG_FUNCTION_ARGS)
+{
+	return predict_common(fcinfo, -1);
+}
+
+PG_FUNCTION_INFO_V1(cipred_predict_named);
+
+/* predict(model, x float8[], names text[]) */
+Datum
+cipred_predict_named(PG_FUNCTION_ARGS)
+{
+	return predict_common(fcinfo, 2);
+}
+
+PG_FUNCTION_INFO_V1(cipred_predict_interval);
+
+/*
+ * predict_interval(model, x, level, kind) -> (fit, lo, hi, se): a prediction
+ * interval for a new observation (kind 'prediction') or a confidence
+ * interval for the mean (kind 'confidence'), from the stored covariance.
+ */
+Datum
+cipred_predict_interval(PG_FUNCTION_ARGS)
+{
+	LinregCache *c = linreg_cache(fcinfo, PG_GETARG_DATUM(0));
+	double		level = PG_GETARG_FLOAT8(2);
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	bool		pred;
+	bool		isnull;
+	const double *x = model_order(fcinfo, c, PG_GETARG_ARRAYTYPE_P(1), -1, c->buf, &isnull);
+	double		fitv,
+				v = 0.0,
+				se,
+				q;
+	int			k = c->p + 1;
+	TupleDesc	td;
+	Datum		values[4];
+	bool		nulls[4] = {false};
+
+	if (strcmp(kind, "prediction") == 0)
+		pred = true;
+	else if (strcmp(kind, "confidence") == 0)
+		pred = false;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("predict_interval: kind must be 'prediction' or 'confidence'"),
+				 errdetail("kind is '%s'.", kind)));
+	if (!(level >= 1.0 && level < 100.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("predict_interval: level must be a percentage from 1 to below 100"),
+				 errdetail("level is %g.", level),
+				 errhint("Levels are percentages: write 95 for a 95%% interval, not 0.95.")));
+	if (c->cov == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("predict_interval: this model has no covariance matrix"),
+				 errhint("Intervals need an ordinary least squares or ridge model.")));
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "predict_interval must return a composite type");
+	if (isnull)
+		PG_RETURN_NULL();
+	fitv = dot(c, x);
+	/* x~' C x~ with x~ = (1, x) */
+	for (int i = 0; i < k; i++)
+	{
+		double		xi = (i == 0) ? 1.0 : x[i - 1];
+		double		row = 0.0;
+
+		for (int j = 0; j < k; j++)
+			row += c->cov[(size_t) i * k + j] * ((j == 0) ? 1.0 : x[j - 1]);
+		v += xi * row;
+	}
+	se = sqrt(fmax(v, 0.0));
+	q = cp_qt(0.5 + level / 200.0, c->df);
+	{
+		double		half = q * (pred ? sqrt(v + c->sigma * c->sigma) : se);
+
+		values[0] = Float8GetDatum(fitv);
+		values[1] = Float8GetDatum(fitv - half);
+		values[2] = Float8GetDatum(fitv + half);
+		values[3] = Float8GetDatum(se);
+		if (!isfinite(half))
+			nulls[1] = nulls[2] = true;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(cipred_coefficients);
+
+/* coefficients(model) -> (term, estimate, std_error, t_value, p_value) */
+Datum
+cipred_coefficients(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	const cp_field *names,
+			   *coef,
+			   *cov,
+			   *al;
+	int			p,
+				k;
+	bool		intercept;
+	double		df;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	if (view->kind != CP_KIND_LINREG)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("coefficients: the model is a %s model, not a linear regression",
+						cp_kind_name(view->kind))));
+	model_validate(view);
+	p = model_p(view);
+	k = p + 1;
+	names = model_req(view, "features", CP_TEXT);
+	coef = model_req(view, "coef", CP_F64);
+	al = model_req(view, "aliased", CP_BOOL);
+	cov = cp_model_field(view, "cov");
+	intercept = cp_field_bool(model_req(view, "intercept", CP_BOOL), 0);
+	df = cp_field_f64(model_req(view, "df_resid", CP_F64), 0);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int j = intercept ? -1 : 0; j < p; j++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false};
+		double		est = (j < 0) ? cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0)
+			: cp_field_f64(coef, j);
+		double		var = cov ? cp_field_f64(cov, (uint32) ((size_t) (j + 1) * k + j + 1)) : NAN;
+		double		se = sqrt(var);
+
+		if (j < 0)
+			values[0] = CStringGetTextDatum("(Intercept)");
+		else
+		{
+			uint32		l;
+			const char *s = cp_field_text(names, j, &l);
+
+			values[0] = PointerGetDatum(cstring_to_text_with_len(s, l));
+		}
+		if (j >= 0 && cp_field_bool(al, j))
+		{
+			nulls[1] = nulls[2] = nulls[3] = nulls[4] = true;
+			values[1] = values[2] = values[3] = values[4] = (Datum) 0;
+		}
+		else
+		{
+			double		t = est / se;
+
+			values[1] = Float8GetDatum(est);
+			values[2] = Float8GetDatum(se);
+			values[3] = Float8GetDatum(t);
+			values[4] = Float8GetDatum(2.0 * cp_pt(-fabs(t), df));
+			nulls[2] = !isfinite(se);
+			nulls[3] = nulls[4] = !isfinite(t) || !(df > 0);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}

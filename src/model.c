@@ -1,0 +1,635 @@
+/*
+ * model.c - the cipred.model type
+ *
+ * Inside: the little-endian container of core/model.h.  Text form: a JSON
+ * object {"cipred_model": 1, "kind": "...", <fields>} with doubles written
+ * in their shortest exact form (and "NaN", "Infinity", "-Infinity" as
+ * strings), so text round trips are lossless.  Binary send/recv carry the
+ * container bytes.  Every input path ends in the same checks: the container
+ * (lengths, names, types) and the kind's schema (required fields, types,
+ * lengths, values), so damaged or tampered input is refused, never trusted.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "model.h"
+
+/* ------------------------------------------------------------------
+ * Schemas of the kinds
+ * ------------------------------------------------------------------ */
+
+static const FieldSpec linreg_schema[] = {
+	{"features", CP_TEXT, LEN_P, true},
+	{"named", CP_BOOL, LEN_SCALAR, true},
+	{"intercept", CP_BOOL, LEN_SCALAR, true},
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"lambda", CP_F64, LEN_SCALAR, true},
+	{"coef", CP_F64, LEN_P, true},
+	{"intercept_coef", CP_F64, LEN_SCALAR, true},
+	{"aliased", CP_BOOL, LEN_P, true},
+	{"rank", CP_I64, LEN_SCALAR, true},
+	{"solver", CP_TEXT, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	{"weighted", CP_BOOL, LEN_SCALAR, true},
+	{"weight_sum", CP_F64, LEN_SCALAR, true},
+	{"df_resid", CP_F64, LEN_SCALAR, true},
+	{"rss", CP_F64, LEN_SCALAR, true},
+	{"tss", CP_F64, LEN_SCALAR, true},
+	{"sigma", CP_F64, LEN_SCALAR, true},
+	{"r2", CP_F64, LEN_SCALAR, true},
+	{"adj_r2", CP_F64, LEN_SCALAR, true},
+	{"loglik", CP_F64, LEN_SCALAR, true},
+	{"aic", CP_F64, LEN_SCALAR, true},
+	{"bic", CP_F64, LEN_SCALAR, true},
+	{"condition_number", CP_F64, LEN_SCALAR, true},
+	{"x_mean", CP_F64, LEN_P, true},
+	{"y_mean", CP_F64, LEN_SCALAR, true},
+	{"cov", CP_F64, LEN_K2, false},
+	{"warnings", CP_TEXT, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
+/* The schema of a kind. */
+static const FieldSpec *
+kind_schema(uint16 kind)
+{
+	switch (kind)
+	{
+		case CP_KIND_LINREG:
+			return linreg_schema;
+	}
+	return NULL;
+}
+
+static const char *
+type_name(int t)
+{
+	switch (t)
+	{
+		case CP_F64:
+			return "number";
+		case CP_I64:
+			return "integer";
+		case CP_BOOL:
+			return "boolean";
+		case CP_TEXT:
+			return "string";
+	}
+	return "unknown";
+}
+
+/* Raise the error for a damaged model. */
+static void
+damaged(const char *what, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid cipred.model: %s", what),
+			 detail ? errdetail("%s", detail) : 0,
+			 errhint("Use a model made by cipred, unchanged; to edit one, change its JSON text and cast it back with ::cipred.model.")));
+}
+
+/* The feature count p of a model. */
+int
+model_p(const cp_model_view *view)
+{
+	const cp_field *f = cp_model_field(view, "features");
+
+	return f ? (int) f->count : 0;
+}
+
+/* A required field with the expected type. */
+const cp_field *
+model_req(const cp_model_view *view, const char *name, cp_ftype type)
+{
+	const cp_field *f = cp_model_field(view, name);
+
+	if (f == NULL || f->type != type)
+		damaged("missing field", name);
+	return f;
+}
+
+/* Check a parsed model against its kind's schema. */
+void
+model_validate(const cp_model_view *view)
+{
+	const FieldSpec *schema = kind_schema(view->kind);
+	int			p;
+
+	if (schema == NULL)
+		damaged("unknown kind", NULL);
+	p = model_p(view);
+	if (p > 100000)
+		damaged("too many features", NULL);
+	for (uint32 i = 0; i < view->nfields; i++)
+	{
+		const cp_field *f = &view->fields[i];
+		const FieldSpec *spec = NULL;
+		uint64		want = 0;
+
+		for (const FieldSpec *s = schema; s->name; s++)
+			if (strcmp(s->name, f->name) == 0)
+				spec = s;
+		if (spec == NULL)
+			damaged("unknown field", psprintf("Field \"%s\" is not part of a %s model.",
+											  f->name, cp_kind_name(view->kind)));
+		if (f->type != spec->type)
+			damaged("field of the wrong type",
+					psprintf("Field \"%s\" must be a %s.", f->name, type_name(spec->type)));
+		switch (spec->len)
+		{
+			case LEN_SCALAR:
+				if (f->is_array)
+					damaged("field must be a scalar", f->name);
+				continue;
+			case LEN_P:
+				want = p;
+				break;
+			case LEN_K2:
+				want = (uint64) (p + 1) * (p + 1);
+				break;
+			case LEN_ANY:
+				want = f->count;
+				break;
+		}
+		if (!f->is_array || f->count != want)
+			damaged("field has the wrong length",
+					psprintf("Field \"%s\" must be an array of " UINT64_FORMAT " elements for %d features.",
+							 f->name, want, p));
+	}
+	for (const FieldSpec *s = schema; s->name; s++)
+		if (s->required && cp_model_field(view, s->name) == NULL)
+			damaged("missing field", psprintf("A %s model needs field \"%s\".",
+											  cp_kind_name(view->kind), s->name));
+
+	/* values: names non-empty and distinct */
+	{
+		const cp_field *names = cp_model_field(view, "features");
+
+		for (int j = 0; names && j < p; j++)
+		{
+			uint32		lj;
+			const char *nj = cp_field_text(names, j, &lj);
+
+			if (lj == 0)
+				damaged("empty feature name", NULL);
+			for (int i = 0; i < j; i++)
+			{
+				uint32		li;
+				const char *ni = cp_field_text(names, i, &li);
+
+				if (li == lj && memcmp(ni, nj, li) == 0)
+					damaged("duplicate feature name", pnstrdup(nj, lj));
+			}
+		}
+	}
+	if (view->kind == CP_KIND_LINREG)
+	{
+		const cp_field *coef = model_req(view, "coef", CP_F64);
+		const cp_field *al = model_req(view, "aliased", CP_BOOL);
+		double		lambda = cp_field_f64(model_req(view, "lambda", CP_F64), 0);
+		uint32		ml;
+		const char *method = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+
+		for (int j = 0; j < p; j++)
+			if (!cp_field_bool(al, j) && !isfinite(cp_field_f64(coef, j)))
+				damaged("non-finite coefficient", NULL);
+		if (!isfinite(cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0)))
+			damaged("non-finite intercept", NULL);
+		if (!(lambda >= 0.0 && isfinite(lambda)))
+			damaged("lambda must be a finite number >= 0", NULL);
+		if (!((ml == 3 && memcmp(method, "ols", 3) == 0) ||
+			  (ml == 5 && memcmp(method, "ridge", 5) == 0) ||
+			  (ml == 10 && memcmp(method, "elasticnet", 10) == 0)))
+			damaged("unknown method", pnstrdup(method, ml));
+		if (cp_field_i64(model_req(view, "n", CP_I64), 0) < 0 ||
+			cp_field_i64(model_req(view, "rank", CP_I64), 0) < 0 ||
+			cp_field_i64(model_req(view, "rank", CP_I64), 0) > p)
+			damaged("bad row count or rank", NULL);
+	}
+}
+
+/* Detoast and parse a model datum. */
+void
+model_view_of(Datum d, cp_model_view *view)
+{
+	struct varlena *v = PG_DETOAST_DATUM(d);
+	char		err[256];
+
+	if (cp_model_parse((const uint8 *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), view,
+					   err, sizeof(err)) != 0)
+		damaged(err, NULL);
+}
+
+/* palloc-based realloc for cp_mbuild. */
+void *
+model_realloc(void *ptr, size_t size)
+{
+	return ptr ? repalloc(ptr, size) : palloc(size);
+}
+
+/* Check a model's bytes (in a varlena) fully. */
+static void
+check_model_bytes(struct varlena *v)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	char		err[256];
+
+	if (cp_model_parse((const uint8 *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), view,
+					   err, sizeof(err)) != 0)
+		damaged(err, NULL);
+	model_validate(view);
+	pfree(view);
+}
+
+/* Wrap finished builder bytes as a validated cipred.model varlena. */
+Datum
+model_finish(cp_mbuild *b)
+{
+	size_t		len;
+	uint8	   *buf = cp_mbuild_finish(b, &len);
+
+	if (len + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model too large"),
+				 errdetail("The model needs %zu bytes.", len)));
+	SET_VARSIZE(buf, len + VARHDRSZ);
+	check_model_bytes((struct varlena *) buf);
+	return PointerGetDatum(buf);
+}
+
+/* ------------------------------------------------------------------
+ * Text form
+ * ------------------------------------------------------------------ */
+
+/* A double as JSON: shortest exact digits, or a string for non-finite. */
+static void
+json_double(StringInfo out, double d)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (isnan(d))
+		appendStringInfoString(out, "\"NaN\"");
+	else if (isinf(d))
+		appendStringInfoString(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	else
+	{
+		double_to_shortest_decimal_buf(d, buf);
+		appendStringInfoString(out, buf);
+	}
+}
+
+/* One element of a field as JSON. */
+static void
+json_elem(StringInfo out, const cp_field *f, uint32 i)
+{
+	switch (f->type)
+	{
+		case CP_F64:
+			json_double(out, cp_field_f64(f, i));
+			break;
+		case CP_I64:
+			appendStringInfo(out, INT64_FORMAT, cp_field_i64(f, i));
+			break;
+		case CP_BOOL:
+			appendStringInfoString(out, cp_field_bool(f, i) ? "true" : "false");
+			break;
+		case CP_TEXT:
+			{
+				uint32		l;
+				const char *s = cp_field_text(f, i, &l);
+
+				escape_json(out, pnstrdup(s, l));
+				break;
+			}
+	}
+}
+
+/* A parsed model as JSON text; fields named in skip are left out. */
+static char *
+model_json(const cp_model_view *view, const char *skip)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfo(&out, "{\"cipred_model\": %d, \"kind\": \"%s\"",
+					 CP_MODEL_FORMAT, cp_kind_name(view->kind));
+	for (uint32 i = 0; i < view->nfields; i++)
+	{
+		const cp_field *f = &view->fields[i];
+
+		if (skip && strcmp(skip, f->name) == 0)
+			continue;
+		appendStringInfo(&out, ", \"%s\": ", f->name);
+		if (!f->is_array)
+			json_elem(&out, f, 0);
+		else
+		{
+			appendStringInfoChar(&out, '[');
+			for (uint32 k = 0; k < f->count; k++)
+			{
+				if (k > 0)
+					appendStringInfoString(&out, ", ");
+				json_elem(&out, f, k);
+			}
+			appendStringInfoChar(&out, ']');
+		}
+	}
+	appendStringInfoChar(&out, '}');
+	return out.data;
+}
+
+/* A JSON scalar as a double (numbers, or the strings NaN/Infinity). */
+static double
+jv_double(JsonbValue *v, const char *field)
+{
+	if (v->type == jbvNumeric)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												  NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvString)
+	{
+		char	   *s = pnstrdup(v->val.string.val, v->val.string.len);
+
+		if (strcmp(s, "NaN") == 0)
+			return NAN;
+		if (strcmp(s, "Infinity") == 0)
+			return INFINITY;
+		if (strcmp(s, "-Infinity") == 0)
+			return -INFINITY;
+	}
+	damaged("field must hold numbers", field);
+	return 0;
+}
+
+/* Add one field from its JSON value to the builder, as the schema says. */
+static void
+json_field(cp_mbuild *b, const FieldSpec *spec, JsonbValue *v)
+{
+	JsonbValue *elems;
+	int			n;
+	bool		is_array = (spec->len != LEN_SCALAR);
+
+	if (is_array)
+	{
+		JsonbIterator *it;
+		JsonbValue	e;
+		JsonbIteratorToken tok;
+		int			cap = 16;
+
+		if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+			damaged("field must be an array", spec->name);
+		elems = palloc(sizeof(JsonbValue) * cap);
+		n = 0;
+		it = JsonbIteratorInit(v->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (e.type == jbvBinary)
+				damaged("field must be a flat array", spec->name);
+			if (n == cap)
+			{
+				cap *= 2;
+				elems = repalloc_huge(elems, sizeof(JsonbValue) * cap);
+			}
+			elems[n++] = e;
+		}
+	}
+	else
+	{
+		elems = v;
+		n = 1;
+	}
+
+	switch (spec->type)
+	{
+		case CP_F64:
+			{
+				double	   *d = palloc(sizeof(double) * (n + 1));
+
+				for (int i = 0; i < n; i++)
+					d[i] = jv_double(&elems[i], spec->name);
+				cp_mbuild_f64(b, spec->name, d, n, is_array);
+				break;
+			}
+		case CP_I64:
+			{
+				int64	   *d = palloc(sizeof(int64) * (n + 1));
+
+				for (int i = 0; i < n; i++)
+				{
+					double		x;
+
+					if (elems[i].type != jbvNumeric)
+						damaged("field must hold integers", spec->name);
+					x = jv_double(&elems[i], spec->name);
+					if (x != floor(x) || fabs(x) > 9e15)
+						damaged("field must hold integers", spec->name);
+					d[i] = (int64) x;
+				}
+				cp_mbuild_i64(b, spec->name, d, n, is_array);
+				break;
+			}
+		case CP_BOOL:
+			{
+				int		   *d = palloc(sizeof(int) * (n + 1));
+
+				for (int i = 0; i < n; i++)
+				{
+					if (elems[i].type != jbvBool)
+						damaged("field must hold booleans", spec->name);
+					d[i] = elems[i].val.boolean;
+				}
+				cp_mbuild_bool(b, spec->name, d, n, is_array);
+				break;
+			}
+		case CP_TEXT:
+			{
+				const char **s = palloc(sizeof(char *) * (n + 1));
+				uint32	   *l = palloc(sizeof(uint32) * (n + 1));
+
+				for (int i = 0; i < n; i++)
+				{
+					if (elems[i].type != jbvString)
+						damaged("field must hold strings", spec->name);
+					s[i] = elems[i].val.string.val;
+					l[i] = elems[i].val.string.len;
+				}
+				cp_mbuild_text(b, spec->name, s, l, n, is_array);
+				break;
+			}
+	}
+}
+
+/* Build a model from its JSON text. */
+static Datum
+model_from_json(char *str)
+{
+	Jsonb	   *j;
+	JsonbValue *v;
+	const FieldSpec *schema;
+	uint16		kind;
+	cp_mbuild	b;
+	JsonbIterator *it;
+	JsonbValue	key;
+	JsonbIteratorToken tok;
+	int			depth = 0;
+
+	j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	if (!JB_ROOT_IS_OBJECT(j))
+		damaged("the text form must be a JSON object", NULL);
+	v = getKeyJsonValueFromContainer(&j->root, "cipred_model", 12, NULL);
+	if (v == NULL || v->type != jbvNumeric || jv_double(v, "cipred_model") != CP_MODEL_FORMAT)
+		damaged("\"cipred_model\" must be 1", "The JSON text needs \"cipred_model\": 1 (the format version).");
+	v = getKeyJsonValueFromContainer(&j->root, "kind", 4, NULL);
+	if (v == NULL || v->type != jbvString)
+		damaged("\"kind\" is missing", NULL);
+	kind = cp_kind_code(pnstrdup(v->val.string.val, v->val.string.len));
+	if (kind == 0)
+		damaged("unknown kind", pnstrdup(v->val.string.val, v->val.string.len));
+	schema = kind_schema(kind);
+
+	/* no key outside the schema */
+	it = JsonbIteratorInit(&j->root);
+	while ((tok = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		else if (tok == WJB_KEY && depth == 1)
+		{
+			char	   *k = pnstrdup(key.val.string.val, key.val.string.len);
+			bool		known = (strcmp(k, "cipred_model") == 0 || strcmp(k, "kind") == 0);
+
+			for (const FieldSpec *s = schema; !known && s->name; s++)
+				known = (strcmp(s->name, k) == 0);
+			if (!known)
+				damaged("unknown field", psprintf("Field \"%s\" is not part of a %s model.",
+												  k, cp_kind_name(kind)));
+		}
+	}
+
+	cp_mbuild_init(&b, kind, VARHDRSZ, model_realloc);
+	for (const FieldSpec *s = schema; s->name; s++)
+	{
+		v = getKeyJsonValueFromContainer(&j->root, s->name, strlen(s->name), NULL);
+		if (v == NULL || v->type == jbvNull)
+			continue;			/* model_finish reports missing required fields */
+		json_field(&b, s, v);
+	}
+	return model_finish(&b);
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_in);
+
+/* Text input: the JSON form. */
+Datum
+cipred_model_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(model_from_json(PG_GETARG_CSTRING(0)));
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_out);
+
+/* Text output: the JSON form. */
+Datum
+cipred_model_out(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	PG_RETURN_CSTRING(model_json(view, NULL));
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_recv);
+
+/* Binary input: the container bytes, fully checked. */
+Datum
+cipred_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	struct varlena *v = palloc(len + VARHDRSZ);
+
+	SET_VARSIZE(v, len + VARHDRSZ);
+	pq_copymsgbytes(buf, VARDATA(v), len);
+	check_model_bytes(v);
+	PG_RETURN_POINTER(v);
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_send);
+
+/* Binary output: the container bytes (little-endian on every machine). */
+Datum
+cipred_model_send(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_kind);
+
+/* The kind of a model ("linreg", ...). */
+Datum
+cipred_model_kind(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	PG_RETURN_TEXT_P(cstring_to_text(cp_kind_name(view->kind)));
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_info);
+
+/* Everything a model holds as jsonb, except the covariance matrix. */
+Datum
+cipred_model_info(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(model_json(view, "cov"))));
+}
+
+PG_FUNCTION_INFO_V1(cipred_feature_names);
+
+/* The feature names of a model, in order. */
+Datum
+cipred_feature_names(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	const cp_field *f;
+	Datum	   *d;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	f = model_req(view, "features", CP_TEXT);
+	d = palloc(sizeof(Datum) * (f->count + 1));
+	for (uint32 i = 0; i < f->count; i++)
+	{
+		uint32		l;
+		const char *s = cp_field_text(f, i, &l);
+
+		d[i] = PointerGetDatum(cstring_to_text_with_len(s, l));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, f->count, TEXTOID, -1, false, TYPALIGN_INT));
+}

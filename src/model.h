@@ -1,0 +1,47 @@
+/*
+ * model.h - the cipred.model type: glue shared by every model kind
+ */
+#ifndef CIPRED_MODEL_H
+#define CIPRED_MODEL_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "core/model.h"
+
+/* A field's expected shape in a kind's schema. */
+typedef enum FieldLen
+{
+	LEN_SCALAR,					/* one value */
+	LEN_P,						/* one per feature */
+	LEN_K2,						/* (p + 1)^2 */
+	LEN_ANY						/* any array length */
+} FieldLen;
+
+typedef struct FieldSpec
+{
+	const char *name;
+	cp_ftype	type;
+	FieldLen	len;
+	bool		required;
+} FieldSpec;
+
+/* Detoast and parse a model datum, raising a clear error if damaged. */
+extern void model_view_of(Datum d, cp_model_view *view);
+
+/* Check a parsed model against its kind's schema; raises on any problem. */
+extern void model_validate(const cp_model_view *view);
+
+/* The feature count p of a model (length of its "features" field). */
+extern int	model_p(const cp_model_view *view);
+
+/* A required field, with the expected type. */
+extern const cp_field *model_req(const cp_model_view *view, const char *name, cp_ftype type);
+
+/* Wrap finished builder bytes as a cipred.model varlena (validated). */
+extern Datum model_finish(cp_mbuild *b);
+
+/* palloc-based realloc for cp_mbuild. */
+extern void *model_realloc(void *ptr, size_t size);
+
+#endif							/* CIPRED_MODEL_H */
