@@ -78,7 +78,8 @@ SELECT * FROM cipred.table_folds('readings', 'ts', '1 day', '2 days', initial =>
 -- grid_steps: horizon step of a test point from its origin
 SELECT cipred.grid_steps('1949-01-31', '1949-03-31', '1 month') AS m2,
        cipred.grid_steps('2000-06-05', '2000-06-06', '30 minutes') AS hh48,
-       cipred.grid_steps('1950-01-01', '1949-01-01', '1 month') AS back12;
+       cipred.grid_steps('1950-01-01', '1949-01-01', '1 month') AS back12,
+       cipred.grid_steps('2000-01-01', '294000-01-01', '1000 years') AS near_the_end;
 
 -- bad input: one line each, SQLSTATE and message
 SELECT q, pg_temp.err(q) FROM (VALUES
@@ -89,6 +90,11 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.fold_positions(10, 2, n_folds => 0)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2, window_size => -5)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2, initial => 4, max_folds => 0)$$),
+  ($$SELECT * FROM cipred.fold_positions(10, 2, step => -1, initial => 4)$$),
+  ($$SELECT * FROM cipred.fold_positions(10, 2, initial => -1)$$),
+  ($$SELECT * FROM cipred.fold_positions(10, 2, initial => 4, window_size => -1)$$),
+  ($$SELECT * FROM cipred.fold_positions(10, 2, initial => 4, max_folds => -1)$$),
+  ($$SELECT * FROM cipred.folds('2000-01-01', '2000-02-01', '1 day', '1 day', n_folds => -1)$$),
   ($$SELECT * FROM cipred.fold_positions(0, 2, initial => 4)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2, initial => 4, gap => 8)$$),
@@ -112,6 +118,9 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.folds('2000-01-01', '2000-01-02', '30 minutes', '45 minutes', n_folds => 1)$$),
   ($$SELECT * FROM cipred.folds('2000-01-01', '2001-01-01', '2 months', '3 months', n_folds => 1)$$),
   ($$SELECT * FROM cipred.folds('2000-01-01', '2001-01-01', '1 month', '2 months', step => '-1 month', n_folds => 1)$$),
+  ($$SELECT * FROM cipred.folds('2000-01-01', '2001-01-01', '1 day', '1 day', gap => '1 day -1 hour', n_folds => 1)$$),
+  ($$SELECT * FROM cipred.folds('2000-01-01', '2001-01-01', '1 day -1 hour', '1 day', n_folds => 1)$$),
+  ($$SELECT * FROM cipred.folds('2000-01-01', '2000-01-02', '1 microsecond', '100000 years', n_folds => 1)$$),
   ($$SELECT * FROM cipred.folds('2000-01-01', '2000-01-01 23:00', '1 hour', '1 day', n_folds => 1)$$),
   ($$SELECT * FROM cipred.folds('2000-01-01', '2000-01-01', '1 hour', '1 hour', n_folds => 1)$$),
   ($$SELECT * FROM cipred.folds('2000-01-01', '2000-12-01', '1 month', '1 month', initial => '1 year')$$),

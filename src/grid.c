@@ -43,7 +43,9 @@ grid_check_freq(const Interval *freq, const char *argname)
 		(freq->month == 0 && freq->day == 0 && freq->time == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a positive interval", argname),
+				 (freq->month > 0 || freq->day > 0 || freq->time > 0)
+				 ? errmsg("%s mixes positive and negative parts", argname)
+				 : errmsg("%s must be a positive interval", argname),
 				 errdetail("%s is '%s'.", argname, interval_text(freq)),
 				 errhint("Give the spacing of the data, e.g. '1 month', '1 day' or '30 minutes'.")));
 	if (freq->month != 0 && (freq->day != 0 || freq->time != 0))
@@ -120,7 +122,9 @@ grid_floor(TimestampTz first, const Interval *freq, TimestampTz t)
 		CHECK_FOR_INTERRUPTS();
 		k--;
 	}
-	while (grid_point(first, freq, k + 1) <= t)
+	/* a step that would leave the timestamp range is beyond t */
+	while ((double) first + (k + 1) * approx < (double) END_TIMESTAMP - 62.0 * USECS_PER_DAY &&
+		   grid_point(first, freq, k + 1) <= t)
 	{
 		CHECK_FOR_INTERRUPTS();
 		k++;
@@ -137,6 +141,19 @@ grid_len_text(const Interval *freq, int64 k)
 	return interval_text(&span);
 }
 
+/* A step count that a fold length can have (a grid has < 2^31 points). */
+static int64
+steps_in_range(int64 k, const char *argname, const char *ltxt)
+{
+	if (k > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s is longer than any supported time grid", argname),
+				 errdetail("%s is '%s', " INT64_FORMAT " steps of the frequency; at most %d are supported.",
+						   argname, ltxt, k, PG_INT32_MAX)));
+	return k;
+}
+
 /* A length interval as a whole number of freq steps. */
 int64
 grid_steps_in(const Interval *len, const Interval *freq, const char *argname)
@@ -149,9 +166,11 @@ grid_steps_in(const Interval *len, const Interval *freq, const char *argname)
 	if (len->month < 0 || len->day < 0 || len->time < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be negative", argname),
+				 (len->month > 0 || len->day > 0 || len->time > 0)
+				 ? errmsg("%s mixes positive and negative parts", argname)
+				 : errmsg("%s must not be negative", argname),
 				 errdetail("%s is '%s'.", argname, ltxt),
-				 errhint("Give %s as a positive multiple of the frequency '%s'.",
+				 errhint("Give %s as a whole multiple (0 or more) of the frequency '%s'.",
 						 argname, ftxt)));
 	if (freq->month != 0)
 	{
@@ -170,7 +189,7 @@ grid_steps_in(const Interval *len, const Interval *freq, const char *argname)
 					 errhint("Use '%s' or '%s'.",
 							 grid_len_text(freq, len->month / freq->month),
 							 grid_len_text(freq, len->month / freq->month + 1))));
-		return len->month / freq->month;
+		return steps_in_range(len->month / freq->month, argname, ltxt);
 	}
 	if (len->month != 0)
 		ereport(ERROR,
@@ -193,5 +212,5 @@ grid_steps_in(const Interval *len, const Interval *freq, const char *argname)
 						   argname, ltxt, ftxt),
 				 errhint("Use '%s' or '%s'.", grid_len_text(freq, lu / fu),
 						 grid_len_text(freq, lu / fu + 1))));
-	return lu / fu;
+	return steps_in_range(lu / fu, argname, ltxt);
 }

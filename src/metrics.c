@@ -117,6 +117,17 @@ metric_error(cp_metric m, cp_metric_err err, const double *in)
 	}
 }
 
+/* Raise the error for sums that overflowed. */
+static void
+overflow_error(cp_metric m)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: value out of range: the sums overflow", metric_names[m]),
+			 errdetail("The errors are too large for double precision sums (around 1e308, or 1e154 when squared)."),
+			 errhint("Rescale actual and forecast, e.g. divide both by 1e6.")));
+}
+
 /* Transition (sign 1) or inverse transition (sign -1) of metric m. */
 static Datum
 metric_step(FunctionCallInfo fcinfo, cp_metric m, double sign)
@@ -134,6 +145,11 @@ metric_step(FunctionCallInfo fcinfo, cp_metric m, double sign)
 	if (err != CP_METRIC_OK)
 		metric_error(m, err, in);
 	cp_metric_add(v, terms, sign);
+	if (!cp_metric_finite(v))
+		overflow_error(m);
+	/* removing rows left too little precision: recompute this frame */
+	if (sign < 0 && !cp_metric_precise(v))
+		PG_RETURN_NULL();
 	PG_RETURN_ARRAYTYPE_P(st);
 }
 
@@ -186,6 +202,8 @@ cipred_metric_combine(PG_FUNCTION_ARGS)
 
 	cp_metric_combine(state_values(a, "metric_combine"),
 					  state_values(b, "metric_combine"));
+	if (!cp_metric_finite(state_values(a, "metric_combine")))
+		overflow_error(CP_MAE);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
@@ -375,10 +393,12 @@ cipred_scale_deserial(PG_FUNCTION_ARGS)
 				 errmsg("invalid serialised scale state"),
 				 errdetail("The header is missing or damaged.")));
 	period = pq_getmsgint(&buf, 4);
-	s = scale_new(aggcxt);
+	/* a transient state: combine copies what it needs into the aggregate context */
+	s = scale_new(CurrentMemoryContext);
 	s->is_ts = pq_getmsgbyte(&buf) != 0;
 	n = pq_getmsgint64(&buf);
-	if (period < 0 || n < 0 || (uint64) n != (uint64) (buf.len - buf.cursor) / 16 ||
+	if (period < 0 || n < 0 || (n > 0 && period < 1) ||
+		(uint64) n != (uint64) (buf.len - buf.cursor) / 16 ||
 		(buf.len - buf.cursor) % 16 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -419,7 +439,7 @@ scale_final(FunctionCallInfo fcinfo, int squared)
 	dup = cp_points_sort(s->pts, s->n);
 	if (dup >= 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: duplicate time in the series", squared ? "rmsse_scale" : "mase_scale"),
 				 errdetail("Time %s occurs more than once.",
 						   s->is_ts ? pstrdup(timestamptz_to_str(s->pts[dup].t))
@@ -431,7 +451,7 @@ scale_final(FunctionCallInfo fcinfo, int squared)
 				 errmsg("%s: at least 2 points are needed", squared ? "rmsse_scale" : "mase_scale"),
 				 errdetail("The training window has 1 point."),
 				 errhint("Compute the scale over a longer training window.")));
-	y = palloc(s->n * sizeof(double));
+	y = palloc_extended(s->n * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < s->n; i++)
 		y[i] = s->pts[i].y;
 	if (cp_seasonal_scale(y, s->n, s->period, squared, &out) != 0)

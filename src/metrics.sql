@@ -28,10 +28,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.mae_final(float8[]) IS 'Support function of cipred.mae: the value from the state.';
 
 CREATE AGGREGATE cipred.mae(actual float8, forecast float8) (
-    SFUNC = cipred.mae_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.mae_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.mae_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.mae_sfunc, MINVFUNC = cipred.mae_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.mae_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.mae_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.mae(float8, float8) IS
 'Mean absolute error: mean |actual - forecast|.';
@@ -52,10 +52,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.mse_final(float8[]) IS 'Support function of cipred.mse: the value from the state.';
 
 CREATE AGGREGATE cipred.mse(actual float8, forecast float8) (
-    SFUNC = cipred.mse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.mse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.mse_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.mse_sfunc, MINVFUNC = cipred.mse_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.mse_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.mse_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.mse(float8, float8) IS
 'Mean squared error: mean (actual - forecast)^2.';
@@ -76,10 +76,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.rmse_final(float8[]) IS 'Support function of cipred.rmse: the value from the state.';
 
 CREATE AGGREGATE cipred.rmse(actual float8, forecast float8) (
-    SFUNC = cipred.rmse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.rmse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.rmse_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.rmse_sfunc, MINVFUNC = cipred.rmse_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.rmse_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.rmse_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.rmse(float8, float8) IS
 'Root mean squared error: sqrt(mean (actual - forecast)^2).';
@@ -100,10 +100,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.mape_final(float8[]) IS 'Support function of cipred.mape: the value from the state.';
 
 CREATE AGGREGATE cipred.mape(actual float8, forecast float8) (
-    SFUNC = cipred.mape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.mape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.mape_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.mape_sfunc, MINVFUNC = cipred.mape_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.mape_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.mape_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.mape(float8, float8) IS
 'Mean absolute percentage error in percent: 100 mean |actual - forecast| / |actual|; a zero actual is an error (use wape or smape).';
@@ -124,10 +124,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.smape_final(float8[]) IS 'Support function of cipred.smape: the value from the state.';
 
 CREATE AGGREGATE cipred.smape(actual float8, forecast float8) (
-    SFUNC = cipred.smape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.smape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.smape_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.smape_sfunc, MINVFUNC = cipred.smape_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.smape_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.smape_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.smape(float8, float8) IS
 'Symmetric MAPE in percent: mean 200 |actual - forecast| / (|actual| + |forecast|); a row with both zero counts as 0.';
@@ -148,10 +148,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.wape_final(float8[]) IS 'Support function of cipred.wape: the value from the state.';
 
 CREATE AGGREGATE cipred.wape(actual float8, forecast float8) (
-    SFUNC = cipred.wape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.wape_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.wape_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.wape_sfunc, MINVFUNC = cipred.wape_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.wape_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.wape_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.wape(float8, float8) IS
 'Weighted absolute percentage error in percent: 100 sum |actual - forecast| / sum |actual|.';
@@ -172,10 +172,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.bias_final(float8[]) IS 'Support function of cipred.bias: the value from the state.';
 
 CREATE AGGREGATE cipred.bias(actual float8, forecast float8) (
-    SFUNC = cipred.bias_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.bias_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.bias_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.bias_sfunc, MINVFUNC = cipred.bias_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.bias_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.bias_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.bias(float8, float8) IS
 'Mean error, as R''s ME: mean (actual - forecast); positive means the forecasts were too low.';
@@ -196,10 +196,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.mase_final(float8[]) IS 'Support function of cipred.mase: the value from the state.';
 
 CREATE AGGREGATE cipred.mase(actual float8, forecast float8, scale float8) (
-    SFUNC = cipred.mase_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.mase_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.mase_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.mase_sfunc, MINVFUNC = cipred.mase_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.mase_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.mase_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.mase(float8, float8, float8) IS
 'Mean absolute scaled error: mean |actual - forecast| / scale, with scale from mase_scale() over the training window.';
@@ -220,10 +220,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.rmsse_final(float8[]) IS 'Support function of cipred.rmsse: the value from the state.';
 
 CREATE AGGREGATE cipred.rmsse(actual float8, forecast float8, scale float8) (
-    SFUNC = cipred.rmsse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.rmsse_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.rmsse_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.rmsse_sfunc, MINVFUNC = cipred.rmsse_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.rmsse_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.rmsse_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.rmsse(float8, float8, float8) IS
 'Root mean squared scaled error: sqrt(mean (actual - forecast)^2 / scale), with scale from rmsse_scale() over the training window.';
@@ -244,10 +244,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.pinball_final(float8[]) IS 'Support function of cipred.pinball: the value from the state.';
 
 CREATE AGGREGATE cipred.pinball(actual float8, forecast float8, quantile float8) (
-    SFUNC = cipred.pinball_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.pinball_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.pinball_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.pinball_sfunc, MINVFUNC = cipred.pinball_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.pinball_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.pinball_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.pinball(float8, float8, float8) IS
 'Mean pinball (quantile) loss of a forecast of the given quantile in (0, 1).';
@@ -268,10 +268,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.coverage_final(float8[]) IS 'Support function of cipred.coverage: the value from the state.';
 
 CREATE AGGREGATE cipred.coverage(actual float8, lo float8, hi float8) (
-    SFUNC = cipred.coverage_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.coverage_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.coverage_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.coverage_sfunc, MINVFUNC = cipred.coverage_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.coverage_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.coverage_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.coverage(float8, float8, float8) IS
 'Share (0 to 1) of actual values inside their interval [lo, hi].';
@@ -292,10 +292,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.winkler_final(float8[]) IS 'Support function of cipred.winkler: the value from the state.';
 
 CREATE AGGREGATE cipred.winkler(actual float8, lo float8, hi float8, level float8) (
-    SFUNC = cipred.winkler_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = cipred.winkler_sfunc, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}',
     FINALFUNC = cipred.winkler_final, COMBINEFUNC = cipred.metric_combine,
     MSFUNC = cipred.winkler_sfunc, MINVFUNC = cipred.winkler_minvfn,
-    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0}', MFINALFUNC = cipred.winkler_final,
+    MSTYPE = float8[], MINITCOND = '{0,0,0,0,0,0}', MFINALFUNC = cipred.winkler_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.winkler(float8, float8, float8, float8) IS
 'Mean Winkler interval score of [lo, hi] at level percent: width plus 2/alpha times the distance by which actual falls outside, alpha = 1 - level/100.';

@@ -11,8 +11,9 @@
 
 #include <stdint.h>
 
-/* "not given" marker for the optional members of cp_fold_spec */
-#define CP_UNSET (-1)
+/* "not given" marker for the optional members of cp_fold_spec (a value no
+ * caller can pass by mistake: -1 is refused like any other negative) */
+#define CP_UNSET INT64_MIN
 
 typedef struct cp_fold_spec
 {

@@ -136,6 +136,28 @@ cp_metric_add(double *state, const double terms[2], double sign)
 	state[0] += sign;
 	cp_ksum_add(&state[1], &state[2], sign * terms[0]);
 	cp_ksum_add(&state[3], &state[4], sign * terms[1]);
+	if (sign > 0)
+		state[5] = fmax(state[5], fmax(fabs(terms[0]), fabs(terms[1])));
+}
+
+/* Whether the sums are finite. */
+int
+cp_metric_finite(const double *state)
+{
+	return isfinite(state[1]) && isfinite(state[2]) && isfinite(state[3]) && isfinite(state[4]);
+}
+
+/* Whether removal has not eaten the precision (see metrics.h). */
+int
+cp_metric_precise(const double *state)
+{
+	double		s1 = fabs(state[1] + state[2]);
+	double		s2 = fabs(state[3] + state[4]);
+	double		rest = fmax(s1, s2);
+
+	if (state[5] == 0.0)
+		return 1;
+	return state[5] <= 1e6 * rest;
 }
 
 /* Merge state b into state a. */
@@ -147,6 +169,7 @@ cp_metric_combine(double *a, const double *b)
 	cp_ksum_add(&a[1], &a[2], b[2]);
 	cp_ksum_add(&a[3], &a[4], b[3]);
 	cp_ksum_add(&a[3], &a[4], b[4]);
+	a[5] = fmax(a[5], b[5]);
 }
 
 /* The metric's value from a state. */

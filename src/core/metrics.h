@@ -39,8 +39,12 @@ typedef enum cp_metric_err
 	CP_METRIC_ZERO_TOTAL		/* WAPE with sum |actual| = 0 */
 } cp_metric_err;
 
-/* state: n, then (sum, compensation) for two sums */
-#define CP_METRIC_STATE_LEN 5
+/*
+ * state: n, then (sum, compensation) for two sums, then the largest |term|
+ * added since the state was started (to know when removing rows from a
+ * moving window would leave too little precision)
+ */
+#define CP_METRIC_STATE_LEN 6
 
 /* Number of inputs each metric takes per row (actual, forecast, ...). */
 extern int	cp_metric_nargs(cp_metric m);
@@ -53,6 +57,17 @@ extern void cp_metric_add(double *state, const double terms[2], double sign);
 
 /* Merge state b into state a. */
 extern void cp_metric_combine(double *a, const double *b);
+
+/* Whether a state's sums are finite (no overflow). */
+extern int	cp_metric_finite(const double *state);
+
+/*
+ * Whether a state is still precise after rows were removed: false when the
+ * largest term it ever held exceeds 1e6 times what remains, so that the
+ * rounding left by removed terms could exceed 1e-10 of the result; the
+ * moving-window inverse then asks PostgreSQL to recompute the frame.
+ */
+extern int	cp_metric_precise(const double *state);
 
 /* The metric's value; *isnull set when the state holds no rows. */
 extern cp_metric_err cp_metric_final(cp_metric m, const double *state,
