@@ -125,6 +125,49 @@ FROM (SELECT fold, origin, ts,
       FROM forecasts WHERE method = 'snaive_week') x
 WHERE last = 1 ORDER BY fold;
 
+-- regression with exogenous inputs: UK road deaths and the 1983 seat-belt law
+CREATE TABLE seatbelts (ts date PRIMARY KEY, DriversKilled float8, drivers float8,
+    front float8, rear float8, kms float8, PetrolPrice float8, VanKilled float8, law float8);
+\copy seatbelts FROM 'test/data/seatbelts.csv' CSV HEADER
+CREATE VIEW seatbelt_features AS
+SELECT ts, DriversKilled AS y,
+       ARRAY[kms, PetrolPrice, law] || ARRAY(SELECT (extract(month FROM ts) = m)::int::float8
+                                             FROM generate_series(2, 12) m) AS x
+FROM seatbelts;
+CREATE TABLE seatbelt_models AS
+SELECT 'all 1969-1984' AS fit,
+       cipred.linreg(y, x, '{kms,PetrolPrice,law,feb,mar,apr,may,jun,jul,aug,sep,oct,nov,dec}') AS m
+FROM seatbelt_features
+UNION ALL
+SELECT 'train 1969-1982', cipred.linreg(y, x, '{kms,PetrolPrice,law,feb,mar,apr,may,jun,jul,aug,sep,oct,nov,dec}')
+FROM seatbelt_features WHERE ts < '1983-01-01';
+
+\echo
+\echo '== seatbelts: drivers killed per month on distance driven, petrol price, the law and month (cipred.linreg)'
+SELECT term, round(estimate::numeric, 4) AS estimate, round(std_error::numeric, 4) AS std_error,
+       round(t_value::numeric, 2) AS t_value, to_char(p_value, '9.9EEEE') AS p_value
+FROM seatbelt_models, cipred.coefficients(m)
+WHERE fit = 'all 1969-1984' AND term IN ('(Intercept)', 'kms', 'PetrolPrice', 'law', 'dec');
+SELECT fit, (cipred.model_info(m)->>'n')::int AS months,
+       round((cipred.model_info(m)->>'r2')::numeric, 3) AS r2,
+       round((cipred.model_info(m)->>'adj_r2')::numeric, 3) AS adj_r2,
+       round((cipred.model_info(m)->>'sigma')::numeric, 2) AS sigma,
+       round((cipred.model_info(m)->>'aic')::numeric, 1) AS aic
+FROM seatbelt_models ORDER BY fit;
+
+\echo
+\echo '== seatbelts: the model trained before 1983 forecasts 1983-1984 without knowing the law (law = 0)'
+CREATE TABLE seatbelt_forecasts AS
+SELECT f.ts, f.y AS actual, p.fit AS forecast, p.lo, p.hi
+FROM seatbelt_features f, seatbelt_models m,
+     LATERAL cipred.predict_interval(m.m, f.x[1:2] || 0.0::float8 || f.x[4:14], 95) p
+WHERE m.fit = 'train 1969-1982' AND f.ts >= '1983-01-01';
+SELECT count(*) AS months, round(cipred.mae(actual, forecast)::numeric, 1) AS mae,
+       round(cipred.bias(actual, forecast)::numeric, 1) AS bias,
+       round(cipred.mape(actual, forecast)::numeric, 1) AS mape,
+       round(cipred.coverage(actual, lo, hi)::numeric, 2) AS cover95
+FROM seatbelt_forecasts;
+
 \echo
 \echo '== what it found'
 SELECT format('%s: best baseline by MASE is %s (MASE %s, sMAPE %s%%); %s''s 95%% intervals covered %s%% of actuals',
@@ -138,3 +181,10 @@ FROM (SELECT DISTINCT ON (series) series, method,
       FROM forecasts GROUP BY series, method
       ORDER BY series, 3) b
 ORDER BY series;
+SELECT format('seatbelts: the 1983 law goes with %s drivers killed per month (standard error %s, p = %s), R² %s; the pre-1983 model, not knowing the law, over-forecasts 1983-84 by %s a month on average',
+              round(c.estimate::numeric, 1), round(c.std_error::numeric, 1),
+              to_char(c.p_value, '9.9EEEE'),
+              round((cipred.model_info(m.m)->>'r2')::numeric, 2),
+              (SELECT round(-cipred.bias(actual, forecast)::numeric, 1) FROM seatbelt_forecasts)) AS finding
+FROM seatbelt_models m, cipred.coefficients(m.m) c
+WHERE m.fit = 'all 1969-1984' AND c.term = 'law';
