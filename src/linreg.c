@@ -185,7 +185,8 @@ agg_new(MemoryContext cxt, int p)
 	LinregAgg  *a = MemoryContextAllocZero(cxt, sizeof(LinregAgg));
 	int32		bc = cp_lr_block_rows(p);
 
-	cp_lr_init(&a->st, p, bc, MemoryContextAllocHuge(cxt, cp_lr_bytes(p, bc)));
+	cp_lr_init(&a->st, p, MemoryContextAllocHuge(cxt, cp_lr_bytes(p)),
+			   bc, MemoryContextAllocHuge(cxt, cp_lr_block_bytes(p, bc)));
 	a->intercept = true;
 	a->tol = 1e-7;
 	return a;
@@ -214,12 +215,20 @@ x_values(ArrayType *x, int *p, double **vals)
 static void
 check_row(LinregAgg *a, int p, const double *x, double y)
 {
+	double		probe;
+
 	if (p != a->st.p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("linreg: rows of one group have different numbers of features"),
 				 errdetail("Earlier rows had %d features, this row has %d.", a->st.p, p),
 				 errhint("Give x the same length in every row of a group.")));
+	probe = y * 0.0;
+	/* x * 0 is NaN exactly for NaN and infinities: one branch per row */
+	for (int j = 0; j < p; j++)
+		probe += x[j] * 0.0;
+	if (probe == 0.0)
+		return;
 	if (!isfinite(y))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -350,7 +359,20 @@ cipred_linreg_sfunc(PG_FUNCTION_ARGS)
 	LinregAgg  *a = agg_row(fcinfo, 1, &ok, &x, &y, &w);
 
 	if (ok)
+	{
+		/* a group with many rows gets a big block (fewer, larger dsyrk calls) */
+		if (a->st.block_n == 0 && a->st.block_cap < CP_LR_BIG_BLOCK &&
+			a->st.rows >= 8 * (int64) a->st.block_cap)
+		{
+			MemoryContext aggcxt;
+
+			AggCheckCallContext(fcinfo, &aggcxt);
+			pfree(a->st.block);
+			cp_lr_set_block(&a->st, CP_LR_BIG_BLOCK,
+							MemoryContextAllocHuge(aggcxt, cp_lr_block_bytes(a->st.p, CP_LR_BIG_BLOCK)));
+		}
 		cp_lr_add(&a->st, x, y, w);
+	}
 	PG_RETURN_POINTER(a);
 }
 

@@ -11,58 +11,96 @@
 
 #define UPPER(m, k, i, j) ((m)[(size_t) (j) * (k) + (i)])	/* i <= j */
 
-/* Bytes a state needs beyond the struct. */
+/* Bytes of the statistics. */
 size_t
-cp_lr_bytes(int32_t p, int32_t block_cap)
+cp_lr_bytes(int32_t p)
 {
 	size_t		k = (size_t) p + 1;
 
-	return sizeof(double) * (k + k * k + (size_t) block_cap * k + (size_t) block_cap + 3 * k);
+	return sizeof(double) * (k + k * k + 3 * k);
 }
 
-/* Block rows for p features. */
+/* Bytes of a block buffer. */
+size_t
+cp_lr_block_bytes(int32_t p, int32_t block_cap)
+{
+	return sizeof(double) * ((size_t) block_cap * ((size_t) p + 1) + (size_t) block_cap);
+}
+
+/* First block rows for p features. */
 int32_t
 cp_lr_block_rows(int32_t p)
 {
 	int32_t		b = 2 * (p + 1);
 
-	return b < 16 ? 16 : (b > 256 ? 256 : b);
+	return b < 16 ? 16 : (b > CP_LR_BIG_BLOCK ? CP_LR_BIG_BLOCK : b);
 }
 
-/* Lay a zeroed state over mem. */
+/* Lay a zeroed state over mem, with a block buffer. */
 void
-cp_lr_init(cp_lrstate *s, int32_t p, int32_t block_cap, double *mem)
+cp_lr_init(cp_lrstate *s, int32_t p, double *mem, int32_t block_cap, double *block_mem)
 {
 	size_t		k = (size_t) p + 1;
 
 	memset(s, 0, sizeof(*s));
 	s->p = p;
-	s->block_cap = block_cap;
-	memset(mem, 0, cp_lr_bytes(p, block_cap));
+	memset(mem, 0, cp_lr_bytes(p));
 	s->mean = mem;
 	s->m = mem + k;
-	s->block = s->m + k * k;
-	s->block_w = s->block + (size_t) block_cap * k;
-	s->scratch = s->block_w + block_cap;
+	s->scratch = s->m + k * k;
+	cp_lr_set_block(s, block_cap, block_mem);
 }
 
-/* Add one row. */
+/* Give a flushed state a new block buffer. */
+void
+cp_lr_set_block(cp_lrstate *s, int32_t block_cap, double *block_mem)
+{
+	s->block_cap = block_cap;
+	s->block = block_mem;
+	s->block_w = block_mem + (size_t) block_cap * ((size_t) s->p + 1);
+}
+
+/*
+ * Add one row.  Rows are stored shifted by the block's first row, so the
+ * block needs no centring pass: its co-moment is R'R - W m m' with m the
+ * mean of the shifted rows, which is of the order of the rows' spread within
+ * the block (even for trending data), so the subtraction costs little
+ * precision.
+ */
 void
 cp_lr_add(cp_lrstate *s, const double *x, double y, double w)
 {
 	size_t		k = (size_t) s->p + 1;
 	double	   *row = s->block + (size_t) s->block_n * k;
+	double	   *bs = s->scratch;	/* sums of the shifted rows */
+	double	   *sh = s->scratch + k;	/* the block's shift */
 
-	memcpy(row, x, sizeof(double) * (size_t) s->p);
-	row[s->p] = y;
-	s->block_w[s->block_n] = w;
-	s->block_n++;
-	s->rows++;
-	if (w != 1.0)
+	if (s->block_n == 0)
 	{
+		memset(bs, 0, sizeof(double) * k);
+		memcpy(sh, x, sizeof(double) * (size_t) s->p);
+		sh[s->p] = y;
+		s->block_w_sum = 0.0;
+		s->block_weighted = 0;
+	}
+	for (int j = 0; j < s->p; j++)
+		row[j] = x[j] - sh[j];
+	row[s->p] = y - sh[s->p];
+	s->block_w[s->block_n] = w;
+	if (w == 1.0)
+		for (size_t j = 0; j < k; j++)
+			bs[j] += row[j];
+	else
+	{
+		for (size_t j = 0; j < k; j++)
+			bs[j] += w * row[j];
+		s->block_weighted = 1;
 		s->has_weights = 1;
 		s->sum_log_w += log(w);
 	}
+	s->block_w_sum += w;
+	s->block_n++;
+	s->rows++;
 	if (s->block_n == s->block_cap)
 		cp_lr_flush(s);
 }
@@ -89,55 +127,40 @@ merge_mean(cp_lrstate *s, double wb, const double *mean_b)
 	s->w += wb;
 }
 
-/* Fold the buffered rows into (mean, m). */
+/*
+ * Fold the buffered rows into (mean, m): m += R'R - W mb mb' (dsyrk, then a
+ * rank-1 correction), R the shifted block (scaled by sqrt(w) when weighted)
+ * and mb the mean of the shifted rows; then merge the block's mean, shift +
+ * mb, with Chan et al.'s update.
+ */
 void
 cp_lr_flush(cp_lrstate *s)
 {
 	int			k = s->p + 1;
 	int			nb = s->block_n;
-	double		wb = 0.0;
+	double		wb = s->block_w_sum;
 	double	   *mb = s->scratch;
+	double	   *sh = s->scratch + k;
 
 	if (nb == 0)
 		return;
-	memset(mb, 0, sizeof(double) * k);
-	for (int i = 0; i < nb; i++)
-	{
-		const double *row = s->block + (size_t) i * k;
-		double		w = s->block_w[i];
-
-		wb += w;
-		for (int j = 0; j < k; j++)
-			mb[j] += w * row[j];
-	}
 	for (int j = 0; j < k; j++)
 		mb[j] /= wb;
-	/* second pass for accuracy: correct the mean by the mean residual */
-	{
-		double	   *corr = s->scratch + k;
-
-		memset(corr, 0, sizeof(double) * k);
+	if (s->block_weighted)
 		for (int i = 0; i < nb; i++)
 		{
-			const double *row = s->block + (size_t) i * k;
+			double	   *row = s->block + (size_t) i * k;
+			double		sw = sqrt(s->block_w[i]);
 
 			for (int j = 0; j < k; j++)
-				corr[j] += s->block_w[i] * (row[j] - mb[j]);
+				row[j] *= sw;
 		}
-		for (int j = 0; j < k; j++)
-			mb[j] += corr[j] / wb;
-	}
-	for (int i = 0; i < nb; i++)
-	{
-		double	   *row = s->block + (size_t) i * k;
-		double		sw = sqrt(s->block_w[i]);
-
-		for (int j = 0; j < k; j++)
-			row[j] = sw * (row[j] - mb[j]);
-	}
-	/* m += R'R, R the centred block (k x nb column-major = nb x k row-major) */
+	/* m += R'R (k x nb column-major = nb x k row-major), then - W mb mb' */
 	cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, k, nb, 1.0,
 				s->block, k, 1.0, s->m, k);
+	cblas_dsyr(CblasColMajor, CblasUpper, k, -wb, mb, 1, s->m, k);
+	for (int j = 0; j < k; j++)
+		mb[j] += sh[j];
 	merge_mean(s, wb, mb);
 	s->block_n = 0;
 }

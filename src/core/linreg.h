@@ -31,17 +31,29 @@ typedef struct cp_lrstate
 	double	   *m;				/* k x k, column-major, upper triangle valid */
 	double	   *block;			/* block_cap x k, row-major */
 	double	   *block_w;		/* block_cap */
-	double	   *scratch;		/* 3 k: block mean, correction, delta */
+	double	   *scratch;		/* 3 k: block sums, block shift, delta */
+	double		block_w_sum;	/* weight of the rows in the block */
+	int32_t		block_weighted; /* a row in the block has a weight other than 1 */
 } cp_lrstate;
 
-/* Bytes a state for p features needs beyond the struct, block included. */
-extern size_t cp_lr_bytes(int32_t p, int32_t block_cap);
+/* Bytes of the statistics of a state for p features (block not included). */
+extern size_t cp_lr_bytes(int32_t p);
 
-/* Block rows for p features: about 2(p + 1), at least 16, at most 256. */
+/* Bytes of a block buffer of block_cap rows for p features. */
+extern size_t cp_lr_block_bytes(int32_t p, int32_t block_cap);
+
+/* First block rows for p features: about 2(p + 1), at least 16. */
 extern int32_t cp_lr_block_rows(int32_t p);
 
-/* Lay a zeroed state over mem (cp_lr_bytes(p, block_cap) bytes). */
-extern void cp_lr_init(cp_lrstate *s, int32_t p, int32_t block_cap, double *mem);
+/* Block rows worth growing to once a group has many rows. */
+#define CP_LR_BIG_BLOCK 256
+
+/* Lay a zeroed state over mem (cp_lr_bytes(p)) with a block buffer. */
+extern void cp_lr_init(cp_lrstate *s, int32_t p, double *mem,
+					   int32_t block_cap, double *block_mem);
+
+/* Give a flushed state a new block buffer (to grow it). */
+extern void cp_lr_set_block(cp_lrstate *s, int32_t block_cap, double *block_mem);
 
 /* Add one row (x[0..p-1], y) with weight w > 0 (w = 1 for unweighted). */
 extern void cp_lr_add(cp_lrstate *s, const double *x, double y, double w);

@@ -27,7 +27,8 @@ state(int p)
 {
 	cp_lrstate *s = malloc(sizeof(cp_lrstate));
 
-	cp_lr_init(s, p, cp_lr_block_rows(p), malloc(cp_lr_bytes(p, cp_lr_block_rows(p))));
+	cp_lr_init(s, p, malloc(cp_lr_bytes(p)), cp_lr_block_rows(p),
+			   malloc(cp_lr_block_bytes(p, cp_lr_block_rows(p))));
 	states[nstates++] = s;
 	return s;
 }
@@ -154,6 +155,7 @@ test_linreg(void)
 	for (int i = 0; i < nstates; i++)
 	{
 		free(states[i]->mean);
+		free(states[i]->block);
 		free(states[i]);
 	}
 }
