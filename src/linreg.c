@@ -361,7 +361,7 @@ cipred_linreg_sfunc(PG_FUNCTION_ARGS)
 	if (ok)
 	{
 		/* a group with many rows gets a big block (fewer, larger dsyrk calls) */
-		if (a->st.block_n == 0 && a->st.block_cap < CP_LR_BIG_BLOCK &&
+		if (a->st.block_n == 0 && a->st.rblock == NULL && a->st.block_cap < CP_LR_BIG_BLOCK &&
 			a->st.rows >= 8 * (int64) a->st.block_cap)
 		{
 			MemoryContext aggcxt;
@@ -389,7 +389,19 @@ cipred_linreg_minvfn(PG_FUNCTION_ARGS)
 	LinregAgg  *a = agg_row(fcinfo, -1, &ok, &x, &y, &w);
 
 	if (ok)
+	{
+		/* moving windows remove by blocks: give the state a removal buffer */
+		if (a->st.rblock == NULL)
+		{
+			MemoryContext aggcxt;
+
+			AggCheckCallContext(fcinfo, &aggcxt);
+			cp_lr_flush(&a->st);
+			cp_lr_set_removal_block(&a->st, MemoryContextAllocHuge(aggcxt,
+																   cp_lr_block_bytes(a->st.p, a->st.block_cap)));
+		}
 		cp_lr_remove(&a->st, x, y, w);
+	}
 	PG_RETURN_POINTER(a);
 }
 

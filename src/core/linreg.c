@@ -17,7 +17,7 @@ cp_lr_bytes(int32_t p)
 {
 	size_t		k = (size_t) p + 1;
 
-	return sizeof(double) * (k + k * k + 3 * k);
+	return sizeof(double) * (k + k * k + 5 * k);
 }
 
 /* Bytes of a block buffer. */
@@ -49,6 +49,15 @@ cp_lr_init(cp_lrstate *s, int32_t p, double *mem, int32_t block_cap, double *blo
 	s->m = mem + k;
 	s->scratch = s->m + k * k;
 	cp_lr_set_block(s, block_cap, block_mem);
+}
+
+/* Give a state a buffer for rows to be removed. */
+void
+cp_lr_set_removal_block(cp_lrstate *s, double *mem)
+{
+	s->rblock = mem;
+	s->rblock_w = mem + (size_t) s->block_cap * ((size_t) s->p + 1);
+	s->rblock_n = 0;
 }
 
 /* Give a flushed state a new block buffer. */
@@ -133,6 +142,8 @@ merge_mean(cp_lrstate *s, double wb, const double *mean_b)
  * and mb the mean of the shifted rows; then merge the block's mean, shift +
  * mb, with Chan et al.'s update.
  */
+static void flush_removals(cp_lrstate *s);
+
 void
 cp_lr_flush(cp_lrstate *s)
 {
@@ -143,7 +154,10 @@ cp_lr_flush(cp_lrstate *s)
 	double	   *sh = s->scratch + k;
 
 	if (nb == 0)
+	{
+		flush_removals(s);
 		return;
+	}
 	for (int j = 0; j < k; j++)
 		mb[j] /= wb;
 	if (s->block_weighted)
@@ -163,6 +177,58 @@ cp_lr_flush(cp_lrstate *s)
 		mb[j] += sh[j];
 	merge_mean(s, wb, mb);
 	s->block_n = 0;
+	flush_removals(s);
+}
+
+/* Apply the rows waiting for removal: the inverse of a block merge. */
+static void
+flush_removals(cp_lrstate *s)
+{
+	int			k = s->p + 1;
+	int			nb = s->rblock_n;
+	double		wr = s->rblock_w_sum;
+	double	   *mr = s->scratch + 3 * k;
+	double	   *rsh = s->scratch + 4 * k;
+	double	   *d = s->scratch + 2 * k;
+	double		n1;
+
+	if (nb == 0)
+		return;
+	s->rblock_n = 0;
+	n1 = s->w - wr;
+	if (s->rows <= 0 || n1 <= 0.0)
+	{
+		memset(s->mean, 0, sizeof(double) * k);
+		memset(s->m, 0, sizeof(double) * k * k);
+		s->w = 0.0;
+		s->rows = 0;
+		return;
+	}
+	for (int j = 0; j < k; j++)
+		mr[j] /= wr;
+	for (int i = 0; i < nb; i++)
+	{
+		double	   *row = s->rblock + (size_t) i * k;
+		double		sw = sqrt(s->rblock_w[i]);
+
+		if (sw != 1.0)
+			for (int j = 0; j < k; j++)
+				row[j] *= sw;
+	}
+	/* m -= (R'R - W_r mr mr'), the removed rows' own co-moment */
+	cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, k, nb, -1.0,
+				s->rblock, k, 1.0, s->m, k);
+	cblas_dsyr(CblasColMajor, CblasUpper, k, wr, mr, 1, s->m, k);
+	/* and the between-means term of the merge */
+	for (int j = 0; j < k; j++)
+	{
+		double		mean_r = rsh[j] + mr[j];
+
+		s->mean[j] = (s->w * s->mean[j] - wr * mean_r) / n1;
+		d[j] = mean_r - s->mean[j];
+	}
+	cblas_dsyr(CblasColMajor, CblasUpper, k, -(n1 * wr / s->w), d, 1, s->m, k);
+	s->w = n1;
 }
 
 /* Merge state b into a; both flushed. */
@@ -188,13 +254,38 @@ void
 cp_lr_remove(cp_lrstate *s, const double *x, double y, double w)
 {
 	int			k = s->p + 1;
-	double	   *d = s->scratch;
+	double	   *d = s->scratch + 2 * k;
 	double		n1;
 
-	cp_lr_flush(s);
 	s->rows--;
 	if (w != 1.0)
 		s->sum_log_w -= log(w);
+	if (s->rblock != NULL)
+	{
+		double	   *row = s->rblock + (size_t) s->rblock_n * k;
+		double	   *rs = s->scratch + 3 * k;
+		double	   *rsh = s->scratch + 4 * k;
+
+		if (s->rblock_n == 0)
+		{
+			memset(rs, 0, sizeof(double) * k);
+			memcpy(rsh, x, sizeof(double) * (size_t) s->p);
+			rsh[s->p] = y;
+			s->rblock_w_sum = 0.0;
+		}
+		for (int j = 0; j < s->p; j++)
+			row[j] = x[j] - rsh[j];
+		row[s->p] = y - rsh[s->p];
+		for (int j = 0; j < k; j++)
+			rs[j] += w * row[j];
+		s->rblock_w[s->rblock_n] = w;
+		s->rblock_w_sum += w;
+		s->rblock_n++;
+		if (s->rblock_n == s->block_cap)
+			cp_lr_flush(s);
+		return;
+	}
+	cp_lr_flush(s);
 	n1 = s->w - w;
 	if (s->rows <= 0 || n1 <= 0.0)
 	{

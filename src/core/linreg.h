@@ -31,7 +31,12 @@ typedef struct cp_lrstate
 	double	   *m;				/* k x k, column-major, upper triangle valid */
 	double	   *block;			/* block_cap x k, row-major */
 	double	   *block_w;		/* block_cap */
-	double	   *scratch;		/* 3 k: block sums, block shift, delta */
+	double	   *scratch;		/* 5 k: block sums, block shift, delta,
+								 * removal sums, removal shift */
+	double	   *rblock;			/* rows waiting to be removed, or NULL */
+	double	   *rblock_w;
+	int32_t		rblock_n;
+	double		rblock_w_sum;
 	double		block_w_sum;	/* weight of the rows in the block */
 	int32_t		block_weighted; /* a row in the block has a weight other than 1 */
 } cp_lrstate;
@@ -55,6 +60,13 @@ extern void cp_lr_init(cp_lrstate *s, int32_t p, double *mem,
 /* Give a flushed state a new block buffer (to grow it). */
 extern void cp_lr_set_block(cp_lrstate *s, int32_t block_cap, double *block_mem);
 
+/*
+ * Give a state a buffer (cp_lr_block_bytes(p, block_cap)) for rows to be
+ * removed, so that moving windows remove by blocks too (BLAS-3); without
+ * one, each removal is a rank-1 downdate.
+ */
+extern void cp_lr_set_removal_block(cp_lrstate *s, double *mem);
+
 /* Add one row (x[0..p-1], y) with weight w > 0 (w = 1 for unweighted). */
 extern void cp_lr_add(cp_lrstate *s, const double *x, double y, double w);
 
@@ -64,7 +76,7 @@ extern void cp_lr_flush(cp_lrstate *s);
 /* Merge state b (flushed) into a (flushed). */
 extern void cp_lr_merge(cp_lrstate *a, const cp_lrstate *b);
 
-/* Remove one row that was added before (moving windows). */
+/* Remove one row that was added before (moving windows); flush to apply. */
 extern void cp_lr_remove(cp_lrstate *s, const double *x, double y, double w);
 
 /* Whether every statistic is finite (no overflow from huge values). */

@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/common.sh
 
+. test/bench/lib.sh
+
 ROWS=${CIPRED_BENCH_ROWS:-5000000}
-RUNS=${CIPRED_BENCH_RUNS:-5}
 DB=cipred_bench
 createdb "$DB"
 cipred_psql -d "$DB" <<SQL
@@ -18,16 +19,6 @@ FROM generate_series(1, $ROWS) i;
 VACUUM ANALYZE fc;
 SQL
 
-# median wall time (ms) of RUNS executions of a query, after one warm-up
-median_ms() {
-	local settings=$1 query=$2
-	psql -X -q -At -d "$DB" -c "$settings" -c "$query" >/dev/null
-	for _ in $(seq 1 "$RUNS"); do
-		psql -X -q -At -d "$DB" -c "$settings" -c '\timing on' -c "$query" |
-			sed -n -E 's/^Time: ([0-9.]+) ms.*/\1/p'
-	done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-
 SER="SET max_parallel_workers_per_gather = 0"
 PAR="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET min_parallel_table_scan_size = 0"
 
@@ -37,11 +28,11 @@ printf '%-44s %10s %10s\n' "query" "ms" "ratio"
 
 report() {  # report LABEL SETTINGS QUERY BASELINE_MS
 	local ms
-	ms=$(median_ms "$2" "$3")
+	ms=$(median_ms "$DB" "$2" "$3")
 	printf '%-44s %10.1f %10.2f\n' "$1" "$ms" "$(awk -v a="$ms" -v b="$4" 'BEGIN{print a/b}')"
 }
 
-floor=$(median_ms "$SER" "SELECT count(*) FROM fc")
+floor=$(median_ms "$DB" "$SER" "SELECT count(*) FROM fc")
 printf '%-44s %10.1f %10s\n' "scan floor: count(*)" "$floor" "1.00"
 report "built-in avg(abs(a - f))" "$SER" "SELECT avg(abs(a - f)) FROM fc" "$floor"
 report "cipred.mae(a, f)" "$SER" "SELECT cipred.mae(a, f) FROM fc" "$floor"
@@ -51,15 +42,17 @@ report "cipred.smape(a, f)" "$SER" "SELECT cipred.smape(a, f) FROM fc" "$floor"
 report "cipred.winkler(a, f - 5, f + 5, 95)" "$SER" "SELECT cipred.winkler(a, f - 5, f + 5, 95) FROM fc" "$floor"
 report "cipred.mae(a, f) GROUP BY s (1000 groups)" "$SER" "SELECT s, cipred.mae(a, f) FROM fc GROUP BY s" "$floor"
 report "cipred.mase_scale(ts, a, 1440) GROUP BY s" "$SER" "SELECT s, cipred.mase_scale(ts, a, 1440) FROM fc GROUP BY s" "$floor"
-par=$(median_ms "$PAR" "SELECT cipred.mae(a, f) FROM fc")
-ser=$(median_ms "$SER" "SELECT cipred.mae(a, f) FROM fc")
+par=$(median_ms "$DB" "$PAR" "SELECT cipred.mae(a, f) FROM fc")
+ser=$(median_ms "$DB" "$SER" "SELECT cipred.mae(a, f) FROM fc")
 printf '%-44s %10.1f %10.2f  (speed-up over serial: %.2fx)\n' "cipred.mae(a, f), 2 parallel workers" "$par" "$(awk -v a="$par" -v b="$floor" 'BEGIN{print a/b}')" "$(awk -v a="$ser" -v b="$par" 'BEGIN{print a/b}')"
 # moving windows: cipred's inverse transition against built-in avg(), which
 # has none for float8 and recomputes each window (100k rows, 1-day window)
 MOV="FROM fc WHERE ts < timestamptz '2000-01-01' + interval '100000 minutes') x"
-mc=$(median_ms "$SER" "SELECT count(m) FROM (SELECT cipred.mae(a, f) OVER (ORDER BY ts ROWS 1439 PRECEDING) m $MOV")
-mb=$(median_ms "$SER" "SELECT count(m) FROM (SELECT avg(abs(a - f)) OVER (ORDER BY ts ROWS 1439 PRECEDING) m $MOV")
+mc=$(median_ms "$DB" "$SER" "SELECT count(m) FROM (SELECT cipred.mae(a, f) OVER (ORDER BY ts ROWS 1439 PRECEDING) m $MOV")
+mb=$(median_ms "$DB" "$SER" "SELECT count(m) FROM (SELECT avg(abs(a - f)) OVER (ORDER BY ts ROWS 1439 PRECEDING) m $MOV")
 printf '%-44s %10.1f\n' "moving cipred.mae, 1440-row window, 100k" "$mc"
 printf '%-44s %10.1f %10.2f  (built-in / cipred)\n' "moving avg(abs(a - f)), same window" "$mb" "$(awk -v a="$mb" -v b="$mc" 'BEGIN{print a/b}')"
 report "folds: 100k half-hourly origins" "$SER" "SELECT count(*) FROM cipred.folds('2000-01-01', '2010-01-01', '30 minutes', '1 day', step => '30 minutes', n_folds => 100000)" "$floor"
 dropdb "$DB"
+
+bash test/bench/linreg.sh

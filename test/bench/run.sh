@@ -7,5 +7,13 @@ cd "$(dirname "$0")/../.."
 . test/lib/common.sh
 
 bash test/deps.sh
+# the Python side of the linreg comparison (not needed by make test)
+missing=()
+for p in python3-psycopg2 python3-numpy python3-sklearn; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 cipred_build_install
 pg_virtualenv -v "$PGVERSION" bash test/bench/in_cluster.sh

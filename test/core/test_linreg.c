@@ -97,6 +97,38 @@ test_linreg(void)
 		CHECK(r->rows == 0 && r->w == 0 && fit(r, &a, 1, 0) == CP_LR_NO_ROWS, "linreg: removing every row empties the state");
 	}
 
+	/* buffered removal (moving windows): remove 60 of 100 rows by blocks */
+	{
+		cp_lrstate *r = state(2),
+				   *q = state(2);
+		double	   *rb = malloc(cp_lr_block_bytes(2, r->block_cap));
+
+		for (int i = 0; i < 100; i++)
+		{
+			double		x[2] = {500.0 + i * 0.37, (i * 13) % 17 - 8.0};
+			double		y = 2.0 + 0.3 * x[0] - 1.1 * x[1] + ((i * 7) % 5) * 0.01;
+
+			cp_lr_add(r, x, y, 1.0 + (i % 3));
+			if (i >= 60)
+				cp_lr_add(q, x, y, 1.0 + (i % 3));
+		}
+		cp_lr_flush(r);
+		cp_lr_set_removal_block(r, rb);
+		for (int i = 0; i < 60; i++)
+		{
+			double		x[2] = {500.0 + i * 0.37, (i * 13) % 17 - 8.0};
+			double		y = 2.0 + 0.3 * x[0] - 1.1 * x[1] + ((i * 7) % 5) * 0.01;
+
+			cp_lr_remove(r, x, y, 1.0 + (i % 3));
+		}
+		fit(r, &a, 1, 0);
+		fit(q, &b, 1, 0);
+		CHECK(r->rows == 40 && CLOSE(a.fit.coef[0], b.fit.coef[0], 1e-9) && CLOSE(a.fit.coef[1], b.fit.coef[1], 1e-9) &&
+			  CLOSE(a.fit.intercept, b.fit.intercept, 1e-9) && CLOSE(a.fit.sigma, b.fit.sigma, 1e-8),
+			  "linreg: block removal (weighted) = fitting the remaining rows");
+		free(rb);
+	}
+
 	/* collinear: x2 = 2 x1 is dropped, x1 kept (order as lm) */
 	{
 		cp_lrstate *c = state(2);
