@@ -131,7 +131,50 @@ JOIN LATERAL (
                               jsonb_build_object('lambda', k.lambda), w) END AS m
     FROM sbx) f ON true
 JOIN LATERAL cipred.coefficients(f.m) c ON c.term = k.term
+WHERE k.model LIKE 'ridge%'
 GROUP BY k.model, k.lambda ORDER BY k.model, k.lambda;
+
+-- elastic net and lasso against scikit-learn's ElasticNet and Lasso
+-- (coordinate descent on the Gram matrix; within 1e-6, zeros exactly zero)
+SELECT k.model, count(*) AS terms,
+       count(*) FILTER (WHERE k.estimate = 0) AS zeros,
+       bool_and(CASE WHEN k.estimate = 0 THEN c.estimate = 0
+                     ELSE pg_temp.rel(c.estimate, k.estimate) <= 1e-6 END) AS same_as_sklearn
+FROM sk_ridge k
+JOIN LATERAL (
+    SELECT cipred.linreg(y, x, '{kms,PetrolPrice,law,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+               CASE WHEN k.model LIKE 'lasso%' THEN jsonb_build_object('method', 'lasso', 'alpha', k.lambda)
+                    ELSE jsonb_build_object('method', 'elasticnet', 'alpha', k.lambda,
+                                            'l1_ratio', split_part(split_part(k.model, '_', 2), '_', 1)::float8) END,
+               CASE WHEN k.model LIKE '%weighted' THEN w ELSE 1 END) AS m
+    FROM sbx) f ON true
+JOIN LATERAL cipred.coefficients(f.m) c ON c.term = k.term
+WHERE k.model LIKE 'enet%' OR k.model LIKE 'lasso%'
+GROUP BY k.model ORDER BY k.model;
+
+-- the path: 20 alphas from alpha_max (all zero) down to alpha; its last point
+-- is the model itself
+CREATE TEMP TABLE enet AS
+SELECT cipred.linreg(y, x, '{kms,PetrolPrice,law,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+                     '{"method": "elasticnet", "alpha": 0.5, "l1_ratio": 0.5, "path": 20}') AS m
+FROM sbx;
+SELECT count(DISTINCT step) AS steps,
+       bool_and(coef = 0) FILTER (WHERE step = 1) AS first_all_zero,
+       bool_and(abs(coef - (cipred.model_info(m)->'coef'->>(array_position(cipred.feature_names(m), term) - 1))::float8)
+                <= 1e-12 * greatest(1, abs(coef))) FILTER (WHERE step = 20) AS last_is_model,
+       min(alpha) = 0.5 AS ends_at_alpha
+FROM enet, cipred.model_path(m);
+SELECT cipred.model_info(m)->>'method' AS method, cipred.model_info(m)->'converged' AS converged,
+       m::text::cipred.model::text = m::text AS text_round_trip,
+       (SELECT count(*) FROM cipred.coefficients(m) WHERE std_error IS NULL) AS terms_without_se
+FROM enet;
+-- standardize: the penalty on unit-variance features; the same as fitting
+-- features divided by their (weighted, population) sd without it
+WITH sd AS (SELECT stddev_pop(x[1]) AS s1, stddev_pop(x[2]) AS s2 FROM sbx),
+     a AS (SELECT cipred.linreg(y, x[1:2], NULL, '{"method": "lasso", "alpha": 1, "standardize": true}') AS m FROM sbx),
+     b AS (SELECT cipred.linreg(y, ARRAY[x[1] / s1, x[2] / s2], NULL, '{"method": "lasso", "alpha": 1}') AS m FROM sbx, sd)
+SELECT pg_temp.rel((cipred.model_info(a.m)->'coef'->>0)::float8 * s1, (cipred.model_info(b.m)->'coef'->>0)::float8) < 1e-9 AS standardize_ok
+FROM a, b, sd;
 
 -- the coefficient table
 SELECT term, round(estimate::numeric, 6) AS estimate, round(std_error::numeric, 6) AS std_error,
@@ -215,7 +258,18 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.predict(m, ARRAY[1.0, 2, 3], '{x1,x2,nope}') FROM fits WHERE model = 'synthetic'$$),
   ($$SELECT cipred.predict(m, ARRAY[1.0, 2, 'NaN'], '{x1,x2,x3}') FROM fits WHERE model = 'synthetic'$$),
   ($$SELECT cipred.predict_interval(m, ARRAY[1.0, 2, 3], 0.95) FROM fits WHERE model = 'synthetic'$$),
-  ($$SELECT cipred.predict_interval(m, ARRAY[1.0, 2, 3], 95, 'both') FROM fits WHERE model = 'synthetic'$$)
+  ($$SELECT cipred.predict_interval(m, ARRAY[1.0, 2, 3], 95, 'both') FROM fits WHERE model = 'synthetic'$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "elasticnet"}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "elasticnet", "alpha": 1, "lambda": 1}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"alpha": 1, "l1_ratio": 2}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "ols", "alpha": 1}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "ridge"}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "magic"}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"method": "lasso", "alpha": 1, "path": 0}') FROM (VALUES (1.0)) v(y)$$),
+  ($$SELECT cipred.predict_interval(m, ARRAY[1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]) FROM enet$$),
+  ($$SELECT * FROM cipred.model_path(m) FROM fits WHERE model = 'synthetic'$$),
+  ($$SELECT cipred.model_path(m) FROM fits WHERE model = 'synthetic'$$),
+  ($$SELECT jsonb_set(m::text::jsonb, '{path_alpha}', '[1, 2]')::text::cipred.model FROM enet$$)
 ) t(q);
 
 -- damaged or tampered text is refused

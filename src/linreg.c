@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -27,14 +28,30 @@
 
 #define LINREG_MAGIC 0x43504c31	/* "CPL1" */
 
+#define METHOD_OLS 0				/* ols, or ridge when lambda > 0 */
+#define METHOD_ENET 1
+
+/* The options of a fit (the same for every row of a group). */
+typedef struct LinregOpts
+{
+	int32		method;
+	bool		intercept;
+	bool		standardize;
+	double		lambda;			/* ridge penalty */
+	double		tol;			/* collinearity tolerance */
+	double		alpha;			/* elastic net strength */
+	double		l1_ratio;
+	double		cd_tol;			/* coordinate descent tolerance */
+	int64		max_iter;
+	int32		n_path;
+} LinregOpts;
+
 typedef struct LinregAgg
 {
 	cp_lrstate	st;
 	bool		started;		/* p, names and options are known */
-	bool		intercept;
 	bool		named;
-	double		lambda;
-	double		tol;
+	LinregOpts	o;
 	int32		nnames;
 	char	  **names;			/* p names */
 	int64		skipped;		/* rows skipped for a NULL */
@@ -47,14 +64,54 @@ typedef struct LinregAgg
  * Options and names
  * ------------------------------------------------------------------ */
 
-/* Parse the options jsonb into the state. */
+/* The default options. */
 static void
-parse_options(LinregAgg *a, Jsonb *opts)
+default_options(LinregOpts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->method = METHOD_OLS;
+	o->intercept = true;
+	o->tol = 1e-7;
+	o->l1_ratio = 0.5;
+	o->cd_tol = 1e-12;
+	o->max_iter = 100000;
+	o->n_path = 1;
+}
+
+/* A numeric option's value, checked against [lo, hi]. */
+static double
+num_option(JsonbValue *v, const char *key, double lo, double hi, const char *hint)
+{
+	double		d;
+
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: option \"%s\" must be a number", key),
+				 errhint("%s", hint)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+										   NumericGetDatum(v->val.numeric)));
+	if (!(d >= lo && d <= hi))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: option \"%s\" is out of range", key),
+				 errdetail("%s is %g.", key, d),
+				 errhint("%s", hint)));
+	return d;
+}
+
+/* Parse the options jsonb. */
+static void
+parse_options(LinregOpts *o, Jsonb *opts)
 {
 	JsonbIterator *it;
 	JsonbValue	k,
 				v;
 	JsonbIteratorToken tok;
+	bool		has_alpha = false,
+				has_enet_opt = false,
+				has_lambda = false;
+	char	   *method = NULL;
 
 	if (!JB_ROOT_IS_OBJECT(opts))
 		ereport(ERROR,
@@ -70,42 +127,125 @@ parse_options(LinregAgg *a, Jsonb *opts)
 			continue;
 		key = pnstrdup(k.val.string.val, k.val.string.len);
 		tok = JsonbIteratorNext(&it, &v, true);
-		if (strcmp(key, "intercept") == 0)
+		if (strcmp(key, "intercept") == 0 || strcmp(key, "standardize") == 0)
 		{
 			if (v.type != jbvBool)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("linreg: option \"intercept\" must be true or false")));
-			a->intercept = v.val.boolean;
-		}
-		else if (strcmp(key, "lambda") == 0 || strcmp(key, "tol") == 0)
-		{
-			double		d;
-
-			if (v.type != jbvNumeric)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("linreg: option \"%s\" must be a number", key)));
-			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-												   NumericGetDatum(v.val.numeric)));
-			if (!(d >= 0.0 && isfinite(d)) || (key[0] == 't' && !(d > 0.0 && d < 1.0)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("linreg: option \"%s\" is out of range", key),
-						 errdetail("%s is %g.", key, d),
-						 errhint(key[0] == 'l' ? "lambda is the ridge penalty: 0 for ordinary least squares, > 0 for ridge."
-								 : "tol is the collinearity tolerance, between 0 and 1 (default 1e-7, as R's lm).")));
-			if (key[0] == 'l')
-				a->lambda = d;
+						 errmsg("linreg: option \"%s\" must be true or false", key)));
+			if (key[0] == 'i')
+				o->intercept = v.val.boolean;
 			else
-				a->tol = d;
+			{
+				o->standardize = v.val.boolean;
+				has_enet_opt = true;
+			}
+		}
+		else if (strcmp(key, "method") == 0)
+		{
+			if (v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("linreg: option \"method\" must be a string")));
+			method = pnstrdup(v.val.string.val, v.val.string.len);
+		}
+		else if (strcmp(key, "lambda") == 0)
+		{
+			o->lambda = num_option(&v, key, 0, DBL_MAX,
+								   "lambda is the ridge penalty: 0 for ordinary least squares, > 0 for ridge.");
+			has_lambda = true;
+		}
+		else if (strcmp(key, "tol") == 0)
+			o->tol = num_option(&v, key, 1e-300, 0.999999,
+								"tol is the collinearity tolerance, between 0 and 1 (default 1e-7, as R's lm).");
+		else if (strcmp(key, "alpha") == 0)
+		{
+			o->alpha = num_option(&v, key, 0, DBL_MAX,
+								  "alpha is the elastic net penalty strength, >= 0 (scikit-learn's alpha).");
+			has_alpha = true;
+		}
+		else if (strcmp(key, "l1_ratio") == 0)
+		{
+			o->l1_ratio = num_option(&v, key, 0, 1,
+									 "l1_ratio mixes the lasso (1) and ridge (0) penalties; between 0 and 1.");
+			has_enet_opt = true;
+		}
+		else if (strcmp(key, "cd_tol") == 0)
+		{
+			o->cd_tol = num_option(&v, key, 1e-300, 1,
+								   "cd_tol stops coordinate descent when no coefficient moves more than cd_tol times the sd of y.");
+			has_enet_opt = true;
+		}
+		else if (strcmp(key, "max_iter") == 0)
+		{
+			o->max_iter = (int64) num_option(&v, key, 1, 1e9,
+											 "max_iter is the most sweeps of coordinate descent per alpha, 1 to 1e9.");
+			has_enet_opt = true;
+		}
+		else if (strcmp(key, "path") == 0)
+		{
+			o->n_path = (int32) num_option(&v, key, 1, 1000,
+										   "path is the number of alphas on the regularisation path, 1 to 1000.");
+			has_enet_opt = true;
 		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("linreg: unknown option \"%s\"", key),
-					 errhint("Known options: intercept (boolean), lambda (ridge penalty >= 0), tol (collinearity tolerance).")));
+					 errhint("Known options: intercept, lambda, tol (least squares and ridge); method, alpha, l1_ratio, standardize, max_iter, cd_tol, path (elastic net and lasso).")));
 	}
+	if (method == NULL)
+		method = (has_alpha || has_enet_opt) ? "elasticnet" : (o->lambda > 0 ? "ridge" : "ols");
+	if (strcmp(method, "ols") == 0 || strcmp(method, "ridge") == 0)
+	{
+		o->method = METHOD_OLS;
+		if (has_alpha || has_enet_opt)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: elastic net options need method \"elasticnet\" or \"lasso\""),
+					 errhint("For ridge use lambda; for the elastic net use method, alpha and l1_ratio.")));
+		if (strcmp(method, "ridge") == 0 && !(o->lambda > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: method \"ridge\" needs lambda > 0"),
+					 errhint("Give the ridge penalty, e.g. {\"method\": \"ridge\", \"lambda\": 1}.")));
+		if (strcmp(method, "ols") == 0 && o->lambda > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: method \"ols\" takes no lambda"),
+					 errhint("Leave method out, or use method \"ridge\".")));
+	}
+	else if (strcmp(method, "elasticnet") == 0 || strcmp(method, "lasso") == 0)
+	{
+		o->method = METHOD_ENET;
+		if (has_lambda)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: the elastic net takes alpha and l1_ratio, not lambda"),
+					 errhint("Write {\"method\": \"elasticnet\", \"alpha\": 0.1, \"l1_ratio\": 0.5}.")));
+		if (!has_alpha)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("linreg: method \"%s\" needs alpha", method),
+					 errhint("Give the penalty strength, e.g. {\"method\": \"%s\", \"alpha\": 0.1}.", method)));
+		if (strcmp(method, "lasso") == 0)
+			o->l1_ratio = 1.0;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: unknown method \"%s\"", method),
+				 errhint("Methods: ols, ridge, elasticnet, lasso.")));
+}
+
+/* Whether two option sets are the same. */
+static bool
+same_options(const LinregOpts *a, const LinregOpts *b)
+{
+	return a->method == b->method && a->intercept == b->intercept &&
+		a->standardize == b->standardize && a->lambda == b->lambda &&
+		a->tol == b->tol && a->alpha == b->alpha && a->l1_ratio == b->l1_ratio &&
+		a->cd_tol == b->cd_tol && a->max_iter == b->max_iter && a->n_path == b->n_path;
 }
 
 /* Take the feature names from a text[] (NULL: x1..xp). */
@@ -187,8 +327,7 @@ agg_new(MemoryContext cxt, int p)
 
 	cp_lr_init(&a->st, p, MemoryContextAllocHuge(cxt, cp_lr_bytes(p)),
 			   bc, MemoryContextAllocHuge(cxt, cp_lr_block_bytes(p, bc)));
-	a->intercept = true;
-	a->tol = 1e-7;
+	default_options(&a->o);
 	return a;
 }
 
@@ -296,7 +435,7 @@ agg_row(FunctionCallInfo fcinfo, int sign, bool *ok, double **x, double *y, doub
 	{
 		if (nargs > 4 && !PG_ARGISNULL(4))
 		{
-			parse_options(a, PG_GETARG_JSONB_P(4));
+			parse_options(&a->o, PG_GETARG_JSONB_P(4));
 			a->opts_raw = copy_raw(PG_GETARG_DATUM(4), aggcxt);
 		}
 		if (nargs > 3 && !PG_ARGISNULL(3))
@@ -428,10 +567,8 @@ cipred_linreg_combine(PG_FUNCTION_ARGS)
 		a = agg_new(aggcxt, b->st.p);
 		old = MemoryContextSwitchTo(aggcxt);
 		a->started = b->started;
-		a->intercept = b->intercept;
 		a->named = b->named;
-		a->lambda = b->lambda;
-		a->tol = b->tol;
+		a->o = b->o;
 		a->nnames = b->nnames;
 		a->names = palloc(sizeof(char *) * (b->nnames + 1));
 		for (int j = 0; j < b->nnames; j++)
@@ -455,8 +592,7 @@ cipred_linreg_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("linreg: rows of one group have different numbers of features"),
 				 errdetail("Parts of the group had %d and %d features.", a->st.p, b->st.p)));
-	if (a->intercept != b->intercept || a->lambda != b->lambda || a->tol != b->tol ||
-		a->named != b->named)
+	if (!same_options(&a->o, &b->o) || a->named != b->named)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("linreg: options change between rows of one group")));
@@ -487,11 +623,18 @@ cipred_linreg_serial(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, LINREG_MAGIC);
 	pq_sendint32(&buf, a->st.p);
 	pq_sendbyte(&buf, a->started);
-	pq_sendbyte(&buf, a->intercept);
+	pq_sendbyte(&buf, a->o.intercept);
 	pq_sendbyte(&buf, a->named);
 	pq_sendbyte(&buf, a->st.has_weights);
-	pq_sendfloat8(&buf, a->lambda);
-	pq_sendfloat8(&buf, a->tol);
+	pq_sendfloat8(&buf, a->o.lambda);
+	pq_sendfloat8(&buf, a->o.tol);
+	pq_sendint32(&buf, a->o.method);
+	pq_sendbyte(&buf, a->o.standardize);
+	pq_sendfloat8(&buf, a->o.alpha);
+	pq_sendfloat8(&buf, a->o.l1_ratio);
+	pq_sendfloat8(&buf, a->o.cd_tol);
+	pq_sendint64(&buf, a->o.max_iter);
+	pq_sendint32(&buf, a->o.n_path);
 	pq_sendint64(&buf, a->st.rows);
 	pq_sendint64(&buf, a->skipped);
 	pq_sendfloat8(&buf, a->st.w);
@@ -550,17 +693,28 @@ cipred_linreg_deserial(PG_FUNCTION_ARGS)
 	a = agg_new(aggcxt, p);
 	k = p + 1;
 	a->started = pq_getmsgbyte(&buf) != 0;
-	a->intercept = pq_getmsgbyte(&buf) != 0;
+	a->o.intercept = pq_getmsgbyte(&buf) != 0;
 	a->named = pq_getmsgbyte(&buf) != 0;
 	a->st.has_weights = pq_getmsgbyte(&buf) != 0;
-	a->lambda = pq_getmsgfloat8(&buf);
-	a->tol = pq_getmsgfloat8(&buf);
+	a->o.lambda = pq_getmsgfloat8(&buf);
+	a->o.tol = pq_getmsgfloat8(&buf);
+	a->o.method = pq_getmsgint(&buf, 4);
+	a->o.standardize = pq_getmsgbyte(&buf) != 0;
+	a->o.alpha = pq_getmsgfloat8(&buf);
+	a->o.l1_ratio = pq_getmsgfloat8(&buf);
+	a->o.cd_tol = pq_getmsgfloat8(&buf);
+	a->o.max_iter = pq_getmsgint64(&buf);
+	a->o.n_path = pq_getmsgint(&buf, 4);
 	a->st.rows = pq_getmsgint64(&buf);
 	a->skipped = pq_getmsgint64(&buf);
 	a->st.w = pq_getmsgfloat8(&buf);
 	a->st.sum_log_w = pq_getmsgfloat8(&buf);
 	nn = pq_getmsgint(&buf, 4);
-	if (!(a->lambda >= 0 && isfinite(a->lambda)) || !(a->tol > 0 && a->tol < 1) ||
+	if (!(a->o.lambda >= 0 && isfinite(a->o.lambda)) || !(a->o.tol > 0 && a->o.tol < 1) ||
+		(a->o.method != METHOD_OLS && a->o.method != METHOD_ENET) ||
+		!(a->o.alpha >= 0 && isfinite(a->o.alpha)) || !(a->o.l1_ratio >= 0 && a->o.l1_ratio <= 1) ||
+		!(a->o.cd_tol > 0 && a->o.cd_tol <= 1) || a->o.max_iter < 1 ||
+		a->o.n_path < 1 || a->o.n_path > 1000 ||
 		a->st.rows < 0 || a->skipped < 0 || !(a->st.w >= 0 && isfinite(a->st.w)) ||
 		!isfinite(a->st.sum_log_w) || (a->started ? nn != p : nn != 0))
 		bad_state("values");
@@ -610,8 +764,13 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 	cp_lr_err	err;
 	cp_mbuild	b;
 	StringInfoData aliased_names;
-	const char *warnings[2];
+	const char *warnings[3];
 	int			nwarn = 0;
+	bool		enet;
+	double	   *path_alpha = NULL,
+			   *path_coef = NULL;
+	int64		iters = 0;
+	int			converged = 1;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -621,15 +780,43 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 	cp_lr_flush(&a->st);
 	p = a->st.p;
 	k = p + 1;
-	o.intercept = a->intercept;
-	o.lambda = a->lambda;
-	o.tol = a->tol;
+	enet = (a->o.method == METHOD_ENET);
+	o.intercept = a->o.intercept;
+	o.lambda = a->o.lambda;
+	o.tol = a->o.tol;
 	fit.coef = palloc(sizeof(double) * (p + 1));
 	fit.cov = palloc_extended(sizeof(double) * (size_t) k * k, MCXT_ALLOC_HUGE);
 	fit.aliased = palloc(sizeof(int) * (p + 1));
 	fit.x_mean = palloc(sizeof(double) * (p + 1));
 	work = palloc_extended(sizeof(double) * ((size_t) 3 * p * p + 4 * p + 8), MCXT_ALLOC_HUGE);
-	err = cp_lr_fit(&a->st, &o, &fit, work);
+	if (enet)
+	{
+		cp_enet_opts eo;
+
+		eo.intercept = a->o.intercept;
+		eo.alpha = a->o.alpha;
+		eo.l1_ratio = a->o.l1_ratio;
+		eo.standardize = a->o.standardize;
+		eo.max_iter = a->o.max_iter;
+		eo.tol = a->o.cd_tol;
+		eo.n_path = a->o.n_path;
+		if (eo.n_path > 1)
+		{
+			path_alpha = palloc(sizeof(double) * eo.n_path);
+			path_coef = palloc_extended(sizeof(double) * (size_t) eo.n_path * (p + 1), MCXT_ALLOC_HUGE);
+		}
+		err = cp_enet_fit(&a->st, &eo, &fit, path_alpha, path_coef, work, &iters, &converged);
+		if (!converged)
+		{
+			warnings[nwarn++] = "coordinate descent did not converge within max_iter sweeps";
+			ereport(WARNING,
+					(errmsg("linreg: the elastic net did not converge within %lld sweeps",
+							(long long) a->o.max_iter),
+					 errhint("Raise max_iter, loosen cd_tol, or standardize the features.")));
+		}
+	}
+	else
+		err = cp_lr_fit(&a->st, &o, &fit, work);
 	if (err == CP_LR_NONFINITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -658,12 +845,14 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 	}
 	if (fit.df_resid <= 0)
 		warnings[nwarn++] = "no residual degrees of freedom: sigma, standard errors and intervals are undefined";
+	if (enet)
+		warnings[nwarn++] = "elastic net: no standard errors or intervals (the penalty biases the coefficients)";
 
 	cp_mbuild_init(&b, CP_KIND_LINREG, VARHDRSZ, model_realloc);
 	cp_mbuild_text(&b, "features", (const char *const *) a->names, NULL, p, 1);
 	{
 		int			named = a->named,
-					ic = a->intercept,
+					ic = a->o.intercept,
 					wt = a->st.has_weights;
 		int64		rank = fit.rank,
 					n = fit.n,
@@ -671,8 +860,8 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 
 		cp_mbuild_bool(&b, "named", &named, 1, 0);
 		cp_mbuild_bool(&b, "intercept", &ic, 1, 0);
-		cp_mbuild_text(&b, "method", (const char *const[]) {a->lambda > 0 ? "ridge" : "ols"}, NULL, 1, 0);
-		cp_mbuild_f64(&b, "lambda", &a->lambda, 1, 0);
+		cp_mbuild_text(&b, "method", (const char *const[]) {enet ? "elasticnet" : (a->o.lambda > 0 ? "ridge" : "ols")}, NULL, 1, 0);
+		cp_mbuild_f64(&b, "lambda", &a->o.lambda, 1, 0);
 		cp_mbuild_f64(&b, "coef", fit.coef, p, 1);
 		cp_mbuild_f64(&b, "intercept_coef", &fit.intercept, 1, 0);
 		cp_mbuild_bool(&b, "aliased", fit.aliased, p, 1);
@@ -695,7 +884,23 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 	cp_mbuild_f64(&b, "condition_number", &fit.condition, 1, 0);
 	cp_mbuild_f64(&b, "x_mean", fit.x_mean, p, 1);
 	cp_mbuild_f64(&b, "y_mean", &fit.y_mean, 1, 0);
-	cp_mbuild_f64(&b, "cov", fit.cov, (uint32) ((size_t) k * k), 1);
+	if (!enet)
+		cp_mbuild_f64(&b, "cov", fit.cov, (uint32) ((size_t) k * k), 1);
+	if (enet)
+	{
+		int			stdz = a->o.standardize;
+
+		cp_mbuild_f64(&b, "alpha", &a->o.alpha, 1, 0);
+		cp_mbuild_f64(&b, "l1_ratio", &a->o.l1_ratio, 1, 0);
+		cp_mbuild_bool(&b, "standardized", &stdz, 1, 0);
+		cp_mbuild_i64(&b, "iterations", &iters, 1, 0);
+		cp_mbuild_bool(&b, "converged", &converged, 1, 0);
+		if (path_alpha != NULL)
+		{
+			cp_mbuild_f64(&b, "path_alpha", path_alpha, a->o.n_path, 1);
+			cp_mbuild_f64(&b, "path_coef", path_coef, (uint32) ((size_t) a->o.n_path * p), 1);
+		}
+	}
 	cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
 	PG_RETURN_DATUM(model_finish(&b));
 }
@@ -965,6 +1170,7 @@ cipred_predict_interval(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("predict_interval: this model has no covariance matrix"),
+				 errdetail("Elastic net and lasso models have no standard errors: the penalty biases the coefficients."),
 				 errhint("Intervals need an ordinary least squares or ridge model.")));
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "predict_interval must return a composite type");
@@ -1066,5 +1272,47 @@ cipred_coefficients(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(cipred_model_path);
+
+/* model_path(model) -> (step, alpha, term, coef): an elastic net's path. */
+Datum
+cipred_model_path(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	const cp_field *pa,
+			   *pc,
+			   *names;
+	int			p;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	model_validate(view);
+	pa = cp_model_field(view, "path_alpha");
+	pc = cp_model_field(view, "path_coef");
+	if (view->kind != CP_KIND_LINREG || pa == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model_path: the model has no regularisation path"),
+				 errhint("Fit with {\"method\": \"elasticnet\", \"alpha\": ..., \"path\": 20} to keep the path.")));
+	p = model_p(view);
+	names = model_req(view, "features", CP_TEXT);
+	InitMaterializedSRF(fcinfo, 0);
+	for (uint32 s = 0; s < pa->count; s++)
+		for (int j = 0; j < p; j++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false};
+			uint32		l;
+			const char *nm = cp_field_text(names, j, &l);
+
+			values[0] = Int32GetDatum((int32) s + 1);
+			values[1] = Float8GetDatum(cp_field_f64(pa, s));
+			values[2] = PointerGetDatum(cstring_to_text_with_len(nm, l));
+			values[3] = Float8GetDatum(cp_field_f64(pc, (uint32) ((size_t) s * p + j)));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	PG_RETURN_NULL();
 }

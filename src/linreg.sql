@@ -104,3 +104,10 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'cipred_coefficients' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.coefficients(cipred.model) IS
 'The coefficient table of a linear model, as R''s summary(lm): estimate, standard error, t value and two-sided p-value; NULL for dropped (collinear) features.';
+
+CREATE FUNCTION cipred.model_path(model cipred.model,
+    OUT step int, OUT alpha float8, OUT term text, OUT coef float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'cipred_model_path' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.model_path(cipred.model) IS
+'The regularisation path of an elastic net or lasso model fitted with the path option: the coefficient of every feature at each alpha, from the largest (all zero) down to the model''s alpha.';

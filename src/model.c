@@ -59,6 +59,13 @@ static const FieldSpec linreg_schema[] = {
 	{"x_mean", CP_F64, LEN_P, true},
 	{"y_mean", CP_F64, LEN_SCALAR, true},
 	{"cov", CP_F64, LEN_K2, false},
+	{"alpha", CP_F64, LEN_SCALAR, false},
+	{"l1_ratio", CP_F64, LEN_SCALAR, false},
+	{"standardized", CP_BOOL, LEN_SCALAR, false},
+	{"iterations", CP_I64, LEN_SCALAR, false},
+	{"converged", CP_BOOL, LEN_SCALAR, false},
+	{"path_alpha", CP_F64, LEN_ANY, false},
+	{"path_coef", CP_F64, LEN_ANY, false},
 	{"warnings", CP_TEXT, LEN_ANY, true},
 	{NULL, 0, 0, false}
 };
@@ -216,6 +223,29 @@ model_validate(const cp_model_view *view)
 			  (ml == 5 && memcmp(method, "ridge", 5) == 0) ||
 			  (ml == 10 && memcmp(method, "elasticnet", 10) == 0)))
 			damaged("unknown method", pnstrdup(method, ml));
+		if (ml == 10)
+		{
+			const cp_field *pa = cp_model_field(view, "path_alpha");
+			const cp_field *pc = cp_model_field(view, "path_coef");
+			double		alpha,
+						l1;
+
+			alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+			l1 = cp_field_f64(model_req(view, "l1_ratio", CP_F64), 0);
+			if (!(alpha >= 0 && isfinite(alpha)) || !(l1 >= 0 && l1 <= 1))
+				damaged("alpha or l1_ratio out of range", NULL);
+			model_req(view, "standardized", CP_BOOL);
+			model_req(view, "iterations", CP_I64);
+			model_req(view, "converged", CP_BOOL);
+			if ((pa == NULL) != (pc == NULL) ||
+				(pa && (uint64) pc->count != (uint64) pa->count * p))
+				damaged("path_alpha and path_coef do not match",
+						"path_coef must hold one coefficient per feature for each alpha of path_alpha.");
+			if (cp_model_field(view, "cov") != NULL)
+				damaged("an elastic net model has no covariance matrix", NULL);
+		}
+		else if (cp_model_field(view, "alpha") || cp_model_field(view, "path_alpha"))
+			damaged("elastic net fields in a least squares model", NULL);
 		if (cp_field_i64(model_req(view, "n", CP_I64), 0) < 0 ||
 			cp_field_i64(model_req(view, "rank", CP_I64), 0) < 0 ||
 			cp_field_i64(model_req(view, "rank", CP_I64), 0) > p)

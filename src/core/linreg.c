@@ -619,6 +619,200 @@ cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o, cp_lrfit *fit, double *wo
 }
 
 /* ------------------------------------------------------------------
+ * Elastic net
+ * ------------------------------------------------------------------ */
+
+/* Soft thresholding. */
+static double
+soft(double z, double g)
+{
+	return z > g ? z - g : (z < -g ? z + g : 0.0);
+}
+
+/* Coordinate descent for one alpha from the current b (warm start). */
+static int
+enet_cd(const double *g, const double *c, int p, double l1pen, double l2pen,
+		int64_t max_iter, double tol, double *b, double *q, int64_t *iters)
+{
+	for (int64_t it = 1; it <= max_iter; it++)
+	{
+		double		maxd = 0.0;
+
+		for (int j = 0; j < p; j++)
+		{
+			double		gjj = g[(size_t) j * p + j];
+			double		z,
+						nb,
+						d;
+
+			if (!(gjj > 0.0))
+			{
+				b[j] = 0.0;
+				continue;
+			}
+			z = c[j] - (q[j] - gjj * b[j]);
+			nb = soft(z, l1pen) / (gjj + l2pen);
+			d = nb - b[j];
+			if (d != 0.0)
+			{
+				const double *gj = g + (size_t) j * p;
+
+				for (int i = 0; i < p; i++)
+					q[i] += d * gj[i];
+				b[j] = nb;
+				if (fabs(d) * sqrt(gjj) > maxd)
+					maxd = fabs(d) * sqrt(gjj);
+			}
+		}
+		*iters = it;
+		if (maxd <= tol)
+			return 1;
+	}
+	return 0;
+}
+
+/* Elastic net from a flushed state (see linreg.h). */
+cp_lr_err
+cp_enet_fit(const cp_lrstate *s, const cp_enet_opts *o, cp_lrfit *fit,
+			double *path_alpha, double *path_coef, double *work,
+			int64_t *iters, int *converged)
+{
+	int			p = s->p;
+	int			k = p + 1;
+	double		w = s->w;
+	const double *mu = s->mean;
+	int			intercept = o->intercept ? 1 : 0;
+	double	   *g = work;			/* p x p, full, scaled */
+	double	   *a = g + (size_t) p * p; /* p x p, full, unscaled A */
+	double	   *c = a + (size_t) p * p;
+	double	   *d = c + p;
+	double	   *b = d + p;
+	double	   *q = b + p;
+	double		syy,
+				ysd,
+				amax = 0.0;
+	int			nnz = 0;
+
+	if (s->rows <= 0 || w <= 0.0)
+		return CP_LR_NO_ROWS;
+	if (!cp_lr_finite(s))
+		return CP_LR_NONFINITE;
+	syy = UPPER(s->m, k, p, p) + (intercept ? 0.0 : w * mu[p] * mu[p]);
+	ysd = sqrt(syy / w);
+	for (int j = 0; j < p; j++)
+	{
+		for (int i = 0; i < p; i++)
+		{
+			int			lo = i < j ? i : j,
+						hi = i < j ? j : i;
+			double		v = UPPER(s->m, k, lo, hi) + (intercept ? 0.0 : w * mu[i] * mu[j]);
+
+			a[(size_t) j * p + i] = v;
+		}
+		c[j] = (UPPER(s->m, k, j, p) + (intercept ? 0.0 : w * mu[j] * mu[p])) / w;
+		d[j] = o->standardize ? sqrt(a[(size_t) j * p + j] / w) : 1.0;
+		if (!(d[j] > 0.0))
+			d[j] = 1.0;			/* a constant feature stays at 0 anyway */
+		fit->x_mean[j] = mu[j];
+		fit->aliased[j] = 0;
+	}
+	for (int j = 0; j < p; j++)
+	{
+		for (int i = 0; i < p; i++)
+			g[(size_t) j * p + i] = a[(size_t) j * p + i] / (w * d[i] * d[j]);
+		c[j] /= d[j];
+		b[j] = 0.0;
+		q[j] = 0.0;
+		if (fabs(c[j]) > amax)
+			amax = fabs(c[j]);
+	}
+	if (o->l1_ratio > 0.0)
+		amax /= o->l1_ratio;
+	*converged = 1;
+	*iters = 0;
+	{
+		int			n = o->n_path > 1 ? o->n_path : 1;
+		double		tol = o->tol * (ysd > 0.0 ? ysd : 1.0);
+
+		for (int step = 0; step < n; step++)
+		{
+			double		al = o->alpha;
+
+			if (n > 1 && step < n - 1 && amax > o->alpha && o->alpha > 0.0)
+				al = amax * pow(o->alpha / amax, (double) step / (n - 1));
+			else if (n > 1 && step < n - 1)
+				al = o->alpha;
+			if (!enet_cd(g, c, p, al * o->l1_ratio, al * (1.0 - o->l1_ratio),
+						 o->max_iter, tol, b, q, iters))
+				*converged = 0;
+			if (n > 1)
+			{
+				path_alpha[step] = al;
+				for (int j = 0; j < p; j++)
+					path_coef[(size_t) step * p + j] = b[j] / d[j];
+			}
+		}
+	}
+
+	/* back to the original scale; statistics as for least squares */
+	for (int j = 0; j < p; j++)
+	{
+		fit->coef[j] = b[j] / d[j];
+		if (fit->coef[j] != 0.0)
+			nnz++;
+	}
+	fit->p = p;
+	fit->n = s->rows;
+	fit->w = w;
+	fit->y_mean = mu[p];
+	fit->pivoted = 0;
+	fit->rank = nnz;
+	fit->condition = NAN;
+	fit->intercept = 0.0;
+	if (intercept)
+	{
+		fit->intercept = mu[p];
+		for (int j = 0; j < p; j++)
+			fit->intercept -= mu[j] * fit->coef[j];
+	}
+	{
+		double		bty = 0.0,
+					btab = 0.0;
+
+		for (int j = 0; j < p; j++)
+		{
+			double		ab = 0.0;
+
+			for (int i = 0; i < p; i++)
+				ab += a[(size_t) j * p + i] * fit->coef[i];
+			btab += fit->coef[j] * ab;
+			bty += fit->coef[j] * (UPPER(s->m, k, j, p) + (intercept ? 0.0 : w * mu[j] * mu[p]));
+		}
+		fit->rss = syy - 2.0 * bty + btab;
+		if (fit->rss < 0.0)
+			fit->rss = 0.0;
+	}
+	fit->tss = syy;
+	fit->df_resid = (double) s->rows - nnz - intercept;
+	fit->sigma = (fit->df_resid > 0) ? sqrt(fit->rss / fit->df_resid) : NAN;
+	fit->r2 = (syy > 0.0) ? 1.0 - fit->rss / syy : NAN;
+	fit->adj_r2 = (fit->df_resid > 0) ?
+		1.0 - (1.0 - fit->r2) * ((double) s->rows - intercept) / fit->df_resid : NAN;
+	{
+		double		nn = (double) s->rows;
+		double		npar = nnz + intercept + 1;
+
+		fit->loglik = 0.5 * (s->sum_log_w -
+							 nn * (log(2.0 * M_PI) + 1.0 - log(nn) + log(fit->rss)));
+		fit->aic = -2.0 * fit->loglik + 2.0 * npar;
+		fit->bic = -2.0 * fit->loglik + log(nn) * npar;
+	}
+	for (size_t i = 0; i < (size_t) k * k; i++)
+		fit->cov[i] = NAN;
+	return CP_LR_OK;
+}
+
+/* ------------------------------------------------------------------
  * Distributions
  * ------------------------------------------------------------------ */
 

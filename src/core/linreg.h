@@ -130,6 +130,38 @@ typedef enum cp_lr_err
 extern cp_lr_err cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o,
 						   cp_lrfit *fit, double *work);
 
+/*
+ * Elastic net by coordinate descent on the Gram matrix of the statistics,
+ * minimising scikit-learn's objective
+ *   1/(2W) sum w (y - b0 - x'b)^2 + alpha l1 |b|_1 + alpha (1 - l1)/2 |b|^2
+ * (lasso: l1 = 1).  With standardize, the penalty applies to coefficients of
+ * features scaled to unit variance (as glmnet); they are returned on the
+ * original scale.  With n_path > 1, the path from alpha_max (where every
+ * coefficient is 0) down to alpha on a log scale is fitted with warm starts
+ * and stored in path_alpha (n_path) and path_coef (n_path x p, row-major).
+ */
+typedef struct cp_enet_opts
+{
+	int			intercept;
+	double		alpha;
+	double		l1_ratio;
+	int			standardize;
+	int64_t		max_iter;		/* sweeps over the coordinates, per alpha */
+	double		tol;			/* stop when no coefficient moves more than tol (scaled) */
+	int			n_path;			/* 1: alpha alone */
+} cp_enet_opts;
+
+/*
+ * Fit from a flushed state.  Fills coef, intercept, rss, tss, r2, adj_r2,
+ * sigma, loglik, aic, bic (degrees of freedom: the non-zero coefficients),
+ * x_mean, y_mean, rank (non-zero count), aliased (all 0); cov and condition
+ * are NaN.  work: 2 p^2 + 4 p doubles.  Returns the sweeps of the last alpha
+ * in *iters and whether every alpha converged in *converged.
+ */
+extern cp_lr_err cp_enet_fit(const cp_lrstate *s, const cp_enet_opts *o, cp_lrfit *fit,
+							 double *path_alpha, double *path_coef, double *work,
+							 int64_t *iters, int *converged);
+
 /* Student t distribution: P(T <= t) with df degrees of freedom. */
 extern double cp_pt(double t, double df);
 
