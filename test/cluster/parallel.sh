@@ -65,6 +65,16 @@ check linreg_coef "(cipred.model_info(cipred.linreg(a, ARRAY[f, sin(i / 50.0), (
 check linreg_r2 "(cipred.model_info(cipred.linreg(a, ARRAY[f, (i % 7)::float8], '{f,s}', '{\"lambda\": 0.5}', 1 + (i % 3)))->>'r2')::float8"
 
 # grouped, partitionwise: one result per series, equal to the serial plan
+# the fingerprint: text, compared as is
+fp_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SELECT cipred.fingerprint(f) FROM fc f")
+fp_ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "SELECT cipred.fingerprint(f) FROM fc f")
+fp_plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "EXPLAIN (COSTS OFF) SELECT cipred.fingerprint(f) FROM fc f")
+if grep -q "Partial Aggregate" <<<"$fp_plan" && [ -n "$fp_par" ] && [ "$fp_par" = "$fp_ser" ]; then
+	cipred_result pass "parallel fingerprint = serial ($fp_ser)"
+else
+	cipred_result fail "parallel fingerprint: $fp_par vs serial $fp_ser"
+fi
+
 # grouped by s % 2, not the partition key: partial aggregates per partition
 q="SELECT s % 2, cipred.mae(a, f), cipred.rmse(a, f), cipred.smape(a, f) FROM pfc GROUP BY 1 ORDER BY 1"
 plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SET enable_partitionwise_aggregate = on" -c "EXPLAIN (COSTS OFF) $q")

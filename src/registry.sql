@@ -1,0 +1,320 @@
+-- registry.sql - the model registry: named, versioned, immutable models
+-- with what they were trained on, their metrics and a status; and the
+-- fingerprint aggregate that identifies training data
+
+CREATE FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) RETURNS int8[]
+AS 'MODULE_PATHNAME', 'cipred_fingerprint_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) IS 'Support function of cipred.fingerprint: adds one row.';
+CREATE FUNCTION cipred.fingerprint_combine(int8[], int8[]) RETURNS int8[]
+AS 'MODULE_PATHNAME', 'cipred_fingerprint_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.fingerprint_combine(int8[], int8[]) IS 'Support function of cipred.fingerprint: merges two partial states.';
+CREATE FUNCTION cipred.fingerprint_final(int8[]) RETURNS text
+AS 'MODULE_PATHNAME', 'cipred_fingerprint_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.fingerprint_final(int8[]) IS 'Support function of cipred.fingerprint: the fingerprint text.';
+
+CREATE AGGREGATE cipred.fingerprint(anyelement) (
+    SFUNC = cipred.fingerprint_sfunc, STYPE = int8[], INITCOND = '{0,0}',
+    FINALFUNC = cipred.fingerprint_final, COMBINEFUNC = cipred.fingerprint_combine,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE cipred.fingerprint(anyelement) IS
+'An order-independent fingerprint of rows, ''count:hash'' (the sum mod 2^64 of a 64-bit hash of each row''s text): the same rows give the same fingerprint whatever their order; any changed, added or removed row changes it.';
+
+CREATE TABLE cipred.models (
+    name text NOT NULL
+        CONSTRAINT models_name_check CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'),
+    version int NOT NULL CONSTRAINT models_version_check CHECK (version >= 1),
+    model cipred.model NOT NULL,
+    kind text NOT NULL GENERATED ALWAYS AS (cipred.model_kind(model)) STORED,
+    status text NOT NULL DEFAULT 'staging'
+        CONSTRAINT models_status_check CHECK (status IN ('staging', 'production', 'retired')),
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by name NOT NULL DEFAULT CURRENT_USER,
+    source text,
+    train_start timestamptz,
+    train_end timestamptz,
+    n_rows bigint,
+    fingerprint text,
+    metrics jsonb NOT NULL DEFAULT '{}' CONSTRAINT models_metrics_check CHECK (pg_catalog.jsonb_typeof(metrics) = 'object'),
+    description text,
+    status_changed_at timestamptz,
+    status_changed_by name,
+    PRIMARY KEY (name, version),
+    CONSTRAINT models_window_check CHECK (train_start IS NULL OR train_end IS NULL OR train_start <= train_end)
+);
+CREATE UNIQUE INDEX models_one_production ON cipred.models (name) WHERE status = 'production';
+COMMENT ON TABLE cipred.models IS
+'The model registry: one row per (name, version); the model and what it was trained on never change, only the status (staging, production, retired). At most one production version per name.';
+COMMENT ON COLUMN cipred.models.fingerprint IS 'Fingerprint of the training data, e.g. from cipred.fingerprint(t) over the training rows.';
+
+CREATE TABLE cipred.model_events (
+    name text NOT NULL,
+    version int NOT NULL,
+    event text NOT NULL CHECK (event IN ('saved', 'promoted', 'retired', 'rolled_back', 'imported')),
+    at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    by_user name NOT NULL DEFAULT CURRENT_USER,
+    note text,
+    FOREIGN KEY (name, version) REFERENCES cipred.models (name, version)
+);
+CREATE INDEX model_events_name ON cipred.model_events (name, at);
+COMMENT ON TABLE cipred.model_events IS 'What happened to each registered model version, and who did it: saved, promoted, retired, rolled_back, imported.';
+
+-- the registry's rows are user data: pg_dump keeps them
+SELECT pg_catalog.pg_extension_config_dump('cipred.models', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.model_events', '');
+
+CREATE FUNCTION cipred.models_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'registered models cannot be deleted'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Model %s version %s would be deleted.', OLD.name, OLD.version),
+                  HINT = 'Retire it instead: SELECT cipred.retire_model(name, version).';
+    END IF;
+    IF (NEW.name, NEW.version, NEW.model::text, NEW.created_at, NEW.created_by, NEW.source,
+        NEW.train_start, NEW.train_end, NEW.n_rows, NEW.fingerprint, NEW.metrics, NEW.description)
+       IS DISTINCT FROM
+       (OLD.name, OLD.version, OLD.model::text, OLD.created_at, OLD.created_by, OLD.source,
+        OLD.train_start, OLD.train_end, OLD.n_rows, OLD.fingerprint, OLD.metrics, OLD.description) THEN
+        RAISE EXCEPTION 'registered models are immutable'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Model %s version %s: only its status can change.', OLD.name, OLD.version),
+                  HINT = 'Save a new version with cipred.save_model().';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION cipred.models_guard() IS 'Trigger function: keeps registered models immutable (only the status may change) and undeletable.';
+
+CREATE TRIGGER models_immutable BEFORE UPDATE OR DELETE ON cipred.models
+FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
+
+-- a name's row of the registry, or a clear error
+CREATE FUNCTION cipred.registry_row(p_name text, p_version int)
+RETURNS cipred.models
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r cipred.models;
+BEGIN
+    IF p_name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF p_version IS NULL THEN
+        SELECT * INTO r FROM cipred.models WHERE name = p_name AND status = 'production';
+        IF NOT FOUND THEN
+            IF EXISTS (SELECT 1 FROM cipred.models WHERE name = p_name) THEN
+                RAISE EXCEPTION 'model "%" has no production version', p_name
+                    USING ERRCODE = 'no_data_found',
+                          DETAIL = format('Versions: %s.', (SELECT string_agg(version || ' ' || status, ', ' ORDER BY version)
+                                                            FROM cipred.models WHERE name = p_name)),
+                          HINT = 'Promote one with cipred.promote_model(name, version), or ask for a version.';
+            END IF;
+            RAISE EXCEPTION 'no model named "%"', p_name
+                USING ERRCODE = 'no_data_found',
+                      HINT = 'Save one with cipred.save_model(name, model); list them with SELECT name, version, status FROM cipred.models.';
+        END IF;
+    ELSE
+        SELECT * INTO r FROM cipred.models WHERE name = p_name AND version = p_version;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'model "%" has no version %', p_name, p_version
+                USING ERRCODE = 'no_data_found',
+                      DETAIL = format('Its versions are: %s.', coalesce((SELECT string_agg(version::text, ', ' ORDER BY version)
+                                                                          FROM cipred.models WHERE name = p_name), 'none')),
+                      HINT = 'Give an existing version, or NULL for the production one.';
+        END IF;
+    END IF;
+    RETURN r;
+END $$;
+COMMENT ON FUNCTION cipred.registry_row(text, int) IS 'The registry row of a model version (NULL: the production version), or an error saying what exists.';
+
+CREATE FUNCTION cipred.save_model(
+    name text, model cipred.model,
+    source text DEFAULT NULL, train_start timestamptz DEFAULT NULL,
+    train_end timestamptz DEFAULT NULL, fingerprint text DEFAULT NULL,
+    metrics jsonb DEFAULT '{}', description text DEFAULT NULL)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v int;
+BEGIN
+    IF save_model.name IS NULL OR save_model.model IS NULL THEN
+        RAISE EXCEPTION 'name and model must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'A NULL model comes from an aggregate over no rows: check the training query.';
+    END IF;
+    IF save_model.name !~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$' THEN
+        RAISE EXCEPTION 'invalid model name "%"', save_model.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use 1 to 128 letters, digits and _ . : / - starting with a letter or digit, e.g. ''load/uk:v2''.';
+    END IF;
+    IF jsonb_typeof(coalesce(save_model.metrics, '{}')) <> 'object' THEN
+        RAISE EXCEPTION 'metrics must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('metrics is %s.', save_model.metrics),
+                  HINT = 'Write metrics like ''{"mae": 12.5, "mase": 0.8}''.';
+    END IF;
+    IF save_model.train_start > save_model.train_end THEN
+        RAISE EXCEPTION 'train_start is after train_end'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('train_start is %s and train_end is %s.', save_model.train_start, save_model.train_end),
+                  HINT = 'Give the first and the last time of the training data, in that order.';
+    END IF;
+    -- versions of one name are handed out one at a time, so concurrent saves
+    -- get distinct versions
+    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || save_model.name, 0));
+    SELECT coalesce(max(m.version), 0) + 1 INTO v FROM cipred.models m WHERE m.name = save_model.name;
+    INSERT INTO cipred.models (name, version, model, source, train_start, train_end, n_rows,
+                               fingerprint, metrics, description)
+    VALUES (save_model.name, v, save_model.model, save_model.source, save_model.train_start,
+            save_model.train_end, (cipred.model_info(save_model.model)->>'n')::bigint,
+            save_model.fingerprint, coalesce(save_model.metrics, '{}'), save_model.description);
+    INSERT INTO cipred.model_events (name, version, event) VALUES (save_model.name, v, 'saved');
+    RETURN v;
+END $$;
+COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, timestamptz, text, jsonb, text) IS
+'Registers a model under a name as the next version (status staging), with what it was trained on; returns the version. Concurrent saves under one name get distinct versions.';
+
+CREATE FUNCTION cipred.get_model(name text, version int DEFAULT NULL)
+RETURNS cipred.model
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (cipred.registry_row(name, version)).model
+$$;
+COMMENT ON FUNCTION cipred.get_model(text, int) IS
+'A registered model: the production version of a name, or the given version.';
+
+CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status text, p_event text, p_note text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE cipred.models SET status = p_status, status_changed_at = now(), status_changed_by = CURRENT_USER
+    WHERE name = p_name AND version = p_version;
+    INSERT INTO cipred.model_events (name, version, event, note) VALUES (p_name, p_version, p_event, p_note);
+END $$;
+COMMENT ON FUNCTION cipred.set_model_status(text, int, text, text, text) IS 'Internal: changes a version''s status and records the event.';
+
+CREATE FUNCTION cipred.promote_model(name text, version int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r cipred.models;
+    cur int;
+BEGIN
+    IF promote_model.version IS NULL THEN
+        RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Give the version to promote.';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || promote_model.name, 0));
+    r := cipred.registry_row(promote_model.name, promote_model.version);
+    IF r.status = 'production' THEN
+        RETURN;
+    END IF;
+    SELECT m.version INTO cur FROM cipred.models m WHERE m.name = promote_model.name AND m.status = 'production';
+    IF cur IS NOT NULL THEN
+        PERFORM cipred.set_model_status(promote_model.name, cur, 'retired', 'retired',
+                                        format('replaced by version %s', promote_model.version));
+    END IF;
+    PERFORM cipred.set_model_status(promote_model.name, promote_model.version, 'production', 'promoted',
+                                    CASE WHEN cur IS NULL THEN NULL ELSE format('replaces version %s', cur) END);
+END $$;
+COMMENT ON FUNCTION cipred.promote_model(text, int) IS
+'Makes a version the production model of its name; the previous production version is retired.';
+
+CREATE FUNCTION cipred.retire_model(name text, version int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r cipred.models;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || retire_model.name, 0));
+    IF retire_model.version IS NULL THEN
+        RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    r := cipred.registry_row(retire_model.name, retire_model.version);
+    IF r.status <> 'retired' THEN
+        PERFORM cipred.set_model_status(retire_model.name, retire_model.version, 'retired', 'retired', NULL);
+    END IF;
+END $$;
+COMMENT ON FUNCTION cipred.retire_model(text, int) IS 'Retires a version (it stays in the registry, but is no longer served as production).';
+
+CREATE FUNCTION cipred.rollback_model(name text)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cur int;
+    prev int;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || rollback_model.name, 0));
+    SELECT m.version INTO cur FROM cipred.models m WHERE m.name = rollback_model.name AND m.status = 'production';
+    IF cur IS NULL THEN
+        PERFORM cipred.registry_row(rollback_model.name, NULL);   -- raises the right error
+    END IF;
+    -- the version that was in production before the current one
+    SELECT e.version INTO prev FROM cipred.model_events e
+    WHERE e.name = rollback_model.name AND e.event IN ('promoted', 'rolled_back') AND e.version <> cur
+    ORDER BY e.at DESC, e.version DESC LIMIT 1;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no earlier production version to roll back to', rollback_model.name
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Promote another version with cipred.promote_model(name, version).';
+    END IF;
+    PERFORM cipred.set_model_status(rollback_model.name, cur, 'retired', 'retired',
+                                    format('rolled back to version %s', prev));
+    PERFORM cipred.set_model_status(rollback_model.name, prev, 'production', 'rolled_back',
+                                    format('replaces version %s', cur));
+    RETURN prev;
+END $$;
+COMMENT ON FUNCTION cipred.rollback_model(text) IS
+'Puts back in production the version that was in production before the current one (which is retired); returns that version.';
+
+CREATE FUNCTION cipred.export_model(name text, version int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r cipred.models;
+BEGIN
+    r := cipred.registry_row(export_model.name, export_model.version);
+    RETURN jsonb_build_object(
+        'cipred_registry_export', 1,
+        'name', r.name, 'version', r.version, 'status', r.status,
+        'created_at', r.created_at, 'created_by', r.created_by,
+        'source', r.source, 'train_start', r.train_start, 'train_end', r.train_end,
+        'n_rows', r.n_rows, 'fingerprint', r.fingerprint, 'metrics', r.metrics,
+        'description', r.description, 'model', r.model::text::jsonb);
+END $$;
+COMMENT ON FUNCTION cipred.export_model(text, int) IS
+'A registered model version and everything known about it, as one JSON document (the model in its JSON text form).';
+
+CREATE FUNCTION cipred.import_model(doc jsonb, name text DEFAULT NULL)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v int;
+    n text := coalesce(import_model.name, doc->>'name');
+BEGIN
+    IF doc IS NULL OR jsonb_typeof(doc) <> 'object' OR (doc->>'cipred_registry_export') IS DISTINCT FROM '1'
+       OR jsonb_typeof(doc->'model') IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'not a cipred registry export'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Import a document made by cipred.export_model(), which has "cipred_registry_export": 1 and a "model".';
+    END IF;
+    IF n IS NULL THEN
+        RAISE EXCEPTION 'the export has no name' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Give a name: cipred.import_model(doc, ''my_model'').';
+    END IF;
+    v := cipred.save_model(n, (doc->'model')::text::cipred.model, doc->>'source',
+                           (doc->>'train_start')::timestamptz, (doc->>'train_end')::timestamptz,
+                           doc->>'fingerprint', coalesce(doc->'metrics', '{}'),
+                           coalesce(doc->>'description', '') ||
+                           format(' (imported from %s version %s, created %s by %s)',
+                                  doc->>'name', doc->>'version', doc->>'created_at', doc->>'created_by'));
+    INSERT INTO cipred.model_events (name, version, event, note)
+    VALUES (n, v, 'imported', format('from %s version %s', doc->>'name', doc->>'version'));
+    RETURN v;
+END $$;
+COMMENT ON FUNCTION cipred.import_model(jsonb, text) IS
+'Registers an exported model as the next version of a name (its own, or the one given), in staging; the model is checked as any cipred.model input.';
+
+-- everyone may train, save, look up and predict; administrators can narrow
+-- this with REVOKE ... FROM PUBLIC and GRANT to their own roles
+GRANT SELECT, INSERT ON cipred.models TO PUBLIC;
+GRANT UPDATE (status, status_changed_at, status_changed_by) ON cipred.models TO PUBLIC;
+GRANT SELECT, INSERT ON cipred.model_events TO PUBLIC;
