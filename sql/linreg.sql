@@ -207,6 +207,14 @@ SELECT x[3] AS law, count(*) AS n,
        pg_temp.rel((cipred.model_info(cipred.linreg(y, x[1:1]))->>'r2')::float8, regr_r2(y, x[1])) < 1e-9 AS r2_ok
 FROM sbx GROUP BY x[3] ORDER BY 1;
 
+-- thousands of groups: 3000 series of 12 rows, one model each
+SELECT count(*) AS groups,
+       bool_and(pg_temp.rel((cipred.model_info(m)->'coef'->>0)::float8, slope) < 1e-9) AS every_slope_ok
+FROM (SELECT g, cipred.linreg(y, ARRAY[x]) AS m, regr_slope(y, x) AS slope
+      FROM (SELECT i % 3000 AS g, i::float8 AS x, ((i * 7919) % 101)::float8 AS y
+            FROM generate_series(1, 36000) i) d
+      GROUP BY g) f;
+
 -- moving window: each 36-month refit equals a fit on that window alone
 SELECT bool_and(pg_temp.rel((cipred.model_info(w.m)->'coef'->>0)::float8,
                             (cipred.model_info(r.m)->'coef'->>0)::float8) <= 1e-7

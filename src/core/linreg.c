@@ -361,6 +361,29 @@ ordered_elimination(const double *a, int r, const double *thr, int *keep, double
 	}
 }
 
+/*
+ * The statistics that follow from the residual sum of squares, as R's
+ * summary.lm, logLik, AIC and BIC: df_resid = n - kept - intercept, sigma,
+ * R^2 (against syy, centred or not), adjusted R^2, log-likelihood (with the
+ * weights' term), AIC and BIC counting kept + intercept + sigma parameters.
+ */
+static void
+fit_stats(cp_lrfit *fit, const cp_lrstate *s, double syy, int kept, int intercept)
+{
+	double		nn = (double) s->rows;
+	double		npar = kept + intercept + 1;
+
+	fit->tss = syy;
+	fit->df_resid = nn - kept - intercept;
+	fit->sigma = (fit->df_resid > 0) ? sqrt(fit->rss / fit->df_resid) : NAN;
+	fit->r2 = (syy > 0.0) ? 1.0 - fit->rss / syy : NAN;
+	fit->adj_r2 = (fit->df_resid > 0) ?
+		1.0 - (1.0 - fit->r2) * (nn - intercept) / fit->df_resid : NAN;
+	fit->loglik = 0.5 * (s->sum_log_w - nn * (log(2.0 * M_PI) + 1.0 - log(nn) + log(fit->rss)));
+	fit->aic = -2.0 * fit->loglik + 2.0 * npar;
+	fit->bic = -2.0 * fit->loglik + log(nn) * npar;
+}
+
 /* Fit from a flushed state. */
 cp_lr_err
 cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o, cp_lrfit *fit, double *work)
@@ -546,22 +569,8 @@ cp_lr_fit(const cp_lrstate *s, const cp_lrfit_opts *o, cp_lrfit *fit, double *wo
 		fit->intercept = b0;
 	}
 
-	fit->tss = syy;
-	fit->df_resid = (double) s->rows - r - intercept;
-	sigma2 = (fit->df_resid > 0) ? fit->rss / fit->df_resid : NAN;
-	fit->sigma = sqrt(sigma2);
-	fit->r2 = (fit->tss > 0.0) ? 1.0 - fit->rss / fit->tss : NAN;
-	fit->adj_r2 = (fit->df_resid > 0) ?
-		1.0 - (1.0 - fit->r2) * ((double) s->rows - intercept) / fit->df_resid : NAN;
-	{
-		double		nn = (double) s->rows;
-		double		npar = r + intercept + 1;
-
-		fit->loglik = 0.5 * (s->sum_log_w -
-							 nn * (log(2.0 * M_PI) + 1.0 - log(nn) + log(fit->rss)));
-		fit->aic = -2.0 * fit->loglik + 2.0 * npar;
-		fit->bic = -2.0 * fit->loglik + log(nn) * npar;
-	}
+	fit_stats(fit, s, syy, r, intercept);
+	sigma2 = fit->sigma * fit->sigma;
 
 	/* covariance of (intercept, coef): sigma^2 A^-1, or the ridge sandwich */
 	for (size_t i = 0; i < (size_t) k * k; i++)
@@ -792,21 +801,7 @@ cp_enet_fit(const cp_lrstate *s, const cp_enet_opts *o, cp_lrfit *fit,
 		if (fit->rss < 0.0)
 			fit->rss = 0.0;
 	}
-	fit->tss = syy;
-	fit->df_resid = (double) s->rows - nnz - intercept;
-	fit->sigma = (fit->df_resid > 0) ? sqrt(fit->rss / fit->df_resid) : NAN;
-	fit->r2 = (syy > 0.0) ? 1.0 - fit->rss / syy : NAN;
-	fit->adj_r2 = (fit->df_resid > 0) ?
-		1.0 - (1.0 - fit->r2) * ((double) s->rows - intercept) / fit->df_resid : NAN;
-	{
-		double		nn = (double) s->rows;
-		double		npar = nnz + intercept + 1;
-
-		fit->loglik = 0.5 * (s->sum_log_w -
-							 nn * (log(2.0 * M_PI) + 1.0 - log(nn) + log(fit->rss)));
-		fit->aic = -2.0 * fit->loglik + 2.0 * npar;
-		fit->bic = -2.0 * fit->loglik + log(nn) * npar;
-	}
+	fit_stats(fit, s, syy, nnz, intercept);
 	for (size_t i = 0; i < (size_t) k * k; i++)
 		fit->cov[i] = NAN;
 	return CP_LR_OK;
