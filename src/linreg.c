@@ -849,6 +849,7 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 		warnings[nwarn++] = "elastic net: no standard errors or intervals (the penalty biases the coefficients)";
 
 	cp_mbuild_init(&b, CP_KIND_LINREG, VARHDRSZ, model_realloc);
+	cp_mbuild_reserve(&b, sizeof(double) * ((size_t) k * k + 4 * (size_t) p) + 64 * (size_t) p + 2048);
 	cp_mbuild_text(&b, "features", (const char *const *) a->names, NULL, p, 1);
 	{
 		int			named = a->named,
@@ -902,7 +903,7 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 		}
 	}
 	cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
-	PG_RETURN_DATUM(model_finish(&b));
+	PG_RETURN_DATUM(model_finish(&b, false));
 }
 
 /* ------------------------------------------------------------------

@@ -38,8 +38,8 @@ extern int	model_p(const cp_model_view *view);
 /* A required field, with the expected type. */
 extern const cp_field *model_req(const cp_model_view *view, const char *name, cp_ftype type);
 
-/* Wrap finished builder bytes as a cipred.model varlena (validated). */
-extern Datum model_finish(cp_mbuild *b);
+/* Wrap finished builder bytes as a cipred.model varlena (checked if asked). */
+extern Datum model_finish(cp_mbuild *b, bool check);
 
 /* palloc-based realloc for cp_mbuild. */
 extern void *model_realloc(void *ptr, size_t size);

@@ -219,6 +219,16 @@ grow(cp_mbuild *b, size_t n)
 	return b->buf + b->reserve + b->len - n;
 }
 
+/* Make room for at least `bytes` more bytes. */
+void
+cp_mbuild_reserve(cp_mbuild *b, size_t bytes)
+{
+	size_t		len = b->len;
+
+	grow(b, bytes);
+	b->len = len;
+}
+
 /* Little-endian writers. */
 static void
 wr16(uint8_t *p, uint16_t v)

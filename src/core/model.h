@@ -107,6 +107,9 @@ extern void cp_mbuild_bool(cp_mbuild *b, const char *name, const int *v,
 /* TEXT: strings v[0..count-1] with lengths lens (or NULL: NUL-terminated). */
 extern void cp_mbuild_text(cp_mbuild *b, const char *name, const char *const *v,
 						   const uint32_t *lens, uint32_t count, int is_array);
+/* Make room for at least `bytes` more bytes (avoids regrowing). */
+extern void cp_mbuild_reserve(cp_mbuild *b, size_t bytes);
+
 /* Finish: writes the field count; returns the buffer (reserve + len bytes). */
 extern uint8_t *cp_mbuild_finish(cp_mbuild *b, size_t *len);
 
