@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "core/metrics.h"
+#include "points.h"
 
 /* Name of each metric, for messages. */
 static const char *const metric_names[] = {
@@ -215,42 +216,19 @@ cipred_metric_combine(PG_FUNCTION_ARGS)
 
 typedef struct ScaleState
 {
-	int64		n;
-	int64		cap;
+	Points		p;
 	int32		period;			/* 0 until the first row */
 	bool		is_ts;			/* keys are timestamptz (else bigint) */
-	cp_point   *pts;
 } ScaleState;
 
-/* A new empty state in the aggregate context. */
+/* A new empty state in cxt. */
 static ScaleState *
 scale_new(MemoryContext cxt)
 {
 	ScaleState *s = MemoryContextAllocZero(cxt, sizeof(ScaleState));
 
-	s->cap = 64;
-	s->pts = MemoryContextAlloc(cxt, s->cap * sizeof(cp_point));
+	points_init(&s->p, cxt);
 	return s;
-}
-
-/* Make room for `more` points. */
-static void
-scale_reserve(ScaleState *s, int64 more)
-{
-	if (s->n + more > s->cap)
-	{
-		int64		cap = s->cap;
-
-		while (cap < s->n + more)
-			cap *= 2;
-		if ((Size) cap * sizeof(cp_point) > MaxAllocHugeSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many points for a scale aggregate"),
-					 errdetail("" INT64_FORMAT " points were collected.", s->n)));
-		s->pts = repalloc_huge(s->pts, cap * sizeof(cp_point));
-		s->cap = cap;
-	}
 }
 
 /* Check that a period is usable and agrees with the state's. */
@@ -296,7 +274,7 @@ cipred_scale_sfunc(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	t = PG_GETARG_INT64(1);
 	y = PG_GETARG_FLOAT8(2);
-	if (s->n == 0)
+	if (s->p.n == 0)
 		s->is_ts = (get_fn_expr_argtype(fcinfo->flinfo, 1) == TIMESTAMPTZOID);
 	if (s->is_ts && TIMESTAMP_NOT_FINITE(t))
 		ereport(ERROR,
@@ -310,10 +288,7 @@ cipred_scale_sfunc(PG_FUNCTION_ARGS)
 				 errmsg("value is NaN or infinite"),
 				 errdetail("A row has value %g.", y),
 				 errhint("Remove or repair non-finite values; NULL values are skipped.")));
-	scale_reserve(s, 1);
-	s->pts[s->n].t = t;
-	s->pts[s->n].y = y;
-	s->n++;
+	points_add(&s->p, t, y);
 	PG_RETURN_POINTER(s);
 }
 
@@ -340,15 +315,13 @@ cipred_scale_combine(PG_FUNCTION_ARGS)
 	if (b->period != 0)
 		scale_set_period(a, b->period);
 	a->is_ts = a->is_ts || b->is_ts;
-	scale_reserve(a, b->n);
-	memcpy(a->pts + a->n, b->pts, b->n * sizeof(cp_point));
-	a->n += b->n;
+	points_append(&a->p, &b->p);
 	PG_RETURN_POINTER(a);
 }
 
 PG_FUNCTION_INFO_V1(cipred_scale_serial);
 
-/* Serialise: magic, period, is_ts, n, then n (time, value) pairs. */
+/* Serialise: magic, period, is_ts, then the points. */
 Datum
 cipred_scale_serial(PG_FUNCTION_ARGS)
 {
@@ -359,12 +332,7 @@ cipred_scale_serial(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, SCALE_MAGIC);
 	pq_sendint32(&buf, s->period);
 	pq_sendbyte(&buf, s->is_ts ? 1 : 0);
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n; i++)
-	{
-		pq_sendint64(&buf, s->pts[i].t);
-		pq_sendfloat8(&buf, s->pts[i].y);
-	}
+	points_send(&buf, &s->p);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -378,7 +346,6 @@ cipred_scale_deserial(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	StringInfoData buf;
 	ScaleState *s;
-	int64		n;
 	int32		period;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
@@ -396,28 +363,13 @@ cipred_scale_deserial(PG_FUNCTION_ARGS)
 	/* a transient state: combine copies what it needs into the aggregate context */
 	s = scale_new(CurrentMemoryContext);
 	s->is_ts = pq_getmsgbyte(&buf) != 0;
-	n = pq_getmsgint64(&buf);
-	if (period < 0 || n < 0 || (n > 0 && period < 1) ||
-		(uint64) n != (uint64) (buf.len - buf.cursor) / 16 ||
-		(buf.len - buf.cursor) % 16 != 0)
+	points_recv(&buf, &s->p, "scale");
+	if (period < 0 || (s->p.n > 0 && period < 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid serialised scale state"),
-				 errdetail("The state claims " INT64_FORMAT " points and period %d in %d bytes.",
-						   n, period, buf.len)));
+				 errdetail("The state has " INT64_FORMAT " points and period %d.", s->p.n, period)));
 	s->period = period;
-	scale_reserve(s, n);
-	for (int64 i = 0; i < n; i++)
-	{
-		s->pts[i].t = pq_getmsgint64(&buf);
-		s->pts[i].y = pq_getmsgfloat8(&buf);
-		if (!isfinite(s->pts[i].y))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("invalid serialised scale state"),
-					 errdetail("Point " INT64_FORMAT " has a non-finite value.", i)));
-	}
-	s->n = n;
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(s);
 }
@@ -429,33 +381,24 @@ scale_final(FunctionCallInfo fcinfo, int squared)
 	ScaleState *s;
 	double	   *y;
 	double		out;
-	int64		dup;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (ScaleState *) PG_GETARG_POINTER(0);
-	if (s->n == 0)
+	if (s->p.n == 0)
 		PG_RETURN_NULL();
-	dup = cp_points_sort(s->pts, s->n);
-	if (dup >= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: duplicate time in the series", squared ? "rmsse_scale" : "mase_scale"),
-				 errdetail("Time %s occurs more than once.",
-						   s->is_ts ? pstrdup(timestamptz_to_str(s->pts[dup].t))
-						   : psprintf(INT64_FORMAT, s->pts[dup].t)),
-				 errhint("Group by series, or remove the duplicated rows.")));
-	if (s->n < 2)
+	points_sort_unique(&s->p, s->is_ts, squared ? "rmsse_scale" : "mase_scale");
+	if (s->p.n < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: at least 2 points are needed", squared ? "rmsse_scale" : "mase_scale"),
 				 errdetail("The training window has 1 point."),
 				 errhint("Compute the scale over a longer training window.")));
-	y = palloc_extended(s->n * sizeof(double), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < s->n; i++)
-		y[i] = s->pts[i].y;
-	if (cp_seasonal_scale(y, s->n, s->period, squared, &out) != 0)
-		elog(ERROR, "seasonal scale failed for n = " INT64_FORMAT, s->n);
+	y = palloc_extended(s->p.n * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->p.n; i++)
+		y[i] = s->p.pts[i].y;
+	if (cp_seasonal_scale(y, s->p.n, s->period, squared, &out) != 0)
+		elog(ERROR, "seasonal scale failed for n = " INT64_FORMAT, s->p.n);
 	pfree(y);
 	PG_RETURN_FLOAT8(out);
 }

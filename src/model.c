@@ -70,6 +70,29 @@ static const FieldSpec linreg_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec baseline_schema[] = {
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"freq_months", CP_I64, LEN_SCALAR, true},
+	{"freq_days", CP_I64, LEN_SCALAR, true},
+	{"freq_usecs", CP_I64, LEN_SCALAR, true},
+	{"first_ts", CP_I64, LEN_SCALAR, true},
+	{"last_ts", CP_I64, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"period", CP_I64, LEN_SCALAR, true},
+	{"lag", CP_I64, LEN_SCALAR, true},
+	{"gaps_filled", CP_I64, LEN_SCALAR, true},
+	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	{"mse", CP_F64, LEN_SCALAR, true},
+	{"drift", CP_F64, LEN_SCALAR, true},
+	{"drift_se", CP_F64, LEN_SCALAR, true},
+	{"mean", CP_F64, LEN_SCALAR, true},
+	{"sd", CP_F64, LEN_SCALAR, true},
+	{"rate", CP_F64, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -78,6 +101,8 @@ kind_schema(uint16 kind)
 	{
 		case CP_KIND_LINREG:
 			return linreg_schema;
+		case CP_KIND_BASELINE:
+			return baseline_schema;
 	}
 	return NULL;
 }
@@ -203,6 +228,38 @@ model_validate(const cp_model_view *view)
 					damaged("duplicate feature name", pnstrdup(nj, lj));
 			}
 		}
+	}
+	if (view->kind == CP_KIND_BASELINE)
+	{
+		uint32		ml;
+		const char *method = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+		char	   *mname = pnstrdup(method, ml);
+		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+		int64		lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
+		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+		const cp_field *y = model_req(view, "y", CP_F64);
+		const char *const known[] = {"naive", "snaive", "drift", "mean", "croston", "sba"};
+		bool		ok = false;
+
+		for (int i = 0; i < 6; i++)
+			ok = ok || strcmp(mname, known[i]) == 0;
+		if (!ok)
+			damaged("unknown method", mname);
+		if (n < 1 || (uint64) y->count != (uint64) n)
+			damaged("the series length does not match n", NULL);
+		if (lag < 1 || lag >= n + (strcmp(mname, "snaive") == 0 ? 0 : 1))
+			damaged("lag out of range", NULL);
+		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
+			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
+			damaged("bad frequency", NULL);
+		for (uint32 i = 0; i < y->count; i++)
+			if (!isfinite(cp_field_f64(y, i)))
+				damaged("non-finite value in the series", NULL);
+		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
+			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
+			damaged("first_ts is after last_ts", NULL);
 	}
 	if (view->kind == CP_KIND_LINREG)
 	{

@@ -65,6 +65,17 @@ check linreg_coef "(cipred.model_info(cipred.linreg(a, ARRAY[f, sin(i / 50.0), (
 check linreg_r2 "(cipred.model_info(cipred.linreg(a, ARRAY[f, (i % 7)::float8], '{f,s}', '{\"lambda\": 0.5}', 1 + (i % 3)))->>'r2')::float8"
 
 # grouped, partitionwise: one result per series, equal to the serial plan
+# a time-series fit: points collected by the workers, serialised, merged
+fit_q="SELECT cipred.fit(ts, a, 'snaive', '{\"period\": 24}')::text FROM fc"
+fit_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "$fit_q" | md5sum)
+fit_ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "$fit_q" | md5sum)
+fit_plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "EXPLAIN (COSTS OFF) $fit_q")
+if grep -q "Partial Aggregate" <<<"$fit_plan" && [ "$fit_par" = "$fit_ser" ]; then
+	cipred_result pass "parallel fit (400k points) = serial model"
+else
+	cipred_result fail "parallel fit differs from serial"; echo "$fit_plan"
+fi
+
 # the fingerprint: text, compared as is
 fp_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SELECT cipred.fingerprint(f) FROM fc f")
 fp_ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "SELECT cipred.fingerprint(f) FROM fc f")

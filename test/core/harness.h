@@ -34,5 +34,6 @@ void		test_folds(void);
 void		test_metrics(void);
 void		test_model(void);
 void		test_linreg(void);
+void		test_baselines(void);
 
 #endif

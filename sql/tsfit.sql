@@ -1,0 +1,140 @@
+-- tsfit: time-series models as aggregates (benchmark methods) against R's
+-- forecast package (test/data/r_baselines.csv, made by
+-- test/reference/make_r_baselines.R)
+SET TimeZone = 'UTC';
+SET extra_float_digits = 0;
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS bool LANGUAGE sql AS
+$$ SELECT (a IS NULL AND b IS NULL) OR abs(a - b) <= 1e-9 * greatest(1, abs(b)) $$;
+
+CREATE TEMP TABLE series (series text, ts timestamptz, period int, value float8);
+\copy series FROM 'test/data/series.csv' CSV HEADER
+CREATE TEMP TABLE r_bl (series text, method text, step int, point float8,
+    lo80 float8, hi80 float8, lo95 float8, hi95 float8);
+\copy r_bl FROM 'test/data/r_baselines.csv' CSV HEADER NULL 'NA'
+CREATE TEMP TABLE inter (ts date, value float8);
+\copy inter FROM 'test/data/intermittent.csv' CSV HEADER
+
+-- fit on all but the last h points of each series, as R did
+CREATE TEMP TABLE spec AS
+SELECT series, max(ts) AS last_ts,
+       CASE max(period) WHEN 12 THEN 18 WHEN 4 THEN 8 WHEN 1 THEN 6 ELSE 48 END AS h,
+       CASE max(period) WHEN 12 THEN interval '1 month' WHEN 4 THEN interval '3 months'
+            WHEN 1 THEN interval '1 year' ELSE interval '30 minutes' END AS freq
+FROM series GROUP BY series;
+CREATE TEMP TABLE train AS
+SELECT s.* FROM series s JOIN spec p USING (series)
+WHERE s.ts <= p.last_ts - p.freq * p.h;
+CREATE TEMP TABLE fc AS
+SELECT m.series, m.method, f.step, f.forecast, f.lo, f.hi
+FROM (SELECT t.series, meth AS method,
+             cipred.fit(t.ts, t.value, meth, jsonb_build_object('period', t.period)) AS model
+      FROM train t CROSS JOIN unnest('{naive,snaive,drift,mean}'::text[]) meth
+      WHERE meth <> 'snaive' OR t.period > 1
+      GROUP BY t.series, meth) m
+CROSS JOIN LATERAL cipred.forecast(m.model, (SELECT max(step) FROM r_bl r WHERE r.series = m.series)) f;
+INSERT INTO fc
+SELECT 'intermittent', meth, f.step, f.forecast, f.lo, f.hi
+FROM unnest('{croston,sba}'::text[]) meth,
+     LATERAL (SELECT cipred.fit(ts, value, meth) AS m FROM inter) x,
+     LATERAL cipred.forecast(x.m, 6) f;
+
+-- point forecasts and 80%/95% intervals equal R's within 1e-9
+SELECT r.method, count(DISTINCT r.series) AS series, count(*) AS points,
+       count(f.step) AS ours,
+       bool_and(pg_temp.close(f.forecast, r.point)) AS point_ok,
+       bool_and(pg_temp.close(f.lo[1], r.lo80) AND pg_temp.close(f.hi[1], r.hi80)
+                AND pg_temp.close(f.lo[2], r.lo95) AND pg_temp.close(f.hi[2], r.hi95)) AS intervals_ok
+FROM r_bl r LEFT JOIN fc f USING (series, method, step)
+GROUP BY r.method ORDER BY r.method;
+
+-- the model, its inferred grid, and forecast times that follow the calendar
+SELECT cipred.model_kind(m), cipred.model_info(m)->>'method' AS method,
+       cipred.model_info(m)->'freq_months' AS months, cipred.model_info(m)->'period' AS period,
+       cipred.model_info(m)->'n' AS n
+FROM (SELECT cipred.fit(ts, value, 'snaive') AS m FROM series WHERE series = 'AirPassengers') x;
+SELECT step, ts, forecast, lo[1] < forecast AND forecast < hi[1] AS inside
+FROM cipred.forecast((SELECT cipred.fit(ts, y, 'naive')
+                      FROM (VALUES ('2023-10-31'::timestamptz, 1.0), ('2023-11-30', 2.0), ('2023-12-31', 4.0),
+                                   ('2024-01-31', 3.0)) v(ts, y)), 3);
+-- daily across a daylight-saving change: local midnight stays midnight
+SET TimeZone = 'Europe/London';
+SELECT step, ts FROM cipred.forecast((SELECT cipred.fit(d::timestamptz, 1.0 + extract(day FROM d), 'drift')
+                                      FROM generate_series('2024-03-20'::date, '2024-03-29', '1 day') d), 3, NULL);
+SET TimeZone = 'UTC';
+SELECT cipred.model_info(m)->'freq_usecs' AS usecs, cipred.model_info(m)->'period' AS period
+FROM (SELECT cipred.fit(ts, value, 'naive') AS m FROM series WHERE series = 'taylor') x;
+
+-- input order does not matter
+SELECT (SELECT cipred.fit(ts, value, 'snaive')::text FROM (SELECT * FROM series WHERE series = 'wineind' ORDER BY random()) s)
+     = (SELECT cipred.fit(ts, value, 'snaive')::text FROM (SELECT * FROM series WHERE series = 'wineind' ORDER BY ts) s) AS order_free;
+
+-- fitted values and residuals
+SELECT ts, actual, fitted, residual FROM cipred.fitted(
+    (SELECT cipred.fit(ts, value, 'snaive', '{"period": 4}') FROM series WHERE series = 'UKgas' AND ts < '1962-01-01'))
+ORDER BY ts;
+
+-- NULL values are skipped and counted; gaps: an error, or filled
+CREATE TEMP TABLE gappy (ts timestamptz, y float8);
+INSERT INTO gappy VALUES ('2024-01-01', 1), ('2024-02-01', 2), ('2024-04-01', 4), ('2024-05-01', NULL),
+                         ('2024-06-01', 6), ('2024-07-01', 7), ('2024-09-01', 9);
+SELECT pg_temp.err($$SELECT cipred.fit(ts, y, 'naive') FROM gappy$$);
+SELECT (SELECT y FROM jsonb_array_elements_text(cipred.model_info(m)->'y') WITH ORDINALITY e(y, i) WHERE i = 3) AS filled_march,
+       cipred.model_info(m)->'gaps_filled' AS gaps, cipred.model_info(m)->'rows_skipped' AS skipped
+FROM (SELECT cipred.fit(ts, y, 'naive', '{"gaps": "linear"}') AS m FROM gappy) x;
+SELECT cipred.model_info(cipred.fit(ts, y, 'naive', '{"gaps": "seasonal", "period": 2}'))->'y' AS seasonal_fill FROM gappy;
+-- a given frequency: points must be on it
+SELECT cipred.model_info(cipred.fit(ts, y, 'mean', '{"freq": "1 month", "gaps": "linear"}'))->'n' AS n FROM gappy;
+
+-- the convenience form: every series of a table
+CREATE TEMP VIEW monthly AS SELECT series, ts, value FROM series WHERE period = 12;
+SELECT series, count(*) AS steps, min(ts) AS first_forecast, round(avg(forecast)::numeric, 2) AS mean_forecast
+FROM cipred.forecast_table('monthly', 'series', 'ts', 'value', 'snaive', 12) GROUP BY series ORDER BY series;
+
+-- text round trip and parallel-safe labels are covered elsewhere; models are values
+SELECT m::text::cipred.model::text = m::text AS text_round_trip
+FROM (SELECT cipred.fit(ts, value, 'drift') AS m FROM series WHERE series = 'Nile') x;
+SELECT count(*) AS no_rows_no_forecast FROM cipred.forecast(NULL, 5);
+
+-- bad input
+SELECT q, pg_temp.err(q) FROM (VALUES
+  ($$SELECT cipred.fit(ts, y, 'snaive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'drift') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'arima') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, NULL) FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 'NaN'::float8)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('infinity'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-01-01', 2)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01 00:00'::timestamptz, 1.0), ('2024-01-01 00:00:01', 2), ('2024-01-05', 3)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'snaive') FROM series s(series, ts, period, y) WHERE series = 'Nile'$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"period": 0}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"gaps": "zero"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"freq": "1 month 2 days"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"freq": "1 month"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-15', 2)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"horizon": 3}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '[1]') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, m) FROM (VALUES ('2024-01-01'::timestamptz, 1.0, 'naive'), ('2024-02-01', 2, 'mean')) v(ts, y, m)$$),
+  ($$SELECT * FROM cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM series WHERE series = 'Nile'), 0)$$),
+  ($$SELECT * FROM cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM series WHERE series = 'Nile'), 10000000)$$),
+  ($$SELECT * FROM cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM series WHERE series = 'Nile'), NULL)$$),
+  ($$SELECT * FROM cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM series WHERE series = 'Nile'), 3, '{0.8,0.95}')$$),
+  ($$SELECT * FROM cipred.forecast((SELECT cipred.linreg(1.0, ARRAY[1.0])), 3)$$),
+  ($$SELECT * FROM cipred.forecast_table('monthly', 'series', 'nope', 'value', 'snaive', 12)$$),
+  ($$SELECT jsonb_set(cipred.fit(ts, value, 'naive')::text::jsonb, '{n}', '5')::text::cipred.model FROM series WHERE series = 'Nile'$$)
+) t(q);
+
+-- full messages for a few
+\set VERBOSITY default
+SELECT cipred.fit(ts, y, 'snaive', '{"period": 99}') FROM series s(series, ts, period, y) WHERE series = 'USAccDeaths';
+SELECT cipred.fit(ts, y, 'naive') FROM gappy;
+SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01 00:00'::timestamptz, 1.0), ('2024-01-01 00:00:01', 2), ('2024-01-05', 3)) v(ts, y);

@@ -1,0 +1,785 @@
+/*
+ * tsfit.c - time-series models as aggregates: cipred.fit(ts, y, method
+ * [, options]) collects the points of a series (in any order, across
+ * parallel workers), and its final function sorts them, infers the time
+ * grid, handles gaps and fits the method; cipred.forecast() and
+ * cipred.fitted() read the model.  This version has the benchmark methods
+ * of core/baselines.h.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "core/baselines.h"
+#include "core/linreg.h"
+#include "grid.h"
+#include "model.h"
+#include "points.h"
+
+#define TSFIT_MAGIC 0x43505446	/* "CPTF" */
+#define MAX_HORIZON 1000000
+
+typedef enum GapRule
+{
+	GAPS_ERROR = 0,
+	GAPS_LINEAR,
+	GAPS_SEASONAL
+} GapRule;
+
+/* Options of a fit, the same for every row of a group. */
+typedef struct TsOpts
+{
+	int32		method;			/* cp_bl_method */
+	bool		has_freq;
+	Interval	freq;
+	int32		period;			/* 0: from the frequency */
+	int32		gaps;			/* GapRule */
+	double		alpha;			/* croston, sba */
+} TsOpts;
+
+typedef struct TsFitAgg
+{
+	Points		p;
+	bool		started;
+	TsOpts		o;
+	int64		skipped;		/* rows with a NULL time or value */
+	struct varlena *method_raw;
+	struct varlena *opts_raw;
+} TsFitAgg;
+
+/* ------------------------------------------------------------------
+ * Options
+ * ------------------------------------------------------------------ */
+
+/* The method code of a name, or an error listing the methods. */
+static int32
+method_code(const char *name)
+{
+	cp_bl_method m = cp_bl_code(name);
+
+	if (m == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: unknown method \"%s\"", name),
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba.")));
+	return (int32) m;
+}
+
+/* Parse the options jsonb. */
+static void
+parse_ts_options(TsOpts *o, Jsonb *opts)
+{
+	JsonbIterator *it;
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_OBJECT(opts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: options must be a JSON object"),
+				 errhint("Write options like '{\"period\": 12, \"gaps\": \"linear\"}'.")));
+	it = JsonbIteratorInit(&opts->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (strcmp(key, "freq") == 0)
+		{
+			Interval   *iv;
+
+			if (v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"freq\" must be an interval string"),
+						 errhint("Write e.g. {\"freq\": \"1 month\"} or {\"freq\": \"30 minutes\"}.")));
+			iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
+													   CStringGetDatum(pnstrdup(v.val.string.val, v.val.string.len)),
+													   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+			grid_check_freq(iv, "freq");
+			o->freq = *iv;
+			o->has_freq = true;
+		}
+		else if (strcmp(key, "period") == 0)
+		{
+			double		d = (v.type == jbvNumeric)
+				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+													 NumericGetDatum(v.val.numeric))) : -1;
+
+			if (!(d >= 1 && d <= 100000 && d == floor(d)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"period\" must be a whole number from 1 to 100000"),
+						 errhint("Give the seasonal period in steps, e.g. 12 for monthly data, 48 or 336 for half-hourly data.")));
+			o->period = (int32) d;
+		}
+		else if (strcmp(key, "gaps") == 0)
+		{
+			char	   *g = (v.type == jbvString) ? pnstrdup(v.val.string.val, v.val.string.len) : "";
+
+			if (strcmp(g, "error") == 0)
+				o->gaps = GAPS_ERROR;
+			else if (strcmp(g, "linear") == 0)
+				o->gaps = GAPS_LINEAR;
+			else if (strcmp(g, "seasonal") == 0)
+				o->gaps = GAPS_SEASONAL;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"gaps\" must be \"error\", \"linear\" or \"seasonal\""),
+						 errhint("\"linear\" interpolates missing steps, \"seasonal\" takes the value one period earlier.")));
+		}
+		else if (strcmp(key, "alpha") == 0)
+		{
+			double		d = (v.type == jbvNumeric)
+				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+													 NumericGetDatum(v.val.numeric))) : -1;
+
+			if (!(d > 0 && d <= 1))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"alpha\" must be in (0, 1]"),
+						 errhint("alpha is the smoothing of croston and sba (default 0.1, as R).")));
+			o->alpha = d;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: unknown option \"%s\"", key),
+					 errhint("Known options: freq, period, gaps, alpha.")));
+	}
+}
+
+/* Copy a varlena into cxt. */
+static struct varlena *
+copy_raw(Datum d, MemoryContext cxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varlena *c = MemoryContextAlloc(cxt, VARSIZE_ANY(v));
+
+	memcpy(c, v, VARSIZE_ANY(v));
+	return c;
+}
+
+/* Whether a datum has the bytes of a saved copy. */
+static bool
+same_raw(Datum d, const struct varlena *saved)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	return saved != NULL && VARSIZE_ANY(v) == VARSIZE_ANY(saved) &&
+		memcmp(v, saved, VARSIZE_ANY(v)) == 0;
+}
+
+/* A new state in cxt. */
+static TsFitAgg *
+tsfit_new(MemoryContext cxt)
+{
+	TsFitAgg   *a = MemoryContextAllocZero(cxt, sizeof(TsFitAgg));
+
+	points_init(&a->p, cxt);
+	a->o.alpha = 0.1;
+	return a;
+}
+
+PG_FUNCTION_INFO_V1(cipred_tsfit_sfunc);
+
+/* Transition: (ts, y, method [, options]). */
+Datum
+cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TsFitAgg   *a;
+	TimestampTz t;
+	double		y;
+	bool		has_opts = PG_NARGS() > 4 && !PG_ARGISNULL(4);
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "fit called in non-aggregate context");
+	a = PG_ARGISNULL(0) ? tsfit_new(aggcxt) : (TsFitAgg *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fit: method must not be NULL"),
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba.")));
+	if (!a->started)
+	{
+		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+		a->method_raw = copy_raw(PG_GETARG_DATUM(3), aggcxt);
+		if (has_opts)
+		{
+			parse_ts_options(&a->o, PG_GETARG_JSONB_P(4));
+			a->opts_raw = copy_raw(PG_GETARG_DATUM(4), aggcxt);
+		}
+		a->started = true;
+	}
+	else if (!same_raw(PG_GETARG_DATUM(3), a->method_raw) ||
+			 (has_opts ? !same_raw(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: the method or options change between rows of one group"),
+				 errhint("Pass the same method and options to every row of a series.")));
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		a->skipped++;
+		PG_RETURN_POINTER(a);
+	}
+	t = PG_GETARG_TIMESTAMPTZ(1);
+	y = PG_GETARG_FLOAT8(2);
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: time must be finite"),
+				 errdetail("A row has time %s.", TIMESTAMP_IS_NOBEGIN(t) ? "-infinity" : "infinity"),
+				 errhint("Remove rows with infinite timestamps.")));
+	if (!isfinite(y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: value is NaN or infinite"),
+				 errdetail("At %s the value is %g.", pstrdup(timestamptz_to_str(t)), y),
+				 errhint("Remove or repair non-finite values; rows with a NULL value are skipped and counted.")));
+	points_add(&a->p, t, y);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_tsfit_combine);
+
+/* Combine two partial states. */
+Datum
+cipred_tsfit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TsFitAgg   *a = PG_ARGISNULL(0) ? NULL : (TsFitAgg *) PG_GETARG_POINTER(0);
+	TsFitAgg   *b = PG_ARGISNULL(1) ? NULL : (TsFitAgg *) PG_GETARG_POINTER(1);
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "fit_combine called in non-aggregate context");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = tsfit_new(aggcxt);
+	if (!a->started && b->started)
+	{
+		a->o = b->o;
+		a->started = true;
+	}
+	else if (a->started && b->started && memcmp(&a->o, &b->o, sizeof(TsOpts)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: the method or options change between rows of one group")));
+	a->skipped += b->skipped;
+	points_append(&a->p, &b->p);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_tsfit_serial);
+
+/* Serialise: magic, options, skipped count, then the points. */
+Datum
+cipred_tsfit_serial(PG_FUNCTION_ARGS)
+{
+	TsFitAgg   *a = (TsFitAgg *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, TSFIT_MAGIC);
+	pq_sendbyte(&buf, a->started);
+	pq_sendint32(&buf, a->o.method);
+	pq_sendbyte(&buf, a->o.has_freq);
+	pq_sendint32(&buf, a->o.freq.month);
+	pq_sendint32(&buf, a->o.freq.day);
+	pq_sendint64(&buf, a->o.freq.time);
+	pq_sendint32(&buf, a->o.period);
+	pq_sendint32(&buf, a->o.gaps);
+	pq_sendfloat8(&buf, a->o.alpha);
+	pq_sendint64(&buf, a->skipped);
+	points_send(&buf, &a->p);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(cipred_tsfit_deserial);
+
+/* Deserialise, checking every value. */
+Datum
+cipred_tsfit_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	StringInfoData buf;
+	TsFitAgg   *a;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "fit_deserial called in non-aggregate context");
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < 50 || pq_getmsgint(&buf, 4) != TSFIT_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid serialised fit state"),
+				 errdetail("The header is missing or damaged.")));
+	a = tsfit_new(CurrentMemoryContext);
+	a->started = pq_getmsgbyte(&buf) != 0;
+	a->o.method = pq_getmsgint(&buf, 4);
+	a->o.has_freq = pq_getmsgbyte(&buf) != 0;
+	a->o.freq.month = pq_getmsgint(&buf, 4);
+	a->o.freq.day = pq_getmsgint(&buf, 4);
+	a->o.freq.time = pq_getmsgint64(&buf);
+	a->o.period = pq_getmsgint(&buf, 4);
+	a->o.gaps = pq_getmsgint(&buf, 4);
+	a->o.alpha = pq_getmsgfloat8(&buf);
+	a->skipped = pq_getmsgint64(&buf);
+	if ((a->started && cp_bl_name(a->o.method) == NULL) || a->o.period < 0 ||
+		a->o.gaps < GAPS_ERROR || a->o.gaps > GAPS_SEASONAL ||
+		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
+		(a->o.has_freq && (a->o.freq.month < 0 || a->o.freq.day < 0 || a->o.freq.time < 0 ||
+						   (a->o.freq.month == 0 && a->o.freq.day == 0 && a->o.freq.time == 0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid serialised fit state"),
+				 errdetail("The options are out of range.")));
+	points_recv(&buf, &a->p, "fit");
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(a);
+}
+
+/* ------------------------------------------------------------------
+ * The time grid
+ * ------------------------------------------------------------------ */
+
+static int64
+gcd64(int64 a, int64 b)
+{
+	while (b != 0)
+	{
+		int64		r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a < 0 ? -a : a;
+}
+
+/*
+ * Grid index of every point: k[i] with t[i] = first + k[i] * step, when all
+ * points lie on the calendar grid of `unit` (1 month or 1 day); the step is
+ * the gcd of the gaps between points.  False when a point is off that grid.
+ */
+static bool
+calendar_grid(const Points *p, const Interval *unit, int64 *k, int64 *step)
+{
+	TimestampTz first = p->pts[0].t;
+	int64		g = 0;
+
+	for (int64 i = 0; i < p->n; i++)
+	{
+		k[i] = grid_floor(first, unit, p->pts[i].t);
+		if (grid_point(first, unit, k[i]) != p->pts[i].t)
+			return false;
+		if (i > 0)
+			g = gcd64(g, k[i] - k[i - 1]);
+	}
+	for (int64 i = 0; i < p->n; i++)
+		k[i] /= g;
+	*step = g;
+	return true;
+}
+
+/*
+ * The grid of a sorted series: its step (freq) and the grid index of every
+ * point.  Given freq: every point must be on it.  Inferred: months when every
+ * point is on the monthly calendar grid of the first, else days, else the
+ * gcd of the differences in microseconds.
+ */
+static void
+series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
+{
+	int64		step;
+
+	if (o->has_freq)
+	{
+		*freq = o->freq;
+		for (int64 i = 0; i < p->n; i++)
+		{
+			k[i] = grid_floor(p->pts[0].t, freq, p->pts[i].t);
+			if (grid_point(p->pts[0].t, freq, k[i]) != p->pts[i].t)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: time %s is not on the grid of the first time and freq",
+								pstrdup(timestamptz_to_str(p->pts[i].t))),
+						 errdetail("The first time is %s and freq is '%s'.",
+								   pstrdup(timestamptz_to_str(p->pts[0].t)), grid_len_text(freq, 1)),
+						 errhint("Resample the series to that frequency first, or leave freq out to infer it.")));
+		}
+		return;
+	}
+	if (p->n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: one point is not enough to infer a frequency"),
+				 errhint("Give more points, or the frequency: {\"freq\": \"1 month\"}.")));
+	memset(freq, 0, sizeof(Interval));
+	{
+		Interval	month = {0, 0, 1};
+		Interval	day = {0, 1, 0};
+
+		if (calendar_grid(p, &month, k, &step))
+		{
+			freq->month = (int32) step;
+			return;
+		}
+		if (calendar_grid(p, &day, k, &step))
+		{
+			freq->day = (int32) step;
+			return;
+		}
+	}
+	step = 0;
+	for (int64 i = 1; i < p->n; i++)
+		step = gcd64(step, p->pts[i].t - p->pts[i - 1].t);
+	freq->time = step;
+	for (int64 i = 0; i < p->n; i++)
+		k[i] = (p->pts[i].t - p->pts[0].t) / step;
+	if (k[p->n - 1] + 1 > 2 * p->n + 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: the timestamps are irregular"),
+				 errdetail("Their common step is %s, which would make " INT64_FORMAT " steps for " INT64_FORMAT " points.",
+						   grid_len_text(freq, 1), k[p->n - 1] + 1, p->n),
+				 errhint("Give the frequency ({\"freq\": \"1 hour\"}) if the points are on a grid with gaps, or resample the series first.")));
+}
+
+/* The seasonal period that goes with a frequency (1 when none). */
+static int32
+default_period(const Interval *f)
+{
+	if (f->month > 0)
+		return (12 % f->month == 0) ? 12 / f->month : 1;
+	if (f->day > 0 && f->time == 0)
+		return f->day == 1 ? 7 : (f->day == 7 ? 52 : 1);
+	if (f->day == 0 && f->time > 0 && USECS_PER_DAY % f->time == 0)
+		return (int32) (USECS_PER_DAY / f->time);
+	return 1;
+}
+
+/* ------------------------------------------------------------------
+ * The final function
+ * ------------------------------------------------------------------ */
+
+PG_FUNCTION_INFO_V1(cipred_tsfit_final);
+
+/* Final: sort, grid, gaps, fit, model. */
+Datum
+cipred_tsfit_final(PG_FUNCTION_ARGS)
+{
+	TsFitAgg   *a;
+	Interval	freq;
+	int64	   *k;
+	int64		n,
+				gaps;
+	double	   *y;
+	int32		period;
+	cp_bl_fit	fit;
+	cp_mbuild	b;
+	const char *mname;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (TsFitAgg *) PG_GETARG_POINTER(0);
+	if (!a->started || a->p.n == 0)
+		PG_RETURN_NULL();
+	mname = cp_bl_name(a->o.method);
+	points_sort_unique(&a->p, true, "fit");
+	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
+	series_grid(&a->p, &a->o, &freq, k);
+	n = k[a->p.n - 1] + 1;
+	gaps = n - a->p.n;
+	period = a->o.period > 0 ? a->o.period : default_period(&freq);
+
+	/* the regular series, gaps filled as asked */
+	y = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+		y[i] = NAN;
+	for (int64 i = 0; i < a->p.n; i++)
+		y[k[i]] = a->p.pts[i].y;
+	if (gaps > 0)
+	{
+		if (a->o.gaps == GAPS_ERROR)
+		{
+			int64		miss = 0;
+
+			while (!isnan(y[miss]) || miss == 0)
+				miss++;
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: the series has " INT64_FORMAT " missing steps", gaps),
+					 errdetail("The first missing time is %s (frequency %s).",
+							   pstrdup(timestamptz_to_str(grid_point(a->p.pts[0].t, &freq, miss))),
+							   grid_len_text(&freq, 1)),
+					 errhint("Fill them with {\"gaps\": \"linear\"} or {\"gaps\": \"seasonal\"}, or give the right freq.")));
+		}
+		for (int64 i = 1; i < n; i++)
+		{
+			if (!isnan(y[i]))
+				continue;
+			if (a->o.gaps == GAPS_SEASONAL && i >= period && !isnan(y[i - period]))
+				y[i] = y[i - period];
+			else
+			{
+				/* linear between the neighbours that are known */
+				int64		j = i;
+
+				while (isnan(y[j]))
+					j++;
+				y[i] = y[i - 1] + (y[j] - y[i - 1]) / (double) (j - i + 1);
+			}
+		}
+	}
+
+	if (a->o.method == CP_BL_SNAIVE && period < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: snaive needs a seasonal period of at least 2"),
+				 errdetail("The period is %d for frequency %s.", period, grid_len_text(&freq, 1)),
+				 errhint("Give it: {\"period\": 12}, or use naive.")));
+	if (cp_bl_fitting(a->o.method, y, n, period, a->o.alpha, &fit) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						mname, cp_bl_min_points(a->o.method, period), n),
+				 a->o.method == CP_BL_SNAIVE
+				 ? errdetail("The seasonal period is %d, longer than the series allows.", period) : 0,
+				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
+
+	cp_mbuild_init(&b, CP_KIND_BASELINE, VARHDRSZ, model_realloc);
+	cp_mbuild_reserve(&b, sizeof(double) * (size_t) n + 1024);
+	cp_mbuild_text(&b, "method", &mname, NULL, 1, 0);
+	{
+		int64		fm = freq.month,
+					fd = freq.day,
+					fu = freq.time,
+					first = a->p.pts[0].t,
+					last = a->p.pts[a->p.n - 1].t,
+					per = period,
+					lag = fit.lag,
+					sk = a->skipped;
+
+		cp_mbuild_i64(&b, "freq_months", &fm, 1, 0);
+		cp_mbuild_i64(&b, "freq_days", &fd, 1, 0);
+		cp_mbuild_i64(&b, "freq_usecs", &fu, 1, 0);
+		cp_mbuild_i64(&b, "first_ts", &first, 1, 0);
+		cp_mbuild_i64(&b, "last_ts", &last, 1, 0);
+		cp_mbuild_i64(&b, "n", &n, 1, 0);
+		cp_mbuild_i64(&b, "period", &per, 1, 0);
+		cp_mbuild_i64(&b, "lag", &lag, 1, 0);
+		cp_mbuild_i64(&b, "gaps_filled", &gaps, 1, 0);
+		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
+	}
+	cp_mbuild_f64(&b, "mse", &fit.mse, 1, 0);
+	cp_mbuild_f64(&b, "drift", &fit.drift, 1, 0);
+	cp_mbuild_f64(&b, "drift_se", &fit.drift_se, 1, 0);
+	cp_mbuild_f64(&b, "mean", &fit.mean, 1, 0);
+	cp_mbuild_f64(&b, "sd", &fit.sd, 1, 0);
+	cp_mbuild_f64(&b, "rate", &fit.rate, 1, 0);
+	cp_mbuild_f64(&b, "alpha", &fit.alpha, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	PG_RETURN_DATUM(model_finish(&b, false));
+}
+
+/* ------------------------------------------------------------------
+ * Reading a baseline model
+ * ------------------------------------------------------------------ */
+
+typedef struct BaselineModel
+{
+	cp_bl_fit	fit;
+	Interval	freq;
+	TimestampTz first;
+	TimestampTz last;
+	int64		n;
+	double	   *y;
+} BaselineModel;
+
+/* Unpack a time-series model, or an error for other kinds. */
+static void
+baseline_of(Datum d, BaselineModel *m, const char *fname)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	const cp_field *yf;
+	uint32		ml;
+	const char *mn;
+
+	model_view_of(d, view);
+	if (view->kind != CP_KIND_BASELINE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s: the model is a %s model, not a time-series model", fname,
+						cp_kind_name(view->kind)),
+				 errhint("Use predict() for linear models.")));
+	model_validate(view);
+	mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+	memset(&m->fit, 0, sizeof(m->fit));
+	m->fit.method = cp_bl_code(pnstrdup(mn, ml));
+	m->freq.month = (int32) cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+	m->freq.day = (int32) cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+	m->freq.time = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+	m->first = cp_field_i64(model_req(view, "first_ts", CP_I64), 0);
+	m->last = cp_field_i64(model_req(view, "last_ts", CP_I64), 0);
+	m->n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+	m->fit.n = m->n;
+	m->fit.lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
+	m->fit.mse = cp_field_f64(model_req(view, "mse", CP_F64), 0);
+	m->fit.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
+	m->fit.drift_se = cp_field_f64(model_req(view, "drift_se", CP_F64), 0);
+	m->fit.mean = cp_field_f64(model_req(view, "mean", CP_F64), 0);
+	m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
+	m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
+	m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	yf = model_req(view, "y", CP_F64);
+	m->y = palloc_extended(sizeof(double) * (m->n + 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < m->n; i++)
+		m->y[i] = cp_field_f64(yf, (uint32) i);
+	pfree(view);
+}
+
+PG_FUNCTION_INFO_V1(cipred_forecast);
+
+/*
+ * forecast(model, horizon, levels) -> (step, ts, forecast, lo float8[],
+ * hi float8[]): point forecasts and, per level, the interval bounds.
+ */
+Datum
+cipred_forecast(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	BaselineModel m;
+	int32		h;
+	int			nlev = 0;
+	double	   *lev = NULL;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("forecast: horizon must not be NULL"),
+				 errhint("Give the number of steps to forecast.")));
+	if (PG_ARGISNULL(0))
+	{
+		/* no model (a series without rows): no forecast */
+		InitMaterializedSRF(fcinfo, 0);
+		PG_RETURN_NULL();
+	}
+	h = PG_GETARG_INT32(1);
+	if (h < 1 || h > MAX_HORIZON)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("forecast: horizon must be from 1 to %d", MAX_HORIZON),
+				 errdetail("horizon is %d.", h),
+				 errhint("Give the number of steps to forecast, e.g. 18 for a year and a half of months.")));
+	if (!PG_ARGISNULL(2))
+	{
+		ArrayType  *la = PG_GETARG_ARRAYTYPE_P(2);
+		Datum	   *d;
+		bool	   *nulls;
+
+		if (ARR_NDIM(la) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("forecast: levels must be a one-dimensional array")));
+		deconstruct_array(la, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &d, &nulls, &nlev);
+		lev = palloc(sizeof(double) * (nlev + 1));
+		for (int i = 0; i < nlev; i++)
+		{
+			lev[i] = nulls[i] ? NAN : DatumGetFloat8(d[i]);
+			if (!(lev[i] >= 1.0 && lev[i] < 100.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("forecast: levels must be percentages from 1 to below 100"),
+						 errdetail("Level %d is %g.", i + 1, lev[i]),
+						 errhint("Levels are percentages: write {80,95}, not {0.8,0.95}.")));
+		}
+	}
+	baseline_of(PG_GETARG_DATUM(0), &m, "forecast");
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int32 s = 1; s <= h; s++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false};
+		double		point,
+					se,
+					df;
+
+		CHECK_FOR_INTERRUPTS();
+		cp_bl_forecast(&m.fit, m.y, s, &point, &se, &df);
+		values[0] = Int32GetDatum(s);
+		values[1] = TimestampTzGetDatum(grid_point(m.last, &m.freq, s));
+		values[2] = Float8GetDatum(point);
+		if (nlev == 0 || isnan(se))
+			nulls[3] = nulls[4] = true;
+		else
+		{
+			Datum	   *lo = palloc(sizeof(Datum) * nlev);
+			Datum	   *hi = palloc(sizeof(Datum) * nlev);
+
+			for (int i = 0; i < nlev; i++)
+			{
+				double		q = isinf(df) ? cp_qnorm(0.5 + lev[i] / 200.0)
+					: cp_qt(0.5 + lev[i] / 200.0, df);
+
+				lo[i] = Float8GetDatum(point - q * se);
+				hi[i] = Float8GetDatum(point + q * se);
+			}
+			values[3] = PointerGetDatum(construct_array(lo, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			values[4] = PointerGetDatum(construct_array(hi, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(cipred_fitted);
+
+/* fitted(model) -> (ts, actual, fitted, residual) over the training series. */
+Datum
+cipred_fitted(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	BaselineModel m;
+	double	   *f;
+
+	baseline_of(PG_GETARG_DATUM(0), &m, "fitted");
+	f = palloc_extended(sizeof(double) * (m.n + 1), MCXT_ALLOC_HUGE);
+	cp_bl_fitted(&m.fit, m.y, m.n, f);
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 t = 0; t < m.n; t++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false};
+
+		CHECK_FOR_INTERRUPTS();
+		values[0] = TimestampTzGetDatum(grid_point(m.first, &m.freq, t));
+		values[1] = Float8GetDatum(m.y[t]);
+		values[2] = Float8GetDatum(f[t]);
+		values[3] = Float8GetDatum(m.y[t] - f[t]);
+		nulls[2] = nulls[3] = isnan(f[t]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_NULL();
+}

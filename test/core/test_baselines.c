@@ -1,0 +1,54 @@
+/*
+ * test_baselines.c - the benchmark methods on hand-worked series
+ */
+#include <math.h>
+
+#include "core/baselines.h"
+#include "harness.h"
+
+/* The baselines suite. */
+void
+test_baselines(void)
+{
+	double		y[] = {1, 3, 2, 5, 4, 6};
+	double		z[] = {0, 3, 0, 0, 2, 0, 4};
+	cp_bl_fit	f;
+	double		p,
+				se,
+				df,
+				fit[7];
+
+	CHECK(cp_bl_fitting(CP_BL_NAIVE, y, 6, 1, 0.1, &f) == 0, "naive fits");
+	cp_bl_forecast(&f, y, 4, &p, &se, &df);
+	/* changes 2,-1,3,-1,2: mean square 19/5 */
+	CHECK(p == 6.0 && CLOSE(se, sqrt(19.0 / 5.0 * 4.0), 1e-15) && isinf(df), "naive: last value, sigma sqrt(h)");
+	CHECK(cp_bl_fitting(CP_BL_SNAIVE, y, 6, 2, 0.1, &f) == 0, "snaive fits");
+	cp_bl_forecast(&f, y, 3, &p, &se, &df);
+	/* lag-2 changes 1,2,2,1: mean square 10/4; h = 3 is the 2nd season */
+	CHECK(p == 4.0 && CLOSE(se, sqrt(2.5 * 2.0), 1e-15), "snaive: one season back, per season");
+	CHECK(cp_bl_fitting(CP_BL_SNAIVE, y, 2, 2, 0.1, &f) == -1, "snaive: needs a season + 1");
+	CHECK(cp_bl_fitting(CP_BL_DRIFT, y, 6, 1, 0.1, &f) == 0 && CLOSE(f.drift, 1.0, 1e-15), "drift: slope (6-1)/5");
+	cp_bl_forecast(&f, y, 2, &p, &se, &df);
+	/* residuals 1,-2,2,-2,1: ss 14, sigma^2 14/4, se(b)^2 = 3.5/5 */
+	CHECK(p == 8.0 && CLOSE(se, sqrt(3.5 * 2 + 4 * 0.7), 1e-14), "drift: point and se");
+	CHECK(cp_bl_fitting(CP_BL_MEAN, y, 6, 1, 0.1, &f) == 0, "mean fits");
+	cp_bl_forecast(&f, y, 9, &p, &se, &df);
+	CHECK(CLOSE(p, 3.5, 1e-15) && CLOSE(se, sqrt(17.5 / 5.0) * sqrt(1 + 1.0 / 6), 1e-14) && df == 5,
+		  "mean: mean, sd sqrt(1+1/n), t with n-1 df");
+	CHECK(cp_bl_fitting(CP_BL_CROSTON, z, 7, 1, 0.5, &f) == 0, "croston fits");
+	/* sizes 3,2,4 -> 3, 2.5, 3.25; intervals 2,3,2 -> 2, 2.5, 2.25 */
+	cp_bl_forecast(&f, z, 1, &p, &se, &df);
+	CHECK(CLOSE(p, 3.25 / 2.25, 1e-15) && isnan(se), "croston: size over interval, no interval");
+	cp_bl_fitted(&f, z, 7, fit);
+	CHECK(isnan(fit[0]) && fit[1] == 0.0 && CLOSE(fit[2], 1.5, 1e-15) && CLOSE(fit[6], 2.5 / 2.5, 1e-15),
+		  "croston: fitted from the past only");
+	CHECK(cp_bl_fitting(CP_BL_SBA, z, 7, 1, 0.5, &f) == 0 && CLOSE(f.rate, 0.75 * 3.25 / 2.25, 1e-15),
+		  "sba: croston times 1 - alpha/2");
+	{
+		double		zeros[] = {0, 0, 0};
+
+		CHECK(cp_bl_fitting(CP_BL_CROSTON, zeros, 3, 1, 0.1, &f) == 0 && f.rate == 0.0, "croston: all zeros forecast 0");
+	}
+	CHECK(cp_bl_code("snaive") == CP_BL_SNAIVE && cp_bl_code("ets") == 0 &&
+		  cp_bl_min_points(CP_BL_SNAIVE, 12) == 13, "names and minimum points");
+}

@@ -1,0 +1,49 @@
+# make_r_baselines.R - reference forecasts for cipred.fit's benchmark methods
+# from R's forecast package 8.20 (Debian r-cran-forecast), computed once,
+# offline; the test suite does not need R.
+#
+#   Rscript test/reference/make_r_baselines.R test/data
+#
+# For each shared series (test/data/series.csv) the last h points are held
+# out (18 monthly, 8 quarterly, 6 annual, 48 for taylor) and naive(), snaive()
+# (period from the data; taylor 336), rwf(drift = TRUE) and meanf() forecast h
+# steps with 80 and 95% intervals.  croston() runs on a synthetic intermittent
+# series (seed 7, written to intermittent.csv); its SBA variant has no R
+# function and is croston's forecast times 1 - alpha/2 (alpha 0.1).
+# Writes r_baselines.csv: series, method, step, point, lo80, hi80, lo95, hi95.
+suppressMessages(library(forecast))
+out <- commandArgs(trailingOnly = TRUE)[1]
+d <- read.csv(file.path(out, "series.csv"), stringsAsFactors = FALSE)
+g <- function(v) sprintf("%.17g", v)
+rows <- list()
+add <- function(series, method, f) {
+  h <- length(f$mean)
+  lo <- if (is.null(f$lower)) matrix(NA, h, 2) else f$lower
+  hi <- if (is.null(f$upper)) matrix(NA, h, 2) else f$upper
+  for (s in 1:h)
+    rows[[length(rows) + 1]] <<- c(series, method, s, g(f$mean[s]), g(lo[s, 1]), g(hi[s, 1]),
+                                   g(lo[s, 2]), g(hi[s, 2]))
+}
+for (s in unique(d$series)) {
+  x <- d[d$series == s, ]
+  m <- x$period[1]
+  h <- if (m == 12) 18 else if (m == 4) 8 else if (m == 1) 6 else 48
+  n <- nrow(x)
+  train <- ts(x$value[1:(n - h)], frequency = m)
+  add(s, "naive", naive(train, h = h, level = c(80, 95)))
+  if (m > 1) add(s, "snaive", snaive(train, h = h, level = c(80, 95)))
+  add(s, "drift", rwf(train, h = h, drift = TRUE, level = c(80, 95)))
+  add(s, "mean", meanf(train, h = h, level = c(80, 95)))
+}
+set.seed(7)
+inter <- ifelse(runif(60) < 0.3, rpois(60, 4) + 1, 0)
+write.csv(data.frame(ts = format(seq(as.Date("2020-01-06"), by = "week", length.out = 60)),
+                     value = inter), file.path(out, "intermittent.csv"), row.names = FALSE, quote = FALSE)
+cr <- croston(ts(inter, frequency = 52), h = 6, alpha = 0.1)
+add("intermittent", "croston", cr)
+sba <- cr
+sba$mean <- cr$mean * (1 - 0.1 / 2)
+add("intermittent", "sba", sba)
+m <- do.call(rbind, rows)
+colnames(m) <- c("series", "method", "step", "point", "lo80", "hi80", "lo95", "hi95")
+write.csv(m, file.path(out, "r_baselines.csv"), row.names = FALSE, quote = FALSE)
