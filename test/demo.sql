@@ -125,6 +125,22 @@ FROM (SELECT fold, origin, ts,
       FROM forecasts WHERE method = 'snaive_week') x
 WHERE last = 1 ORDER BY fold;
 
+\echo
+\echo '== cipred.fit + cipred.forecast: the next 6 months of AirPassengers and the next 4 hours of demand'
+SELECT x.series, f.step, f.ts, round(f.forecast::numeric, 0) AS forecast,
+       round(f.lo[1]::numeric, 0) AS lo80, round(f.hi[1]::numeric, 0) AS hi80,
+       round(f.lo[2]::numeric, 0) AS lo95, round(f.hi[2]::numeric, 0) AS hi95
+FROM (SELECT series, cipred.fit(ts, value, 'snaive') AS m
+      FROM readings WHERE series = 'AirPassengers' GROUP BY series) x,
+     cipred.forecast(x.m, 6) f
+UNION ALL
+SELECT x.series, f.step, f.ts, round(f.forecast::numeric, 0), round(f.lo[1]::numeric, 0),
+       round(f.hi[1]::numeric, 0), round(f.lo[2]::numeric, 0), round(f.hi[2]::numeric, 0)
+FROM (SELECT series, cipred.fit(ts, value, 'snaive', '{"period": 336}') AS m
+      FROM readings WHERE series = 'taylor' GROUP BY series) x,
+     cipred.forecast(x.m, 8) f
+ORDER BY 1, 2;
+
 -- regression with exogenous inputs: UK road deaths and the 1983 seat-belt law
 CREATE TABLE seatbelts (ts date PRIMARY KEY, DriversKilled float8, drivers float8,
     front float8, rear float8, kms float8, PetrolPrice float8, VanKilled float8, law float8);
