@@ -48,6 +48,12 @@ FROM unnest('{croston,sba}'::text[]) meth,
      LATERAL (SELECT cipred.fit(ts, value, meth) AS m FROM inter) x,
      LATERAL cipred.forecast(x.m, 6) f;
 
+INSERT INTO fc
+SELECT m.series, 'theta', f.step, f.forecast, f.lo, f.hi
+FROM (SELECT t.series, cipred.fit(t.ts, t.value, 'theta', jsonb_build_object('period', t.period)) AS model
+      FROM train t GROUP BY t.series) m
+CROSS JOIN LATERAL cipred.forecast(m.model, (SELECT h FROM spec WHERE spec.series = m.series)) f;
+
 -- point forecasts and 80%/95% intervals equal R's within 1e-9
 SELECT r.method, count(DISTINCT r.series) AS series, count(*) AS points,
        count(f.step) AS ours,
@@ -55,7 +61,39 @@ SELECT r.method, count(DISTINCT r.series) AS series, count(*) AS points,
        bool_and(pg_temp.close(f.lo[1], r.lo80) AND pg_temp.close(f.hi[1], r.hi80)
                 AND pg_temp.close(f.lo[2], r.lo95) AND pg_temp.close(f.hi[2], r.hi95)) AS intervals_ok
 FROM r_bl r LEFT JOIN fc f USING (series, method, step)
+WHERE r.method <> 'theta'
 GROUP BY r.method ORDER BY r.method;
+
+-- theta: R's ses() finds its smoothing parameter with Nelder-Mead, cipred
+-- solves the initial level exactly and searches alpha; where both reach the
+-- same optimum the forecasts agree within 1e-4.  On lynx and nottem cipred
+-- finds a lower in-sample MSE than R (R stops at an initial level far from
+-- the optimum), so their forecasts differ by up to 2%.
+SELECT r.series IN ('lynx', 'nottem') AS different_optimum, count(DISTINCT r.series) AS series,
+       bool_and(abs(f.forecast - r.point) <= 1e-4 * abs(r.point)
+                AND abs(f.lo[2] - r.lo95) <= 1e-4 * abs(r.lo95) AND abs(f.hi[2] - r.hi95) <= 1e-4 * abs(r.hi95)) AS within_1e4,
+       bool_and(abs(f.forecast - r.point) <= 0.02 * abs(r.point)) AS within_2pct
+FROM r_bl r JOIN fc f USING (series, method, step)
+WHERE r.method = 'theta'
+GROUP BY 1 ORDER BY 1;
+
+-- the issue's target: each method's mean MASE over the shared series no worse
+-- than R's (r_reference.csv) by more than 3%
+CREATE TEMP TABLE r_ref (series text, period int, h int, method text, smape float8, mase float8, fit_s float8);
+\copy r_ref FROM 'test/data/r_reference.csv' CSV HEADER
+SELECT f.method, count(DISTINCT f.series) AS series,
+       round(avg(o.mase)::numeric, 4) AS cipred_mase, round(avg(r.mase)::numeric, 4) AS r_mase,
+       avg(o.mase) <= 1.03 * avg(r.mase) AS within_3pct
+FROM (SELECT DISTINCT series, method FROM fc) f
+JOIN LATERAL (SELECT cipred.mase(a.value, x.forecast, sc.scale) AS mase
+              FROM fc x
+              JOIN spec p ON p.series = x.series
+              JOIN series a ON a.series = x.series AND a.ts = p.last_ts - p.freq * (p.h - x.step)
+              CROSS JOIN (SELECT cipred.mase_scale(t.ts, t.value, t.period) AS scale
+                          FROM train t WHERE t.series = f.series) sc
+              WHERE x.series = f.series AND x.method = f.method) o ON true
+JOIN r_ref r ON r.series = f.series AND r.method = f.method
+GROUP BY f.method ORDER BY f.method;
 
 -- the model, its inferred grid, and forecast times that follow the calendar
 SELECT cipred.model_kind(m), cipred.model_info(m)->>'method' AS method,
@@ -73,6 +111,10 @@ SELECT step, ts FROM cipred.forecast((SELECT cipred.fit(d::timestamptz, 1.0 + ex
 SET TimeZone = 'UTC';
 SELECT cipred.model_info(m)->'freq_usecs' AS usecs, cipred.model_info(m)->'period' AS period
 FROM (SELECT cipred.fit(ts, value, 'naive') AS m FROM series WHERE series = 'taylor') x;
+
+-- theta: fitted values are the smoothed level, re-seasonalised
+SELECT count(*) AS points, count(fitted) AS fitted, round(cipred.mae(actual, fitted)::numeric, 3) AS in_sample_mae
+FROM cipred.fitted((SELECT cipred.fit(ts, value, 'theta') FROM series WHERE series = 'AirPassengers'));
 
 -- input order does not matter
 SELECT (SELECT cipred.fit(ts, value, 'snaive')::text FROM (SELECT * FROM series WHERE series = 'wineind' ORDER BY random()) s)
@@ -110,6 +152,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, y, 'snaive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'drift') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'theta') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2), ('2024-03-01', 3)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'arima') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, NULL) FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 'NaN'::float8)) v(ts, y)$$),

@@ -93,6 +93,28 @@ static const FieldSpec baseline_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec theta_schema[] = {
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"freq_months", CP_I64, LEN_SCALAR, true},
+	{"freq_days", CP_I64, LEN_SCALAR, true},
+	{"freq_usecs", CP_I64, LEN_SCALAR, true},
+	{"first_ts", CP_I64, LEN_SCALAR, true},
+	{"last_ts", CP_I64, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"period", CP_I64, LEN_SCALAR, true},
+	{"gaps_filled", CP_I64, LEN_SCALAR, true},
+	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	{"seasonal", CP_BOOL, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"initial_level", CP_F64, LEN_SCALAR, true},
+	{"level", CP_F64, LEN_SCALAR, true},
+	{"drift", CP_F64, LEN_SCALAR, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"seasonal_factors", CP_F64, LEN_ANY, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -103,6 +125,8 @@ kind_schema(uint16 kind)
 			return linreg_schema;
 		case CP_KIND_BASELINE:
 			return baseline_schema;
+		case CP_KIND_THETA:
+			return theta_schema;
 	}
 	return NULL;
 }
@@ -228,6 +252,31 @@ model_validate(const cp_model_view *view)
 					damaged("duplicate feature name", pnstrdup(nj, lj));
 			}
 		}
+	}
+	if (view->kind == CP_KIND_THETA)
+	{
+		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+		const cp_field *y = model_req(view, "y", CP_F64);
+		const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
+		double		alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+
+		if (n < 1 || (uint64) y->count != (uint64) n)
+			damaged("the series length does not match n", NULL);
+		if (per < 1 || (uint64) sf->count != (uint64) per)
+			damaged("seasonal_factors must hold one factor per step of the period", NULL);
+		if (!(alpha > 0 && alpha < 1))
+			damaged("alpha out of range", NULL);
+		for (uint32 i = 0; i < sf->count; i++)
+			if (!(cp_field_f64(sf, i) > 0) || !isfinite(cp_field_f64(sf, i)))
+				damaged("seasonal factors must be positive", NULL);
+		for (uint32 i = 0; i < y->count; i++)
+			if (!isfinite(cp_field_f64(y, i)))
+				damaged("non-finite value in the series", NULL);
+		if (!isfinite(cp_field_f64(model_req(view, "level", CP_F64), 0)) ||
+			!isfinite(cp_field_f64(model_req(view, "drift", CP_F64), 0)) ||
+			!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
+			damaged("non-finite level, drift or sigma2", NULL);
 	}
 	if (view->kind == CP_KIND_BASELINE)
 	{

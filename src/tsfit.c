@@ -23,11 +23,13 @@
 
 #include "core/baselines.h"
 #include "core/linreg.h"
+#include "core/theta.h"
 #include "grid.h"
 #include "model.h"
 #include "points.h"
 
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
+#define METHOD_THETA 100		/* beside the cp_bl_method codes */
 #define MAX_HORIZON 1000000
 
 typedef enum GapRule
@@ -68,12 +70,21 @@ method_code(const char *name)
 {
 	cp_bl_method m = cp_bl_code(name);
 
+	if (strcmp(name, "theta") == 0)
+		return METHOD_THETA;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, theta.")));
 	return (int32) m;
+}
+
+/* The name of a method code. */
+static const char *
+method_name(int32 code)
+{
+	return code == METHOD_THETA ? "theta" : cp_bl_name(code);
 }
 
 /* Parse the options jsonb. */
@@ -216,7 +227,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -346,7 +357,7 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	a->o.gaps = pq_getmsgint(&buf, 4);
 	a->o.alpha = pq_getmsgfloat8(&buf);
 	a->skipped = pq_getmsgint64(&buf);
-	if ((a->started && cp_bl_name(a->o.method) == NULL) || a->o.period < 0 ||
+	if ((a->started && method_name(a->o.method) == NULL) || a->o.period < 0 ||
 		a->o.gaps < GAPS_ERROR || a->o.gaps > GAPS_SEASONAL ||
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
 		(a->o.has_freq && (a->o.freq.month < 0 || a->o.freq.day < 0 || a->o.freq.time < 0 ||
@@ -483,6 +494,61 @@ default_period(const Interval *f)
  * The final function
  * ------------------------------------------------------------------ */
 
+/* Fit Theta and build its model. */
+static Datum
+theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+{
+	cp_theta	th;
+	cp_mbuild	b;
+	const char *mname = "theta";
+	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
+
+	th.seas = palloc(sizeof(double) * period);
+	if (period > 4096)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("fit: theta supports periods up to 4096"),
+				 errdetail("The period is %d.", period)));
+	if (cp_theta_fit(y, n, period, &th, work) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: theta needs at least %d points, the series has " INT64_FORMAT,
+						CP_THETA_MIN_POINTS, n),
+				 errhint("Fit on a longer series, or use naive or mean.")));
+	cp_mbuild_init(&b, CP_KIND_THETA, VARHDRSZ, model_realloc);
+	cp_mbuild_reserve(&b, sizeof(double) * ((size_t) n + period) + 1024);
+	cp_mbuild_text(&b, "method", &mname, NULL, 1, 0);
+	{
+		int64		fm = freq->month,
+					fd = freq->day,
+					fu = freq->time,
+					first = a->p.pts[0].t,
+					last = a->p.pts[a->p.n - 1].t,
+					per = period,
+					sk = a->skipped;
+		int			seasonal = th.seasonal;
+
+		cp_mbuild_i64(&b, "freq_months", &fm, 1, 0);
+		cp_mbuild_i64(&b, "freq_days", &fd, 1, 0);
+		cp_mbuild_i64(&b, "freq_usecs", &fu, 1, 0);
+		cp_mbuild_i64(&b, "first_ts", &first, 1, 0);
+		cp_mbuild_i64(&b, "last_ts", &last, 1, 0);
+		cp_mbuild_i64(&b, "n", &n, 1, 0);
+		cp_mbuild_i64(&b, "period", &per, 1, 0);
+		cp_mbuild_i64(&b, "gaps_filled", &gaps, 1, 0);
+		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
+		cp_mbuild_bool(&b, "seasonal", &seasonal, 1, 0);
+	}
+	cp_mbuild_f64(&b, "alpha", &th.alpha, 1, 0);
+	cp_mbuild_f64(&b, "initial_level", &th.l0, 1, 0);
+	cp_mbuild_f64(&b, "level", &th.level, 1, 0);
+	cp_mbuild_f64(&b, "drift", &th.drift, 1, 0);
+	cp_mbuild_f64(&b, "sigma2", &th.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "seasonal_factors", th.seas, (uint32) period, 1);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
 
 /* Final: sort, grid, gaps, fit, model. */
@@ -505,7 +571,7 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 	a = (TsFitAgg *) PG_GETARG_POINTER(0);
 	if (!a->started || a->p.n == 0)
 		PG_RETURN_NULL();
-	mname = cp_bl_name(a->o.method);
+	mname = method_name(a->o.method);
 	points_sort_unique(&a->p, true, "fit");
 	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
 	series_grid(&a->p, &a->o, &freq, k);
@@ -553,6 +619,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 	}
 
+	if (a->o.method == METHOD_THETA)
+		return theta_model(a, &freq, n, gaps, period, y);
 	if (a->o.method == CP_BL_SNAIVE && period < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -607,19 +675,21 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
  * Reading a baseline model
  * ------------------------------------------------------------------ */
 
-typedef struct BaselineModel
+typedef struct TsModel
 {
+	uint16		kind;			/* CP_KIND_BASELINE or CP_KIND_THETA */
 	cp_bl_fit	fit;
+	cp_theta	th;
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
 	int64		n;
 	double	   *y;
-} BaselineModel;
+} TsModel;
 
 /* Unpack a time-series model, or an error for other kinds. */
 static void
-baseline_of(Datum d, BaselineModel *m, const char *fname)
+tsmodel_of(Datum d, TsModel *m, const char *fname)
 {
 	cp_model_view *view = palloc(sizeof(cp_model_view));
 	const cp_field *yf;
@@ -627,36 +697,95 @@ baseline_of(Datum d, BaselineModel *m, const char *fname)
 	const char *mn;
 
 	model_view_of(d, view);
-	if (view->kind != CP_KIND_BASELINE)
+	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
 						cp_kind_name(view->kind)),
 				 errhint("Use predict() for linear models.")));
 	model_validate(view);
+	m->kind = view->kind;
 	mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
 	memset(&m->fit, 0, sizeof(m->fit));
-	m->fit.method = cp_bl_code(pnstrdup(mn, ml));
+	memset(&m->th, 0, sizeof(m->th));
 	m->freq.month = (int32) cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
 	m->freq.day = (int32) cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
 	m->freq.time = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
 	m->first = cp_field_i64(model_req(view, "first_ts", CP_I64), 0);
 	m->last = cp_field_i64(model_req(view, "last_ts", CP_I64), 0);
 	m->n = cp_field_i64(model_req(view, "n", CP_I64), 0);
-	m->fit.n = m->n;
-	m->fit.lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
-	m->fit.mse = cp_field_f64(model_req(view, "mse", CP_F64), 0);
-	m->fit.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
-	m->fit.drift_se = cp_field_f64(model_req(view, "drift_se", CP_F64), 0);
-	m->fit.mean = cp_field_f64(model_req(view, "mean", CP_F64), 0);
-	m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
-	m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
-	m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	if (m->kind == CP_KIND_BASELINE)
+	{
+		m->fit.method = cp_bl_code(pnstrdup(mn, ml));
+		m->fit.n = m->n;
+		m->fit.lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
+		m->fit.mse = cp_field_f64(model_req(view, "mse", CP_F64), 0);
+		m->fit.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
+		m->fit.drift_se = cp_field_f64(model_req(view, "drift_se", CP_F64), 0);
+		m->fit.mean = cp_field_f64(model_req(view, "mean", CP_F64), 0);
+		m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
+		m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
+		m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	}
+	else
+	{
+		const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
+
+		m->th.n = m->n;
+		m->th.m = cp_field_i64(model_req(view, "period", CP_I64), 0);
+		m->th.seasonal = cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0);
+		m->th.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		m->th.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
+		m->th.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
+		m->th.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
+		m->th.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+		m->th.seas = palloc(sizeof(double) * (sf->count + 1));
+		for (uint32 i = 0; i < sf->count; i++)
+			m->th.seas[i] = cp_field_f64(sf, i);
+	}
 	yf = model_req(view, "y", CP_F64);
 	m->y = palloc_extended(sizeof(double) * (m->n + 1), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < m->n; i++)
 		m->y[i] = cp_field_f64(yf, (uint32) i);
 	pfree(view);
+}
+
+/* Point, standard error and degrees of freedom of step h. */
+static void
+tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *df)
+{
+	if (m->kind == CP_KIND_THETA)
+	{
+		cp_theta_forecast(&m->th, h, point, se);
+		*df = INFINITY;
+	}
+	else
+		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
+}
+
+/* One-step fitted values of the training series. */
+static void
+tsmodel_fitted(const TsModel *m, double *f)
+{
+	if (m->kind == CP_KIND_THETA)
+	{
+		/* as thetaf: the smoothed level before each point, re-seasonalised */
+		double	   *s = palloc(sizeof(double) * (m->n + 1));
+		double		l = m->th.l0;
+
+		if (m->th.seasonal)
+			cp_decompose_mult(m->y, m->n, m->th.m, s);
+		for (int64 t = 0; t < m->n; t++)
+		{
+			double		st = m->th.seasonal ? s[t] : 1.0;
+			double		x = m->y[t] / st;
+
+			f[t] = l * st;
+			l += m->th.alpha * (x - l);
+		}
+	}
+	else
+		cp_bl_fitted(&m->fit, m->y, m->n, f);
 }
 
 PG_FUNCTION_INFO_V1(cipred_forecast);
@@ -669,7 +798,7 @@ Datum
 cipred_forecast(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	BaselineModel m;
+	TsModel		m;
 	int32		h;
 	int			nlev = 0;
 	double	   *lev = NULL;
@@ -715,7 +844,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 						 errhint("Levels are percentages: write {80,95}, not {0.8,0.95}.")));
 		}
 	}
-	baseline_of(PG_GETARG_DATUM(0), &m, "forecast");
+	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int32 s = 1; s <= h; s++)
@@ -727,7 +856,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 					df;
 
 		CHECK_FOR_INTERRUPTS();
-		cp_bl_forecast(&m.fit, m.y, s, &point, &se, &df);
+		tsmodel_forecast(&m, s, &point, &se, &df);
 		values[0] = Int32GetDatum(s);
 		values[1] = TimestampTzGetDatum(grid_point(m.last, &m.freq, s));
 		values[2] = Float8GetDatum(point);
@@ -761,12 +890,12 @@ Datum
 cipred_fitted(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	BaselineModel m;
+	TsModel		m;
 	double	   *f;
 
-	baseline_of(PG_GETARG_DATUM(0), &m, "fitted");
+	tsmodel_of(PG_GETARG_DATUM(0), &m, "fitted");
 	f = palloc_extended(sizeof(double) * (m.n + 1), MCXT_ALLOC_HUGE);
-	cp_bl_fitted(&m.fit, m.y, m.n, f);
+	tsmodel_fitted(&m, f);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int64 t = 0; t < m.n; t++)
 	{

@@ -37,7 +37,8 @@ typedef enum cp_ftype
 typedef enum cp_kind
 {
 	CP_KIND_LINREG = 1,
-	CP_KIND_BASELINE = 2
+	CP_KIND_BASELINE = 2,
+	CP_KIND_THETA = 3
 } cp_kind;
 
 /* One field of a parsed model; points into the model's bytes. */

@@ -6,8 +6,8 @@
 #
 # For each shared series (test/data/series.csv) the last h points are held
 # out (18 monthly, 8 quarterly, 6 annual, 48 for taylor) and naive(), snaive()
-# (period from the data; taylor 336), rwf(drift = TRUE) and meanf() forecast h
-# steps with 80 and 95% intervals.  croston() runs on a synthetic intermittent
+# (period from the data; taylor 336), rwf(drift = TRUE), meanf() and thetaf()
+# forecast h steps with 80 and 95% intervals.  croston() runs on a synthetic intermittent
 # series (seed 7, written to intermittent.csv); its SBA variant has no R
 # function and is croston's forecast times 1 - alpha/2 (alpha 0.1).
 # Writes r_baselines.csv: series, method, step, point, lo80, hi80, lo95, hi95.
@@ -34,6 +34,7 @@ for (s in unique(d$series)) {
   if (m > 1) add(s, "snaive", snaive(train, h = h, level = c(80, 95)))
   add(s, "drift", rwf(train, h = h, drift = TRUE, level = c(80, 95)))
   add(s, "mean", meanf(train, h = h, level = c(80, 95)))
+  add(s, "theta", thetaf(train, h = h, level = c(80, 95)))
 }
 set.seed(7)
 inter <- ifelse(runif(60) < 0.3, rpois(60, 4) + 1, 0)
