@@ -227,6 +227,18 @@ JOIN LATERAL (SELECT cipred.linreg(y, ARRAY[x[1], x[2]]) AS m FROM sbx s
               WHERE s.ts > w.ts - interval '36 months' AND s.ts <= w.ts) r ON true
 WHERE w.ts >= '1972-01-01';
 
+-- a huge value leaving a moving window does not leave its rounding behind:
+-- the inverse declines and PostgreSQL recomputes that frame
+SELECT bool_and(pg_temp.rel((cipred.model_info(w.m)->'coef'->>0)::float8,
+                            (cipred.model_info(r.m)->'coef'->>0)::float8) <= 1e-9) AS huge_value_left_ok,
+       count(*) AS windows
+FROM (SELECT g, cipred.linreg(y, ARRAY[x]) OVER (ORDER BY g ROWS 5 PRECEDING) AS m
+      FROM (SELECT g, CASE WHEN g = 1 THEN 1e9 ELSE (g % 7)::float8 END AS x, 3.0 * (g % 7) + (g % 3) AS y
+            FROM generate_series(1, 60) g) d) w
+JOIN LATERAL (SELECT cipred.linreg(3.0 * (g % 7) + (g % 3), ARRAY[(g % 7)::float8]) AS m
+              FROM generate_series(w.g - 5, w.g) g) r ON true
+WHERE w.g >= 7;
+
 -- bad input: documented behaviours
 -- rows with a NULL y or a NULL element are skipped and counted
 SELECT cipred.model_info(cipred.linreg(y, x))->'rows_skipped' AS skipped,

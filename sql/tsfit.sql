@@ -147,8 +147,26 @@ SELECT m::text::cipred.model::text = m::text AS text_round_trip
 FROM (SELECT cipred.fit(ts, value, 'drift') AS m FROM series WHERE series = 'Nile') x;
 SELECT count(*) AS no_rows_no_forecast FROM cipred.forecast(NULL, 5);
 
+-- month ends stay month ends in forecasts (the grid is counted from the first time)
+SELECT step, ts FROM cipred.forecast((SELECT cipred.fit(ts, y, 'naive')
+    FROM (VALUES ('2020-01-31'::timestamptz, 1.0), ('2020-02-29', 2.0)) v(ts, y)), 3, NULL);
+-- times long before 1715 survive the text form (integers are not read through doubles)
+SELECT m::text::cipred.model::text = m::text AS old_times_round_trip, cipred.model_info(m)->'first_ts' AS first_ts
+FROM (SELECT cipred.fit(make_date(1600 + i, 1, 1)::timestamptz, i::float8, 'drift') AS m
+      FROM generate_series(0, 9) i) x;
+-- a microsecond grid gets no absurd season; seasonal filling then falls back to linear
+SELECT cipred.model_info(m)->'period' AS period, cipred.model_info(m)->'y' AS y
+FROM (SELECT cipred.fit(ts, y, 'naive', '{"gaps": "seasonal"}') AS m
+      FROM (VALUES ('2024-01-01 00:00:00'::timestamptz, 1.0), ('2024-01-01 00:00:00.000003', 2.0),
+                   ('2024-01-01 00:00:00.000009', 4.0)) v(ts, y)) x;
+-- a damaged theta model with a huge period is refused before anything reads it
+SELECT pg_temp.err($$SELECT jsonb_set(jsonb_set(jsonb_set(m::text::jsonb, '{period}', '100000'), '{seasonal}', 'true'),
+                                      '{seasonal_factors}', (SELECT jsonb_agg(1) FROM generate_series(1, 100000)))::text::cipred.model
+                     FROM (SELECT cipred.fit(ts, value, 'theta') AS m FROM series WHERE series = 'AirPassengers') x$$);
+
 -- bad input
 SELECT q, pg_temp.err(q) FROM (VALUES
+  ($$SELECT cipred.fit(d::timestamptz, 1.0, 'naive', '{"gaps": "linear"}') FROM (VALUES ('2000-01-01'::date), ('2000-01-02'), ('2800-01-01')) v(d)$$),
   ($$SELECT cipred.fit(ts, y, 'snaive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'drift') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),

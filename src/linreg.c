@@ -539,7 +539,9 @@ cipred_linreg_minvfn(PG_FUNCTION_ARGS)
 			cp_lr_set_removal_block(&a->st, MemoryContextAllocHuge(aggcxt,
 																   cp_lr_block_bytes(a->st.p, a->st.block_cap)));
 		}
-		cp_lr_remove(&a->st, x, y, w);
+		/* too little precision left: PostgreSQL recomputes this frame */
+		if (cp_lr_remove(&a->st, x, y, w))
+			PG_RETURN_NULL();
 	}
 	PG_RETURN_POINTER(a);
 }
@@ -685,7 +687,7 @@ cipred_linreg_deserial(PG_FUNCTION_ARGS)
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
-	if (buf.len < 64 || pq_getmsgint(&buf, 4) != LINREG_MAGIC)
+	if (buf.len < 111 || pq_getmsgint(&buf, 4) != LINREG_MAGIC)
 		bad_state("header");
 	p = pq_getmsgint(&buf, 4);
 	if (p < 0 || p > CP_LINREG_MAX_FEATURES)
@@ -924,6 +926,7 @@ typedef struct LinregCache
 	char	  **names;
 	/* named form: the names array last seen and its mapping */
 	struct varlena *names_raw;
+	MemoryContext map_cxt;		/* holds map and names_raw; reset per remap */
 	int		   *map;			/* model feature j = input element map[j] */
 	int			n_in;
 	double	   *buf;			/* p: the features in model order */
@@ -960,7 +963,6 @@ linreg_cache(FunctionCallInfo fcinfo, Datum model)
 		c->cxt = keep;
 	}
 	old = MemoryContextSwitchTo(c->cxt);
-	c->raw = copy_raw(model, c->cxt);
 	view = palloc(sizeof(cp_model_view));
 	model_view_of(model, view);
 	if (view->kind != CP_KIND_LINREG)
@@ -1002,6 +1004,8 @@ linreg_cache(FunctionCallInfo fcinfo, Datum model)
 		}
 	}
 	pfree(view);
+	/* the key last: a cache that failed half-way is never taken for valid */
+	c->raw = copy_raw(model, c->cxt);
 	MemoryContextSwitchTo(old);
 	return c;
 }
@@ -1041,8 +1045,14 @@ model_order(FunctionCallInfo fcinfo, LinregCache *c, ArrayType *x, int names_arg
 		Datum	   *d;
 		bool	   *nulls;
 		int			nn;
-		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+		MemoryContext old;
 
+		if (c->map_cxt == NULL)
+			c->map_cxt = AllocSetContextCreate(c->cxt, "cipred predict names", ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(c->map_cxt);
+		c->names_raw = NULL;
+		old = MemoryContextSwitchTo(c->map_cxt);
 		deconstruct_array(na, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &nn);
 		c->map = palloc(sizeof(int) * (c->p + 1));
 		for (int j = 0; j < c->p; j++)
@@ -1065,7 +1075,7 @@ model_order(FunctionCallInfo fcinfo, LinregCache *c, ArrayType *x, int names_arg
 						 errhint("Pass every feature the model was trained on; extra names are ignored.")));
 		}
 		c->n_in = nn;
-		c->names_raw = copy_raw(PG_GETARG_DATUM(names_arg), c->cxt);
+		c->names_raw = copy_raw(PG_GETARG_DATUM(names_arg), c->map_cxt);
 		MemoryContextSwitchTo(old);
 	}
 	if (n != c->n_in)

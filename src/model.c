@@ -11,7 +11,9 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
@@ -25,6 +27,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "core/linreg.h"
 #include "model.h"
 
 /* ------------------------------------------------------------------
@@ -179,6 +182,24 @@ model_req(const cp_model_view *view, const char *name, cp_ftype type)
 	return f;
 }
 
+/* A feature name inside a model's bytes. */
+typedef struct NameRef
+{
+	const char *ptr;
+	uint32		len;
+} NameRef;
+
+/* Order names by bytes, then length. */
+static int
+nameref_cmp(const void *a, const void *b)
+{
+	const NameRef *x = a,
+			   *y = b;
+	int			c = memcmp(x->ptr, y->ptr, Min(x->len, y->len));
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 /* Check a parsed model against its kind's schema. */
 void
 model_validate(const cp_model_view *view)
@@ -189,8 +210,8 @@ model_validate(const cp_model_view *view)
 	if (schema == NULL)
 		damaged("unknown kind", NULL);
 	p = model_p(view);
-	if (p > 100000)
-		damaged("too many features", NULL);
+	if (p > CP_LINREG_MAX_FEATURES)
+		damaged("too many features", psprintf("A model has at most %d features.", CP_LINREG_MAX_FEATURES));
 	for (uint32 i = 0; i < view->nfields; i++)
 	{
 		const cp_field *f = &view->fields[i];
@@ -232,25 +253,31 @@ model_validate(const cp_model_view *view)
 			damaged("missing field", psprintf("A %s model needs field \"%s\".",
 											  cp_kind_name(view->kind), s->name));
 
-	/* values: names non-empty and distinct */
+	/* values: names non-empty and distinct (sorted, so O(p log p)) */
 	{
 		const cp_field *names = cp_model_field(view, "features");
 
-		for (int j = 0; names && j < p; j++)
+		if (names && p > 0)
 		{
-			uint32		lj;
-			const char *nj = cp_field_text(names, j, &lj);
+			NameRef    *refs = palloc(sizeof(NameRef) * p);
+			const char **ptr = palloc(sizeof(char *) * p);
+			uint32	   *len = palloc(sizeof(uint32) * p);
 
-			if (lj == 0)
-				damaged("empty feature name", NULL);
-			for (int i = 0; i < j; i++)
+			cp_field_texts(names, ptr, len);
+			for (int j = 0; j < p; j++)
 			{
-				uint32		li;
-				const char *ni = cp_field_text(names, i, &li);
-
-				if (li == lj && memcmp(ni, nj, li) == 0)
-					damaged("duplicate feature name", pnstrdup(nj, lj));
+				if (len[j] == 0)
+					damaged("empty feature name", NULL);
+				refs[j].ptr = ptr[j];
+				refs[j].len = len[j];
 			}
+			qsort(refs, p, sizeof(NameRef), nameref_cmp);
+			for (int j = 1; j < p; j++)
+				if (nameref_cmp(&refs[j - 1], &refs[j]) == 0)
+					damaged("duplicate feature name", pnstrdup(refs[j].ptr, refs[j].len));
+			pfree(refs);
+			pfree(ptr);
+			pfree(len);
 		}
 	}
 	if (view->kind == CP_KIND_THETA)
@@ -261,10 +288,22 @@ model_validate(const cp_model_view *view)
 		const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
 		double		alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 
+		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+
 		if (n < 1 || (uint64) y->count != (uint64) n)
 			damaged("the series length does not match n", NULL);
-		if (per < 1 || (uint64) sf->count != (uint64) per)
-			damaged("seasonal_factors must hold one factor per step of the period", NULL);
+		if (per < 1 || per > 4096 || (uint64) sf->count != (uint64) per)
+			damaged("seasonal_factors must hold one factor per step of the period (at most 4096)", NULL);
+		if (cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0) && (per < 2 || n <= 2 * per))
+			damaged("a seasonal theta model needs period >= 2 and more than two periods of data", NULL);
+		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
+			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
+			damaged("bad frequency", NULL);
+		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
+			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
+			damaged("first_ts is after last_ts", NULL);
 		if (!(alpha > 0 && alpha < 1))
 			damaged("alpha out of range", NULL);
 		for (uint32 i = 0; i < sf->count; i++)
@@ -298,8 +337,23 @@ model_validate(const cp_model_view *view)
 			damaged("unknown method", mname);
 		if (n < 1 || (uint64) y->count != (uint64) n)
 			damaged("the series length does not match n", NULL);
-		if (lag < 1 || lag >= n + (strcmp(mname, "snaive") == 0 ? 0 : 1))
+		if (lag < 1 || lag >= n + (strcmp(mname, "snaive") == 0 ? 0 : 1) ||
+			(strcmp(mname, "snaive") != 0 && lag != 1))
 			damaged("lag out of range", NULL);
+		{
+			int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+			const char *const nums[] = {"mse", "drift", "drift_se", "mean", "sd", "rate", "alpha"};
+
+			if (per < 1 || per > 100000 || (strcmp(mname, "snaive") == 0 && lag != per))
+				damaged("period out of range", NULL);
+			for (int i = 0; i < 7; i++)
+				if (!isfinite(cp_field_f64(model_req(view, nums[i], CP_F64), 0)))
+					damaged("non-finite parameter", nums[i]);
+			if (cp_field_f64(model_req(view, "mse", CP_F64), 0) < 0 ||
+				cp_field_f64(model_req(view, "sd", CP_F64), 0) < 0 ||
+				cp_field_f64(model_req(view, "drift_se", CP_F64), 0) < 0)
+				damaged("negative variance", NULL);
+		}
 		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
 			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
 			damaged("bad frequency", NULL);
@@ -575,14 +629,18 @@ json_field(cp_mbuild *b, const FieldSpec *spec, JsonbValue *v)
 
 				for (int i = 0; i < n; i++)
 				{
-					double		x;
+					char	   *txt,
+							   *end;
 
 					if (elems[i].type != jbvNumeric)
 						damaged("field must hold integers", spec->name);
-					x = jv_double(&elems[i], spec->name);
-					if (x != floor(x) || fabs(x) > 9e15)
+					/* exactly an integer: parsed from its digits, not through a double */
+					txt = DatumGetCString(DirectFunctionCall1(numeric_out,
+															  NumericGetDatum(elems[i].val.numeric)));
+					errno = 0;
+					d[i] = strtoll(txt, &end, 10);
+					if (errno != 0 || *end != '\0' || end == txt)
 						damaged("field must hold integers", spec->name);
-					d[i] = (int64) x;
 				}
 				cp_mbuild_i64(b, spec->name, d, n, is_array);
 				break;

@@ -2,8 +2,9 @@
 -- with what they were trained on, their metrics and a status; and the
 -- fingerprint aggregate that identifies training data
 
+-- STABLE: a row's text form follows DateStyle, TimeZone, extra_float_digits
 CREATE FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) RETURNS int8[]
-AS 'MODULE_PATHNAME', 'cipred_fingerprint_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'cipred_fingerprint_sfunc' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) IS 'Support function of cipred.fingerprint: adds one row.';
 CREATE FUNCTION cipred.fingerprint_combine(int8[], int8[]) RETURNS int8[]
 AS 'MODULE_PATHNAME', 'cipred_fingerprint_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -17,7 +18,7 @@ CREATE AGGREGATE cipred.fingerprint(anyelement) (
     FINALFUNC = cipred.fingerprint_final, COMBINEFUNC = cipred.fingerprint_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fingerprint(anyelement) IS
-'An order-independent fingerprint of rows, ''count:hash'' (the sum mod 2^64 of a 64-bit hash of each row''s text): the same rows give the same fingerprint whatever their order; any changed, added or removed row changes it.';
+'An order-independent fingerprint of rows, ''count:hash'' (the sum mod 2^64 of a 64-bit hash of each row''s text form): the same rows give the same fingerprint whatever their order; any changed, added or removed row changes it. The text form follows DateStyle, TimeZone and extra_float_digits: compare fingerprints made with the same settings.';
 
 CREATE TABLE cipred.models (
     name text NOT NULL
@@ -46,10 +47,16 @@ COMMENT ON TABLE cipred.models IS
 'The model registry: one row per (name, version); the model and what it was trained on never change, only the status (staging, production, retired). At most one production version per name.';
 COMMENT ON COLUMN cipred.models.fingerprint IS 'Fingerprint of the training data, e.g. from cipred.fingerprint(t) over the training rows.';
 
+CREATE TABLE cipred.model_names (
+    name text PRIMARY KEY,
+    last_version int NOT NULL
+);
+COMMENT ON TABLE cipred.model_names IS 'The last version handed out for each model name (so that concurrent saves get distinct versions).';
+
 CREATE TABLE cipred.model_events (
     name text NOT NULL,
     version int NOT NULL,
-    event text NOT NULL CHECK (event IN ('saved', 'promoted', 'retired', 'rolled_back', 'imported')),
+    event text NOT NULL CHECK (event IN ('saved', 'imported', 'promoted', 'rolled_back', 'retired', 'staged')),
     at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     by_user name NOT NULL DEFAULT CURRENT_USER,
     note text,
@@ -61,6 +68,7 @@ COMMENT ON TABLE cipred.model_events IS 'What happened to each registered model 
 -- the registry's rows are user data: pg_dump keeps them
 SELECT pg_catalog.pg_extension_config_dump('cipred.models', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.model_events', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.model_names', '');
 
 CREATE FUNCTION cipred.models_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -70,6 +78,15 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = format('Model %s version %s would be deleted.', OLD.name, OLD.version),
                   HINT = 'Retire it instead: SELECT cipred.retire_model(name, version).';
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        -- who and when are facts, not input; a new version starts in staging
+        NEW.created_by := CURRENT_USER;
+        NEW.created_at := now();
+        NEW.status := 'staging';
+        NEW.status_changed_at := NULL;
+        NEW.status_changed_by := NULL;
+        RETURN NEW;
     END IF;
     IF (NEW.name, NEW.version, NEW.model::text, NEW.created_at, NEW.created_by, NEW.source,
         NEW.train_start, NEW.train_end, NEW.n_rows, NEW.fingerprint, NEW.metrics, NEW.description)
@@ -81,12 +98,44 @@ BEGIN
                   DETAIL = format('Model %s version %s: only its status can change.', OLD.name, OLD.version),
                   HINT = 'Save a new version with cipred.save_model().';
     END IF;
+    NEW.status_changed_at := now();
+    NEW.status_changed_by := CURRENT_USER;
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION cipred.models_guard() IS 'Trigger function: keeps registered models immutable (only the status may change) and undeletable.';
+COMMENT ON FUNCTION cipred.models_guard() IS 'Trigger function: keeps registered models immutable (only the status may change) and undeletable, and sets who and when.';
 
-CREATE TRIGGER models_immutable BEFORE UPDATE OR DELETE ON cipred.models
+CREATE TRIGGER models_immutable BEFORE INSERT OR UPDATE OR DELETE ON cipred.models
 FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
+
+-- The event log is written only by this trigger, from what really happened
+-- to cipred.models (users cannot insert events).  SECURITY DEFINER, hardened:
+-- a pinned search_path, every name qualified, nothing taken from the user but
+-- the transaction-local event label and note that cipred's functions set.
+CREATE FUNCTION cipred.models_log() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    label text := nullif(current_setting('cipred_registry.event', true), '');
+    note text := nullif(current_setting('cipred_registry.note', true), '');
+    ev text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        ev := CASE WHEN label = 'imported' THEN 'imported' ELSE 'saved' END;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        ev := CASE NEW.status WHEN 'production' THEN CASE WHEN label = 'rolled_back' THEN 'rolled_back' ELSE 'promoted' END
+                              WHEN 'retired' THEN 'retired' ELSE 'staged' END;
+    ELSE
+        RETURN NULL;
+    END IF;
+    -- the user as the BEFORE trigger recorded it (CURRENT_USER here is the owner)
+    INSERT INTO cipred.model_events (name, version, event, at, by_user, note)
+    VALUES (NEW.name, NEW.version, ev, pg_catalog.clock_timestamp(),
+            CASE WHEN TG_OP = 'INSERT' THEN NEW.created_by ELSE NEW.status_changed_by END, note);
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION cipred.models_log() IS 'Trigger function: records every save and status change of a registered model in cipred.model_events.';
+
+CREATE TRIGGER models_logged AFTER INSERT OR UPDATE OF status ON cipred.models
+FOR EACH ROW EXECUTE FUNCTION cipred.models_log();
 
 -- a name's row of the registry, or a clear error
 CREATE FUNCTION cipred.registry_row(p_name text, p_version int)
@@ -158,16 +207,17 @@ BEGIN
                   DETAIL = format('train_start is %s and train_end is %s.', save_model.train_start, save_model.train_end),
                   HINT = 'Give the first and the last time of the training data, in that order.';
     END IF;
-    -- versions of one name are handed out one at a time, so concurrent saves
-    -- get distinct versions
-    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || save_model.name, 0));
-    SELECT coalesce(max(m.version), 0) + 1 INTO v FROM cipred.models m WHERE m.name = save_model.name;
+    -- versions come from a counter row per name: concurrent saves wait for
+    -- each other and get distinct versions (under REPEATABLE READ the later
+    -- one fails with a serialization error, to be retried)
+    INSERT INTO cipred.model_names AS c (name, last_version) VALUES (save_model.name, 1)
+    ON CONFLICT ON CONSTRAINT model_names_pkey DO UPDATE SET last_version = c.last_version + 1
+    RETURNING c.last_version INTO v;
     INSERT INTO cipred.models (name, version, model, source, train_start, train_end, n_rows,
                                fingerprint, metrics, description)
     VALUES (save_model.name, v, save_model.model, save_model.source, save_model.train_start,
             save_model.train_end, (cipred.model_info(save_model.model)->>'n')::bigint,
             save_model.fingerprint, coalesce(save_model.metrics, '{}'), save_model.description);
-    INSERT INTO cipred.model_events (name, version, event) VALUES (save_model.name, v, 'saved');
     RETURN v;
 END $$;
 COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, timestamptz, text, jsonb, text) IS
@@ -185,9 +235,11 @@ CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status tex
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    UPDATE cipred.models SET status = p_status, status_changed_at = now(), status_changed_by = CURRENT_USER
-    WHERE name = p_name AND version = p_version;
-    INSERT INTO cipred.model_events (name, version, event, note) VALUES (p_name, p_version, p_event, p_note);
+    PERFORM set_config('cipred_registry.event', coalesce(p_event, ''), true);
+    PERFORM set_config('cipred_registry.note', coalesce(p_note, ''), true);
+    UPDATE cipred.models SET status = p_status WHERE name = p_name AND version = p_version;
+    PERFORM set_config('cipred_registry.event', '', true);
+    PERFORM set_config('cipred_registry.note', '', true);
 END $$;
 COMMENT ON FUNCTION cipred.set_model_status(text, int, text, text, text) IS 'Internal: changes a version''s status and records the event.';
 
@@ -300,14 +352,16 @@ BEGIN
         RAISE EXCEPTION 'the export has no name' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give a name: cipred.import_model(doc, ''my_model'').';
     END IF;
+    PERFORM set_config('cipred_registry.event', 'imported', true);
+    PERFORM set_config('cipred_registry.note', format('from %s version %s', doc->>'name', doc->>'version'), true);
     v := cipred.save_model(n, (doc->'model')::text::cipred.model, doc->>'source',
                            (doc->>'train_start')::timestamptz, (doc->>'train_end')::timestamptz,
                            doc->>'fingerprint', coalesce(doc->'metrics', '{}'),
                            coalesce(doc->>'description', '') ||
                            format(' (imported from %s version %s, created %s by %s)',
                                   doc->>'name', doc->>'version', doc->>'created_at', doc->>'created_by'));
-    INSERT INTO cipred.model_events (name, version, event, note)
-    VALUES (n, v, 'imported', format('from %s version %s', doc->>'name', doc->>'version'));
+    PERFORM set_config('cipred_registry.event', '', true);
+    PERFORM set_config('cipred_registry.note', '', true);
     RETURN v;
 END $$;
 COMMENT ON FUNCTION cipred.import_model(jsonb, text) IS
@@ -317,4 +371,5 @@ COMMENT ON FUNCTION cipred.import_model(jsonb, text) IS
 -- this with REVOKE ... FROM PUBLIC and GRANT to their own roles
 GRANT SELECT, INSERT ON cipred.models TO PUBLIC;
 GRANT UPDATE (status, status_changed_at, status_changed_by) ON cipred.models TO PUBLIC;
-GRANT SELECT, INSERT ON cipred.model_events TO PUBLIC;
+GRANT SELECT ON cipred.model_events TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON cipred.model_names TO PUBLIC;

@@ -31,6 +31,7 @@
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
 #define METHOD_THETA 100		/* beside the cp_bl_method codes */
 #define MAX_HORIZON 1000000
+#define MAX_PERIOD 100000
 
 typedef enum GapRule
 {
@@ -485,7 +486,8 @@ default_period(const Interval *f)
 		return (12 % f->month == 0) ? 12 / f->month : 1;
 	if (f->day > 0 && f->time == 0)
 		return f->day == 1 ? 7 : (f->day == 7 ? 52 : 1);
-	if (f->day == 0 && f->time > 0 && USECS_PER_DAY % f->time == 0)
+	if (f->day == 0 && f->time > 0 && USECS_PER_DAY % f->time == 0 &&
+		USECS_PER_DAY / f->time <= MAX_PERIOD)
 		return (int32) (USECS_PER_DAY / f->time);
 	return 1;
 }
@@ -503,12 +505,13 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	const char *mname = "theta";
 	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
 
-	th.seas = palloc(sizeof(double) * period);
 	if (period > 4096)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("fit: theta supports periods up to 4096"),
-				 errdetail("The period is %d.", period)));
+				 errdetail("The period is %d.", period),
+				 errhint("Give a shorter period, e.g. {\"period\": 48} for half-hourly data.")));
+	th.seas = palloc(sizeof(double) * period);
 	if (cp_theta_fit(y, n, period, &th, work) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -577,6 +580,13 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 	series_grid(&a->p, &a->o, &freq, k);
 	n = k[a->p.n - 1] + 1;
 	gaps = n - a->p.n;
+	if (n > 2 * a->p.n + 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: the series is too sparse for its grid"),
+				 errdetail("Its grid (frequency %s) has " INT64_FORMAT " steps for " INT64_FORMAT " points; at most half may be missing.",
+						   grid_len_text(&freq, 1), n, a->p.n),
+				 errhint("Resample the series to a coarser frequency, or check freq.")));
 	period = a->o.period > 0 ? a->o.period : default_period(&freq);
 
 	/* the regular series, gaps filled as asked */
@@ -603,19 +613,23 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 		for (int64 i = 1; i < n; i++)
 		{
+			int64		j;
+
 			if (!isnan(y[i]))
 				continue;
-			if (a->o.gaps == GAPS_SEASONAL && i >= period && !isnan(y[i - period]))
-				y[i] = y[i - period];
-			else
+			CHECK_FOR_INTERRUPTS();
+			/* the run of missing steps i..j-1, filled in one pass */
+			j = i;
+			while (isnan(y[j]))
+				j++;
+			for (int64 q = i; q < j; q++)
 			{
-				/* linear between the neighbours that are known */
-				int64		j = i;
-
-				while (isnan(y[j]))
-					j++;
-				y[i] = y[i - 1] + (y[j] - y[i - 1]) / (double) (j - i + 1);
+				if (a->o.gaps == GAPS_SEASONAL && q >= period && !isnan(y[q - period]))
+					y[q] = y[q - period];
+				else
+					y[q] = y[i - 1] + (y[j] - y[i - 1]) * (double) (q - i + 1) / (double) (j - i + 1);
 			}
+			i = j;
 		}
 	}
 
@@ -858,7 +872,8 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		tsmodel_forecast(&m, s, &point, &se, &df);
 		values[0] = Int32GetDatum(s);
-		values[1] = TimestampTzGetDatum(grid_point(m.last, &m.freq, s));
+		/* from the first time, so month ends stay month ends */
+		values[1] = TimestampTzGetDatum(grid_point(m.first, &m.freq, m.n - 1 + s));
 		values[2] = Float8GetDatum(point);
 		if (nlev == 0 || isnan(se))
 			nulls[3] = nulls[4] = true;

@@ -17,7 +17,7 @@ cp_lr_bytes(int32_t p)
 {
 	size_t		k = (size_t) p + 1;
 
-	return sizeof(double) * (k + k * k + 5 * k);
+	return sizeof(double) * (k + k * k + 7 * k);
 }
 
 /* Bytes of a block buffer. */
@@ -249,12 +249,28 @@ cp_lr_merge(cp_lrstate *a, const cp_lrstate *b)
 	merge_mean(a, b->w, b->mean);
 }
 
+/* Whether a flush lost precision: a diagonal fell below 1e-8 of before. */
+static int
+diag_collapsed(const cp_lrstate *s, const double *before)
+{
+	int			k = s->p + 1;
+
+	if (s->rows <= 0)
+		return 0;
+	for (int j = 0; j < k; j++)
+		if (before[j] > 0.0 && UPPER(s->m, k, j, j) < 1e-8 * before[j])
+			return 1;
+	return 0;
+}
+
 /* Remove one row that was added before. */
-void
+int
 cp_lr_remove(cp_lrstate *s, const double *x, double y, double w)
 {
 	int			k = s->p + 1;
 	double	   *d = s->scratch + 2 * k;
+	double	   *rdev = s->scratch + 5 * k;
+	double	   *before = s->scratch + 6 * k;
 	double		n1;
 
 	s->rows--;
@@ -265,25 +281,39 @@ cp_lr_remove(cp_lrstate *s, const double *x, double y, double w)
 		double	   *row = s->rblock + (size_t) s->rblock_n * k;
 		double	   *rs = s->scratch + 3 * k;
 		double	   *rsh = s->scratch + 4 * k;
+		int			risky = 0;
 
 		if (s->rblock_n == 0)
 		{
 			memset(rs, 0, sizeof(double) * k);
+			memset(rdev, 0, sizeof(double) * k);
 			memcpy(rsh, x, sizeof(double) * (size_t) s->p);
 			rsh[s->p] = y;
 			s->rblock_w_sum = 0.0;
 		}
-		for (int j = 0; j < s->p; j++)
-			row[j] = x[j] - rsh[j];
-		row[s->p] = y - rsh[s->p];
 		for (int j = 0; j < k; j++)
+		{
+			double		z = (j < s->p) ? x[j] : y;
+			double		dev = z - s->mean[j];
+
+			row[j] = z - rsh[j];
 			rs[j] += w * row[j];
+			/* how much of the variance the waiting removals take away */
+			rdev[j] += w * dev * dev;
+			if (rdev[j] > 0.5 * UPPER(s->m, k, j, j))
+				risky = 1;
+		}
 		s->rblock_w[s->rblock_n] = w;
 		s->rblock_w_sum += w;
 		s->rblock_n++;
-		if (s->rblock_n == s->block_cap)
+		if (risky || s->rblock_n == s->block_cap)
+		{
+			for (int j = 0; j < k; j++)
+				before[j] = UPPER(s->m, k, j, j);
 			cp_lr_flush(s);
-		return;
+			return risky && diag_collapsed(s, before);
+		}
+		return 0;
 	}
 	cp_lr_flush(s);
 	n1 = s->w - w;
@@ -293,17 +323,19 @@ cp_lr_remove(cp_lrstate *s, const double *x, double y, double w)
 		memset(s->m, 0, sizeof(double) * k * k);
 		s->w = 0.0;
 		s->rows = 0;
-		return;
+		return 0;
 	}
 	for (int j = 0; j < k; j++)
 	{
 		double		z = (j < s->p) ? x[j] : y;
 
+		before[j] = UPPER(s->m, k, j, j);
 		s->mean[j] = (s->w * s->mean[j] - w * z) / n1;
 		d[j] = z - s->mean[j];
 	}
 	cblas_dsyr(CblasColMajor, CblasUpper, k, -(n1 * w / s->w), d, 1, s->m, k);
 	s->w = n1;
+	return diag_collapsed(s, before);
 }
 
 /* Whether every statistic is finite. */

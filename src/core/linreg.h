@@ -31,8 +31,9 @@ typedef struct cp_lrstate
 	double	   *m;				/* k x k, column-major, upper triangle valid */
 	double	   *block;			/* block_cap x k, row-major */
 	double	   *block_w;		/* block_cap */
-	double	   *scratch;		/* 5 k: block sums, block shift, delta,
-								 * removal sums, removal shift */
+	double	   *scratch;		/* 7 k: block sums, block shift, delta,
+								 * removal sums, removal shift, removal
+								 * squared deviations, diagonal before */
 	double	   *rblock;			/* rows waiting to be removed, or NULL */
 	double	   *rblock_w;
 	int32_t		rblock_n;
@@ -76,8 +77,13 @@ extern void cp_lr_flush(cp_lrstate *s);
 /* Merge state b (flushed) into a (flushed). */
 extern void cp_lr_merge(cp_lrstate *a, const cp_lrstate *b);
 
-/* Remove one row that was added before (moving windows); flush to apply. */
-extern void cp_lr_remove(cp_lrstate *s, const double *x, double y, double w);
+/*
+ * Remove one row that was added before (moving windows); flush to apply.
+ * Returns 1 when the removals would leave too little precision (a variance
+ * falling below 1e-8 of what it was, as when a huge value leaves the
+ * window): the caller should then recompute from the remaining rows.
+ */
+extern int	cp_lr_remove(cp_lrstate *s, const double *x, double y, double w);
 
 /* Whether every statistic is finite (no overflow from huge values). */
 extern int	cp_lr_finite(const cp_lrstate *s);

@@ -84,6 +84,20 @@ cp_field_text(const cp_field *f, uint32_t i, uint32_t *len)
 	return (const char *) p + 4;
 }
 
+/* Every element of a TEXT field at once. */
+void
+cp_field_texts(const cp_field *f, const char **ptr, uint32_t *len)
+{
+	const uint8_t *p = f->payload;
+
+	for (uint32_t k = 0; k < f->count; k++)
+	{
+		len[k] = rd32(p);
+		ptr[k] = (const char *) p + 4;
+		p += 4 + len[k];
+	}
+}
+
 /* Report a parse error. */
 static int
 fail(char *err, size_t errlen, const char *msg, const char *detail)

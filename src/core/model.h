@@ -78,6 +78,9 @@ extern int	cp_field_bool(const cp_field *f, uint32_t i);
 /* TEXT element i: pointer to its bytes (not NUL-terminated) and length. */
 extern const char *cp_field_text(const cp_field *f, uint32_t i, uint32_t *len);
 
+/* Every element of a TEXT field at once (O(count)): pointers and lengths. */
+extern void cp_field_texts(const cp_field *f, const char **ptr, uint32_t *len);
+
 /* Name of a kind ("linreg"), or NULL; code of a name, or 0. */
 extern const char *cp_kind_name(uint16_t kind);
 extern uint16_t cp_kind_code(const char *name);

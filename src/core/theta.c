@@ -37,6 +37,13 @@ cp_decompose_mult(const double *y, int64_t n, int64_t m, double *s)
 	int64_t		half = m / 2;
 	double		norm = 0;
 
+	if (m < 2 || m > 4096)
+	{
+		for (int64_t t = 0; t < n; t++)
+			s[t] = 1.0;
+		return;
+	}
+
 	for (int64_t i = 0; i < m; i++)
 	{
 		double		sum = 0;

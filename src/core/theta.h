@@ -43,7 +43,8 @@ extern int	cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, doub
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_theta_forecast(const cp_theta *t, int64_t h, double *point, double *se);
 
-/* Classical multiplicative decomposition's seasonal factors s[0..n-1]. */
+/* Classical multiplicative decomposition's seasonal factors s[0..n-1]
+ * (all 1 unless 2 <= m <= 4096). */
 extern void cp_decompose_mult(const double *y, int64_t n, int64_t m, double *s);
 
 /* Sample autocorrelation at lag k. */
