@@ -496,13 +496,42 @@ default_period(const Interval *f)
  * The final function
  * ------------------------------------------------------------------ */
 
+/*
+ * Start a time-series model: kind, method, and the fields every series
+ * model has (its grid, size, season, gaps and skipped rows).
+ */
+static void
+series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg *a,
+				   const Interval *freq, int64 n, int32 period, int64 gaps)
+{
+	int64		fm = freq->month,
+				fd = freq->day,
+				fu = freq->time,
+				first = a->p.pts[0].t,
+				last = a->p.pts[a->p.n - 1].t,
+				per = period,
+				sk = a->skipped;
+
+	cp_mbuild_init(b, kind, VARHDRSZ, model_realloc);
+	cp_mbuild_reserve(b, sizeof(double) * ((size_t) n + period) + 1024);
+	cp_mbuild_text(b, "method", &mname, NULL, 1, 0);
+	cp_mbuild_i64(b, "freq_months", &fm, 1, 0);
+	cp_mbuild_i64(b, "freq_days", &fd, 1, 0);
+	cp_mbuild_i64(b, "freq_usecs", &fu, 1, 0);
+	cp_mbuild_i64(b, "first_ts", &first, 1, 0);
+	cp_mbuild_i64(b, "last_ts", &last, 1, 0);
+	cp_mbuild_i64(b, "n", &n, 1, 0);
+	cp_mbuild_i64(b, "period", &per, 1, 0);
+	cp_mbuild_i64(b, "gaps_filled", &gaps, 1, 0);
+	cp_mbuild_i64(b, "rows_skipped", &sk, 1, 0);
+}
+
 /* Fit Theta and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
 {
 	cp_theta	th;
 	cp_mbuild	b;
-	const char *mname = "theta";
 	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
 
 	if (period > 4096)
@@ -518,28 +547,10 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 				 errmsg("fit: theta needs at least %d points, the series has " INT64_FORMAT,
 						CP_THETA_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
-	cp_mbuild_init(&b, CP_KIND_THETA, VARHDRSZ, model_realloc);
-	cp_mbuild_reserve(&b, sizeof(double) * ((size_t) n + period) + 1024);
-	cp_mbuild_text(&b, "method", &mname, NULL, 1, 0);
+	series_model_start(&b, CP_KIND_THETA, "theta", a, freq, n, period, gaps);
 	{
-		int64		fm = freq->month,
-					fd = freq->day,
-					fu = freq->time,
-					first = a->p.pts[0].t,
-					last = a->p.pts[a->p.n - 1].t,
-					per = period,
-					sk = a->skipped;
 		int			seasonal = th.seasonal;
 
-		cp_mbuild_i64(&b, "freq_months", &fm, 1, 0);
-		cp_mbuild_i64(&b, "freq_days", &fd, 1, 0);
-		cp_mbuild_i64(&b, "freq_usecs", &fu, 1, 0);
-		cp_mbuild_i64(&b, "first_ts", &first, 1, 0);
-		cp_mbuild_i64(&b, "last_ts", &last, 1, 0);
-		cp_mbuild_i64(&b, "n", &n, 1, 0);
-		cp_mbuild_i64(&b, "period", &per, 1, 0);
-		cp_mbuild_i64(&b, "gaps_filled", &gaps, 1, 0);
-		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
 		cp_mbuild_bool(&b, "seasonal", &seasonal, 1, 0);
 	}
 	cp_mbuild_f64(&b, "alpha", &th.alpha, 1, 0);
@@ -650,29 +661,11 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 				 ? errdetail("The seasonal period is %d, longer than the series allows.", period) : 0,
 				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
 
-	cp_mbuild_init(&b, CP_KIND_BASELINE, VARHDRSZ, model_realloc);
-	cp_mbuild_reserve(&b, sizeof(double) * (size_t) n + 1024);
-	cp_mbuild_text(&b, "method", &mname, NULL, 1, 0);
+	series_model_start(&b, CP_KIND_BASELINE, mname, a, &freq, n, period, gaps);
 	{
-		int64		fm = freq.month,
-					fd = freq.day,
-					fu = freq.time,
-					first = a->p.pts[0].t,
-					last = a->p.pts[a->p.n - 1].t,
-					per = period,
-					lag = fit.lag,
-					sk = a->skipped;
+		int64		lag = fit.lag;
 
-		cp_mbuild_i64(&b, "freq_months", &fm, 1, 0);
-		cp_mbuild_i64(&b, "freq_days", &fd, 1, 0);
-		cp_mbuild_i64(&b, "freq_usecs", &fu, 1, 0);
-		cp_mbuild_i64(&b, "first_ts", &first, 1, 0);
-		cp_mbuild_i64(&b, "last_ts", &last, 1, 0);
-		cp_mbuild_i64(&b, "n", &n, 1, 0);
-		cp_mbuild_i64(&b, "period", &per, 1, 0);
 		cp_mbuild_i64(&b, "lag", &lag, 1, 0);
-		cp_mbuild_i64(&b, "gaps_filled", &gaps, 1, 0);
-		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
 	}
 	cp_mbuild_f64(&b, "mse", &fit.mse, 1, 0);
 	cp_mbuild_f64(&b, "drift", &fit.drift, 1, 0);
