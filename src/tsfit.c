@@ -399,14 +399,42 @@ calendar_grid(const Points *p, const Interval *unit, int64 *k, int64 *step)
 {
 	TimestampTz first = p->pts[0].t;
 	int64		g = 0;
+	struct pg_tm tm0,
+				tm;
+	fsec_t		fs0,
+				fs;
+	int			tz;
+	bool		months = unit->month != 0;
 
+	if (timestamp2tm(first, &tz, &tm0, &fs0, NULL, NULL) != 0)
+		return false;
 	for (int64 i = 0; i < p->n; i++)
 	{
-		k[i] = grid_floor(first, unit, p->pts[i].t);
-		if (grid_point(first, unit, k[i]) != p->pts[i].t)
-			return false;
+		TimestampTz t = p->pts[i].t;
+
+		/*
+		 * Fast path: the same local day of month (months) and time of day as
+		 * the first point puts t exactly k units after it; anything else
+		 * (month ends, daylight-saving gaps) is checked with the server's
+		 * own timestamp arithmetic.
+		 */
+		if (timestamp2tm(t, &tz, &tm, &fs, NULL, NULL) == 0 &&
+			tm.tm_hour == tm0.tm_hour && tm.tm_min == tm0.tm_min &&
+			tm.tm_sec == tm0.tm_sec && fs == fs0 && (!months || tm.tm_mday == tm0.tm_mday))
+			k[i] = months
+				? (int64) (tm.tm_year - tm0.tm_year) * 12 + (tm.tm_mon - tm0.tm_mon)
+				: (int64) date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) -
+				date2j(tm0.tm_year, tm0.tm_mon, tm0.tm_mday);
+		else
+		{
+			k[i] = grid_floor(first, unit, t);
+			if (grid_point(first, unit, k[i]) != t)
+				return false;
+		}
 		if (i > 0)
 			g = gcd64(g, k[i] - k[i - 1]);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	for (int64 i = 0; i < p->n; i++)
 		k[i] /= g;

@@ -161,7 +161,7 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work)
 
 	/* alpha: a grid, then golden-section search around the best point */
 	{
-		const int	grid = 400;
+		const int	grid = 100;
 		double		step = (hi - lo) / grid;
 		double		a0,
 					a1,
@@ -180,7 +180,7 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work)
 		}
 		a0 = fmax(lo, ba - step);
 		a1 = fmin(hi, ba + step);
-		for (int it = 0; it < 200 && a1 - a0 > 1e-12; it++)
+		for (int it = 0; it < 100 && a1 - a0 > 1e-12; it++)
 		{
 			double		c = a1 - g * (a1 - a0);
 			double		d = a0 + g * (a1 - a0);

@@ -56,3 +56,4 @@ report "folds: 100k half-hourly origins" "$SER" "SELECT count(*) FROM cipred.fol
 dropdb "$DB"
 
 bash test/bench/linreg.sh
+bash test/bench/tsfit.sh
