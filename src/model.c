@@ -282,6 +282,8 @@ model_validate(const cp_model_view *view)
 	}
 	if (view->kind == CP_KIND_THETA)
 	{
+		uint32		tl;
+		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
 		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
 		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
 		const cp_field *y = model_req(view, "y", CP_F64);
@@ -292,6 +294,8 @@ model_validate(const cp_model_view *view)
 		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
 		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
 
+		if (!((tl == 5 && memcmp(tm, "theta", 5) == 0) || (tl == 3 && memcmp(tm, "ses", 3) == 0)))
+			damaged("unknown method", pnstrdup(tm, tl));
 		if (n < 1 || (uint64) y->count != (uint64) n)
 			damaged("the series length does not match n", NULL);
 		if (per < 1 || per > 4096 || (uint64) sf->count != (uint64) per)

@@ -30,6 +30,7 @@
 
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
 #define METHOD_THETA 100		/* beside the cp_bl_method codes */
+#define METHOD_SES 101
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -73,11 +74,13 @@ method_code(const char *name)
 
 	if (strcmp(name, "theta") == 0)
 		return METHOD_THETA;
+	if (strcmp(name, "ses") == 0)
+		return METHOD_SES;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, theta.")));
 	return (int32) m;
 }
 
@@ -85,7 +88,7 @@ method_code(const char *name)
 static const char *
 method_name(int32 code)
 {
-	return code == METHOD_THETA ? "theta" : cp_bl_name(code);
+	return code == METHOD_THETA ? "theta" : code == METHOD_SES ? "ses" : cp_bl_name(code);
 }
 
 /* Parse the options jsonb. */
@@ -228,7 +231,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -554,9 +557,10 @@ series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg 
 	cp_mbuild_i64(b, "rows_skipped", &sk, 1, 0);
 }
 
-/* Fit Theta and build its model. */
+/* Fit Theta or SES (ses_only) and build its model. */
 static Datum
-theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+			bool ses_only)
 {
 	cp_theta	th;
 	cp_mbuild	b;
@@ -565,17 +569,17 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	if (period > 4096)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("fit: theta supports periods up to 4096"),
+				 errmsg("fit: %s supports periods up to 4096", ses_only ? "ses" : "theta"),
 				 errdetail("The period is %d.", period),
 				 errhint("Give a shorter period, e.g. {\"period\": 48} for half-hourly data.")));
 	th.seas = palloc(sizeof(double) * period);
-	if (cp_theta_fit(y, n, period, &th, work) != 0)
+	if (cp_theta_fit(y, n, period, ses_only, &th, work) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: theta needs at least %d points, the series has " INT64_FORMAT,
-						CP_THETA_MIN_POINTS, n),
+				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
+						ses_only ? "ses" : "theta", CP_THETA_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
-	series_model_start(&b, CP_KIND_THETA, "theta", a, freq, n, period, gaps);
+	series_model_start(&b, CP_KIND_THETA, ses_only ? "ses" : "theta", a, freq, n, period, gaps);
 	{
 		int			seasonal = th.seasonal;
 
@@ -672,8 +676,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (a->o.method == METHOD_THETA)
-		return theta_model(a, &freq, n, gaps, period, y);
+	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES)
+		return theta_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_SES);
 	if (a->o.method == CP_BL_SNAIVE && period < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

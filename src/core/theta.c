@@ -112,7 +112,7 @@ cp_ses_sse(const double *y, int64_t n, double alpha, double *l0, double *level)
 
 /* Fit Theta. */
 int
-cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work)
+cp_theta_fit(const double *y, int64_t n, int64_t m, int ses_only, cp_theta *t, double *work)
 {
 	double	   *x = work;
 	double	   *s = work + n;
@@ -132,7 +132,7 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work)
 	for (int64_t i = 1; i < n; i++)
 		if (y[i] != y[0])
 			constant = 0;
-	if (m > 1 && !constant && n > 2 * m && m <= 4096)
+	if (!ses_only && m > 1 && !constant && n > 2 * m && m <= 4096)
 	{
 		double		r2 = 0,
 					stat;
@@ -199,7 +199,9 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work)
 	t->l0 = l0;
 	t->level = lev;
 	t->sigma2 = best / (double) (n - 2);
-	/* half the least-squares slope of x on 0..n-1 */
+	/* half the least-squares slope of x on 0..n-1 (none for plain SES) */
+	t->drift = 0.0;
+	if (!ses_only)
 	{
 		double		tm = (double) (n - 1) / 2.0,
 					xm = 0,

@@ -35,10 +35,12 @@ typedef struct cp_theta
 #define CP_THETA_MIN_POINTS 4
 
 /*
- * Fit.  t->seas must hold m doubles; work 2 n doubles.  Returns 0, or -1
- * when n < CP_THETA_MIN_POINTS.
+ * Fit.  t->seas must hold m doubles; work 2 n doubles.  With ses_only, no
+ * seasonal adjustment and no drift: simple exponential smoothing, as R's
+ * ses().  Returns 0, or -1 when n < CP_THETA_MIN_POINTS.
  */
-extern int	cp_theta_fit(const double *y, int64_t n, int64_t m, cp_theta *t, double *work);
+extern int	cp_theta_fit(const double *y, int64_t n, int64_t m, int ses_only,
+						 cp_theta *t, double *work);
 
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_theta_forecast(const cp_theta *t, int64_t h, double *point, double *se);

@@ -6,7 +6,7 @@
 #
 # For each shared series (test/data/series.csv) the last h points are held
 # out (18 monthly, 8 quarterly, 6 annual, 48 for taylor) and naive(), snaive()
-# (period from the data; taylor 336), rwf(drift = TRUE), meanf() and thetaf()
+# (period from the data; taylor 336), rwf(drift = TRUE), meanf(), thetaf() and ses()
 # forecast h steps with 80 and 95% intervals.  croston() runs on a synthetic intermittent
 # series (seed 7, written to intermittent.csv); its SBA variant has no R
 # function and is croston's forecast times 1 - alpha/2 (alpha 0.1).
@@ -35,6 +35,7 @@ for (s in unique(d$series)) {
   add(s, "drift", rwf(train, h = h, drift = TRUE, level = c(80, 95)))
   add(s, "mean", meanf(train, h = h, level = c(80, 95)))
   add(s, "theta", thetaf(train, h = h, level = c(80, 95)))
+  add(s, "ses", ses(train, h = h, level = c(80, 95)))
 }
 set.seed(7)
 inter <- ifelse(runif(60) < 0.3, rpois(60, 4) + 1, 0)
