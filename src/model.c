@@ -118,6 +118,29 @@ static const FieldSpec theta_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec holt_schema[] = {
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"freq_months", CP_I64, LEN_SCALAR, true},
+	{"freq_days", CP_I64, LEN_SCALAR, true},
+	{"freq_usecs", CP_I64, LEN_SCALAR, true},
+	{"first_ts", CP_I64, LEN_SCALAR, true},
+	{"last_ts", CP_I64, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"period", CP_I64, LEN_SCALAR, true},
+	{"gaps_filled", CP_I64, LEN_SCALAR, true},
+	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"beta", CP_F64, LEN_SCALAR, true},
+	{"phi", CP_F64, LEN_SCALAR, true},
+	{"initial_level", CP_F64, LEN_SCALAR, true},
+	{"initial_trend", CP_F64, LEN_SCALAR, true},
+	{"level", CP_F64, LEN_SCALAR, true},
+	{"trend", CP_F64, LEN_SCALAR, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -130,6 +153,8 @@ kind_schema(uint16 kind)
 			return baseline_schema;
 		case CP_KIND_THETA:
 			return theta_schema;
+		case CP_KIND_HOLT:
+			return holt_schema;
 	}
 	return NULL;
 }
@@ -279,6 +304,44 @@ model_validate(const cp_model_view *view)
 			pfree(ptr);
 			pfree(len);
 		}
+	}
+	if (view->kind == CP_KIND_HOLT)
+	{
+		uint32		tl;
+		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
+		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+		const cp_field *y = model_req(view, "y", CP_F64);
+		double		al = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		double		be = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+		double		ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+		const char *const nums[] = {"initial_level", "initial_trend", "level", "trend", "sigma2"};
+
+		if (!((tl == 4 && memcmp(tm, "holt", 4) == 0) || (tl == 11 && memcmp(tm, "holt_damped", 11) == 0)))
+			damaged("unknown method", pnstrdup(tm, tl));
+		if (n < 1 || (uint64) y->count != (uint64) n)
+			damaged("the series length does not match n", NULL);
+		if (per < 1 || per > 100000)
+			damaged("period out of range", NULL);
+		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
+			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
+			damaged("bad frequency", NULL);
+		if (!(al > 0 && al < 1) || !(be > 0 && be <= al) || !(ph > 0 && ph <= 1))
+			damaged("alpha, beta or phi out of range", NULL);
+		for (int i = 0; i < 5; i++)
+			if (!isfinite(cp_field_f64(model_req(view, nums[i], CP_F64), 0)))
+				damaged("non-finite parameter", nums[i]);
+		if (cp_field_f64(model_req(view, "sigma2", CP_F64), 0) < 0)
+			damaged("negative variance", NULL);
+		for (uint32 i = 0; i < y->count; i++)
+			if (!isfinite(cp_field_f64(y, i)))
+				damaged("non-finite value in the series", NULL);
+		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
+			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
+			damaged("first_ts is after last_ts", NULL);
 	}
 	if (view->kind == CP_KIND_THETA)
 	{

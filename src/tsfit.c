@@ -23,6 +23,7 @@
 
 #include "core/baselines.h"
 #include "core/linreg.h"
+#include "core/holt.h"
 #include "core/theta.h"
 #include "grid.h"
 #include "model.h"
@@ -31,6 +32,8 @@
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
 #define METHOD_THETA 100		/* beside the cp_bl_method codes */
 #define METHOD_SES 101
+#define METHOD_HOLT 102
+#define METHOD_HOLT_DAMPED 103
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -76,11 +79,15 @@ method_code(const char *name)
 		return METHOD_THETA;
 	if (strcmp(name, "ses") == 0)
 		return METHOD_SES;
+	if (strcmp(name, "holt") == 0)
+		return METHOD_HOLT;
+	if (strcmp(name, "holt_damped") == 0)
+		return METHOD_HOLT_DAMPED;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, theta.")));
 	return (int32) m;
 }
 
@@ -88,7 +95,18 @@ method_code(const char *name)
 static const char *
 method_name(int32 code)
 {
-	return code == METHOD_THETA ? "theta" : code == METHOD_SES ? "ses" : cp_bl_name(code);
+	switch (code)
+	{
+		case METHOD_THETA:
+			return "theta";
+		case METHOD_SES:
+			return "ses";
+		case METHOD_HOLT:
+			return "holt";
+		case METHOD_HOLT_DAMPED:
+			return "holt_damped";
+	}
+	return cp_bl_name(code);
 }
 
 /* Parse the options jsonb. */
@@ -231,7 +249,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -557,6 +575,33 @@ series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg 
 	cp_mbuild_i64(b, "rows_skipped", &sk, 1, 0);
 }
 
+/* Fit Holt's method (damped or not) and build its model. */
+static Datum
+holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+		   bool damped)
+{
+	cp_holt		h;
+	cp_mbuild	b;
+
+	if (cp_holt_fit(y, n, damped, &h) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
+						damped ? "holt_damped" : "holt", CP_HOLT_MIN_POINTS, n),
+				 errhint("Fit on a longer series, or use ses, naive or mean.")));
+	series_model_start(&b, CP_KIND_HOLT, damped ? "holt_damped" : "holt", a, freq, n, period, gaps);
+	cp_mbuild_f64(&b, "alpha", &h.alpha, 1, 0);
+	cp_mbuild_f64(&b, "beta", &h.beta, 1, 0);
+	cp_mbuild_f64(&b, "phi", &h.phi, 1, 0);
+	cp_mbuild_f64(&b, "initial_level", &h.l0, 1, 0);
+	cp_mbuild_f64(&b, "initial_trend", &h.b0, 1, 0);
+	cp_mbuild_f64(&b, "level", &h.level, 1, 0);
+	cp_mbuild_f64(&b, "trend", &h.trend, 1, 0);
+	cp_mbuild_f64(&b, "sigma2", &h.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 /* Fit Theta or SES (ses_only) and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
@@ -676,6 +721,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 	}
 
+	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
+		return holt_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HOLT_DAMPED);
 	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES)
 		return theta_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_SES);
 	if (a->o.method == CP_BL_SNAIVE && period < 2)
@@ -719,6 +766,7 @@ typedef struct TsModel
 	uint16		kind;			/* CP_KIND_BASELINE or CP_KIND_THETA */
 	cp_bl_fit	fit;
 	cp_theta	th;
+	cp_holt		hm;
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
@@ -736,7 +784,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	const char *mn;
 
 	model_view_of(d, view);
-	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA)
+	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA && view->kind != CP_KIND_HOLT)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -765,6 +813,19 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
 		m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
 		m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	}
+	else if (m->kind == CP_KIND_HOLT)
+	{
+		m->hm.n = m->n;
+		m->hm.damped = (ml == 11);
+		m->hm.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		m->hm.beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+		m->hm.phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+		m->hm.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
+		m->hm.b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
+		m->hm.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
+		m->hm.trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
+		m->hm.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
 	}
 	else
 	{
@@ -798,6 +859,11 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_theta_forecast(&m->th, h, point, se);
 		*df = INFINITY;
 	}
+	else if (m->kind == CP_KIND_HOLT)
+	{
+		cp_holt_forecast(&m->hm, h, point, se);
+		*df = INFINITY;
+	}
 	else
 		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
 }
@@ -806,7 +872,9 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 static void
 tsmodel_fitted(const TsModel *m, double *f)
 {
-	if (m->kind == CP_KIND_THETA)
+	if (m->kind == CP_KIND_HOLT)
+		cp_holt_fitted(&m->hm, m->y, m->n, f);
+	else if (m->kind == CP_KIND_THETA)
 	{
 		/* as thetaf: the smoothed level before each point, re-seasonalised */
 		double	   *s = palloc(sizeof(double) * (m->n + 1));

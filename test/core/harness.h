@@ -35,5 +35,6 @@ void		test_metrics(void);
 void		test_model(void);
 void		test_linreg(void);
 void		test_baselines(void);
+void		test_holt(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "core/baselines.h"
+#include "core/holt.h"
 #include "harness.h"
 
 /* The baselines suite. */
@@ -51,4 +52,31 @@ test_baselines(void)
 	}
 	CHECK(cp_bl_code("snaive") == CP_BL_SNAIVE && cp_bl_code("ets") == 0 &&
 		  cp_bl_min_points(CP_BL_SNAIVE, 12) == 13, "names and minimum points");
+}
+
+/* Holt's method on an exact line, and the damped form's bounds. */
+void
+test_holt(void)
+{
+	double		y[40];
+	cp_holt		h;
+	double		p,
+				se;
+
+	for (int i = 0; i < 40; i++)
+		y[i] = 10.0 + 2.5 * i;
+	CHECK(cp_holt_fit(y, 40, 0, &h) == 0 && h.sigma2 < 1e-12, "holt: a line is fitted exactly");
+	cp_holt_forecast(&h, 3, &p, &se);
+	CHECK(CLOSE(p, 10.0 + 2.5 * 42, 1e-9), "holt: the forecast continues the line");
+	CHECK(h.alpha >= 1e-4 && h.alpha <= 0.9999 && h.beta >= 1e-4 && h.beta <= h.alpha + 1e-12 && h.phi == 1.0,
+		  "holt: parameters within R's usual bounds");
+	CHECK(cp_holt_fit(y, 40, 1, &h) == 0 && h.phi >= 0.8 && h.phi <= 0.98, "holt damped: phi in [0.8, 0.98]");
+	CHECK(cp_holt_fit(y, 4, 0, &h) == -1, "holt: needs 5 points");
+	{
+		cp_holt		m = {0, 10, 0.5, 0.25, 1.0, 0, 0, 100, 1, 4.0};
+
+		cp_holt_forecast(&m, 3, &p, &se);
+		/* c1 = 0.75, c2 = 1.0: var = 4 (1 + 0.5625 + 1) */
+		CHECK(CLOSE(p, 103.0, 1e-15) && CLOSE(se, sqrt(4.0 * 2.5625), 1e-15), "holt: forecast variance formula");
+	}
 }

@@ -6,11 +6,12 @@
 #
 # For each shared series (test/data/series.csv) the last h points are held
 # out (18 monthly, 8 quarterly, 6 annual, 48 for taylor) and naive(), snaive()
-# (period from the data; taylor 336), rwf(drift = TRUE), meanf(), thetaf() and ses()
+# (period from the data; taylor 336), rwf(drift = TRUE), meanf(), thetaf(), ses() and holt() (plain and damped)
 # forecast h steps with 80 and 95% intervals.  croston() runs on a synthetic intermittent
 # series (seed 7, written to intermittent.csv); its SBA variant has no R
 # function and is croston's forecast times 1 - alpha/2 (alpha 0.1).
-# Writes r_baselines.csv: series, method, step, point, lo80, hi80, lo95, hi95.
+# Writes r_baselines.csv: series, method, step, point, lo80, hi80, lo95, hi95,
+# and r_holt.csv: holt()'s parameters, final states, sigma2 and in-sample MSE.
 suppressMessages(library(forecast))
 out <- commandArgs(trailingOnly = TRUE)[1]
 d <- read.csv(file.path(out, "series.csv"), stringsAsFactors = FALSE)
@@ -36,7 +37,29 @@ for (s in unique(d$series)) {
   add(s, "mean", meanf(train, h = h, level = c(80, 95)))
   add(s, "theta", thetaf(train, h = h, level = c(80, 95)))
   add(s, "ses", ses(train, h = h, level = c(80, 95)))
+  add(s, "holt", holt(train, h = h, level = c(80, 95)))
+  add(s, "holt_damped", holt(train, h = h, damped = TRUE, level = c(80, 95)))
 }
+# holt's fitted parameters and final states, to check cipred's forecast
+# formulas at R's own parameters, and R's in-sample MSE, to check that
+# cipred's estimates fit at least as well
+hr <- list()
+for (s in unique(d$series)) {
+  x <- d[d$series == s, ]
+  m <- x$period[1]
+  h <- if (m == 12) 18 else if (m == 4) 8 else if (m == 1) 6 else 48
+  n <- nrow(x)
+  train <- ts(x$value[1:(n - h)], frequency = m)
+  for (damped in c(FALSE, TRUE)) {
+    e <- holt(train, h = h, damped = damped)$model
+    st <- e$states[nrow(e$states), ]
+    hr[[length(hr) + 1]] <- c(s, if (damped) "holt_damped" else "holt", g(e$par["alpha"]), g(e$par["beta"]),
+                              g(if (damped) e$par["phi"] else 1), g(st["l"]), g(st["b"]), g(e$sigma2), g(e$mse))
+  }
+}
+hm <- do.call(rbind, hr)
+colnames(hm) <- c("series", "method", "alpha", "beta", "phi", "level", "trend", "sigma2", "mse")
+write.csv(hm, file.path(out, "r_holt.csv"), row.names = FALSE, quote = FALSE)
 set.seed(7)
 inter <- ifelse(runif(60) < 0.3, rpois(60, 4) + 1, 0)
 write.csv(data.frame(ts = format(seq(as.Date("2020-01-06"), by = "week", length.out = 60)),
