@@ -4,6 +4,8 @@
 #include "holt.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <string.h>
 
 /* Run the recursions from (l0, b0): SSE and the final states. */
 static double
@@ -44,6 +46,7 @@ cp_holt_sse(const double *y, int64_t n, double alpha, double beta, double phi,
 				svv = 0,
 				scu = 0,
 				scv = 0,
+				scc = 0,
 				det;
 
 	for (int64_t t = 0; t < n; t++)
@@ -60,6 +63,7 @@ cp_holt_sse(const double *y, int64_t n, double alpha, double beta, double phi,
 		svv += v * v;
 		scu += c * u;
 		scv += c * v;
+		scc += c * c;
 		B = phi * B + beta * c;
 		R = phi * R - beta * u;
 		S = phi * S - beta * v;
@@ -78,6 +82,14 @@ cp_holt_sse(const double *y, int64_t n, double alpha, double beta, double phi,
 		*l0 = suu > 0 ? scu / suu : y[0];
 		*b0 = 0;
 	}
+	if (level == NULL)
+	{
+		/* the quadratic form, for the search: no second pass */
+		double		sse = scc - 2.0 * (*l0 * scu + *b0 * scv) +
+			*l0 * *l0 * suu + 2.0 * *l0 * *b0 * suv + *b0 * *b0 * svv;
+
+		return sse > 0.0 ? sse : 0.0;
+	}
 	return holt_run(y, n, alpha, beta, phi, *l0, *b0, level, trend);
 }
 
@@ -89,11 +101,137 @@ static double
 sse_at(const double *y, int64_t n, const double *p)
 {
 	double		l0,
-				b0,
-				lv,
-				tr;
+				b0;
 
-	return cp_holt_sse(y, n, p[0], fmax(1e-4, p[1] * p[0]), p[2], &l0, &b0, &lv, &tr);
+	return cp_holt_sse(y, n, p[0], fmax(1e-4, p[1] * p[0]), p[2], &l0, &b0, NULL, NULL);
+}
+
+/* Clamp a point into the box. */
+static void
+clamp3(double *p, const double *lo, const double *hi, int d)
+{
+	for (int i = 0; i < d; i++)
+		p[i] = fmin(hi[i], fmax(lo[i], p[i]));
+}
+
+/*
+ * Nelder-Mead within a box (points clamped into it), from x with initial
+ * steps `step`; at most maxev evaluations.  x and *fx receive the best.
+ */
+static void
+nelder_mead(const double *y, int64_t n, int d, double *x, double *fx,
+			const double *lo, const double *hi, const double *step, int maxev)
+{
+	double		sx[4][3],
+				fv[4];
+	int			ev = 0;
+
+	for (int i = 0; i <= d; i++)
+	{
+		for (int j = 0; j < 3; j++)
+			sx[i][j] = x[j];
+		if (i > 0)
+		{
+			sx[i][i - 1] += (x[i - 1] + step[i - 1] <= hi[i - 1]) ? step[i - 1] : -step[i - 1];
+			clamp3(sx[i], lo, hi, d);
+		}
+		fv[i] = sse_at(y, n, sx[i]);
+		ev++;
+	}
+	while (ev < maxev)
+	{
+		int			best = 0,
+					worst = 0,
+					second;
+		double		cen[3] = {0, 0, 0},
+					xr[3],
+					fr;
+
+		for (int i = 1; i <= d; i++)
+		{
+			if (fv[i] < fv[best])
+				best = i;
+			if (fv[i] > fv[worst])
+				worst = i;
+		}
+		second = best;
+		for (int i = 0; i <= d; i++)
+			if (i != worst && fv[i] > fv[second])
+				second = i;
+		if (fv[worst] - fv[best] <= 1e-13 * (fabs(fv[best]) + 1e-300))
+			break;
+		for (int i = 0; i <= d; i++)
+			if (i != worst)
+				for (int j = 0; j < d; j++)
+					cen[j] += sx[i][j] / d;
+		for (int j = 0; j < 3; j++)
+			xr[j] = (j < d) ? cen[j] + (cen[j] - sx[worst][j]) : sx[worst][j];
+		clamp3(xr, lo, hi, d);
+		fr = sse_at(y, n, xr);
+		ev++;
+		if (fr < fv[best])
+		{
+			double		xe[3];
+			double		fe;
+
+			for (int j = 0; j < 3; j++)
+				xe[j] = (j < d) ? cen[j] + 2.0 * (cen[j] - sx[worst][j]) : sx[worst][j];
+			clamp3(xe, lo, hi, d);
+			fe = sse_at(y, n, xe);
+			ev++;
+			if (fe < fr)
+			{
+				memcpy(sx[worst], xe, sizeof(xe));
+				fv[worst] = fe;
+			}
+			else
+			{
+				memcpy(sx[worst], xr, sizeof(xr));
+				fv[worst] = fr;
+			}
+		}
+		else if (fr < fv[second])
+		{
+			memcpy(sx[worst], xr, sizeof(xr));
+			fv[worst] = fr;
+		}
+		else
+		{
+			double		xc[3];
+			double		fc;
+
+			for (int j = 0; j < 3; j++)
+				xc[j] = (j < d) ? cen[j] + 0.5 * (sx[worst][j] - cen[j]) : sx[worst][j];
+			fc = sse_at(y, n, xc);
+			ev++;
+			if (fc < fv[worst])
+			{
+				memcpy(sx[worst], xc, sizeof(xc));
+				fv[worst] = fc;
+			}
+			else
+				for (int i = 0; i <= d; i++)
+					if (i != best)
+					{
+						for (int j = 0; j < d; j++)
+							sx[i][j] = sx[best][j] + 0.5 * (sx[i][j] - sx[best][j]);
+						fv[i] = sse_at(y, n, sx[i]);
+						ev++;
+					}
+		}
+	}
+	{
+		int			best = 0;
+
+		for (int i = 1; i <= d; i++)
+			if (fv[i] < fv[best])
+				best = i;
+		if (fv[best] < *fx)
+		{
+			memcpy(x, sx[best], sizeof(double) * 3);
+			*fx = fv[best];
+		}
+	}
 }
 
 /* Fit. */
@@ -106,7 +244,7 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 				pmax = 0.98;
 	double		best = INFINITY,
 				bp[3] = {0.5, 0.2, 1.0};
-	int			np = damped ? 10 : 1;
+	int			np = damped ? 5 : 1;
 	const int	ng = 25;
 	double		g = (sqrt(5.0) - 1.0) / 2.0;
 
@@ -133,8 +271,19 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 					bp[2] = p[2];
 				}
 			}
-	/* coordinate-wise golden section, a few rounds */
-	for (int round = 0; round < 12; round++)
+	/* Nelder-Mead from the best grid point (twice: a restart escapes stalls) */
+	{
+		int			d = damped ? 3 : 2;
+		double		lo[3] = {amin, 0.0, pmin},
+					hi[3] = {amax, 1.0, pmax},
+					st[3] = {0.05, 0.1, 0.02};
+
+		nelder_mead(y, n, d, bp, &best, lo, hi, st, 400);
+		st[0] = st[1] = st[2] = 0.01;
+		nelder_mead(y, n, d, bp, &best, lo, hi, st, 400);
+	}
+	/* then coordinate-wise golden section, for optima on the bounds */
+	for (int round = 0; round < 3; round++)
 		for (int c = 0; c < (damped ? 3 : 2); c++)
 		{
 			double		lo = (c == 0) ? amin : (c == 1 ? 0.0 : pmin);

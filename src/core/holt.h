@@ -29,7 +29,8 @@ typedef struct cp_holt
 
 #define CP_HOLT_MIN_POINTS 5
 
-/* SSE for given smoothing parameters, with the best l0 and b0. */
+/* SSE for given smoothing parameters, with the best l0 and b0; with level
+ * NULL only the SSE (from its quadratic form), else the final states too. */
 extern double cp_holt_sse(const double *y, int64_t n, double alpha, double beta,
 						  double phi, double *l0, double *b0, double *level, double *trend);
 
