@@ -244,53 +244,75 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 				pmax = 0.98;
 	double		best = INFINITY,
 				bp[3] = {0.5, 0.2, 1.0};
-	int			np = damped ? 5 : 1;
-	const int	ng = 25;
+	int			np = damped ? 4 : 1;
+	const int	ng = 10;
 	double		g = (sqrt(5.0) - 1.0) / 2.0;
 
 	if (n < CP_HOLT_MIN_POINTS)
 		return -1;
 	h->damped = damped;
 	h->n = n;
-	for (int ia = 0; ia < ng; ia++)
-		for (int ib = 0; ib < ng; ib++)
-			for (int ip = 0; ip < np; ip++)
-			{
-				double		p[3];
-				double		v;
-
-				p[0] = amin + (amax - amin) * ia / (ng - 1);
-				p[1] = (double) ib / (ng - 1);
-				p[2] = damped ? pmin + (pmax - pmin) * ip / (np - 1) : 1.0;
-				v = sse_at(y, n, p);
-				if (v < best)
-				{
-					best = v;
-					bp[0] = p[0];
-					bp[1] = p[1];
-					bp[2] = p[2];
-				}
-			}
-	/* Nelder-Mead from the best grid point (twice: a restart escapes stalls) */
+	/* a coarse grid, keeping its three best points as starts */
 	{
+		double		top[3][3];
+		double		topf[3] = {INFINITY, INFINITY, INFINITY};
 		int			d = damped ? 3 : 2;
 		double		lo[3] = {amin, 0.0, pmin},
-					hi[3] = {amax, 1.0, pmax},
-					st[3] = {0.05, 0.1, 0.02};
+					hi[3] = {amax, 1.0, pmax};
 
-		nelder_mead(y, n, d, bp, &best, lo, hi, st, 400);
-		st[0] = st[1] = st[2] = 0.01;
-		nelder_mead(y, n, d, bp, &best, lo, hi, st, 400);
+		for (int ia = 0; ia < ng; ia++)
+			for (int ib = 0; ib < ng; ib++)
+				for (int ip = 0; ip < np; ip++)
+				{
+					double		p[3];
+					double		v;
+
+					p[0] = amin + (amax - amin) * ia / (ng - 1);
+					p[1] = (double) ib / (ng - 1);
+					p[2] = damped ? pmin + (pmax - pmin) * ip / (np - 1) : 1.0;
+					v = sse_at(y, n, p);
+					for (int k = 0; k < 3; k++)
+						if (v < topf[k])
+						{
+							for (int q = 2; q > k; q--)
+							{
+								topf[q] = topf[q - 1];
+								memcpy(top[q], top[q - 1], sizeof(top[q]));
+							}
+							topf[k] = v;
+							memcpy(top[k], p, sizeof(p));
+							break;
+						}
+				}
+		/* Nelder-Mead from each, twice (a restart escapes stalls) */
+		for (int k = 0; k < 3; k++)
+		{
+			double		x[3],
+						fx = topf[k];
+			double		st[3] = {0.05, 0.1, 0.02};
+
+			if (!isfinite(fx))
+				continue;
+			memcpy(x, top[k], sizeof(x));
+			nelder_mead(y, n, d, x, &fx, lo, hi, st, 150);
+			st[0] = st[1] = st[2] = 0.01;
+			nelder_mead(y, n, d, x, &fx, lo, hi, st, 100);
+			if (fx < best)
+			{
+				best = fx;
+				memcpy(bp, x, sizeof(x));
+			}
+		}
 	}
 	/* then coordinate-wise golden section, for optima on the bounds */
-	for (int round = 0; round < 3; round++)
+	for (int round = 0; round < 1; round++)
 		for (int c = 0; c < (damped ? 3 : 2); c++)
 		{
 			double		lo = (c == 0) ? amin : (c == 1 ? 0.0 : pmin);
 			double		hi = (c == 0) ? amax : (c == 1 ? 1.0 : pmax);
 			double		p[3] = {bp[0], bp[1], bp[2]};
 
-			for (int it = 0; it < 60 && hi - lo > 1e-12; it++)
+			for (int it = 0; it < 30 && hi - lo > 1e-12; it++)
 			{
 				double		x1 = hi - g * (hi - lo),
 							x2 = lo + g * (hi - lo);
