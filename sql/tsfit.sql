@@ -61,7 +61,7 @@ SELECT r.method, count(DISTINCT r.series) AS series, count(*) AS points,
        bool_and(pg_temp.close(f.lo[1], r.lo80) AND pg_temp.close(f.hi[1], r.hi80)
                 AND pg_temp.close(f.lo[2], r.lo95) AND pg_temp.close(f.hi[2], r.hi95)) AS intervals_ok
 FROM r_bl r LEFT JOIN fc f USING (series, method, step)
-WHERE r.method NOT IN ('theta', 'ses')
+WHERE r.method NOT IN ('theta', 'ses', 'holt', 'holt_damped', 'hw', 'hw_damped')
 GROUP BY r.method ORDER BY r.method;
 
 -- ses and theta: R's ses() finds its smoothing parameter with Nelder-Mead,
@@ -103,6 +103,38 @@ CROSS JOIN LATERAL cipred.forecast(
     (SELECT jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(h.m::text::jsonb,
         '{alpha}', to_jsonb(r.alpha)), '{beta}', to_jsonb(r.beta)), '{phi}', to_jsonb(r.phi)),
         '{level}', to_jsonb(r.level)), '{trend}', to_jsonb(r.trend)), '{sigma2}', to_jsonb(r.sigma2))::text::cipred.model),
+    (SELECT s.h FROM spec s WHERE s.series = r.series)) f
+JOIN r_bl b ON b.series = r.series AND b.method = r.method AND b.step = f.step
+GROUP BY r.method ORDER BY r.method;
+
+-- additive Holt-Winters, the same two checks: in-sample MSE at most R's
+-- hw() on every seasonal series (R optimises the initial states with
+-- Nelder-Mead too, cipred solves them), and R's forecasts and intervals at
+-- R's own parameters and final states within 1e-8
+CREATE TEMP TABLE r_hw (series text, method text, alpha float8, beta float8, gamma float8,
+    phi float8, level float8, trend float8, seasonal float8[], sigma2 float8, mse float8);
+\copy r_hw FROM 'test/data/r_hw.csv' CSV HEADER DELIMITER ';'
+CREATE TEMP TABLE hw_fits AS
+SELECT t.series, meth AS method, cipred.fit(t.ts, t.value, meth, jsonb_build_object('period', t.period)) AS m
+FROM train t CROSS JOIN unnest('{hw,hw_damped}'::text[]) meth
+WHERE t.series IN (SELECT series FROM r_hw) GROUP BY t.series, meth;
+SELECT h.method, count(*) AS series,
+       bool_and((cipred.model_info(h.m)->>'sigma2')::float8
+                * ((cipred.model_info(h.m)->>'n')::float8 - (cipred.model_info(h.m)->>'period')::float8
+                   - CASE h.method WHEN 'hw' THEN 4 ELSE 5 END)
+                / (cipred.model_info(h.m)->>'n')::float8 <= r.mse * (1 + 1e-9)) AS mse_at_most_r
+FROM hw_fits h JOIN r_hw r USING (series, method)
+GROUP BY h.method ORDER BY h.method;
+SELECT r.method, count(DISTINCT r.series) AS series,
+       bool_and(pg_temp.close(f.forecast, b.point) AND abs(f.lo[2] - b.lo95) <= 1e-8 * abs(b.lo95)
+                AND abs(f.hi[1] - b.hi80) <= 1e-8 * abs(b.hi80)) AS same_as_r
+FROM r_hw r
+JOIN hw_fits h USING (series, method)
+CROSS JOIN LATERAL cipred.forecast(
+    (SELECT jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(h.m::text::jsonb,
+        '{alpha}', to_jsonb(r.alpha)), '{beta}', to_jsonb(r.beta)), '{gamma}', to_jsonb(r.gamma)),
+        '{phi}', to_jsonb(r.phi)), '{level}', to_jsonb(r.level)), '{trend}', to_jsonb(r.trend)),
+        '{seasonal}', to_jsonb(r.seasonal)), '{sigma2}', to_jsonb(r.sigma2))::text::cipred.model),
     (SELECT s.h FROM spec s WHERE s.series = r.series)) f
 JOIN r_bl b ON b.series = r.series AND b.method = r.method AND b.step = f.step
 GROUP BY r.method ORDER BY r.method;
@@ -201,6 +233,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, y, 'drift') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'theta') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2), ('2024-03-01', 3)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, value, 'hw', '{"period": 336}') FROM series WHERE series = 'taylor'$$),
+  ($$SELECT cipred.fit(ts, value, 'hw_damped') FROM series WHERE series = 'USAccDeaths' AND ts < '1974-03-01'$$),
   ($$SELECT cipred.fit(ts, y, 'arima') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, NULL) FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 'NaN'::float8)) v(ts, y)$$),

@@ -141,6 +141,32 @@ static const FieldSpec holt_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec hw_schema[] = {
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"freq_months", CP_I64, LEN_SCALAR, true},
+	{"freq_days", CP_I64, LEN_SCALAR, true},
+	{"freq_usecs", CP_I64, LEN_SCALAR, true},
+	{"first_ts", CP_I64, LEN_SCALAR, true},
+	{"last_ts", CP_I64, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"period", CP_I64, LEN_SCALAR, true},
+	{"gaps_filled", CP_I64, LEN_SCALAR, true},
+	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"beta", CP_F64, LEN_SCALAR, true},
+	{"gamma", CP_F64, LEN_SCALAR, true},
+	{"phi", CP_F64, LEN_SCALAR, true},
+	{"level", CP_F64, LEN_SCALAR, true},
+	{"trend", CP_F64, LEN_SCALAR, true},
+	{"seasonal", CP_F64, LEN_ANY, true},
+	{"initial_level", CP_F64, LEN_SCALAR, true},
+	{"initial_trend", CP_F64, LEN_SCALAR, true},
+	{"initial_seasonal", CP_F64, LEN_ANY, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -155,6 +181,8 @@ kind_schema(uint16 kind)
 			return theta_schema;
 		case CP_KIND_HOLT:
 			return holt_schema;
+		case CP_KIND_HW:
+			return hw_schema;
 	}
 	return NULL;
 }
@@ -304,6 +332,51 @@ model_validate(const cp_model_view *view)
 			pfree(ptr);
 			pfree(len);
 		}
+	}
+	if (view->kind == CP_KIND_HW)
+	{
+		uint32		tl;
+		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
+		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+		const cp_field *y = model_req(view, "y", CP_F64);
+		const cp_field *sv = model_req(view, "seasonal", CP_F64);
+		double		al = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		double		be = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+		double		ga = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
+		double		ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+
+		if (!((tl == 2 && memcmp(tm, "hw", 2) == 0) || (tl == 9 && memcmp(tm, "hw_damped", 9) == 0)))
+			damaged("unknown method", pnstrdup(tm, tl));
+		if (n < 1 || (uint64) y->count != (uint64) n)
+			damaged("the series length does not match n", NULL);
+		if (per < 2 || per > 64 || (uint64) sv->count != (uint64) per ||
+			(uint64) model_req(view, "initial_seasonal", CP_F64)->count != (uint64) per)
+			damaged("seasonal and initial_seasonal must hold one state per step of the period (2 to 64)", NULL);
+		if (!isfinite(cp_field_f64(model_req(view, "initial_level", CP_F64), 0)) ||
+			!isfinite(cp_field_f64(model_req(view, "initial_trend", CP_F64), 0)))
+			damaged("non-finite initial state", NULL);
+		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
+			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
+			damaged("bad frequency", NULL);
+		if (!(al > 0 && al < 1) || !(be > 0 && be <= al) || !(ga > 0 && ga < 1) || !(ph > 0 && ph <= 1))
+			damaged("alpha, beta, gamma or phi out of range", NULL);
+		for (uint32 i = 0; i < sv->count; i++)
+			if (!isfinite(cp_field_f64(sv, i)))
+				damaged("non-finite seasonal state", NULL);
+		if (!isfinite(cp_field_f64(model_req(view, "level", CP_F64), 0)) ||
+			!isfinite(cp_field_f64(model_req(view, "trend", CP_F64), 0)) ||
+			!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
+			damaged("non-finite level, trend or sigma2", NULL);
+		for (uint32 i = 0; i < y->count; i++)
+			if (!isfinite(cp_field_f64(y, i)))
+				damaged("non-finite value in the series", NULL);
+		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
+			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
+			damaged("first_ts is after last_ts", NULL);
 	}
 	if (view->kind == CP_KIND_HOLT)
 	{

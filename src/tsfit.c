@@ -24,6 +24,7 @@
 #include "core/baselines.h"
 #include "core/linreg.h"
 #include "core/holt.h"
+#include "core/hw.h"
 #include "core/theta.h"
 #include "grid.h"
 #include "model.h"
@@ -34,6 +35,8 @@
 #define METHOD_SES 101
 #define METHOD_HOLT 102
 #define METHOD_HOLT_DAMPED 103
+#define METHOD_HW 104
+#define METHOD_HW_DAMPED 105
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -83,11 +86,15 @@ method_code(const char *name)
 		return METHOD_HOLT;
 	if (strcmp(name, "holt_damped") == 0)
 		return METHOD_HOLT_DAMPED;
+	if (strcmp(name, "hw") == 0)
+		return METHOD_HW;
+	if (strcmp(name, "hw_damped") == 0)
+		return METHOD_HW_DAMPED;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, theta.")));
 	return (int32) m;
 }
 
@@ -105,6 +112,10 @@ method_name(int32 code)
 			return "holt";
 		case METHOD_HOLT_DAMPED:
 			return "holt_damped";
+		case METHOD_HW:
+			return "hw";
+		case METHOD_HW_DAMPED:
+			return "hw_damped";
 	}
 	return cp_bl_name(code);
 }
@@ -249,7 +260,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -602,6 +613,44 @@ holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	return model_finish(&b, false);
 }
 
+/* Fit additive Holt-Winters (damped or not) and build its model. */
+static Datum
+hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+		 bool damped)
+{
+	cp_hw		w;
+	cp_mbuild	b;
+	const char *mname = damped ? "hw_damped" : "hw";
+
+	if (period < 2 || period > CP_HW_MAX_PERIOD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s needs a seasonal period from 2 to %d", mname, CP_HW_MAX_PERIOD),
+				 errdetail("The period is %d.", period),
+				 errhint("Give the period: {\"period\": 12}; for long seasons use snaive or theta.")));
+	if (cp_hw_fit(y, n, period, damped, &w) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						mname, cp_hw_min_points(period), n),
+				 errdetail("Two seasons of %d steps and two more points.", period),
+				 errhint("Fit on a longer series, or use snaive or theta.")));
+	series_model_start(&b, CP_KIND_HW, mname, a, freq, n, period, gaps);
+	cp_mbuild_f64(&b, "alpha", &w.alpha, 1, 0);
+	cp_mbuild_f64(&b, "beta", &w.beta, 1, 0);
+	cp_mbuild_f64(&b, "gamma", &w.gamma, 1, 0);
+	cp_mbuild_f64(&b, "phi", &w.phi, 1, 0);
+	cp_mbuild_f64(&b, "level", &w.level, 1, 0);
+	cp_mbuild_f64(&b, "trend", &w.trend, 1, 0);
+	cp_mbuild_f64(&b, "seasonal", w.seas, (uint32) period, 1);
+	cp_mbuild_f64(&b, "initial_level", &w.l0, 1, 0);
+	cp_mbuild_f64(&b, "initial_trend", &w.b0, 1, 0);
+	cp_mbuild_f64(&b, "initial_seasonal", w.s0, (uint32) period, 1);
+	cp_mbuild_f64(&b, "sigma2", &w.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 /* Fit Theta or SES (ses_only) and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
@@ -721,6 +770,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 	}
 
+	if (a->o.method == METHOD_HW || a->o.method == METHOD_HW_DAMPED)
+		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
 	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
 		return holt_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HOLT_DAMPED);
 	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES)
@@ -767,6 +818,7 @@ typedef struct TsModel
 	cp_bl_fit	fit;
 	cp_theta	th;
 	cp_holt		hm;
+	cp_hw		hw;
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
@@ -784,7 +836,8 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	const char *mn;
 
 	model_view_of(d, view);
-	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA && view->kind != CP_KIND_HOLT)
+	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA &&
+		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -813,6 +866,30 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
 		m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
 		m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	}
+	else if (m->kind == CP_KIND_HW)
+	{
+		const cp_field *sv = model_req(view, "seasonal", CP_F64);
+		const cp_field *s0 = model_req(view, "initial_seasonal", CP_F64);
+
+		m->hw.n = m->n;
+		m->hw.damped = (ml == 9);
+		m->hw.m = sv->count;
+		m->hw.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		m->hw.beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+		m->hw.gamma = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
+		m->hw.phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+		m->hw.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
+		m->hw.trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
+		m->hw.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+
+		for (uint32 i = 0; i < sv->count && i < CP_HW_MAX_PERIOD; i++)
+		{
+			m->hw.seas[i] = cp_field_f64(sv, i);
+			m->hw.s0[i] = cp_field_f64(s0, i);
+		}
+		m->hw.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
+		m->hw.b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
 	}
 	else if (m->kind == CP_KIND_HOLT)
 	{
@@ -864,6 +941,11 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_holt_forecast(&m->hm, h, point, se);
 		*df = INFINITY;
 	}
+	else if (m->kind == CP_KIND_HW)
+	{
+		cp_hw_forecast(&m->hw, h, point, se);
+		*df = INFINITY;
+	}
 	else
 		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
 }
@@ -872,7 +954,9 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 static void
 tsmodel_fitted(const TsModel *m, double *f)
 {
-	if (m->kind == CP_KIND_HOLT)
+	if (m->kind == CP_KIND_HW)
+		cp_hw_fitted(&m->hw, m->y, m->n, f);
+	else if (m->kind == CP_KIND_HOLT)
 		cp_holt_fitted(&m->hm, m->y, m->n, f);
 	else if (m->kind == CP_KIND_THETA)
 	{

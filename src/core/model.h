@@ -39,7 +39,8 @@ typedef enum cp_kind
 	CP_KIND_LINREG = 1,
 	CP_KIND_BASELINE = 2,
 	CP_KIND_THETA = 3,			/* "smoothing": ses and theta */
-	CP_KIND_HOLT = 4
+	CP_KIND_HOLT = 4,
+	CP_KIND_HW = 5
 } cp_kind;
 
 /* One field of a parsed model; points into the model's bytes. */

@@ -29,7 +29,7 @@ PAR="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET m
 echo
 echo "time-series fits: $NS monthly series x 200 points, forecast 18 steps, runs: $RUNS (medians)"
 printf '%-44s %10s %14s %22s\n' "method" "ms" "ms per series" "R forecast 8.20 per series"
-for m in snaive naive drift mean ses holt holt_damped theta; do
+for m in snaive naive drift mean ses holt holt_damped hw hw_damped theta; do
 	q="SELECT count(*) FROM (SELECT s, cipred.fit(ts, y, '$m') AS m FROM monthly GROUP BY s) x, cipred.forecast(x.m, 18) f"
 	ser=$(median_ms "$DB" "$SER" "$q")
 	par=$(median_ms "$DB" "$PAR" "$q")

@@ -36,5 +36,6 @@ void		test_model(void);
 void		test_linreg(void);
 void		test_baselines(void);
 void		test_holt(void);
+void		test_hw(void);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/baselines.h"
 #include "core/holt.h"
+#include "core/hw.h"
 #include "harness.h"
 
 /* The baselines suite. */
@@ -79,4 +80,24 @@ test_holt(void)
 		/* c1 = 0.75, c2 = 1.0: var = 4 (1 + 0.5625 + 1) */
 		CHECK(CLOSE(p, 103.0, 1e-15) && CLOSE(se, sqrt(4.0 * 2.5625), 1e-15), "holt: forecast variance formula");
 	}
+}
+
+/* Additive Holt-Winters on an exact trend plus season. */
+void
+test_hw(void)
+{
+	double		y[48];
+	const double season[4] = {3, -1, -4, 2};
+	cp_hw		w;
+	double		p,
+				se;
+
+	for (int i = 0; i < 48; i++)
+		y[i] = 50.0 + 0.5 * i + season[i % 4];
+	CHECK(cp_hw_fit(y, 48, 4, 0, &w) == 0 && w.sigma2 < 1e-10, "hw: trend plus season fitted exactly");
+	cp_hw_forecast(&w, 6, &p, &se);
+	CHECK(CLOSE(p, 50.0 + 0.5 * 53 + season[53 % 4], 1e-7), "hw: the forecast continues trend and season");
+	CHECK(w.gamma <= 1.0 - w.alpha + 1e-12 && w.beta <= w.alpha + 1e-12, "hw: parameters within R's usual bounds");
+	CHECK(cp_hw_fit(y, 9, 4, 0, &w) == -1 && cp_hw_fit(y, 48, 1, 0, &w) == -1 && cp_hw_fit(y, 48, 65, 0, &w) == -1,
+		  "hw: too few points or a period outside 2..64");
 }

@@ -11,7 +11,8 @@
 # series (seed 7, written to intermittent.csv); its SBA variant has no R
 # function and is croston's forecast times 1 - alpha/2 (alpha 0.1).
 # Writes r_baselines.csv: series, method, step, point, lo80, hi80, lo95, hi95,
-# and r_holt.csv: holt()'s parameters, final states, sigma2 and in-sample MSE.
+# r_holt.csv: holt()'s parameters, final states, sigma2 and in-sample MSE,
+# and r_hw.csv (';'-separated): the same for additive hw() (plain and damped).
 suppressMessages(library(forecast))
 out <- commandArgs(trailingOnly = TRUE)[1]
 d <- read.csv(file.path(out, "series.csv"), stringsAsFactors = FALSE)
@@ -58,6 +59,30 @@ for (s in unique(d$series)) {
   }
 }
 hm <- do.call(rbind, hr)
+# additive Holt-Winters: parameters, final states (seasonal states in the
+# order of forecast steps 1..m: R's s_m, s_{m-1}, ...) and in-sample MSE
+wr <- list()
+for (s in unique(d$series)) {
+  x <- d[d$series == s, ]
+  m <- x$period[1]
+  if (m < 2 || m > 64) next
+  h <- if (m == 12) 18 else 8
+  n <- nrow(x)
+  train <- ts(x$value[1:(n - h)], frequency = m)
+  for (damped in c(FALSE, TRUE)) {
+    f <- hw(train, h = h, damped = damped, seasonal = "additive", level = c(80, 95))
+    add(s, if (damped) "hw_damped" else "hw", f)
+    e <- f$model
+    st <- e$states[nrow(e$states), ]
+    seas <- rev(st[paste0("s", 1:m)])
+    wr[[length(wr) + 1]] <- c(s, if (damped) "hw_damped" else "hw", g(e$par["alpha"]), g(e$par["beta"]),
+                              g(e$par["gamma"]), g(if (damped) e$par["phi"] else 1), g(st["l"]), g(st["b"]),
+                              paste0("{", paste(g(seas), collapse = ","), "}"), g(e$sigma2), g(e$mse))
+  }
+}
+wm <- do.call(rbind, wr)
+colnames(wm) <- c("series", "method", "alpha", "beta", "gamma", "phi", "level", "trend", "seasonal", "sigma2", "mse")
+write.table(wm, file.path(out, "r_hw.csv"), row.names = FALSE, sep = ";", quote = FALSE)
 colnames(hm) <- c("series", "method", "alpha", "beta", "phi", "level", "trend", "sigma2", "mse")
 write.csv(hm, file.path(out, "r_holt.csv"), row.names = FALSE, quote = FALSE)
 set.seed(7)
