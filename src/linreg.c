@@ -294,29 +294,6 @@ set_names(LinregAgg *a, ArrayType *arr, int p, MemoryContext cxt)
 	MemoryContextSwitchTo(old);
 }
 
-/* Copy a varlena into cxt (to compare later rows' arguments). */
-static struct varlena *
-copy_raw(Datum d, MemoryContext cxt)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-	Size		sz = VARSIZE_ANY(v);
-	struct varlena *c = MemoryContextAlloc(cxt, sz);
-
-	memcpy(c, v, sz);
-	return c;
-}
-
-/* Whether a datum has the same bytes as a saved copy. */
-static bool
-same_raw(Datum d, const struct varlena *saved)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (saved == NULL)
-		return false;
-	return VARSIZE_ANY(v) == VARSIZE_ANY(saved) &&
-		memcmp(v, saved, VARSIZE_ANY(v)) == 0;
-}
 
 /* A new state for p features. */
 static LinregAgg *
@@ -436,12 +413,12 @@ agg_row(FunctionCallInfo fcinfo, int sign, bool *ok, double **x, double *y, doub
 		if (nargs > 4 && !PG_ARGISNULL(4))
 		{
 			parse_options(&a->o, PG_GETARG_JSONB_P(4));
-			a->opts_raw = copy_raw(PG_GETARG_DATUM(4), aggcxt);
+			a->opts_raw = varlena_copy(PG_GETARG_DATUM(4), aggcxt);
 		}
 		if (nargs > 3 && !PG_ARGISNULL(3))
 		{
 			set_names(a, PG_GETARG_ARRAYTYPE_P(3), p, aggcxt);
-			a->names_raw = copy_raw(PG_GETARG_DATUM(3), aggcxt);
+			a->names_raw = varlena_copy(PG_GETARG_DATUM(3), aggcxt);
 		}
 		else
 			set_names(a, NULL, p, aggcxt);
@@ -450,9 +427,9 @@ agg_row(FunctionCallInfo fcinfo, int sign, bool *ok, double **x, double *y, doub
 	else
 	{
 		bool		names_same = (nargs > 3 && !PG_ARGISNULL(3)) ?
-			same_raw(PG_GETARG_DATUM(3), a->names_raw) : a->names_raw == NULL;
+			varlena_same(PG_GETARG_DATUM(3), a->names_raw) : a->names_raw == NULL;
 		bool		opts_same = (nargs > 4 && !PG_ARGISNULL(4)) ?
-			same_raw(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw == NULL;
+			varlena_same(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw == NULL;
 
 		if (!names_same || !opts_same)
 			ereport(ERROR,
@@ -944,7 +921,7 @@ linreg_cache(FunctionCallInfo fcinfo, Datum model)
 			   *cov,
 			   *names;
 
-	if (c != NULL && same_raw(model, c->raw))
+	if (c != NULL && varlena_same(model, c->raw))
 		return c;
 	if (c == NULL)
 	{
@@ -1005,7 +982,7 @@ linreg_cache(FunctionCallInfo fcinfo, Datum model)
 	}
 	pfree(view);
 	/* the key last: a cache that failed half-way is never taken for valid */
-	c->raw = copy_raw(model, c->cxt);
+	c->raw = varlena_copy(model, c->cxt);
 	MemoryContextSwitchTo(old);
 	return c;
 }
@@ -1039,7 +1016,7 @@ model_order(FunctionCallInfo fcinfo, LinregCache *c, ArrayType *x, int names_arg
 					 errhint("Pass the features in the order of cipred.feature_names(model), or pass their names too.")));
 		return v;
 	}
-	if (!same_raw(PG_GETARG_DATUM(names_arg), c->names_raw))
+	if (!varlena_same(PG_GETARG_DATUM(names_arg), c->names_raw))
 	{
 		ArrayType  *na = PG_GETARG_ARRAYTYPE_P(names_arg);
 		Datum	   *d;
@@ -1075,7 +1052,7 @@ model_order(FunctionCallInfo fcinfo, LinregCache *c, ArrayType *x, int names_arg
 						 errhint("Pass every feature the model was trained on; extra names are ignored.")));
 		}
 		c->n_in = nn;
-		c->names_raw = copy_raw(PG_GETARG_DATUM(names_arg), c->map_cxt);
+		c->names_raw = varlena_copy(PG_GETARG_DATUM(names_arg), c->map_cxt);
 		MemoryContextSwitchTo(old);
 	}
 	if (n != c->n_in)

@@ -565,6 +565,27 @@ model_view_of(Datum d, cp_model_view *view)
 		damaged(err, NULL);
 }
 
+/* A copy of a varlena datum's bytes in cxt. */
+struct varlena *
+varlena_copy(Datum d, MemoryContext cxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varlena *c = MemoryContextAlloc(cxt, VARSIZE_ANY(v));
+
+	memcpy(c, v, VARSIZE_ANY(v));
+	return c;
+}
+
+/* Whether a datum has the same bytes as a saved copy. */
+bool
+varlena_same(Datum d, const struct varlena *saved)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	return saved != NULL && VARSIZE_ANY(v) == VARSIZE_ANY(saved) &&
+		memcmp(v, saved, VARSIZE_ANY(v)) == 0;
+}
+
 /* palloc-based realloc for cp_mbuild. */
 void *
 model_realloc(void *ptr, size_t size)

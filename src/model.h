@@ -41,6 +41,12 @@ extern const cp_field *model_req(const cp_model_view *view, const char *name, cp
 /* Wrap finished builder bytes as a cipred.model varlena (checked if asked). */
 extern Datum model_finish(cp_mbuild *b, bool check);
 
+/* A copy of a varlena datum's bytes (as passed, possibly toasted) in cxt. */
+extern struct varlena *varlena_copy(Datum d, MemoryContext cxt);
+
+/* Whether a datum has the same bytes as a saved copy (NULL: never). */
+extern bool varlena_same(Datum d, const struct varlena *saved);
+
 /* palloc-based realloc for cp_mbuild. */
 extern void *model_realloc(void *ptr, size_t size);
 

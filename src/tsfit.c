@@ -209,26 +209,6 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 	}
 }
 
-/* Copy a varlena into cxt. */
-static struct varlena *
-copy_raw(Datum d, MemoryContext cxt)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-	struct varlena *c = MemoryContextAlloc(cxt, VARSIZE_ANY(v));
-
-	memcpy(c, v, VARSIZE_ANY(v));
-	return c;
-}
-
-/* Whether a datum has the bytes of a saved copy. */
-static bool
-same_raw(Datum d, const struct varlena *saved)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	return saved != NULL && VARSIZE_ANY(v) == VARSIZE_ANY(saved) &&
-		memcmp(v, saved, VARSIZE_ANY(v)) == 0;
-}
 
 /* A new state in cxt. */
 static TsFitAgg *
@@ -264,16 +244,16 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
-		a->method_raw = copy_raw(PG_GETARG_DATUM(3), aggcxt);
+		a->method_raw = varlena_copy(PG_GETARG_DATUM(3), aggcxt);
 		if (has_opts)
 		{
 			parse_ts_options(&a->o, PG_GETARG_JSONB_P(4));
-			a->opts_raw = copy_raw(PG_GETARG_DATUM(4), aggcxt);
+			a->opts_raw = varlena_copy(PG_GETARG_DATUM(4), aggcxt);
 		}
 		a->started = true;
 	}
-	else if (!same_raw(PG_GETARG_DATUM(3), a->method_raw) ||
-			 (has_opts ? !same_raw(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw != NULL))
+	else if (!varlena_same(PG_GETARG_DATUM(3), a->method_raw) ||
+			 (has_opts ? !varlena_same(PG_GETARG_DATUM(4), a->opts_raw) : a->opts_raw != NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: the method or options change between rows of one group"),

@@ -2,6 +2,7 @@
  * holt.c - Holt's linear trend method and its damped form (see holt.h)
  */
 #include "holt.h"
+#include "optim.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -106,132 +107,20 @@ sse_at(const double *y, int64_t n, const double *p)
 	return cp_holt_sse(y, n, p[0], fmax(1e-4, p[1] * p[0]), p[2], &l0, &b0, NULL, NULL);
 }
 
-/* Clamp a point into the box. */
-static void
-clamp3(double *p, const double *lo, const double *hi, int d)
+/* The objective for the shared Nelder-Mead. */
+typedef struct holt_problem
 {
-	for (int i = 0; i < d; i++)
-		p[i] = fmin(hi[i], fmax(lo[i], p[i]));
-}
+	const double *y;
+	int64_t		n;
+} holt_problem;
 
-/*
- * Nelder-Mead within a box (points clamped into it), from x with initial
- * steps `step`; at most maxev evaluations.  x and *fx receive the best.
- */
-static void
-nelder_mead(const double *y, int64_t n, int d, double *x, double *fx,
-			const double *lo, const double *hi, const double *step, int maxev)
+static double
+holt_objective(const double *x, void *arg)
 {
-	double		sx[4][3],
-				fv[4];
-	int			ev = 0;
+	const holt_problem *pr = arg;
+	double		p[3] = {x[0], x[1], x[2]};
 
-	for (int i = 0; i <= d; i++)
-	{
-		for (int j = 0; j < 3; j++)
-			sx[i][j] = x[j];
-		if (i > 0)
-		{
-			sx[i][i - 1] += (x[i - 1] + step[i - 1] <= hi[i - 1]) ? step[i - 1] : -step[i - 1];
-			clamp3(sx[i], lo, hi, d);
-		}
-		fv[i] = sse_at(y, n, sx[i]);
-		ev++;
-	}
-	while (ev < maxev)
-	{
-		int			best = 0,
-					worst = 0,
-					second;
-		double		cen[3] = {0, 0, 0},
-					xr[3],
-					fr;
-
-		for (int i = 1; i <= d; i++)
-		{
-			if (fv[i] < fv[best])
-				best = i;
-			if (fv[i] > fv[worst])
-				worst = i;
-		}
-		second = best;
-		for (int i = 0; i <= d; i++)
-			if (i != worst && fv[i] > fv[second])
-				second = i;
-		if (fv[worst] - fv[best] <= 1e-13 * (fabs(fv[best]) + 1e-300))
-			break;
-		for (int i = 0; i <= d; i++)
-			if (i != worst)
-				for (int j = 0; j < d; j++)
-					cen[j] += sx[i][j] / d;
-		for (int j = 0; j < 3; j++)
-			xr[j] = (j < d) ? cen[j] + (cen[j] - sx[worst][j]) : sx[worst][j];
-		clamp3(xr, lo, hi, d);
-		fr = sse_at(y, n, xr);
-		ev++;
-		if (fr < fv[best])
-		{
-			double		xe[3];
-			double		fe;
-
-			for (int j = 0; j < 3; j++)
-				xe[j] = (j < d) ? cen[j] + 2.0 * (cen[j] - sx[worst][j]) : sx[worst][j];
-			clamp3(xe, lo, hi, d);
-			fe = sse_at(y, n, xe);
-			ev++;
-			if (fe < fr)
-			{
-				memcpy(sx[worst], xe, sizeof(xe));
-				fv[worst] = fe;
-			}
-			else
-			{
-				memcpy(sx[worst], xr, sizeof(xr));
-				fv[worst] = fr;
-			}
-		}
-		else if (fr < fv[second])
-		{
-			memcpy(sx[worst], xr, sizeof(xr));
-			fv[worst] = fr;
-		}
-		else
-		{
-			double		xc[3];
-			double		fc;
-
-			for (int j = 0; j < 3; j++)
-				xc[j] = (j < d) ? cen[j] + 0.5 * (sx[worst][j] - cen[j]) : sx[worst][j];
-			fc = sse_at(y, n, xc);
-			ev++;
-			if (fc < fv[worst])
-			{
-				memcpy(sx[worst], xc, sizeof(xc));
-				fv[worst] = fc;
-			}
-			else
-				for (int i = 0; i <= d; i++)
-					if (i != best)
-					{
-						for (int j = 0; j < d; j++)
-							sx[i][j] = sx[best][j] + 0.5 * (sx[i][j] - sx[best][j]);
-						fv[i] = sse_at(y, n, sx[i]);
-						ev++;
-					}
-		}
-	}
-	{
-		int			best = 0;
-
-		for (int i = 1; i <= d; i++)
-			if (fv[i] < fv[best])
-				best = i;
-		if (fv[best] < *fx)
-		{
-			memcpy(x, sx[best], sizeof(double) * 3);
-			*fx = fv[best];
-		}
-	}
+	return sse_at(pr->y, pr->n, p);
 }
 
 /* Fit. */
@@ -254,6 +143,7 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 	h->n = n;
 	/* a coarse grid, keeping its three best points as starts */
 	{
+		holt_problem pr = {y, n};
 		double		top[3][3];
 		double		topf[3] = {INFINITY, INFINITY, INFINITY};
 		int			d = damped ? 3 : 2;
@@ -287,20 +177,20 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 		/* Nelder-Mead from each, twice (a restart escapes stalls) */
 		for (int k = 0; k < 3; k++)
 		{
-			double		x[3],
+			double		x[CP_NM_MAXDIM] = {0},
 						fx = topf[k];
-			double		st[3] = {0.05, 0.1, 0.02};
+			double		lo4[CP_NM_MAXDIM] = {lo[0], lo[1], lo[2], 0},
+						hi4[CP_NM_MAXDIM] = {hi[0], hi[1], hi[2], 0};
 
 			if (!isfinite(fx))
 				continue;
-			memcpy(x, top[k], sizeof(x));
-			nelder_mead(y, n, d, x, &fx, lo, hi, st, 150);
-			st[0] = st[1] = st[2] = 0.01;
-			nelder_mead(y, n, d, x, &fx, lo, hi, st, 100);
+			memcpy(x, top[k], sizeof(double) * 3);
+			cp_nelder_mead(holt_objective, &pr, d, x, &fx, lo4, hi4, 0.05, 150);
+			cp_nelder_mead(holt_objective, &pr, d, x, &fx, lo4, hi4, 0.01, 100);
 			if (fx < best)
 			{
 				best = fx;
-				memcpy(bp, x, sizeof(x));
+				memcpy(bp, x, sizeof(double) * 3);
 			}
 		}
 	}

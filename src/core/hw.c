@@ -2,6 +2,7 @@
  * hw.c - additive Holt-Winters (see hw.h)
  */
 #include "hw.h"
+#include "optim.h"
 
 #include <math.h>
 #include <string.h>
@@ -186,125 +187,11 @@ sse_at(const hw_problem *pr, const double *p)
 				  fmax(1e-4, p[2] * (1.0 - alpha)), pr->damped ? p[3] : 1.0, NULL);
 }
 
-/* Clamp into the box. */
-static void
-clamp(double *p, const double *lo, const double *hi, int d)
+/* The objective for the shared Nelder-Mead. */
+static double
+hw_objective(const double *x, void *arg)
 {
-	for (int i = 0; i < d; i++)
-		p[i] = fmin(hi[i], fmax(lo[i], p[i]));
-}
-
-/* Nelder-Mead in a box (clamped), at most maxev evaluations. */
-static void
-nm(const hw_problem *pr, int d, double *x, double *fx, const double *lo,
-   const double *hi, double step, int maxev)
-{
-	double		sx[5][4],
-				fv[5];
-	int			ev = 0;
-
-	for (int i = 0; i <= d; i++)
-	{
-		memcpy(sx[i], x, sizeof(double) * 4);
-		if (i > 0)
-		{
-			sx[i][i - 1] += (x[i - 1] + step <= hi[i - 1]) ? step : -step;
-			clamp(sx[i], lo, hi, d);
-		}
-		fv[i] = sse_at(pr, sx[i]);
-		ev++;
-	}
-	while (ev < maxev)
-	{
-		int			b = 0,
-					wo = 0,
-					sec;
-		double		cen[4] = {0, 0, 0, 0},
-					xr[4],
-					fr;
-
-		for (int i = 1; i <= d; i++)
-		{
-			if (fv[i] < fv[b])
-				b = i;
-			if (fv[i] > fv[wo])
-				wo = i;
-		}
-		sec = b;
-		for (int i = 0; i <= d; i++)
-			if (i != wo && fv[i] > fv[sec])
-				sec = i;
-		if (fv[wo] - fv[b] <= 1e-13 * (fabs(fv[b]) + 1e-300))
-			break;
-		for (int i = 0; i <= d; i++)
-			if (i != wo)
-				for (int j = 0; j < d; j++)
-					cen[j] += sx[i][j] / d;
-		memcpy(xr, sx[wo], sizeof(xr));
-		for (int j = 0; j < d; j++)
-			xr[j] = cen[j] + (cen[j] - sx[wo][j]);
-		clamp(xr, lo, hi, d);
-		fr = sse_at(pr, xr);
-		ev++;
-		if (fr < fv[b])
-		{
-			double		xe[4];
-			double		fe;
-
-			memcpy(xe, sx[wo], sizeof(xe));
-			for (int j = 0; j < d; j++)
-				xe[j] = cen[j] + 2.0 * (cen[j] - sx[wo][j]);
-			clamp(xe, lo, hi, d);
-			fe = sse_at(pr, xe);
-			ev++;
-			if (fe < fr)
-			{
-				memcpy(sx[wo], xe, sizeof(xe));
-				fv[wo] = fe;
-			}
-			else
-			{
-				memcpy(sx[wo], xr, sizeof(xr));
-				fv[wo] = fr;
-			}
-		}
-		else if (fr < fv[sec])
-		{
-			memcpy(sx[wo], xr, sizeof(xr));
-			fv[wo] = fr;
-		}
-		else
-		{
-			double		xc[4];
-			double		fc;
-
-			memcpy(xc, sx[wo], sizeof(xc));
-			for (int j = 0; j < d; j++)
-				xc[j] = cen[j] + 0.5 * (sx[wo][j] - cen[j]);
-			fc = sse_at(pr, xc);
-			ev++;
-			if (fc < fv[wo])
-			{
-				memcpy(sx[wo], xc, sizeof(xc));
-				fv[wo] = fc;
-			}
-			else
-				for (int i = 0; i <= d; i++)
-					if (i != b)
-					{
-						for (int j = 0; j < d; j++)
-							sx[i][j] = sx[b][j] + 0.5 * (sx[i][j] - sx[b][j]);
-						fv[i] = sse_at(pr, sx[i]);
-						ev++;
-					}
-		}
-	}
-	for (int i = 0; i <= d; i++)
-		if (fv[i] < *fx)
-		{
-			*fx = fv[i];
-			memcpy(x, sx[i], sizeof(double) * 4);
-		}
+	return sse_at((const hw_problem *) arg, x);
 }
 
 /* Fit. */
@@ -355,8 +242,8 @@ cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *w)
 		if (!isfinite(fx))
 			continue;
 		memcpy(x, top[k], sizeof(x));
-		nm(&pr, d, x, &fx, lo, hi, 0.1, 300);
-		nm(&pr, d, x, &fx, lo, hi, 0.02, 200);
+		cp_nelder_mead(hw_objective, &pr, d, x, &fx, lo, hi, 0.1, 300);
+		cp_nelder_mead(hw_objective, &pr, d, x, &fx, lo, hi, 0.02, 200);
 		if (fx < best)
 		{
 			best = fx;
