@@ -73,17 +73,21 @@ static const FieldSpec linreg_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+/* The fields every time-series model starts with (see series_model_start). */
+#define SERIES_FIELDS \
+	{"method", CP_TEXT, LEN_SCALAR, true}, \
+	{"freq_months", CP_I64, LEN_SCALAR, true}, \
+	{"freq_days", CP_I64, LEN_SCALAR, true}, \
+	{"freq_usecs", CP_I64, LEN_SCALAR, true}, \
+	{"first_ts", CP_I64, LEN_SCALAR, true}, \
+	{"last_ts", CP_I64, LEN_SCALAR, true}, \
+	{"n", CP_I64, LEN_SCALAR, true}, \
+	{"period", CP_I64, LEN_SCALAR, true}, \
+	{"gaps_filled", CP_I64, LEN_SCALAR, true}, \
+	{"rows_skipped", CP_I64, LEN_SCALAR, true}
+
 static const FieldSpec baseline_schema[] = {
-	{"method", CP_TEXT, LEN_SCALAR, true},
-	{"freq_months", CP_I64, LEN_SCALAR, true},
-	{"freq_days", CP_I64, LEN_SCALAR, true},
-	{"freq_usecs", CP_I64, LEN_SCALAR, true},
-	{"first_ts", CP_I64, LEN_SCALAR, true},
-	{"last_ts", CP_I64, LEN_SCALAR, true},
-	{"n", CP_I64, LEN_SCALAR, true},
-	{"period", CP_I64, LEN_SCALAR, true},
-	{"gaps_filled", CP_I64, LEN_SCALAR, true},
-	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	SERIES_FIELDS,
 	{"lag", CP_I64, LEN_SCALAR, true},
 	{"mse", CP_F64, LEN_SCALAR, true},
 	{"drift", CP_F64, LEN_SCALAR, true},
@@ -97,16 +101,7 @@ static const FieldSpec baseline_schema[] = {
 };
 
 static const FieldSpec theta_schema[] = {
-	{"method", CP_TEXT, LEN_SCALAR, true},
-	{"freq_months", CP_I64, LEN_SCALAR, true},
-	{"freq_days", CP_I64, LEN_SCALAR, true},
-	{"freq_usecs", CP_I64, LEN_SCALAR, true},
-	{"first_ts", CP_I64, LEN_SCALAR, true},
-	{"last_ts", CP_I64, LEN_SCALAR, true},
-	{"n", CP_I64, LEN_SCALAR, true},
-	{"period", CP_I64, LEN_SCALAR, true},
-	{"gaps_filled", CP_I64, LEN_SCALAR, true},
-	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	SERIES_FIELDS,
 	{"seasonal", CP_BOOL, LEN_SCALAR, true},
 	{"alpha", CP_F64, LEN_SCALAR, true},
 	{"initial_level", CP_F64, LEN_SCALAR, true},
@@ -119,16 +114,7 @@ static const FieldSpec theta_schema[] = {
 };
 
 static const FieldSpec holt_schema[] = {
-	{"method", CP_TEXT, LEN_SCALAR, true},
-	{"freq_months", CP_I64, LEN_SCALAR, true},
-	{"freq_days", CP_I64, LEN_SCALAR, true},
-	{"freq_usecs", CP_I64, LEN_SCALAR, true},
-	{"first_ts", CP_I64, LEN_SCALAR, true},
-	{"last_ts", CP_I64, LEN_SCALAR, true},
-	{"n", CP_I64, LEN_SCALAR, true},
-	{"period", CP_I64, LEN_SCALAR, true},
-	{"gaps_filled", CP_I64, LEN_SCALAR, true},
-	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	SERIES_FIELDS,
 	{"alpha", CP_F64, LEN_SCALAR, true},
 	{"beta", CP_F64, LEN_SCALAR, true},
 	{"phi", CP_F64, LEN_SCALAR, true},
@@ -142,16 +128,7 @@ static const FieldSpec holt_schema[] = {
 };
 
 static const FieldSpec hw_schema[] = {
-	{"method", CP_TEXT, LEN_SCALAR, true},
-	{"freq_months", CP_I64, LEN_SCALAR, true},
-	{"freq_days", CP_I64, LEN_SCALAR, true},
-	{"freq_usecs", CP_I64, LEN_SCALAR, true},
-	{"first_ts", CP_I64, LEN_SCALAR, true},
-	{"last_ts", CP_I64, LEN_SCALAR, true},
-	{"n", CP_I64, LEN_SCALAR, true},
-	{"period", CP_I64, LEN_SCALAR, true},
-	{"gaps_filled", CP_I64, LEN_SCALAR, true},
-	{"rows_skipped", CP_I64, LEN_SCALAR, true},
+	SERIES_FIELDS,
 	{"alpha", CP_F64, LEN_SCALAR, true},
 	{"beta", CP_F64, LEN_SCALAR, true},
 	{"gamma", CP_F64, LEN_SCALAR, true},
@@ -253,6 +230,77 @@ nameref_cmp(const void *a, const void *b)
 	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* The method must be one of names (NULL-terminated). */
+static void
+method_in(const cp_model_view *view, const char *const *names)
+{
+	uint32		ml;
+	const char *m = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+
+	for (const char *const *n = names; *n; n++)
+		if (strlen(*n) == ml && memcmp(*n, m, ml) == 0)
+			return;
+	damaged("unknown method", pnstrdup(m, ml));
+}
+
+/* Every element of an F64 field is finite. */
+static void
+all_finite(const cp_model_view *view, const char *name)
+{
+	const cp_field *f = model_req(view, name, CP_F64);
+
+	for (uint32 i = 0; i < f->count; i++)
+		if (!isfinite(cp_field_f64(f, i)))
+			damaged("non-finite value", name);
+}
+
+/*
+ * Scalar F64 parameters are finite; those that are variances or standard
+ * errors (sigma2, mse, sd, drift_se) are not negative.
+ */
+static void
+params_finite(const cp_model_view *view, const char *const *names)
+{
+	for (const char *const *n = names; *n; n++)
+	{
+		double		v = cp_field_f64(model_req(view, *n, CP_F64), 0);
+
+		if (!isfinite(v))
+			damaged("non-finite parameter", *n);
+		if (v < 0 && (strcmp(*n, "sigma2") == 0 || strcmp(*n, "mse") == 0 ||
+					  strcmp(*n, "sd") == 0 || strcmp(*n, "drift_se") == 0))
+			damaged("negative variance", *n);
+	}
+}
+
+/*
+ * The fields every time-series model has: the series (n finite values),
+ * its grid (one positive step in months, or days and microseconds), its
+ * times in order, and a period from 1 to 100000.
+ */
+static void
+validate_series(const cp_model_view *view)
+{
+	int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+	int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+	int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
+	int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
+	int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
+	const cp_field *y = model_req(view, "y", CP_F64);
+
+	if (n < 1 || (uint64) y->count != (uint64) n)
+		damaged("the series length does not match n", NULL);
+	all_finite(view, "y");
+	if (per < 1 || per > 100000)
+		damaged("period out of range", NULL);
+	if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
+		(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
+		damaged("bad frequency", NULL);
+	if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
+		cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
+		damaged("first_ts is after last_ts", NULL);
+}
+
 /* Check a parsed model against its kind's schema. */
 void
 model_validate(const cp_model_view *view)
@@ -333,176 +381,71 @@ model_validate(const cp_model_view *view)
 			pfree(len);
 		}
 	}
+	if (view->kind == CP_KIND_BASELINE || view->kind == CP_KIND_THETA ||
+		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW)
+		validate_series(view);
 	if (view->kind == CP_KIND_HW)
 	{
-		uint32		tl;
-		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
-		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
 		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
-		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
-		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
-		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
-		const cp_field *y = model_req(view, "y", CP_F64);
 		const cp_field *sv = model_req(view, "seasonal", CP_F64);
 		double		al = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 		double		be = cp_field_f64(model_req(view, "beta", CP_F64), 0);
 		double		ga = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
 		double		ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
 
-		if (!((tl == 2 && memcmp(tm, "hw", 2) == 0) || (tl == 9 && memcmp(tm, "hw_damped", 9) == 0)))
-			damaged("unknown method", pnstrdup(tm, tl));
-		if (n < 1 || (uint64) y->count != (uint64) n)
-			damaged("the series length does not match n", NULL);
+		method_in(view, (const char *const[]) {"hw", "hw_damped", NULL});
 		if (per < 2 || per > 64 || (uint64) sv->count != (uint64) per ||
 			(uint64) model_req(view, "initial_seasonal", CP_F64)->count != (uint64) per)
 			damaged("seasonal and initial_seasonal must hold one state per step of the period (2 to 64)", NULL);
-		if (!isfinite(cp_field_f64(model_req(view, "initial_level", CP_F64), 0)) ||
-			!isfinite(cp_field_f64(model_req(view, "initial_trend", CP_F64), 0)))
-			damaged("non-finite initial state", NULL);
-		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
-			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
-			damaged("bad frequency", NULL);
 		if (!(al > 0 && al < 1) || !(be > 0 && be <= al) || !(ga > 0 && ga < 1) || !(ph > 0 && ph <= 1))
 			damaged("alpha, beta, gamma or phi out of range", NULL);
-		for (uint32 i = 0; i < sv->count; i++)
-			if (!isfinite(cp_field_f64(sv, i)))
-				damaged("non-finite seasonal state", NULL);
-		if (!isfinite(cp_field_f64(model_req(view, "level", CP_F64), 0)) ||
-			!isfinite(cp_field_f64(model_req(view, "trend", CP_F64), 0)) ||
-			!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
-			damaged("non-finite level, trend or sigma2", NULL);
-		for (uint32 i = 0; i < y->count; i++)
-			if (!isfinite(cp_field_f64(y, i)))
-				damaged("non-finite value in the series", NULL);
-		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
-			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
-			damaged("first_ts is after last_ts", NULL);
+		all_finite(view, "seasonal");
+		all_finite(view, "initial_seasonal");
+		params_finite(view, (const char *const[]) {"initial_level", "initial_trend", "level", "trend", "sigma2", NULL});
 	}
 	if (view->kind == CP_KIND_HOLT)
 	{
-		uint32		tl;
-		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
-		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
-		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
-		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
-		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
-		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
-		const cp_field *y = model_req(view, "y", CP_F64);
 		double		al = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 		double		be = cp_field_f64(model_req(view, "beta", CP_F64), 0);
 		double		ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
-		const char *const nums[] = {"initial_level", "initial_trend", "level", "trend", "sigma2"};
 
-		if (!((tl == 4 && memcmp(tm, "holt", 4) == 0) || (tl == 11 && memcmp(tm, "holt_damped", 11) == 0)))
-			damaged("unknown method", pnstrdup(tm, tl));
-		if (n < 1 || (uint64) y->count != (uint64) n)
-			damaged("the series length does not match n", NULL);
-		if (per < 1 || per > 100000)
-			damaged("period out of range", NULL);
-		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
-			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
-			damaged("bad frequency", NULL);
+		method_in(view, (const char *const[]) {"holt", "holt_damped", NULL});
 		if (!(al > 0 && al < 1) || !(be > 0 && be <= al) || !(ph > 0 && ph <= 1))
 			damaged("alpha, beta or phi out of range", NULL);
-		for (int i = 0; i < 5; i++)
-			if (!isfinite(cp_field_f64(model_req(view, nums[i], CP_F64), 0)))
-				damaged("non-finite parameter", nums[i]);
-		if (cp_field_f64(model_req(view, "sigma2", CP_F64), 0) < 0)
-			damaged("negative variance", NULL);
-		for (uint32 i = 0; i < y->count; i++)
-			if (!isfinite(cp_field_f64(y, i)))
-				damaged("non-finite value in the series", NULL);
-		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
-			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
-			damaged("first_ts is after last_ts", NULL);
+		params_finite(view, (const char *const[]) {"initial_level", "initial_trend", "level", "trend", "sigma2", NULL});
 	}
 	if (view->kind == CP_KIND_THETA)
 	{
-		uint32		tl;
-		const char *tm = cp_field_text(model_req(view, "method", CP_TEXT), 0, &tl);
 		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
 		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
-		const cp_field *y = model_req(view, "y", CP_F64);
 		const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
 		double		alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 
-		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
-		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
-		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
-
-		if (!((tl == 5 && memcmp(tm, "theta", 5) == 0) || (tl == 3 && memcmp(tm, "ses", 3) == 0)))
-			damaged("unknown method", pnstrdup(tm, tl));
-		if (n < 1 || (uint64) y->count != (uint64) n)
-			damaged("the series length does not match n", NULL);
-		if (per < 1 || per > 4096 || (uint64) sf->count != (uint64) per)
+		method_in(view, (const char *const[]) {"theta", "ses", NULL});
+		if (per > 4096 || (uint64) sf->count != (uint64) per)
 			damaged("seasonal_factors must hold one factor per step of the period (at most 4096)", NULL);
 		if (cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0) && (per < 2 || n <= 2 * per))
 			damaged("a seasonal theta model needs period >= 2 and more than two periods of data", NULL);
-		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
-			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
-			damaged("bad frequency", NULL);
-		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
-			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
-			damaged("first_ts is after last_ts", NULL);
 		if (!(alpha > 0 && alpha < 1))
 			damaged("alpha out of range", NULL);
 		for (uint32 i = 0; i < sf->count; i++)
 			if (!(cp_field_f64(sf, i) > 0) || !isfinite(cp_field_f64(sf, i)))
 				damaged("seasonal factors must be positive", NULL);
-		for (uint32 i = 0; i < y->count; i++)
-			if (!isfinite(cp_field_f64(y, i)))
-				damaged("non-finite value in the series", NULL);
-		if (!isfinite(cp_field_f64(model_req(view, "level", CP_F64), 0)) ||
-			!isfinite(cp_field_f64(model_req(view, "drift", CP_F64), 0)) ||
-			!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
-			damaged("non-finite level, drift or sigma2", NULL);
+		params_finite(view, (const char *const[]) {"initial_level", "level", "drift", "sigma2", NULL});
 	}
 	if (view->kind == CP_KIND_BASELINE)
 	{
 		uint32		ml;
 		const char *method = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
-		char	   *mname = pnstrdup(method, ml);
+		bool		snaive = (ml == 6 && memcmp(method, "snaive", 6) == 0);
 		int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
 		int64		lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
-		int64		fm = cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
-		int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
-		int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
-		const cp_field *y = model_req(view, "y", CP_F64);
-		const char *const known[] = {"naive", "snaive", "drift", "mean", "croston", "sba"};
-		bool		ok = false;
+		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
 
-		for (int i = 0; i < 6; i++)
-			ok = ok || strcmp(mname, known[i]) == 0;
-		if (!ok)
-			damaged("unknown method", mname);
-		if (n < 1 || (uint64) y->count != (uint64) n)
-			damaged("the series length does not match n", NULL);
-		if (lag < 1 || lag >= n + (strcmp(mname, "snaive") == 0 ? 0 : 1) ||
-			(strcmp(mname, "snaive") != 0 && lag != 1))
+		method_in(view, (const char *const[]) {"naive", "snaive", "drift", "mean", "croston", "sba", NULL});
+		if (lag < 1 || lag >= n + (snaive ? 0 : 1) || (!snaive && lag != 1) || (snaive && lag != per))
 			damaged("lag out of range", NULL);
-		{
-			int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
-			const char *const nums[] = {"mse", "drift", "drift_se", "mean", "sd", "rate", "alpha"};
-
-			if (per < 1 || per > 100000 || (strcmp(mname, "snaive") == 0 && lag != per))
-				damaged("period out of range", NULL);
-			for (int i = 0; i < 7; i++)
-				if (!isfinite(cp_field_f64(model_req(view, nums[i], CP_F64), 0)))
-					damaged("non-finite parameter", nums[i]);
-			if (cp_field_f64(model_req(view, "mse", CP_F64), 0) < 0 ||
-				cp_field_f64(model_req(view, "sd", CP_F64), 0) < 0 ||
-				cp_field_f64(model_req(view, "drift_se", CP_F64), 0) < 0)
-				damaged("negative variance", NULL);
-		}
-		if (fm < 0 || fd < 0 || fu < 0 || fm > PG_INT32_MAX || fd > PG_INT32_MAX ||
-			(fm == 0 && fd == 0 && fu == 0) || (fm > 0 && (fd > 0 || fu > 0)))
-			damaged("bad frequency", NULL);
-		for (uint32 i = 0; i < y->count; i++)
-			if (!isfinite(cp_field_f64(y, i)))
-				damaged("non-finite value in the series", NULL);
-		if (cp_field_i64(model_req(view, "first_ts", CP_I64), 0) >
-			cp_field_i64(model_req(view, "last_ts", CP_I64), 0))
-			damaged("first_ts is after last_ts", NULL);
+		params_finite(view, (const char *const[]) {"mse", "drift", "drift_se", "mean", "sd", "rate", "alpha", NULL});
 	}
 	if (view->kind == CP_KIND_LINREG)
 	{
