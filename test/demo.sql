@@ -126,20 +126,26 @@ FROM (SELECT fold, origin, ts,
 WHERE last = 1 ORDER BY fold;
 
 \echo
-\echo '== cipred.fit + cipred.forecast: the next 6 months of AirPassengers and the next 4 hours of demand'
-SELECT x.series, f.step, f.ts, round(f.forecast::numeric, 0) AS forecast,
-       round(f.lo[1]::numeric, 0) AS lo80, round(f.hi[1]::numeric, 0) AS hi80,
-       round(f.lo[2]::numeric, 0) AS lo95, round(f.hi[2]::numeric, 0) AS hi95
-FROM (SELECT series, cipred.fit(ts, value, 'snaive') AS m
-      FROM readings WHERE series = 'AirPassengers' GROUP BY series) x,
-     cipred.forecast(x.m, 6) f
-UNION ALL
-SELECT x.series, f.step, f.ts, round(f.forecast::numeric, 0), round(f.lo[1]::numeric, 0),
-       round(f.hi[1]::numeric, 0), round(f.lo[2]::numeric, 0), round(f.hi[2]::numeric, 0)
-FROM (SELECT series, cipred.fit(ts, value, 'snaive', '{"period": 336}') AS m
-      FROM readings WHERE series = 'taylor' GROUP BY series) x,
-     cipred.forecast(x.m, 8) f
-ORDER BY 1, 2;
+\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, five methods against the actuals'
+CREATE TABLE air_fc AS
+SELECT m.method, f.step, f.ts, f.forecast, f.lo, f.hi, a.value AS actual
+FROM (SELECT meth AS method, cipred.fit(r.ts, r.value, meth) AS model
+      FROM readings r, unnest('{snaive,ses,theta,holt_damped,hw_damped}'::text[]) meth
+      WHERE r.series = 'AirPassengers' AND r.ts < '1959-07-01' GROUP BY meth) m,
+     cipred.forecast(m.model, 18) f
+JOIN readings a ON a.series = 'AirPassengers' AND a.ts = f.ts;
+SELECT method, round(cipred.mae(actual, forecast)::numeric, 1) AS mae,
+       round(cipred.smape(actual, forecast)::numeric, 2) AS smape,
+       round(cipred.coverage(actual, lo[1], hi[1])::numeric, 2) AS cover80,
+       round(cipred.coverage(actual, lo[2], hi[2])::numeric, 2) AS cover95,
+       round(cipred.winkler(actual, lo[2], hi[2], 95)::numeric, 0) AS winkler95
+FROM air_fc GROUP BY method ORDER BY mae;
+SELECT step, ts::date AS month, actual,
+       round((max(forecast) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS hw_damped,
+       round((max(lo[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS lo95,
+       round((max(hi[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS hi95,
+       round((max(forecast) FILTER (WHERE method = 'theta'))::numeric, 0) AS theta
+FROM air_fc GROUP BY step, ts, actual ORDER BY step LIMIT 6;
 
 -- regression with exogenous inputs: UK road deaths and the 1983 seat-belt law
 CREATE TABLE seatbelts (ts date PRIMARY KEY, DriversKilled float8, drivers float8,
