@@ -195,36 +195,37 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 		}
 	}
 	/* then coordinate-wise golden section, for optima on the bounds */
-	for (int round = 0; round < 1; round++)
-		for (int c = 0; c < (damped ? 3 : 2); c++)
+	for (int c = 0; c < (damped ? 3 : 2); c++)
+	{
+		double		lo = (c == 0) ? amin : (c == 1 ? 0.0 : pmin);
+		double		hi = (c == 0) ? amax : (c == 1 ? 1.0 : pmax);
+		double		p[3] = {bp[0], bp[1], bp[2]};
+		double		v;
+
+		for (int it = 0; it < 30 && hi - lo > 1e-12; it++)
 		{
-			double		lo = (c == 0) ? amin : (c == 1 ? 0.0 : pmin);
-			double		hi = (c == 0) ? amax : (c == 1 ? 1.0 : pmax);
-			double		p[3] = {bp[0], bp[1], bp[2]};
+			double		x1 = hi - g * (hi - lo),
+						x2 = lo + g * (hi - lo);
+			double		f1,
+						f2;
 
-			for (int it = 0; it < 30 && hi - lo > 1e-12; it++)
-			{
-				double		x1 = hi - g * (hi - lo),
-							x2 = lo + g * (hi - lo);
-				double		f1,
-							f2;
-
-				p[c] = x1;
-				f1 = sse_at(y, n, p);
-				p[c] = x2;
-				f2 = sse_at(y, n, p);
-				if (f1 <= f2)
-					hi = x2;
-				else
-					lo = x1;
-			}
-			p[c] = 0.5 * (lo + hi);
-			if (sse_at(y, n, p) < best)
-			{
-				best = sse_at(y, n, p);
-				bp[c] = p[c];
-			}
+			p[c] = x1;
+			f1 = sse_at(y, n, p);
+			p[c] = x2;
+			f2 = sse_at(y, n, p);
+			if (f1 <= f2)
+				hi = x2;
+			else
+				lo = x1;
 		}
+		p[c] = 0.5 * (lo + hi);
+		v = sse_at(y, n, p);
+		if (v < best)
+		{
+			best = v;
+			bp[c] = p[c];
+		}
+	}
 	h->alpha = bp[0];
 	h->beta = fmax(1e-4, bp[1] * bp[0]);
 	h->phi = bp[2];
@@ -233,26 +234,43 @@ cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h)
 	return 0;
 }
 
-/* Point forecast and standard error at step h. */
-void
-cp_holt_forecast(const cp_holt *m, int64_t h, double *point, double *se)
+/*
+ * Additive-error ETS with trend damping phi (1 = undamped) and, when m > 0,
+ * an additive season of period m: the trend multiplier phi + ... + phi^h
+ * and the h-step variance factor 1 + sum_{j<h} c_j^2 with
+ * c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0]
+ * (Hyndman et al. 2008, table 6.1, class 1).
+ */
+double
+cp_ets_additive_var(double alpha, double beta, double gamma, int m,
+					double phi, int64_t h, double *damp)
 {
-	double		damp = 0,
+	double		d = 0,
 				pw = 1,
 				var = 1;
 
-	/* point: level + (phi + ... + phi^h) trend; errors: c_j = alpha + beta (phi + ... + phi^j) */
 	for (int64_t j = 1; j <= h; j++)
 	{
-		pw *= m->phi;
-		damp += pw;
+		pw *= phi;
+		d += pw;
 		if (j < h)
 		{
-			double		cj = m->alpha + m->beta * damp;
+			double		cj = alpha + beta * d + (m > 0 && j % m == 0 ? gamma : 0.0);
 
 			var += cj * cj;
 		}
 	}
+	*damp = d;
+	return var;
+}
+
+/* Point forecast and standard error at step h. */
+void
+cp_holt_forecast(const cp_holt *m, int64_t h, double *point, double *se)
+{
+	double		damp;
+	double		var = cp_ets_additive_var(m->alpha, m->beta, 0.0, 0, m->phi, h, &damp);
+
 	*point = m->level + damp * m->trend;
 	*se = sqrt(m->sigma2 * var);
 }

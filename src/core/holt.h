@@ -5,8 +5,8 @@
  * R's usual bounds: alpha in [1e-4, 0.9999], beta in [1e-4, alpha], phi in
  * [0.8, 0.98].  The initial level and trend enter the errors linearly, so
  * for given (alpha, beta, phi) they are solved exactly by least squares;
- * the smoothing parameters are found by a grid, then coordinate-wise golden
- * section.  Plain C, no postgres.h.
+ * the smoothing parameters are found by a grid, Nelder-Mead from its best
+ * points, then coordinate-wise golden section.  Plain C, no postgres.h.
  */
 #ifndef CP_HOLT_H
 #define CP_HOLT_H
@@ -36,6 +36,12 @@ extern double cp_holt_sse(const double *y, int64_t n, double alpha, double beta,
 
 /* Fit; returns 0, or -1 when n < CP_HOLT_MIN_POINTS. */
 extern int	cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h);
+
+/* Additive-error ETS forecast factors at step h: returns the variance
+ * factor (h-step variance / sigma2) and sets *damp = phi + ... + phi^h;
+ * gamma and m > 0 add an additive season of period m.  Shared with hw. */
+extern double cp_ets_additive_var(double alpha, double beta, double gamma, int m,
+								  double phi, int64_t h, double *damp);
 
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_holt_forecast(const cp_holt *m, int64_t h, double *point, double *se);

@@ -2,6 +2,7 @@
  * hw.c - additive Holt-Winters (see hw.h)
  */
 #include "hw.h"
+#include "holt.h"
 #include "optim.h"
 
 #include <math.h>
@@ -266,21 +267,9 @@ cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *w)
 void
 cp_hw_forecast(const cp_hw *w, int64_t h, double *point, double *se)
 {
-	double		damp = 0,
-				pw = 1,
-				var = 1;
+	double		damp;
+	double		var = cp_ets_additive_var(w->alpha, w->beta, w->gamma, w->m, w->phi, h, &damp);
 
-	for (int64_t j = 1; j <= h; j++)
-	{
-		pw *= w->phi;
-		damp += pw;
-		if (j < h)
-		{
-			double		cj = w->alpha + w->beta * damp + (j % w->m == 0 ? w->gamma : 0.0);
-
-			var += cj * cj;
-		}
-	}
 	*point = w->level + damp * w->trend + w->seas[(h - 1) % w->m];
 	*se = sqrt(w->sigma2 * var);
 }
