@@ -27,6 +27,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "core/ets.h"
 #include "core/linreg.h"
 #include "model.h"
 
@@ -144,6 +145,28 @@ static const FieldSpec hw_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec ets_schema[] = {
+	SERIES_FIELDS,
+	{"form", CP_TEXT, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"beta", CP_F64, LEN_SCALAR, true},
+	{"gamma", CP_F64, LEN_SCALAR, true},
+	{"phi", CP_F64, LEN_SCALAR, true},
+	{"initial_level", CP_F64, LEN_SCALAR, true},
+	{"initial_trend", CP_F64, LEN_SCALAR, true},
+	{"initial_seasonal", CP_F64, LEN_ANY, true},
+	{"level", CP_F64, LEN_SCALAR, true},
+	{"trend", CP_F64, LEN_SCALAR, true},
+	{"seasonal", CP_F64, LEN_ANY, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"loglik", CP_F64, LEN_SCALAR, true},
+	{"aic", CP_F64, LEN_SCALAR, true},
+	{"aicc", CP_F64, LEN_SCALAR, true},
+	{"bic", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -160,6 +183,8 @@ kind_schema(uint16 kind)
 			return holt_schema;
 		case CP_KIND_HW:
 			return hw_schema;
+		case CP_KIND_ETS:
+			return ets_schema;
 	}
 	return NULL;
 }
@@ -301,6 +326,60 @@ validate_series(const cp_model_view *view)
 		damaged("first_ts is after last_ts", NULL);
 }
 
+/*
+ * An ETS model: a known form (the season's letter agrees with the seasonal
+ * states), parameters in the usual region and admissible, finite states,
+ * positive seasonal factors for a multiplicative season.
+ */
+static void
+validate_ets(const cp_model_view *view)
+{
+	uint32		fl;
+	const char *fs = cp_field_text(model_req(view, "form", CP_TEXT), 0, &fl);
+	char	   *form = pnstrdup(fs, fl);
+	int			mask[3],
+				damped;
+	cp_ets_spec sp;
+	int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);
+	const cp_field *sv = model_req(view, "seasonal", CP_F64);
+	const cp_field *s0 = model_req(view, "initial_seasonal", CP_F64);
+	double		al = cp_field_f64(model_req(view, "alpha", CP_F64), 0),
+				be = cp_field_f64(model_req(view, "beta", CP_F64), 0),
+				ga = cp_field_f64(model_req(view, "gamma", CP_F64), 0),
+				ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+	uint32		ns;
+
+	method_in(view, (const char *const[]) {"ets", NULL});
+	if (cp_ets_parse(form, mask, &damped) != CP_ETS_OK || strchr(form, 'Z') != NULL)
+		damaged("form must name one ETS form such as \"MAdM\"", form);
+	sp.error = mask[0] == (1 << CP_ETS_MUL) ? CP_ETS_MUL : CP_ETS_ADD;
+	sp.trend = mask[1] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	sp.damped = damped == 1;
+	sp.season = mask[2] == (1 << CP_ETS_MUL) ? CP_ETS_MUL :
+		mask[2] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	sp.m = sp.season ? (int) per : 1;
+	ns = sp.season ? (uint32) per : 0;
+	if (sp.season && (per < 2 || per > CP_ETS_MAX_PERIOD))
+		damaged("a seasonal ETS model needs a period from 2 to 24", NULL);
+	if (sv->count != ns || s0->count != ns)
+		damaged("seasonal and initial_seasonal must hold one state per step of the period, none without a season", NULL);
+	if (!(al >= 1e-4 && al <= 0.9999) ||
+		(sp.trend ? !(be >= 0.9e-4 && be <= al) : be != 0) ||
+		(sp.season ? !(ga >= 0.9e-4 && ga <= 1 - al) : ga != 0) ||
+		(sp.trend && sp.damped ? !(ph >= 0.8 && ph <= 0.98) : ph != 1) ||
+		!cp_ets_admissible(&sp, al, be, ga, ph))
+		damaged("alpha, beta, gamma or phi out of range", NULL);
+	all_finite(view, "seasonal");
+	all_finite(view, "initial_seasonal");
+	for (uint32 i = 0; i < ns && sp.season == CP_ETS_MUL; i++)
+		if (!(cp_field_f64(sv, i) > 0) || !(cp_field_f64(s0, i) > 0))
+			damaged("multiplicative seasonal states must be positive", NULL);
+	params_finite(view, (const char *const[]) {"initial_level", "initial_trend", "level", "trend",
+	"sigma2", "loglik", "aic", "aicc", "bic", NULL});
+	if (!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
+		damaged("sigma2 must not be negative", NULL);
+}
+
 /* Check a parsed model against its kind's schema. */
 void
 model_validate(const cp_model_view *view)
@@ -382,8 +461,10 @@ model_validate(const cp_model_view *view)
 		}
 	}
 	if (view->kind == CP_KIND_BASELINE || view->kind == CP_KIND_THETA ||
-		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW)
+		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW || view->kind == CP_KIND_ETS)
 		validate_series(view);
+	if (view->kind == CP_KIND_ETS)
+		validate_ets(view);
 	if (view->kind == CP_KIND_HW)
 	{
 		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);

@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "core/baselines.h"
+#include "core/ets.h"
 #include "core/linreg.h"
 #include "core/holt.h"
 #include "core/hw.h"
@@ -37,6 +38,7 @@
 #define METHOD_HOLT_DAMPED 103
 #define METHOD_HW 104
 #define METHOD_HW_DAMPED 105
+#define METHOD_ETS 106
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -56,6 +58,7 @@ typedef struct TsOpts
 	int32		period;			/* 0: from the frequency */
 	int32		gaps;			/* GapRule */
 	double		alpha;			/* croston, sba */
+	char		ets_model[8];	/* ets: the form, "ZZZ" when not given */
 } TsOpts;
 
 typedef struct TsFitAgg
@@ -90,11 +93,13 @@ method_code(const char *name)
 		return METHOD_HW;
 	if (strcmp(name, "hw_damped") == 0)
 		return METHOD_HW_DAMPED;
+	if (strcmp(name, "ets") == 0)
+		return METHOD_ETS;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, theta.")));
 	return (int32) m;
 }
 
@@ -116,6 +121,8 @@ method_name(int32 code)
 			return "hw";
 		case METHOD_HW_DAMPED:
 			return "hw_damped";
+		case METHOD_ETS:
+			return "ets";
 	}
 	return cp_bl_name(code);
 }
@@ -201,14 +208,53 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 						 errhint("alpha is the smoothing of croston and sba (default 0.1, as R).")));
 			o->alpha = d;
 		}
+		else if (strcmp(key, "model") == 0)
+		{
+			char	   *g;
+			int			mask[3],
+						damped,
+						rc;
+
+			if (v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"model\" must be a string naming an ETS form"),
+						 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
+			g = pnstrdup(v.val.string.val, v.val.string.len);
+			rc = cp_ets_parse(g, mask, &damped);
+
+			if (rc == CP_ETS_EFORBIDDEN)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: ETS form \"%s\" has an additive error with a multiplicative season", g),
+						 errdetail("Such models can have infinite forecast variance; R's ets() refuses them too."),
+						 errhint("Use a multiplicative error (\"M%s\") or an additive season.", g + 1)));
+			if (rc != CP_ETS_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"model\" must name an ETS form, not \"%s\"", g),
+						 errdetail("Three letters, error (A, M), trend (N, A, or Ad for damped) and season (N, A, M); Z chooses a letter automatically. Multiplicative trends are not supported."),
+						 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
+			strlcpy(o->ets_model, g, sizeof(o->ets_model));
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("fit: unknown option \"%s\"", key),
-					 errhint("Known options: freq, period, gaps, alpha.")));
+					 errhint("Known options: freq, period, gaps, alpha, model.")));
 	}
 }
 
+
+/* Whether a stored ETS form parses. */
+static bool
+ets_model_ok(const char *name)
+{
+	int			mask[3],
+				damped;
+
+	return cp_ets_parse(name, mask, &damped) == CP_ETS_OK;
+}
 
 /* A new state in cxt. */
 static TsFitAgg *
@@ -240,7 +286,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -332,6 +378,7 @@ cipred_tsfit_serial(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, a->o.period);
 	pq_sendint32(&buf, a->o.gaps);
 	pq_sendfloat8(&buf, a->o.alpha);
+	pq_sendbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
 	pq_sendint64(&buf, a->skipped);
 	points_send(&buf, &a->p);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -369,10 +416,13 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	a->o.period = pq_getmsgint(&buf, 4);
 	a->o.gaps = pq_getmsgint(&buf, 4);
 	a->o.alpha = pq_getmsgfloat8(&buf);
+	pq_copymsgbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
 	a->skipped = pq_getmsgint64(&buf);
 	if ((a->started && method_name(a->o.method) == NULL) || a->o.period < 0 ||
 		a->o.gaps < GAPS_ERROR || a->o.gaps > GAPS_SEASONAL ||
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
+		a->o.ets_model[sizeof(a->o.ets_model) - 1] != '\0' ||
+		(a->o.ets_model[0] != '\0' && !ets_model_ok(a->o.ets_model)) ||
 		(a->o.has_freq && (a->o.freq.month < 0 || a->o.freq.day < 0 || a->o.freq.time < 0 ||
 						   (a->o.freq.month == 0 && a->o.freq.day == 0 && a->o.freq.time == 0))))
 		ereport(ERROR,
@@ -669,6 +719,98 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	return model_finish(&b, false);
 }
 
+/* The simplest form a mask allows, to say how many points ETS needs. */
+static int64
+ets_min_points(const int mask[3], int damped, int32 period)
+{
+	cp_ets_spec sp;
+
+	sp.error = (mask[0] & (1 << CP_ETS_ADD)) ? CP_ETS_ADD : CP_ETS_MUL;
+	sp.trend = (mask[1] & (1 << CP_ETS_NONE)) ? CP_ETS_NONE : CP_ETS_ADD;
+	sp.damped = sp.trend && damped == 1;
+	sp.season = (mask[2] & (1 << CP_ETS_NONE)) ? CP_ETS_NONE :
+		(mask[2] & (1 << CP_ETS_ADD)) ? CP_ETS_ADD : CP_ETS_MUL;
+	sp.m = sp.season ? period : 1;
+	return cp_ets_min_points(&sp);
+}
+
+/* Fit ETS (one form, or the best by AICc) and build its model. */
+static Datum
+ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+{
+	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZZ";
+	int			mask[3],
+				damped,
+				rc,
+				ns;
+	cp_ets		e;
+	cp_mbuild	b;
+	char		form[8];
+	double		ymin = y[0],
+				ymax = y[0];
+	const char *fp = form;
+
+	(void) cp_ets_parse(name, mask, &damped);	/* checked with the options */
+	for (int64 t = 1; t < n; t++)
+	{
+		ymin = fmin(ymin, y[t]);
+		ymax = fmax(ymax, y[t]);
+	}
+	if (ymin == ymax)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: ets cannot fit a constant series"),
+				 errdetail("Every value is %g, so there is no error variance to estimate.", ymin),
+				 errhint("Use mean or naive for a constant series.")));
+	if (!(mask[2] & (1 << CP_ETS_NONE)) && (period < 2 || period > CP_ETS_MAX_PERIOD))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: a seasonal ETS form needs a period from 2 to %d", CP_ETS_MAX_PERIOD),
+				 errdetail("The form is %s and the period is %d.", name, period),
+				 errhint("Use a non-seasonal form (season letter N or Z), or snaive or theta for long seasons.")));
+	rc = cp_ets_auto(y, n, period, mask, damped, &e);
+	if (rc == CP_ETS_ESHORT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: ets (%s) needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						name, ets_min_points(mask, damped, period), n),
+				 errdetail("A form needs five points more than its parameters, and two seasons when seasonal."),
+				 errhint("Fit on a longer series, or use a simpler form, naive or mean.")));
+	if (rc == CP_ETS_ENONPOS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: ETS form %s needs values above zero for its multiplicative parts", name),
+				 errdetail("The smallest value is %g.", ymin),
+				 errhint("Use additive forms, e.g. {\"model\": \"AZA\"}, or ZZZ to choose among the forms the data allow.")));
+	if (rc != CP_ETS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: no ETS form (%s) could be fitted to the series", name),
+				 errdetail("Every candidate's likelihood was undefined."),
+				 errhint("Check the data for extreme values, or use another method.")));
+	cp_ets_name(&e.spec, form);
+	ns = e.spec.season ? e.spec.m : 0;
+	series_model_start(&b, CP_KIND_ETS, "ets", a, freq, n, period, gaps);
+	cp_mbuild_text(&b, "form", &fp, NULL, 1, 0);
+	cp_mbuild_f64(&b, "alpha", &e.alpha, 1, 0);
+	cp_mbuild_f64(&b, "beta", &e.beta, 1, 0);
+	cp_mbuild_f64(&b, "gamma", &e.gamma, 1, 0);
+	cp_mbuild_f64(&b, "phi", &e.phi, 1, 0);
+	cp_mbuild_f64(&b, "initial_level", &e.l0, 1, 0);
+	cp_mbuild_f64(&b, "initial_trend", &e.b0, 1, 0);
+	cp_mbuild_f64(&b, "initial_seasonal", e.s0, (uint32) ns, 1);
+	cp_mbuild_f64(&b, "level", &e.level, 1, 0);
+	cp_mbuild_f64(&b, "trend", &e.trend, 1, 0);
+	cp_mbuild_f64(&b, "seasonal", e.seas, (uint32) ns, 1);
+	cp_mbuild_f64(&b, "sigma2", &e.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "loglik", &e.loglik, 1, 0);
+	cp_mbuild_f64(&b, "aic", &e.aic, 1, 0);
+	cp_mbuild_f64(&b, "aicc", &e.aicc, 1, 0);
+	cp_mbuild_f64(&b, "bic", &e.bic, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
 
 /* Final: sort, grid, gaps, fit, model. */
@@ -750,6 +892,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		}
 	}
 
+	if (a->o.method == METHOD_ETS)
+		return ets_model(a, &freq, n, gaps, period, y);
 	if (a->o.method == METHOD_HW || a->o.method == METHOD_HW_DAMPED)
 		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
 	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
@@ -799,12 +943,52 @@ typedef struct TsModel
 	cp_theta	th;
 	cp_holt		hm;
 	cp_hw		hw;
+	cp_ets		ets;
+	double	   *ef;				/* ets: forecasts and standard errors, */
+	double	   *ese;			/* computed for the whole horizon at once */
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
 	int64		n;
 	double	   *y;
 } TsModel;
+
+/* Unpack an ETS model (validated). */
+static void
+ets_of(const cp_model_view *view, TsModel *m)
+{
+	uint32		fl;
+	const char *fs = cp_field_text(model_req(view, "form", CP_TEXT), 0, &fl);
+	int			mask[3],
+				damped;
+	const cp_field *sv = model_req(view, "seasonal", CP_F64);
+	const cp_field *s0 = model_req(view, "initial_seasonal", CP_F64);
+	cp_ets	   *e = &m->ets;
+
+	memset(e, 0, sizeof(*e));
+	(void) cp_ets_parse(pnstrdup(fs, fl), mask, &damped);
+	e->spec.error = mask[0] == (1 << CP_ETS_MUL) ? CP_ETS_MUL : CP_ETS_ADD;
+	e->spec.trend = mask[1] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	e->spec.damped = damped == 1;
+	e->spec.season = mask[2] == (1 << CP_ETS_MUL) ? CP_ETS_MUL :
+		mask[2] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	e->spec.m = e->spec.season ? (int) sv->count : 1;
+	e->n = m->n;
+	e->alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+	e->beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+	e->gamma = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
+	e->phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
+	e->l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
+	e->b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
+	e->level = cp_field_f64(model_req(view, "level", CP_F64), 0);
+	e->trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
+	e->sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+	for (uint32 i = 0; i < sv->count && i < CP_ETS_MAX_PERIOD; i++)
+	{
+		e->seas[i] = cp_field_f64(sv, i);
+		e->s0[i] = cp_field_f64(s0, i);
+	}
+}
 
 /* Unpack a time-series model, or an error for other kinds. */
 static void
@@ -817,7 +1001,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 
 	model_view_of(d, view);
 	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA &&
-		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW)
+		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW && view->kind != CP_KIND_ETS)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -871,6 +1055,8 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->hw.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
 		m->hw.b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
 	}
+	else if (m->kind == CP_KIND_ETS)
+		ets_of(view, m);
 	else if (m->kind == CP_KIND_HOLT)
 	{
 		m->hm.n = m->n;
@@ -916,6 +1102,12 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_theta_forecast(&m->th, h, point, se);
 		*df = INFINITY;
 	}
+	else if (m->kind == CP_KIND_ETS)
+	{
+		*point = m->ef[h - 1];
+		*se = m->ese[h - 1];
+		*df = INFINITY;
+	}
 	else if (m->kind == CP_KIND_HOLT)
 	{
 		cp_holt_forecast(&m->hm, h, point, se);
@@ -934,7 +1126,9 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 static void
 tsmodel_fitted(const TsModel *m, double *f)
 {
-	if (m->kind == CP_KIND_HW)
+	if (m->kind == CP_KIND_ETS)
+		cp_ets_fitted(&m->ets, m->y, m->n, f);
+	else if (m->kind == CP_KIND_HW)
 		cp_hw_fitted(&m->hw, m->y, m->n, f);
 	else if (m->kind == CP_KIND_HOLT)
 		cp_holt_fitted(&m->hm, m->y, m->n, f);
@@ -1016,6 +1210,12 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
+	if (m.kind == CP_KIND_ETS)
+	{
+		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		cp_ets_forecast(&m.ets, h, m.ef, m.ese);
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int32 s = 1; s <= h; s++)

@@ -201,8 +201,8 @@ cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *w)
 {
 	hw_problem	pr = {y, n, m, damped};
 	int			d = damped ? 4 : 3;
-	double		lo[4] = {1e-4, 0.0, 0.0, 0.8},
-				hi[4] = {0.9999, 1.0, 1.0, 0.98};
+	double		lo[CP_NM_MAXDIM] = {1e-4, 0.0, 0.0, 0.8},
+				hi[CP_NM_MAXDIM] = {0.9999, 1.0, 1.0, 0.98};
 	double		top[3][4];
 	double		topf[3] = {INFINITY, INFINITY, INFINITY};
 	double		best = INFINITY,
@@ -237,18 +237,18 @@ cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *w)
 				}
 	for (int k = 0; k < 3; k++)
 	{
-		double		x[4],
+		double		x[CP_NM_MAXDIM] = {0},
 					fx = topf[k];
 
 		if (!isfinite(fx))
 			continue;
-		memcpy(x, top[k], sizeof(x));
+		memcpy(x, top[k], sizeof(top[k]));
 		cp_nelder_mead(hw_objective, &pr, d, x, &fx, lo, hi, 0.1, 300);
 		cp_nelder_mead(hw_objective, &pr, d, x, &fx, lo, hi, 0.02, 200);
 		if (fx < best)
 		{
 			best = fx;
-			memcpy(bp, x, sizeof(x));
+			memcpy(bp, x, sizeof(bp));
 		}
 	}
 	w->damped = damped;

@@ -14,10 +14,23 @@ clamp(double *p, const double *lo, const double *hi, int d)
 		p[i] = fmin(hi[i], fmax(lo[i], p[i]));
 }
 
-/* Nelder-Mead (reflection, expansion, contraction, shrink). */
+/* Nelder-Mead with one initial step for every coordinate. */
 void
 cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *fx,
 			   const double *lo, const double *hi, double step, int maxev)
+{
+	double		steps[CP_NM_MAXDIM];
+
+	for (int i = 0; i < CP_NM_MAXDIM; i++)
+		steps[i] = step;
+	cp_nelder_mead_steps(f, arg, d, x, fx, lo, hi, steps, maxev, 1e-13);
+}
+
+/* Nelder-Mead (reflection, expansion, contraction, shrink). */
+void
+cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
+					 const double *lo, const double *hi, const double *steps, int maxev,
+					 double tol)
 {
 	double		sx[CP_NM_MAXDIM + 1][CP_NM_MAXDIM],
 				fv[CP_NM_MAXDIM + 1];
@@ -29,6 +42,8 @@ cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *fx,
 		memcpy(sx[i], x, sz);
 		if (i > 0)
 		{
+			double		step = steps[i - 1];
+
 			sx[i][i - 1] += (x[i - 1] + step <= hi[i - 1]) ? step : -step;
 			clamp(sx[i], lo, hi, d);
 		}
@@ -55,7 +70,7 @@ cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *fx,
 		for (int i = 0; i <= d; i++)
 			if (i != wo && fv[i] > fv[sec])
 				sec = i;
-		if (fv[wo] - fv[b] <= 1e-13 * (fabs(fv[b]) + 1e-300))
+		if (fv[wo] - fv[b] <= tol * (fabs(fv[b]) + 1e-300))
 			break;
 		for (int i = 0; i <= d; i++)
 			if (i != wo)

@@ -6,7 +6,7 @@
 #ifndef CP_OPTIM_H
 #define CP_OPTIM_H
 
-#define CP_NM_MAXDIM 4
+#define CP_NM_MAXDIM 32
 
 typedef double (*cp_objective) (const double *x, void *arg);
 
@@ -18,5 +18,13 @@ typedef double (*cp_objective) (const double *x, void *arg);
  */
 extern void cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *fx,
 						   const double *lo, const double *hi, double step, int maxev);
+
+/*
+ * The same with an initial step per coordinate, steps[0..d-1], stopping
+ * when the simplex's values differ by at most tol relative.
+ */
+extern void cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
+								 const double *lo, const double *hi, const double *steps,
+								 int maxev, double tol);
 
 #endif							/* CP_OPTIM_H */

@@ -1,0 +1,1180 @@
+/*
+ * ets.c - exponential smoothing state-space models (see ets.h)
+ */
+#include "ets.h"
+#include "holt.h"
+#include "optim.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LO 1e-4					/* R's lower bound of alpha, beta, gamma */
+#define HI_A 0.9999
+#define PHI_LO 0.8
+#define PHI_HI 0.98
+#define QMAX (1 + 1 + CP_ETS_MAX_PERIOD)	/* free initial states */
+#define LOG2PIE 2.8378770664093453	/* log(2 pi) + 1 */
+
+/* Smoothing parameters. */
+typedef struct ets_par
+{
+	double		alpha;
+	double		beta;
+	double		gamma;
+	double		phi;
+} ets_par;
+
+/* ------------------------------------------------------------------
+ * Names and sizes
+ * ------------------------------------------------------------------ */
+
+/* The allowed codes of one letter as a bit mask, 0 when not a form. */
+static int
+letter_mask(char c, int allow_mul)
+{
+	switch (c)
+	{
+		case 'N':
+			return 1 << CP_ETS_NONE;
+		case 'A':
+			return 1 << CP_ETS_ADD;
+		case 'M':
+			return allow_mul ? 1 << CP_ETS_MUL : 0;
+		case 'Z':
+			return allow_mul ? 7 : 3;
+	}
+	return 0;
+}
+
+/* Parse a model name such as "MAdM" or "ZZZ". */
+int
+cp_ets_parse(const char *name, int mask[3], int *damped)
+{
+	size_t		len = strlen(name);
+
+	if (len != 3 && len != 4)
+		return CP_ETS_EBADNAME;
+	if (len == 4 && (name[2] != 'd' || (name[1] != 'A' && name[1] != 'Z')))
+		return CP_ETS_EBADNAME;
+	mask[0] = letter_mask(name[0], 1) & ~(1 << CP_ETS_NONE);
+	mask[1] = letter_mask(name[1], 0);
+	mask[2] = letter_mask(name[len - 1], 1);
+	if (mask[0] == 0 || mask[1] == 0 || mask[2] == 0)
+		return CP_ETS_EBADNAME;
+	if (len == 4)
+	{
+		*damped = 1;
+		mask[1] = 1 << CP_ETS_ADD;
+	}
+	else
+		*damped = name[1] == 'Z' ? -1 : 0;
+	if (name[0] == 'A' && name[len - 1] == 'M')
+		return CP_ETS_EFORBIDDEN;
+	return CP_ETS_OK;
+}
+
+/* The name of a form. */
+void
+cp_ets_name(const cp_ets_spec *s, char *buf)
+{
+	const char	letters[] = "NAM";
+	int			i = 0;
+
+	buf[i++] = letters[s->error];
+	buf[i++] = letters[s->trend];
+	if (s->trend && s->damped)
+		buf[i++] = 'd';
+	buf[i++] = letters[s->season];
+	buf[i] = '\0';
+}
+
+/* Free parameters, sigma included. */
+int
+cp_ets_npar(const cp_ets_spec *s)
+{
+	int			k = 2 + 1;		/* alpha, l0, sigma */
+
+	if (s->trend)
+		k += 2 + (s->damped ? 1 : 0);
+	if (s->season)
+		k += s->m;				/* gamma and m - 1 seasonal states */
+	return k;
+}
+
+/* Points a form needs. */
+int64_t
+cp_ets_min_points(const cp_ets_spec *s)
+{
+	int64_t		k = cp_ets_npar(s) - 1 + 5;
+
+	if (s->season && k < 2 * (int64_t) s->m + 2)
+		k = 2 * (int64_t) s->m + 2;
+	return k;
+}
+
+/* ------------------------------------------------------------------
+ * Admissible region
+ * ------------------------------------------------------------------ */
+
+/* c[0..da+db] = a[0..da] * b[0..db] */
+static int
+poly_mul(const double *a, int da, const double *b, int db, double *c)
+{
+	for (int i = 0; i <= da + db; i++)
+		c[i] = 0;
+	for (int i = 0; i <= da; i++)
+		for (int j = 0; j <= db; j++)
+			c[i + j] += a[i] * b[j];
+	return da + db;
+}
+
+/* acc += k B^shift p(B) */
+static void
+poly_add(double *acc, const double *p, int dp, double k, int shift)
+{
+	for (int i = 0; i <= dp; i++)
+		acc[i + shift] += k * p[i];
+}
+
+/*
+ * Schur-Cohn: whether every root of a[0] + a[1] z + ... + a[d] z^d lies
+ * strictly inside the unit circle.
+ */
+static int
+roots_inside(double *a, int d)
+{
+	while (d > 0)
+	{
+		double		big = 0,
+					b[CP_ETS_MAX_PERIOD + 4];
+
+		if (fabs(a[0]) >= fabs(a[d]))
+			return 0;
+		for (int k = 0; k < d; k++)
+			b[k] = a[d] * a[k + 1] - a[0] * a[d - 1 - k];
+		memcpy(a, b, sizeof(double) * d);
+		d--;
+		for (int k = 0; k <= d; k++)
+			big = fmax(big, fabs(a[k]));
+		if (!(big > 0) || !isfinite(big))
+			return 0;
+		for (int k = 0; k <= d; k++)
+			a[k] /= big;
+	}
+	return 1;
+}
+
+/*
+ * The moving-average polynomial theta(B) of the equivalent ARIMA model
+ * (innovations e_t):
+ *   (1-B) T S + B S (alpha T + phi beta B) + phi beta B (1-B) S + gamma B^m (1-B) T
+ * with T = 1 - phi B (trend) and S = 1 - B^m (season), both 1 when absent;
+ * with a season it has the root B = 1 of the seasonal states' redundancy,
+ * divided out.  Admissible when the remaining roots lie outside the unit
+ * circle, i.e. the reversed polynomial's roots lie inside.
+ */
+int
+cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta, double gamma, double phi)
+{
+	double		T[2] = {1, s->trend ? -phi : 0},
+				S[CP_ETS_MAX_PERIOD + 1],
+				one[2] = {1, -1},
+				th[CP_ETS_MAX_PERIOD + 4],
+				w1[CP_ETS_MAX_PERIOD + 4],
+				w2[CP_ETS_MAX_PERIOD + 4],
+				rev[CP_ETS_MAX_PERIOD + 4];
+	int			m = s->season ? s->m : 0,
+				dT = s->trend ? 1 : 0,
+				dS = m,
+				d = 1 + dT + dS,
+				dw;
+	double		pb = s->trend ? phi * beta : 0;
+
+	memset(S, 0, sizeof(S));
+	memset(th, 0, sizeof(th));
+	S[0] = 1;
+	if (m > 0)
+		S[m] = -1;
+	/* (1-B) T S */
+	dw = poly_mul(one, 1, T, dT, w1);
+	dw = poly_mul(w1, dw, S, dS, w2);
+	poly_add(th, w2, dw, 1.0, 0);
+	/* B S (alpha T + pb B) */
+	{
+		double		a[2] = {alpha, alpha * T[1] + pb};
+
+		dw = poly_mul(S, dS, a, 1, w1);
+		poly_add(th, w1, dw, 1.0, 1);
+	}
+	/* pb B (1-B) S */
+	dw = poly_mul(one, 1, S, dS, w1);
+	poly_add(th, w1, dw, pb, 1);
+	/* gamma B^m (1-B) T */
+	if (m > 0)
+	{
+		dw = poly_mul(one, 1, T, dT, w1);
+		poly_add(th, w1, dw, gamma, m);
+		/* divide by (1 - B): cumulative sums */
+		for (int i = 1; i <= d; i++)
+			th[i] += th[i - 1];
+		d--;
+	}
+	for (int i = 0; i <= d; i++)
+		rev[i] = th[d - i];
+	return roots_inside(rev, d);
+}
+
+/* Whether parameters are in the usual region and admissible. */
+static int
+par_ok(const cp_ets_spec *s, const ets_par *p)
+{
+	if (p->alpha < LO || p->alpha > HI_A)
+		return 0;
+	if (s->trend && (p->beta < LO * 0.999 || p->beta > p->alpha))
+		return 0;
+	if (s->season && (p->gamma < LO * 0.999 || p->gamma > 1.0 - p->alpha))
+		return 0;
+	if (s->trend && s->damped && (p->phi < PHI_LO || p->phi > PHI_HI))
+		return 0;
+	return cp_ets_admissible(s, p->alpha, p->beta, p->gamma, p->phi);
+}
+
+/* ------------------------------------------------------------------
+ * The filter
+ * ------------------------------------------------------------------ */
+
+/*
+ * Run the model from initial states (l, b, s0[0..m-1]); returns
+ * n log(S / n) + 2 sum log mu (multiplicative error), S the sum of squared
+ * (relative) errors, i.e. -2 log L less n (log 2 pi + 1); INFINITY when a
+ * multiplicative form meets a non-positive value.  With fin, its final
+ * states and sums are set.
+ */
+static double
+ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const double *s0,
+		const double *y, int64_t n, cp_ets *fin, double *sse_out)
+{
+	int			m = sp->season ? sp->m : 1;
+	double		s[CP_ETS_MAX_PERIOD];
+	double		S = 0,
+				lg = 0,
+				prod = 1,		/* product of mu since the last log */
+				sse = 0;
+	double		phi = sp->trend ? p->phi : 0;
+	int			mseas = sp->season == CP_ETS_MUL,
+				merr = sp->error == CP_ETS_MUL;
+
+	if (!sp->trend)
+		b = 0;
+	if (sp->season)
+		memcpy(s, s0, sizeof(double) * m);
+	for (int64_t t = 0, j = 0; t < n; t++, j = j + 1 == m ? 0 : j + 1)
+	{
+		double		T = l + phi * b,
+					r;
+
+		if (mseas)
+		{
+			double		sv = s[j],
+						mu = T * sv;
+
+			if (!(T > 0) || !(sv > 0))
+				return INFINITY;
+			r = y[t] - mu;
+			if (merr)
+			{
+				double		e = r / mu;
+
+				S += e * e;
+				prod *= mu;
+			}
+			sse += r * r;
+			r /= sv;
+			s[j] += p->gamma * r * sv / T;
+		}
+		else
+		{
+			double		mu = T + (sp->season ? s[j] : 0);
+
+			r = y[t] - mu;
+			sse += r * r;
+			if (merr)
+			{
+				double		e = r / mu;
+
+				if (!(mu > 0))
+					return INFINITY;
+				S += e * e;
+				prod *= mu;
+			}
+			if (sp->season)
+				s[j] += p->gamma * r;
+		}
+		if (merr && (prod > 1e100 || prod < 1e-100))
+		{
+			lg += log(prod);
+			prod = 1;
+		}
+		l = T + p->alpha * r;
+		b = phi * b + p->beta * r;
+	}
+	lg += log(prod);
+	if (sp->error == CP_ETS_ADD)
+		S = sse;
+	if (sse_out)
+		*sse_out = S;
+	if (fin)
+	{
+		fin->level = l;
+		fin->trend = sp->trend ? b : 0;
+		for (int h = 0; h < m && sp->season; h++)
+			fin->seas[h] = s[(n + h) % m];
+		fin->mse = sse / (double) n;
+	}
+	if (!(S > 0) || !isfinite(S) || !isfinite(lg))
+		return S == 0 && isfinite(lg) ? -INFINITY : INFINITY;
+	return (double) n * log(S / (double) n) + 2.0 * lg;
+}
+
+/* ------------------------------------------------------------------
+ * Exact initial states for forms without a multiplicative season
+ * ------------------------------------------------------------------ */
+
+/* An affine function of the free initial states: c + v . theta. */
+typedef struct affine
+{
+	double		c;
+	double		v[QMAX];
+} affine;
+
+/* Solve the q x q system U theta = r (lower triangle of U) by Cholesky. */
+static void
+chol_solve(double U[QMAX][QMAX], const double *r, int q, double *theta)
+{
+	double		L[QMAX][QMAX],
+				z[QMAX];
+
+	for (int i = 0; i < q; i++)
+		for (int j = 0; j <= i; j++)
+		{
+			double		v = U[i][j];
+
+			for (int k = 0; k < j; k++)
+				v -= L[i][k] * L[j][k];
+			if (i == j)
+			{
+				double		floor_ = 1e-12 * (U[i][i] + 1e-300);
+
+				L[i][i] = sqrt(v > floor_ ? v : floor_ + 1e-300);
+			}
+			else
+				L[i][j] = v / L[j][j];
+		}
+	for (int i = 0; i < q; i++)
+	{
+		double		v = r[i];
+
+		for (int k = 0; k < i; k++)
+			v -= L[i][k] * z[k];
+		z[i] = v / L[i][i];
+	}
+	for (int i = q - 1; i >= 0; i--)
+	{
+		double		v = z[i];
+
+		for (int k = i + 1; k < q; k++)
+			v -= L[k][i] * theta[k];
+		theta[i] = v / L[i][i];
+	}
+}
+
+/*
+ * For a form without a multiplicative season, the initial states that
+ * minimise the sum of squared one-step errors at parameters p (the
+ * one-step forecasts are affine in them): l0, b0 and s0[0..m-1] (additive,
+ * summing to zero).  Returns that sum.
+ */
+static double
+ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t n,
+			  double *l0, double *b0, double *s0)
+{
+	int			m = sp->season ? sp->m : 1,
+				tr = sp->trend ? 1 : 0,
+				q = 1 + tr + (sp->season ? m - 1 : 0);
+	double		phi = sp->trend ? p->phi : 0;
+	affine		L,
+				B,
+				S[CP_ETS_MAX_PERIOD];
+	double		U[QMAX][QMAX],
+				r[QMAX],
+				theta[QMAX],
+				sse;
+	double	   *W = malloc(sizeof(double) * (size_t) n * (size_t) (q + 1)),
+			   *C;
+
+	if (W == NULL)
+		return INFINITY;
+	C = W + (size_t) n * (size_t) q;
+	memset(&L, 0, sizeof(L));
+	memset(&B, 0, sizeof(B));
+	memset(S, 0, sizeof(affine) * m);
+	L.v[0] = 1;
+	if (tr)
+		B.v[1] = 1;
+	if (sp->season)
+	{
+		for (int j = 0; j < m - 1; j++)
+		{
+			S[j].v[1 + tr + j] = 1;
+			S[m - 1].v[1 + tr + j] = -1;
+		}
+	}
+	/* rows u_t (how mu_t moves with the states) and offsets c_t */
+	for (int64_t t = 0; t < n; t++)
+	{
+		affine	   *s = &S[t % m];
+		double		c = y[t] - (L.c + phi * B.c + s->c);
+		double	   *u = W + (size_t) t * (size_t) q;
+
+		for (int i = 0; i < q; i++)
+			u[i] = L.v[i] + phi * B.v[i] + s->v[i];
+		C[t] = c;
+		L.c += phi * B.c + p->alpha * c;
+		B.c = phi * B.c + p->beta * c;
+		if (sp->season)
+			s->c += p->gamma * c;
+		for (int i = 0; i < q; i++)
+		{
+			L.v[i] += phi * B.v[i] - p->alpha * u[i];
+			B.v[i] = phi * B.v[i] - p->beta * u[i];
+		}
+		if (sp->season)
+			for (int i = 0; i < q; i++)
+				s->v[i] -= p->gamma * u[i];
+	}
+	/* normal equations U theta = r, U = W'W, r = W'c */
+	{
+		double		Ud[QMAX * QMAX];
+
+		cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, q, (int) n, 1.0, W, q, 0.0, Ud, q);
+		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, q, 1.0, W, q, C, 1, 0.0, r, 1);
+		for (int i = 0; i < q; i++)
+			for (int j = 0; j <= i; j++)
+				U[i][j] = Ud[i * q + j];
+		sse = cblas_ddot((int) n, C, 1, C, 1);
+	}
+	free(W);
+	chol_solve(U, r, q, theta);
+	for (int i = 0; i < q; i++)
+		sse -= theta[i] * r[i];
+	*l0 = theta[0];
+	*b0 = tr ? theta[1] : 0;
+	if (sp->season)
+	{
+		s0[m - 1] = 0;
+		for (int j = 0; j < m - 1; j++)
+		{
+			s0[j] = theta[1 + tr + j];
+			s0[m - 1] -= s0[j];
+		}
+	}
+	return sse > 0 ? sse : 0;
+}
+
+/* ------------------------------------------------------------------
+ * Estimation
+ * ------------------------------------------------------------------ */
+
+typedef double (*cp_ets_objective) (const double *x, void *arg);
+
+/*
+ * A fitting problem: data (scaled), form, and which coordinates of the full
+ * vector (alpha, f_beta, f_gamma, phi, l0, [b0], [s0 .. s_{m-2}]) are free.
+ */
+typedef struct ets_problem
+{
+	const double *y;
+	int64_t		n;
+	cp_ets_spec sp;
+	int			d;				/* active coordinates of the full vector */
+	int			active[CP_NM_MAXDIM];
+	double		full[CP_NM_MAXDIM];	/* the full vector, inactive ones fixed */
+	cp_ets_objective f;
+} ets_problem;
+
+/* Parameters from the packed (alpha, f_beta, f_gamma, phi) coordinates. */
+static void
+unpack_par(const cp_ets_spec *sp, const double *x, ets_par *p)
+{
+	p->alpha = x[0];
+	p->beta = sp->trend ? LO + x[1] * (x[0] - LO) : 0;
+	p->gamma = sp->season ? LO + x[2] * (1.0 - x[0] - LO) : 0;
+	p->phi = sp->trend && sp->damped ? x[3] : 1.0;
+}
+
+/* States from the packed coordinates x[4..]: l0, b0, s0[0..m-2]. */
+static void
+unpack_states(const cp_ets_spec *sp, const double *x, double *l0, double *b0, double *s0)
+{
+	int			k = 4,
+				m = sp->m;
+
+	*l0 = x[k++];
+	*b0 = sp->trend ? x[k++] : 0;
+	if (sp->season)
+	{
+		double		sum = 0;
+
+		for (int j = 0; j < m - 1; j++)
+		{
+			s0[j] = x[k++];
+			sum += s0[j];
+		}
+		s0[m - 1] = (sp->season == CP_ETS_MUL ? (double) m : 0.0) - sum;
+	}
+}
+
+/* The objective over parameters and initial states jointly. */
+static double
+obj_joint(const double *x, void *arg)
+{
+	ets_problem *pr = (ets_problem *) arg;
+	ets_par		p;
+	double		l0,
+				b0,
+				s0[CP_ETS_MAX_PERIOD];
+
+	unpack_par(&pr->sp, x, &p);
+	if (!par_ok(&pr->sp, &p))
+		return INFINITY;
+	unpack_states(&pr->sp, x, &l0, &b0, s0);
+	return ets_run(&pr->sp, &p, l0, b0, s0, pr->y, pr->n, NULL, NULL);
+}
+
+/*
+ * The linear counterpart of a form: additive error, additive season (its
+ * one-step forecasts are affine in the initial states).
+ */
+static cp_ets_spec
+linear_form(const cp_ets_spec *sp)
+{
+	cp_ets_spec l = *sp;
+
+	l.error = CP_ETS_ADD;
+	if (l.season == CP_ETS_MUL)
+		l.season = CP_ETS_ADD;
+	return l;
+}
+
+/* Profile objective of the linear counterpart: SSE with exact states. */
+static double
+obj_profile(const double *x, void *arg)
+{
+	ets_problem *pr = (ets_problem *) arg;
+	ets_par		p;
+	double		l0,
+				b0,
+				s0[CP_ETS_MAX_PERIOD];
+
+	unpack_par(&pr->sp, x, &p);
+	if (!par_ok(&pr->sp, &p))
+		return INFINITY;
+	return ets_ls_states(&pr->sp, &p, pr->y, pr->n, &l0, &b0, s0);
+}
+
+/* The objective over the active coordinates z (the rest fixed). */
+static double
+obj_active(const double *z, void *arg)
+{
+	ets_problem *pr = (ets_problem *) arg;
+	double		x[CP_NM_MAXDIM];
+
+	memcpy(x, pr->full, sizeof(x));
+	for (int i = 0; i < pr->d; i++)
+		x[pr->active[i]] = z[i];
+	return pr->f(x, pr);
+}
+
+/*
+ * Minimise f over the active coordinates of x (those listed in pr), from x,
+ * by Nelder-Mead restarted with smaller steps until it stops improving.
+ */
+static double
+minimise(ets_problem *pr, cp_ets_objective f, double *x, const double *lo,
+		 const double *hi, const double *st, int rounds, int per_dim)
+{
+	double		z[CP_NM_MAXDIM] = {0},
+				zl[CP_NM_MAXDIM] = {0},
+				zh[CP_NM_MAXDIM] = {0},
+				zs[CP_NM_MAXDIM] = {0},
+				fx;
+
+	pr->f = f;
+	memcpy(pr->full, x, sizeof(pr->full));
+	for (int i = 0; i < pr->d; i++)
+	{
+		int			a = pr->active[i];
+
+		z[i] = x[a];
+		zl[i] = lo[a];
+		zh[i] = hi[a];
+		zs[i] = st[a];
+	}
+	fx = obj_active(z, pr);
+	for (int round = 0; round < rounds; round++)
+	{
+		double		before = fx;
+
+		cp_nelder_mead_steps(obj_active, pr, pr->d, z, &fx, zl, zh, zs, per_dim * (pr->d + 1), 1e-9);
+		for (int i = 0; i < pr->d; i++)
+			zs[i] *= 0.3;
+		if (before - fx < 1e-7 * (fabs(fx) + 1))
+			break;
+	}
+	for (int i = 0; i < pr->d; i++)
+		x[pr->active[i]] = z[i];
+	return fx;
+}
+
+/* List the free coordinates: the form's parameters, with states or not. */
+static void
+set_active(ets_problem *pr, int with_states)
+{
+	const cp_ets_spec *sp = &pr->sp;
+	int			d = 0;
+
+	pr->active[d++] = 0;
+	if (sp->trend)
+		pr->active[d++] = 1;
+	if (sp->season)
+		pr->active[d++] = 2;
+	if (sp->trend && sp->damped)
+		pr->active[d++] = 3;
+	if (with_states)
+	{
+		int			ns = 1 + (sp->trend ? 1 : 0) + (sp->season ? sp->m - 1 : 0);
+
+		for (int i = 0; i < ns; i++)
+			pr->active[d++] = 4 + i;
+	}
+	pr->d = d;
+}
+
+/*
+ * Starting point for the linear form lsp: the best of a small grid over
+ * the parameters scored by the exact-state SSE; x gets the packed
+ * parameters and the exact states.
+ */
+static void
+ets_start_linear(const double *y, int64_t n, const cp_ets_spec *lsp, double *x)
+{
+	ets_problem lp = {y, n, *lsp, 0, {0}, {0}, NULL};
+	const double ga[] = {0.1, 0.3, 0.6, 0.9};
+	const double gb[] = {0.02, 0.3, 1.0};
+	const double gg[] = {0.02, 0.3};
+	const double gp[] = {0.85, 0.98};
+	double		best = INFINITY,
+				px[CP_NM_MAXDIM] = {0};
+	ets_par		p;
+
+	for (int ia = 0; ia < 4; ia++)
+		for (int ib = 0; ib < (lsp->trend ? 3 : 1); ib++)
+			for (int ig = 0; ig < (lsp->season ? 2 : 1); ig++)
+				for (int ip = 0; ip < (lsp->damped ? 2 : 1); ip++)
+			{
+				double		c[CP_NM_MAXDIM] = {ga[ia], gb[ib], gg[ig], lsp->damped ? gp[ip] : 1.0};
+				double		v = obj_profile(c, &lp);
+
+				if (v < best)
+				{
+					best = v;
+					memcpy(px, c, sizeof(c));
+				}
+			}
+	if (!isfinite(best))
+	{
+		/* no admissible grid point: the most conservative parameters */
+		double		c[CP_NM_MAXDIM] = {0.1, 0.02, 0.02, lsp->damped ? 0.95 : 1.0};
+
+		memcpy(px, c, sizeof(c));
+	}
+	unpack_par(lsp, px, &p);
+	memcpy(x, px, sizeof(double) * 4);
+	{
+		double		l0,
+					b0,
+					s0[CP_ETS_MAX_PERIOD];
+		int			k = 4;
+
+		ets_ls_states(lsp, &p, y, n, &l0, &b0, s0);
+		x[k++] = l0;
+		if (lsp->trend)
+			x[k++] = b0;
+		for (int j = 0; lsp->season && j < lsp->m - 1; j++)
+			x[k++] = s0[j];
+	}
+}
+
+/*
+ * Turn a start from the linear form into one for sp: additive seasonal
+ * states become factors 1 + s / l0, normalised to average 1.
+ */
+static void
+convert_start(const cp_ets_spec *sp, double *x)
+{
+	int			m = sp->m,
+				k = 5 + (sp->trend ? 1 : 0);
+	double		base = fabs(x[4]) > 1e-12 ? x[4] : 1.0,
+				s[CP_ETS_MAX_PERIOD],
+				sum = 0;
+
+	if (sp->season != CP_ETS_MUL)
+		return;
+	s[m - 1] = 0;
+	for (int j = 0; j < m - 1; j++)
+	{
+		s[j] = x[k + j];
+		s[m - 1] -= s[j];
+	}
+	for (int j = 0; j < m; j++)
+	{
+		s[j] = fmax(0.05, 1.0 + s[j] / base);
+		sum += s[j];
+	}
+	for (int j = 0; j < m - 1; j++)
+		x[k + j] = s[j] * (double) m / sum;
+}
+
+/*
+ * Fit one form on data scaled to mean absolute value 1, from x (the
+ * linear form's fit, or NULL to compute it); the optimum is left in x.
+ */
+static void
+ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
+{
+	ets_problem pr = {y, n, *sp, 0, {0}, {0}, NULL};
+	double		lo[CP_NM_MAXDIM],
+				hi[CP_NM_MAXDIM],
+				st[CP_NM_MAXDIM];
+
+	for (int i = 0; i < CP_NM_MAXDIM; i++)
+	{
+		lo[i] = -1e6;
+		hi[i] = 1e6;
+		st[i] = 0.05;
+	}
+	lo[0] = LO;
+	hi[0] = HI_A;
+	lo[1] = lo[2] = 0;
+	hi[1] = hi[2] = 1;
+	lo[3] = PHI_LO;
+	hi[3] = PHI_HI;
+	st[0] = st[1] = st[2] = 0.1;
+	if (!(sp->trend && sp->damped))
+		x[3] = 1.0;
+	if (sp->trend)
+		st[5] = 0.01;
+	if (sp->error == CP_ETS_ADD && sp->season != CP_ETS_MUL)
+	{
+		/* exact states: the search is over the parameters alone */
+		ets_par		p;
+		double		l0,
+					b0,
+					s0[CP_ETS_MAX_PERIOD];
+		int			k = 4;
+
+		set_active(&pr, 0);
+		minimise(&pr, obj_profile, x, lo, hi, st, 2, 30);
+		unpack_par(sp, x, &p);
+		ets_ls_states(sp, &p, y, n, &l0, &b0, s0);
+		x[k++] = l0;
+		if (sp->trend)
+			x[k++] = b0;
+		for (int j = 0; sp->season && j < sp->m - 1; j++)
+			x[k++] = s0[j];
+		return;
+	}
+	convert_start(sp, x);
+	set_active(&pr, 1);
+	minimise(&pr, obj_joint, x, lo, hi, st, 3, 30);
+}
+
+/*
+ * Fit one form from an optional start (the linear form's optimum on the
+ * same scaled data), leaving the optimum in xopt when given.
+ */
+static int
+ets_fit_from(const double *y, int64_t n, const cp_ets_spec *s, const double *start,
+			 double *xopt, cp_ets *out)
+{
+	cp_ets_spec sp = *s;
+	double		scale = 0,
+				ymin = INFINITY,
+				*ys,
+				crit,
+				S,
+				x[CP_NM_MAXDIM] = {0};
+	ets_par		p;
+	int			m;
+	int			k;
+
+	if (!sp.trend)
+		sp.damped = 0;
+	if (!sp.season)
+		sp.m = 1;
+	m = sp.m;
+	if (sp.error == CP_ETS_ADD && sp.season == CP_ETS_MUL)
+		return CP_ETS_EFORBIDDEN;
+	if (sp.season && (m < 2 || m > CP_ETS_MAX_PERIOD))
+		return CP_ETS_EPERIOD;
+	if (n < cp_ets_min_points(&sp))
+		return CP_ETS_ESHORT;
+	for (int64_t t = 0; t < n; t++)
+	{
+		scale += fabs(y[t]);
+		ymin = fmin(ymin, y[t]);
+	}
+	if ((sp.error == CP_ETS_MUL || sp.season == CP_ETS_MUL) && !(ymin > 0))
+		return CP_ETS_ENONPOS;
+	scale /= (double) n;
+	if (!(scale > 0))
+		scale = 1;
+	ys = malloc(sizeof(double) * (size_t) n);
+	if (ys == NULL)
+		return CP_ETS_ENONE;
+	for (int64_t t = 0; t < n; t++)
+		ys[t] = y[t] / scale;
+
+	if (start)
+		memcpy(x, start, sizeof(x));
+	else
+	{
+		cp_ets_spec lsp = linear_form(&sp);
+
+		ets_start_linear(ys, n, &lsp, x);
+		if (lsp.error != sp.error || lsp.season != sp.season)
+			ets_fit_scaled(ys, n, &lsp, x);
+	}
+	ets_fit_scaled(ys, n, &sp, x);
+	free(ys);
+	if (xopt)
+		memcpy(xopt, x, sizeof(x));
+
+	memset(out, 0, sizeof(*out));
+	out->spec = sp;
+	out->n = n;
+	unpack_par(&sp, x, &p);
+	unpack_states(&sp, x, &out->l0, &out->b0, out->s0);
+	out->alpha = p.alpha;
+	out->beta = p.beta;
+	out->gamma = p.gamma;
+	out->phi = p.phi;
+	out->l0 *= scale;
+	out->b0 *= scale;
+	for (int j = 0; j < m && sp.season == CP_ETS_ADD; j++)
+		out->s0[j] *= scale;
+	crit = ets_run(&sp, &p, out->l0, out->b0, out->s0, y, n, out, &S);
+	if (!isfinite(crit))
+		return CP_ETS_ENONE;
+	k = cp_ets_npar(&sp);
+	out->npar = k;
+	out->sigma2 = S / (double) (n - (k - 1));
+	out->loglik = -0.5 * (crit + (double) n * LOG2PIE);
+	out->aic = -2.0 * out->loglik + 2.0 * k;
+	out->aicc = out->aic + 2.0 * k * (k + 1) / (double) (n - k - 1);
+	out->bic = -2.0 * out->loglik + log((double) n) * k;
+	return CP_ETS_OK;
+}
+
+/* Fit one form. */
+int
+cp_ets_fit(const double *y, int64_t n, const cp_ets_spec *s, cp_ets *out)
+{
+	return ets_fit_from(y, n, s, NULL, NULL, out);
+}
+
+/*
+ * Automatic selection by AICc.  The additive-error forms without a
+ * multiplicative season are fitted first (exact states); each of them
+ * starts the multiplicative forms with the same trend.
+ */
+int
+cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp_ets *out)
+{
+	double		ymin = INFINITY,
+				best = INFINITY;
+	int			why = 0,		/* forms skipped: 1 period, 2 values, 4 short */
+				tried = 0;
+	cp_ets		cur;
+	double		starts[3][2][CP_NM_MAXDIM];	/* [trend+damped][seasonal] */
+	int			have[3][2] = {{0}};
+
+	for (int64_t t = 0; t < n; t++)
+		ymin = fmin(ymin, y[t]);
+	for (int e = CP_ETS_ADD; e <= CP_ETS_MUL; e++)
+		for (int tk = 0; tk < 3; tk++)
+			for (int se = CP_ETS_NONE; se <= CP_ETS_MUL; se++)
+			{
+				int			tr = tk > 0 ? CP_ETS_ADD : CP_ETS_NONE,
+							dm = tk == 2;
+				cp_ets_spec sp = {e, tr, dm, se, se ? m : 1};
+				cp_ets_spec lsp = linear_form(&sp);
+				int			allowed,
+							rc,
+							sk = se ? 1 : 0;
+
+				allowed = (mask[0] & (1 << e)) && (mask[1] & (1 << tr)) && (mask[2] & (1 << se)) &&
+					!(tr && damped >= 0 && dm != damped) && !(e == CP_ETS_ADD && se == CP_ETS_MUL);
+				if (!allowed)
+					continue;
+				if ((e == CP_ETS_MUL || se == CP_ETS_MUL) && !(ymin > 0))
+				{
+					why |= 2;
+					continue;
+				}
+				if (se && (m < 2 || m > CP_ETS_MAX_PERIOD))
+				{
+					why |= 1;
+					continue;
+				}
+				if (n < cp_ets_min_points(&sp))
+				{
+					why |= 4;
+					continue;
+				}
+				if (!have[tk][sk])
+				{
+					/* the linear form's fit (also a candidate when allowed) */
+					cp_ets		lin;
+
+					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin) == CP_ETS_OK)
+						have[tk][sk] = 1;
+					if (have[tk][sk] && e == CP_ETS_ADD && se != CP_ETS_MUL)
+					{
+						tried++;
+						if (lin.aicc < best)
+						{
+							best = lin.aicc;
+							*out = lin;
+						}
+						continue;
+					}
+				}
+				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, NULL, &cur);
+				if (rc != CP_ETS_OK)
+					continue;
+				tried++;
+				if (cur.aicc < best)
+				{
+					best = cur.aicc;
+					*out = cur;
+				}
+			}
+	if (tried > 0 && isfinite(best))
+		return CP_ETS_OK;
+	return (why & 4) ? CP_ETS_ESHORT : (why & 2) ? CP_ETS_ENONPOS :
+		(why & 1) ? CP_ETS_EPERIOD : CP_ETS_ENONE;
+}
+
+/* ------------------------------------------------------------------
+ * Forecasts
+ * ------------------------------------------------------------------ */
+
+/* splitmix64: a small deterministic generator for the simulated variance */
+static uint64_t
+next_u64(uint64_t *s)
+{
+	uint64_t	z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A standard normal draw (Box-Muller, one of the pair). */
+static double
+next_normal(uint64_t *s)
+{
+	double		u1 = ((double) (next_u64(s) >> 11) + 0.5) / 9007199254740992.0,
+				u2 = ((double) (next_u64(s) >> 11) + 0.5) / 9007199254740992.0;
+
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/*
+ * Simulated standard errors for the forms with a multiplicative season
+ * (Hyndman et al.'s class 3, which has no simple exact variance): sample
+ * paths from the final states with Gaussian errors of variance sigma2, a
+ * fixed seed, and the variance of each step across paths.
+ */
+static void
+ets_sim_se(const cp_ets *e, int64_t h, double *se)
+{
+	const cp_ets_spec *sp = &e->spec;
+	int			m = sp->m;
+	int64_t		paths = h > 4000 ? (h > 100000 ? 200 : 1000) : 5000;
+	double	   *sum = calloc((size_t) h, sizeof(double)),
+			   *sum2 = calloc((size_t) h, sizeof(double));
+	uint64_t	seed = 20261126;
+	double		sd = sqrt(e->sigma2);
+	ets_par		p = {e->alpha, e->beta, e->gamma, e->phi};
+
+	if (sum == NULL || sum2 == NULL)
+	{
+		free(sum);
+		free(sum2);
+		for (int64_t j = 0; j < h; j++)
+			se[j] = NAN;
+		return;
+	}
+	for (int64_t k = 0; k < paths; k++)
+	{
+		double		l = e->level,
+					b = e->trend,
+					s[CP_ETS_MAX_PERIOD];
+
+		memcpy(s, e->seas, sizeof(double) * m);
+		for (int64_t j = 0; j < h; j++)
+		{
+			int			i = (int) (j % m);
+			double		T = l + (sp->trend ? p.phi * b : 0),
+						mu = sp->season == CP_ETS_MUL ? T * s[i] : T + s[i],
+						z = sd * next_normal(&seed),
+						yv = sp->error == CP_ETS_MUL ? mu * (1.0 + z) : mu + z,
+						r = yv - mu,
+						q = sp->season == CP_ETS_MUL ? s[i] : 1.0;
+
+			sum[j] += yv;
+			sum2[j] += yv * yv;
+			l = T + p.alpha * r / q;
+			b = p.phi * b + p.beta * r / q;
+			s[i] += sp->season == CP_ETS_MUL ? p.gamma * r / T : p.gamma * r;
+		}
+	}
+	for (int64_t j = 0; j < h; j++)
+	{
+		double		mean = sum[j] / (double) paths,
+					v = (sum2[j] / (double) paths - mean * mean) * (double) paths / (double) (paths - 1);
+
+		se[j] = sqrt(v > 0 ? v : 0);
+	}
+	free(sum);
+	free(sum2);
+}
+
+/* Point forecasts and standard errors for steps 1..h. */
+void
+cp_ets_forecast(const cp_ets *e, int64_t h, double *f, double *se)
+{
+	const cp_ets_spec *sp = &e->spec;
+	int			m = sp->season ? sp->m : 1;
+	double		d = 0,
+				pw = 1,
+				phi = sp->trend ? e->phi : 0;
+
+	for (int64_t j = 0; j < h; j++)
+	{
+		double		T,
+					sv = sp->season ? e->seas[j % m] : 0;
+
+		pw *= sp->trend ? phi : 0;
+		d += pw;
+		T = e->level + d * e->trend;
+		f[j] = sp->season == CP_ETS_MUL ? T * sv : T + sv;
+	}
+	if (sp->season == CP_ETS_MUL)
+	{
+		ets_sim_se(e, h, se);
+		return;
+	}
+	if (sp->error == CP_ETS_ADD)
+	{
+		for (int64_t j = 0; j < h; j++)
+		{
+			double		damp;
+
+			se[j] = sqrt(e->sigma2 * cp_ets_additive_var(e->alpha, e->beta, e->gamma,
+														 sp->season ? m : 0, sp->trend ? e->phi : 1.0,
+														 j + 1, &damp));
+		}
+		return;
+	}
+	/*
+	 * Class 2 (multiplicative error, additive components; Hyndman et al.
+	 * 2008, ch. 6): theta_1 = mu_1^2, theta_h = mu_h^2 + sigma2 sum_{j<h}
+	 * c_j^2 theta_{h-j}, var_h = (1 + sigma2) theta_h - mu_h^2 with c_j the
+	 * additive form's weights alpha + beta (phi + .. + phi^j) + gamma [m | j].
+	 */
+	{
+		double	   *theta = malloc(sizeof(double) * (size_t) h),
+				   *c2 = malloc(sizeof(double) * (size_t) h);
+		double		dj = 0,
+					pj = 1;
+
+		if (theta == NULL || c2 == NULL)
+		{
+			free(theta);
+			free(c2);
+			for (int64_t j = 0; j < h; j++)
+				se[j] = NAN;
+			return;
+		}
+		for (int64_t j = 1; j < h; j++)
+		{
+			double		c;
+
+			pj *= sp->trend ? e->phi : 0;
+			dj += pj;
+			c = e->alpha + (sp->trend ? e->beta * dj : 0) +
+				(sp->season && j % m == 0 ? e->gamma : 0);
+			c2[j] = c * c;
+		}
+		for (int64_t j = 0; j < h; j++)
+		{
+			double		acc = 0,
+						v;
+
+			for (int64_t i = 1; i <= j; i++)
+				acc += c2[i] * theta[j - i];
+			theta[j] = f[j] * f[j] + e->sigma2 * acc;
+			v = (1.0 + e->sigma2) * theta[j] - f[j] * f[j];
+			se[j] = sqrt(v > 0 ? v : 0);
+		}
+		free(theta);
+		free(c2);
+	}
+}
+
+/* One-step fitted values. */
+void
+cp_ets_fitted(const cp_ets *e, const double *y, int64_t n, double *out)
+{
+	const cp_ets_spec *sp = &e->spec;
+	int			m = sp->season ? sp->m : 1;
+	double		l = e->l0,
+				b = sp->trend ? e->b0 : 0,
+				phi = sp->trend ? e->phi : 0,
+				s[CP_ETS_MAX_PERIOD];
+
+	if (sp->season)
+		memcpy(s, e->s0, sizeof(double) * m);
+	for (int64_t t = 0; t < n; t++)
+	{
+		int			j = (int) (t % m);
+		double		T = l + phi * b,
+					sv = sp->season ? s[j] : 0,
+					mu = sp->season == CP_ETS_MUL ? T * sv : T + sv,
+					r = y[t] - mu,
+					q = sp->season == CP_ETS_MUL ? sv : 1.0;
+
+		out[t] = mu;
+		l = T + e->alpha * r / q;
+		b = phi * b + e->beta * r / q;
+		if (sp->season == CP_ETS_ADD)
+			s[j] += e->gamma * r;
+		else if (sp->season == CP_ETS_MUL)
+			s[j] += e->gamma * r / T;
+	}
+}

@@ -1,0 +1,340 @@
+/*
+ * test_ets.c - the ETS engine: names, the admissible region against the
+ * eigenvalues of the discount matrix, every error, and fits on the shared
+ * real series against R's forecast::ets (test/data/r_ets_forms.csv, made by
+ * test/reference/make_r_ets.R).
+ */
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ets.h"
+#include "harness.h"
+
+#define MAXN 600
+#define LOG2PIE 2.8378770664093453
+
+typedef struct series
+{
+	char		name[32];
+	int			period;
+	int			n;
+	double		y[MAXN];
+} series;
+
+/* Read test/data/series.csv (series,ts,period,value); returns the count. */
+static int
+read_series(series *s, int max)
+{
+	FILE	   *f = fopen("test/data/series.csv", "r");
+	char		line[256];
+	int			k = -1;
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL)
+	{
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f))
+	{
+		char		nm[32],
+					ts[64];
+		int			p;
+		double		v;
+
+		if (sscanf(line, "%31[^,],%63[^,],%d,%lf", nm, ts, &p, &v) != 4 || p > 24)
+			continue;
+		if (k < 0 || strcmp(s[k].name, nm) != 0)
+		{
+			if (k + 1 >= max)
+				break;
+			k++;
+			strcpy(s[k].name, nm);
+			s[k].period = p;
+			s[k].n = 0;
+		}
+		if (s[k].n < MAXN)
+			s[k].y[s[k].n++] = v;
+	}
+	fclose(f);
+	return k + 1;
+}
+
+/* The spec of a form name (no Z). */
+static cp_ets_spec
+spec_of(const char *name, int m)
+{
+	int			mask[3],
+				damped;
+	cp_ets_spec sp;
+
+	cp_ets_parse(name, mask, &damped);
+	sp.error = mask[0] == (1 << CP_ETS_MUL) ? CP_ETS_MUL : CP_ETS_ADD;
+	sp.trend = mask[1] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	sp.damped = damped == 1;
+	sp.season = mask[2] == (1 << CP_ETS_MUL) ? CP_ETS_MUL :
+		mask[2] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
+	sp.m = sp.season ? m : 1;
+	return sp;
+}
+
+/*
+ * Largest eigenvalue modulus of D = F - g w' for an additive form with
+ * states (l, b, s_t, ..., s_{t-m+1}), leaving out one eigenvalue at 1 (the
+ * seasonal states' redundancy) when seasonal.
+ */
+static double
+discount_radius(const cp_ets_spec *sp, double a, double b, double g, double phi)
+{
+	int			m = sp->season ? sp->m : 0,
+				k = 2 + m;
+	double		D[(2 + CP_ETS_MAX_PERIOD) * (2 + CP_ETS_MAX_PERIOD)] = {0},
+				w[2 + CP_ETS_MAX_PERIOD] = {0},
+				gv[2 + CP_ETS_MAX_PERIOD] = {0},
+				wr[2 + CP_ETS_MAX_PERIOD],
+				wi[2 + CP_ETS_MAX_PERIOD],
+				big = 0;
+	int			skipped = 0;
+
+	if (!sp->trend)
+		phi = 0, b = 0;
+	w[0] = 1;
+	w[1] = phi;
+	if (m)
+		w[1 + m] = 1;
+	gv[0] = a;
+	gv[1] = b;
+	if (m)
+		gv[2] = g;
+	/* F */
+	D[0 * k + 0] = 1;
+	D[0 * k + 1] = phi;
+	D[1 * k + 1] = phi;
+	if (m)
+	{
+		D[2 * k + 1 + m] = 1;	/* the new season is the oldest one */
+		for (int i = 3; i < 2 + m; i++)
+			D[i * k + i - 1] = 1;
+	}
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++)
+			D[i * k + j] -= gv[i] * w[j];
+	if (LAPACKE_dgeev(LAPACK_ROW_MAJOR, 'N', 'N', k, D, k, wr, wi, NULL, 1, NULL, 1) != 0)
+		return NAN;
+	for (int i = 0; i < k; i++)
+	{
+		double		r = hypot(wr[i], wi[i]);
+
+		if (m && !skipped && fabs(wr[i] - 1) < 1e-7 && fabs(wi[i]) < 1e-7)
+		{
+			skipped = 1;
+			continue;
+		}
+		if (!sp->trend && i == 1)
+			continue;			/* the unused trend state: eigenvalue 0 */
+		big = fmax(big, r);
+	}
+	return big;
+}
+
+/* Names, admissibility and errors. */
+static void
+test_ets_basics(void)
+{
+	int			mask[3],
+				damped;
+	cp_ets_spec sp;
+	int			agree = 0,
+				tried = 0;
+	unsigned	seed = 7;
+	const char *forms[] = {"ANA", "AAA", "AAdA", "ANN", "AAN", "AAdN"};
+
+	CHECK(cp_ets_parse("MAdM", mask, &damped) == CP_ETS_OK && mask[0] == 4 && mask[1] == 2 &&
+		  mask[2] == 4 && damped == 1, "parse MAdM");
+	CHECK(cp_ets_parse("ZZZ", mask, &damped) == CP_ETS_OK && mask[0] == 6 && mask[1] == 3 &&
+		  mask[2] == 7 && damped == -1, "parse ZZZ: any error, trend N/A, damped or not, any season");
+	CHECK(cp_ets_parse("ANM", mask, &damped) == CP_ETS_EFORBIDDEN, "additive error, mult. season: forbidden");
+	CHECK(cp_ets_parse("AMN", mask, &damped) == CP_ETS_EBADNAME &&
+		  cp_ets_parse("NNN", mask, &damped) == CP_ETS_EBADNAME &&
+		  cp_ets_parse("ANdN", mask, &damped) == CP_ETS_EBADNAME &&
+		  cp_ets_parse("AA", mask, &damped) == CP_ETS_EBADNAME, "bad names refused");
+	{
+		char		buf[8];
+		cp_ets_spec s2 = spec_of("MAdM", 12);
+
+		cp_ets_name(&s2, buf);
+		CHECK(strcmp(buf, "MAdM") == 0 && cp_ets_npar(&s2) == 18, "name and 18 parameters of MAdM m=12");
+	}
+	sp = spec_of("ANN", 1);
+	CHECK(cp_ets_admissible(&sp, 1.5, 0, 0, 1) && !cp_ets_admissible(&sp, 2.1, 0, 0, 1),
+		  "ANN admissible for 0 < alpha < 2");
+	sp = spec_of("AAN", 1);
+	CHECK(cp_ets_admissible(&sp, 1.5, 0.9, 0, 1) && !cp_ets_admissible(&sp, 1.5, 1.1, 0, 1),
+		  "AAN admissible for beta < 4 - 2 alpha");
+
+	/* the Schur-Cohn test against the eigenvalues of D, random parameters */
+	for (int f = 0; f < 6; f++)
+		for (int m = 4; m <= 12; m += 8)
+			for (int r = 0; r < 150; r++)
+			{
+				double		a = 2.0 * rand_r(&seed) / RAND_MAX,
+							b = 2.0 * rand_r(&seed) / RAND_MAX - 0.5,
+							g = 2.0 * rand_r(&seed) / RAND_MAX - 0.5,
+							phi = 0.5 + 0.5 * rand_r(&seed) / RAND_MAX,
+							rad;
+
+				sp = spec_of(forms[f], m);
+				if (!sp.damped)
+					phi = 1;
+				rad = discount_radius(&sp, a, b, g, phi);
+				if (!(fabs(rad - 1) > 1e-6))
+					continue;	/* too near the boundary to call */
+				tried++;
+				agree += cp_ets_admissible(&sp, a, b, g, phi) == (rad < 1);
+			}
+	CHECK(tried > 1000 && agree == tried, "admissible region = eigenvalues of D inside the unit circle (%d of %d)",
+		  agree, tried);
+
+	{
+		double		y[40];
+		cp_ets		e;
+		cp_ets_spec s3 = spec_of("MNM", 12);
+
+		for (int t = 0; t < 40; t++)
+			y[t] = 10 + sin(t) + 0.1 * t;
+		CHECK(cp_ets_fit(y, 25, &s3, &e) == CP_ETS_ESHORT && cp_ets_min_points(&s3) == 26,
+			  "MNM with m = 12 needs 26 points");
+		s3 = spec_of("ANA", 30);
+		CHECK(cp_ets_fit(y, 40, &s3, &e) == CP_ETS_EPERIOD, "period 30 refused");
+		s3 = spec_of("MNN", 1);
+		y[5] = -1;
+		CHECK(cp_ets_fit(y, 40, &s3, &e) == CP_ETS_ENONPOS, "multiplicative error on a negative value refused");
+		cp_ets_parse("ZZZ", mask, &damped);
+		CHECK(cp_ets_auto(y, 40, 12, mask, damped, &e) == CP_ETS_OK && e.spec.error == CP_ETS_ADD &&
+			  e.spec.season != CP_ETS_MUL, "auto with a negative value: additive forms only");
+		CHECK(cp_ets_auto(y, 6, 12, mask, damped, &e) == CP_ETS_ESHORT, "auto on 6 points: too short");
+		cp_ets_parse("MZM", mask, &damped);
+		CHECK(cp_ets_auto(y, 40, 12, mask, damped, &e) == CP_ETS_ENONPOS, "auto MZM on a negative value");
+		cp_ets_parse("AZA", mask, &damped);
+		CHECK(cp_ets_auto(y, 40, 1, mask, damped, &e) == CP_ETS_EPERIOD, "auto AZA without a period");
+	}
+}
+
+/* One form's fit on a real series: loglik in R's definition. */
+static double
+r_loglik(const cp_ets *e)
+{
+	double		n = (double) e->n;
+
+	return e->loglik - 0.5 * n * log(n) + 0.5 * n * LOG2PIE;
+}
+
+/* Fits on the shared series against R. */
+static void
+test_ets_vs_r(void)
+{
+	static series s[16];
+	int			ns = read_series(s, 16);
+	FILE	   *f = fopen("test/data/r_ets_forms.csv", "r");
+	char		line[256];
+	int			rows = 0,
+				worse = 0,
+				bad = 0;
+	double		sumdiff = 0,
+				worst = 0;
+
+	CHECK(ns == 10 && f != NULL, "10 shared series with period <= 24 and R's fits");
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = 0;
+	while (fgets(line, sizeof(line), f))
+	{
+		char		nm[32],
+					form[8];
+		int			n;
+		double		ll;
+		cp_ets		e;
+		cp_ets_spec sp;
+		series	   *x = NULL;
+
+		if (sscanf(line, "\"%31[^\"]\",\"%7[^\"]\",%d,%lf", nm, form, &n, &ll) != 4)
+			continue;
+		for (int i = 0; i < ns; i++)
+			if (strcmp(s[i].name, nm) == 0)
+				x = &s[i];
+		if (x == NULL)
+			continue;
+		sp = spec_of(form, x->period);
+		rows++;
+		if (cp_ets_fit(x->y, n, &sp, &e) != CP_ETS_OK)
+		{
+			bad++;
+			continue;
+		}
+		{
+			double		d = r_loglik(&e) - ll;
+			double	   *fit = malloc(sizeof(double) * n);
+			double		sse = 0;
+
+			sumdiff += d;
+			worst = fmin(worst, d);
+			if (d < -0.5)
+				worse++;
+			/* the fitted values are those the likelihood used */
+			cp_ets_fitted(&e, x->y, n, fit);
+			for (int t = 0; t < n; t++)
+				sse += (x->y[t] - fit[t]) * (x->y[t] - fit[t]);
+			if (!CLOSE(sse / n, e.mse, 1e-9))
+				bad++;
+			free(fit);
+		}
+	}
+	fclose(f);
+	printf("# ets vs R: %d forms, mean loglik gain %.3f, worst %.3f, %d worse by > 0.5\n",
+		   rows, sumdiff / (rows ? rows : 1), worst, worse);
+	CHECK(rows >= 130 && bad == 0, "every form R fits, fitted here too (%d forms), fitted values consistent", rows);
+	CHECK(sumdiff / rows > 1.0, "log-likelihood on average above R's (mean gain %.3f)", sumdiff / rows);
+	CHECK(worst > -10.0 && worse <= 8, "no form more than 10 below R's, at most 8 below by 0.5 (worst %.3f, %d)",
+		  worst, worse);
+
+	/* automatic: our AICc no worse than R's choice, forecasts deterministic */
+	{
+		int			mask[3],
+					damped,
+					ok = 0;
+
+		cp_ets_parse("ZZZ", mask, &damped);
+		for (int i = 0; i < ns; i++)
+		{
+			int			h = s[i].period == 12 ? 18 : s[i].period == 4 ? 8 : 6,
+						n = s[i].n - h;
+			cp_ets		e;
+			double		f1[18],
+						f2[18],
+						se1[18],
+						se2[18];
+
+			if (cp_ets_auto(s[i].y, n, s[i].period, mask, damped, &e) != CP_ETS_OK)
+				continue;
+			cp_ets_forecast(&e, h, f1, se1);
+			cp_ets_forecast(&e, h, f2, se2);
+			if (memcmp(f1, f2, sizeof(double) * h) == 0 && memcmp(se1, se2, sizeof(double) * h) == 0 &&
+				se1[h - 1] > se1[h - 1 - e.spec.m] && se1[0] > 0)
+				ok++;
+		}
+		CHECK(ok == ns, "auto fits every series; forecasts repeatable, errors growing season on season");
+	}
+}
+
+/* The ETS suite. */
+void
+test_ets(void)
+{
+	test_ets_basics();
+	test_ets_vs_r();
+}
