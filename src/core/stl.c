@@ -41,7 +41,6 @@ typedef struct stl_work
 	double	   *t2;				/* n + 2 np: low-pass scratch */
 	double	   *low;			/* n: low-pass filtered c */
 	double	   *rw;				/* n: robustness weights */
-	double	   *w;				/* n: loess weights */
 	double	   *sub;			/* kmax + 2: one cycle-subseries */
 	double	   *subrw;			/* kmax + 2: its robustness weights */
 	double	   *subfit;			/* kmax + 2: its smooth, extended at both ends */
@@ -79,9 +78,9 @@ static size_t
 stl_layout(int64_t n, int64_t np, double *base, stl_work *w)
 {
 	int64_t		kmax = (n - 1) / np + 1;
-	size_t		sizes[10] = {n, n + 2 * np, n + 2 * np, n + 2 * np, n, n, n,
+	size_t		sizes[9] = {n, n + 2 * np, n + 2 * np, n + 2 * np, n, n,
 	kmax + 2, kmax + 2, kmax + 2};
-	double	  **ptr[10];
+	double	  **ptr[9];
 	size_t		off = 0;
 
 	if (w != NULL)
@@ -92,12 +91,11 @@ stl_layout(int64_t n, int64_t np, double *base, stl_work *w)
 		ptr[3] = &w->t2;
 		ptr[4] = &w->low;
 		ptr[5] = &w->rw;
-		ptr[6] = &w->w;
-		ptr[7] = &w->sub;
-		ptr[8] = &w->subrw;
-		ptr[9] = &w->subfit;
+		ptr[6] = &w->sub;
+		ptr[7] = &w->subrw;
+		ptr[8] = &w->subfit;
 	}
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 9; i++)
 	{
 		if (w != NULL)
 			*ptr[i] = base + off;
@@ -185,19 +183,24 @@ stl_resolve(const cp_stl_opts *o, int64_t n, int64_t np, stl_par *p)
 
 /*
  * Loess estimate at abscissa xs from the points nleft..nright of y[0..n-1]
- * (span q, degree 0 or 1, robustness weights rw or NULL); w is scratch of n.
- * Returns 0 when no point has positive weight (then *ys is untouched).
+ * (span q, degree 0 or 1, robustness weights rw or NULL), in one pass over
+ * weighted sums in coordinates u = j - xs.  The local line is
+ * ybar - ubar cov(u, y) / var(u) with weighted moments.  Returns 0 when no
+ * point has positive weight (then *ys is untouched).
  */
 static int
 loess_at(const double *y, int64_t n, int64_t q, int deg, double xs,
-		 int64_t nleft, int64_t nright, const double *rw, double *w, double *ys)
+		 int64_t nleft, int64_t nright, const double *rw, double *ys)
 {
 	double		range = (double) n - 1.0;
 	double		h = fmax(xs - (double) nleft, (double) nright - xs);
 	double		h9,
 				h1,
-				a = 0.0,
-				fit = 0.0;
+				sw = 0.0,
+				su = 0.0,
+				suu = 0.0,
+				sy = 0.0,
+				suy = 0.0;
 
 	if (q > n)
 		h += (double) ((q - n) / 2);
@@ -205,57 +208,48 @@ loess_at(const double *y, int64_t n, int64_t q, int deg, double xs,
 	h1 = 0.001 * h;
 	for (int64_t j = nleft; j <= nright; j++)
 	{
-		double		r = fabs((double) j - xs);
+		double		u = (double) j - xs;
+		double		r = fabs(u),
+					w;
 
-		w[j] = 0.0;
-		if (r <= h9)
+		if (r > h9)
+			continue;
+		if (r <= h1)
+			w = 1.0;
+		else
 		{
-			if (r <= h1)
-				w[j] = 1.0;
-			else
-			{
-				double		u = r / h;
-				double		v = 1.0 - u * u * u;
+			double		z = r / h;
+			double		v = 1.0 - z * z * z;
 
-				w[j] = v * v * v;
-			}
-			if (rw != NULL)
-				w[j] *= rw[j];
-			a += w[j];
+			w = v * v * v;
 		}
+		if (rw != NULL)
+			w *= rw[j];
+		sw += w;
+		su += w * u;
+		suu += w * u * u;
+		sy += w * y[j];
+		suy += w * u * y[j];
 	}
-	if (a <= 0.0)
+	if (sw <= 0.0)
 		return 0;
-	for (int64_t j = nleft; j <= nright; j++)
-		w[j] /= a;
+	sy /= sw;
 	if (h > 0.0 && deg > 0)
 	{
-		double		b,
-					c = 0.0;
+		double		ubar = su / sw;
+		double		c = suu / sw - ubar * ubar;
 
-		a = 0.0;
-		for (int64_t j = nleft; j <= nright; j++)
-			a += w[j] * (double) j;
-		b = xs - a;
-		for (int64_t j = nleft; j <= nright; j++)
-			c += w[j] * ((double) j - a) * ((double) j - a);
-		if (sqrt(c) > 0.001 * range)
-		{
-			b /= c;
-			for (int64_t j = nleft; j <= nright; j++)
-				w[j] *= b * ((double) j - a) + 1.0;
-		}
+		if (c > 0.0 && sqrt(c) > 0.001 * range)
+			sy -= ubar * (suy / sw - ubar * sy) / c;
 	}
-	for (int64_t j = nleft; j <= nright; j++)
-		fit += w[j] * y[j];
-	*ys = fit;
+	*ys = sy;
 	return 1;
 }
 
 /* Loess at point i (the q nearest points), keeping y[i] when it fails. */
 static void
 loess_point(const double *y, int64_t n, int64_t q, int deg, int64_t i,
-			const double *rw, double *w, double *ys)
+			const double *rw, double *ys)
 {
 	int64_t		nleft = 0,
 				nright = n - 1;
@@ -269,7 +263,7 @@ loess_point(const double *y, int64_t n, int64_t q, int deg, int64_t i,
 			nleft = n - q;
 		nright = nleft + q - 1;
 	}
-	if (!loess_at(y, n, q, deg, (double) i, nleft, nright, rw, w, &ys[i]))
+	if (!loess_at(y, n, q, deg, (double) i, nleft, nright, rw, &ys[i]))
 		ys[i] = y[i];
 }
 
@@ -279,7 +273,7 @@ loess_point(const double *y, int64_t n, int64_t q, int deg, int64_t i,
  */
 static void
 loess_smooth(const double *y, int64_t n, int64_t q, int deg, int64_t jump,
-			 const double *rw, double *ys, double *w)
+			 const double *rw, double *ys)
 {
 	int64_t		nj = jump < n - 1 ? jump : n - 1;
 	int64_t		last;
@@ -292,7 +286,7 @@ loess_smooth(const double *y, int64_t n, int64_t q, int deg, int64_t jump,
 	if (nj < 1)
 		nj = 1;
 	for (int64_t i = 0; i < n; i += nj)
-		loess_point(y, n, q, deg, i, rw, w, ys);
+		loess_point(y, n, q, deg, i, rw, ys);
 	if (nj == 1)
 		return;
 	for (int64_t i = 0; i + nj <= n - 1; i += nj)
@@ -305,7 +299,7 @@ loess_smooth(const double *y, int64_t n, int64_t q, int deg, int64_t jump,
 	last = ((n - 1) / nj) * nj;
 	if (last != n - 1)
 	{
-		loess_point(y, n, q, deg, n - 1, rw, w, ys);
+		loess_point(y, n, q, deg, n - 1, rw, ys);
 		if (last != n - 2)
 		{
 			double		delta = (ys[n - 1] - ys[last]) / (double) (n - 1 - last);
@@ -336,10 +330,10 @@ cycle_subseries(const double *d, int64_t n, const stl_par *p, int userw, stl_wor
 			wk->sub[m] = d[m * p->np + j];
 			wk->subrw[m] = wk->rw[m * p->np + j];
 		}
-		loess_smooth(wk->sub, k, p->ns, p->sdeg, p->sjump, rw, wk->subfit + 1, wk->w);
-		if (!loess_at(wk->sub, k, p->ns, p->sdeg, -1.0, 0, nright, rw, wk->w, &wk->subfit[0]))
+		loess_smooth(wk->sub, k, p->ns, p->sdeg, p->sjump, rw, wk->subfit + 1);
+		if (!loess_at(wk->sub, k, p->ns, p->sdeg, -1.0, 0, nright, rw, &wk->subfit[0]))
 			wk->subfit[0] = wk->subfit[1];
-		if (!loess_at(wk->sub, k, p->ns, p->sdeg, (double) k, nleft, k - 1, rw, wk->w,
+		if (!loess_at(wk->sub, k, p->ns, p->sdeg, (double) k, nleft, k - 1, rw,
 					  &wk->subfit[k + 1]))
 			wk->subfit[k + 1] = wk->subfit[k];
 		for (int64_t m = 0; m < k + 2; m++)
@@ -374,7 +368,7 @@ low_pass(int64_t n, const stl_par *p, stl_work *wk)
 	moving_average(wk->c, n + 2 * p->np, p->np, wk->t1);
 	moving_average(wk->t1, n + p->np + 1, p->np, wk->t2);
 	moving_average(wk->t2, n + 2, 3, wk->t1);
-	loess_smooth(wk->t1, n, p->nl, p->ldeg, p->ljump, NULL, wk->low, wk->w);
+	loess_smooth(wk->t1, n, p->nl, p->ldeg, p->ljump, NULL, wk->low);
 }
 
 /* One pass of the inner loop: updates seasonal and trend in place. */
@@ -391,7 +385,7 @@ inner_pass(const double *y, int64_t n, const stl_par *p, int userw,
 		seasonal[i] = wk->c[p->np + i] - wk->low[i];
 		wk->d[i] = y[i] - seasonal[i];
 	}
-	loess_smooth(wk->d, n, p->nt, p->tdeg, p->tjump, userw ? wk->rw : NULL, trend, wk->w);
+	loess_smooth(wk->d, n, p->nt, p->tdeg, p->tjump, userw ? wk->rw : NULL, trend);
 }
 
 /* qsort comparison of doubles. */
@@ -584,13 +578,13 @@ mstl_keep(int64_t n, const int64_t *periods, int nperiods, int64_t *kept)
  * a fifth of the series (or t_window points), every t_jump points.
  */
 static void
-nonseasonal_trend(const double *y, int64_t n, const cp_stl_opts *o, double *trend, double *w)
+nonseasonal_trend(const double *y, int64_t n, const cp_stl_opts *o, double *trend)
 {
 	int64_t		q = odd_span(o->t_window > 0 ? o->t_window : nextodd(0.2 * (double) n));
 	int			deg = o->t_degree >= 0 ? o->t_degree : 1;
 	int64_t		jump = o->t_jump > 0 ? o->t_jump : default_jump(q);
 
-	loess_smooth(y, n, q, deg, jump, NULL, trend, w);
+	loess_smooth(y, n, q, deg, jump, NULL, trend);
 }
 
 /* MSTL (see stl.h). */
@@ -614,7 +608,7 @@ cp_mstl(const double *y, int64_t n, const int64_t *periods, int nperiods,
 	memcpy(deseas, y, sizeof(double) * (size_t) n);
 	iterate = (nk <= 1) ? 1 : (o->iterate > 0 ? o->iterate : 2);
 	if (nk == 0)
-		nonseasonal_trend(y, n, &o->stl, trend, stlwork);
+		nonseasonal_trend(y, n, &o->stl, trend);
 	for (int it = 0; nk > 0 && it < iterate; it++)
 		for (int i = 0; i < nk; i++)
 		{

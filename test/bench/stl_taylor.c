@@ -103,69 +103,156 @@ cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Forecast the adjusted series by each method and print the MASEs. */
+/* The methods for the seasonally adjusted series. */
+enum
+{
+	M_SES, M_HOLT, M_DAMPED, M_AICC, M_THETA, M_NAIVE, M_COUNT
+};
+static const char *const method_name[M_COUNT] = {
+	"ses (ETS(A,N,N))", "holt (ETS(A,A,N))", "damped holt (ETS(A,Ad,N))",
+	"AICc among ANN, AAN, AAdN", "theta", "naive"
+};
+
+/* Forecast adj[0..n-1] H steps by method m into f; work is 2 n doubles. */
 static void
-forecasts(const double *adj, int64_t n, const double *seasfc, const double *actual,
-		  double scale, double r_mase)
+forecast_adjusted(int m, const double *adj, int64_t n, double *f, double *work)
+{
+	double		one = 1.0,
+				se,
+				ic[3];
+	cp_theta	th = {.seas = &one};
+	cp_holt		ho[2];
+
+	if (m == M_NAIVE)
+	{
+		for (int i = 0; i < H; i++)
+			f[i] = adj[n - 1];
+		return;
+	}
+	if (m == M_THETA)
+	{
+		cp_theta_fit(adj, n, 1, 0, &th, work);
+		for (int i = 0; i < H; i++)
+			cp_theta_forecast(&th, i + 1, &f[i], &se);
+		return;
+	}
+	/* the three additive models, and their AICc (parameters with sigma) */
+	cp_theta_fit(adj, n, 1, 1, &th, work);
+	ic[0] = aicc(th.sigma2 * (double) (n - 2), n, 3);
+	for (int d = 0; d <= 1; d++)
+	{
+		cp_holt_fit(adj, n, d, &ho[d]);
+		ic[1 + d] = aicc(ho[d].sigma2 * (double) (n - (d ? 5 : 4)), n, d ? 6 : 5);
+	}
+	if (m == M_AICC)
+		m = (ic[0] <= ic[1] && ic[0] <= ic[2]) ? M_SES : (ic[1] <= ic[2] ? M_HOLT : M_DAMPED);
+	for (int i = 0; i < H; i++)
+	{
+		if (m == M_SES)
+			cp_theta_forecast(&th, i + 1, &f[i], &se);
+		else
+			cp_holt_forecast(&ho[m == M_DAMPED], i + 1, &f[i], &se);
+	}
+}
+
+/*
+ * STL forecast of y[0..n-1] H steps with method m on the adjusted series:
+ * MSTL (48, 336), the method, plus each component's last cycle.
+ */
+static void
+stl_forecast(int m, const int64_t *s_window, const double *y, int64_t n, double *f)
+{
+	int64_t		periods[2] = {48, 336},
+				kept[2];
+	int			nk;
+	double	   *work = malloc(sizeof(double) * (cp_mstl_work_size(n, periods, 2) + 5 * (size_t) n));
+	double	   *trend = work + cp_mstl_work_size(n, periods, 2),
+			   *seas = trend + n,
+			   *adj = seas + 2 * n;
+	double		seasfc[H];
+	cp_mstl_opts o;
+
+	cp_mstl_opts_init(&o);
+	o.s_window[0] = s_window[0];
+	o.s_window[1] = s_window[1];
+	cp_mstl(y, n, periods, 2, &o, &nk, kept, trend, seas, NULL, work);
+	cp_mstl_seasadj(y, n, seas, nk, adj);
+	cp_mstl_seasonal_forecast(seas, n, kept, nk, H, seasfc);
+	forecast_adjusted(m, adj, n, f, work);
+	for (int i = 0; i < H; i++)
+		f[i] += seasfc[i];
+	free(work);
+}
+
+/* In-sample mean absolute difference at lag 336. */
+static double
+mase_scale(const double *y, int64_t n)
+{
+	double		s = 0.0;
+
+	for (int64_t t = 336; t < n; t++)
+		s += fabs(y[t] - y[t - 336]);
+	return s / (double) (n - 336);
+}
+
+/*
+ * Mean day-ahead MASE over the 7 days before the holdout (origins in the
+ * training part only): the score that picks a variant without the holdout.
+ */
+static double
+training_cv(int m, const int64_t *s_window, const double *y, int64_t n)
 {
 	double		f[H],
-			   *work = malloc(sizeof(double) * 2 * (size_t) n);
-	double		one = 1.0,
-				best_ic = INFINITY;
-	const char *best = "";
-	cp_theta	th = {.seas = &one};
-	cp_holt		ho;
-	double		pt,
-				se;
+				cv = 0.0;
 
-	printf("R stlf (mstl + ets ZZN, chose ETS(M,N,N))  MASE %.4f\n", r_mase);
-	/* ses: ETS(A,N,N) */
-	cp_theta_fit(adj, n, 1, 1, &th, work);
-	for (int i = 0; i < H; i++)
+	for (int d = 1; d <= 7; d++)
 	{
-		cp_theta_forecast(&th, i + 1, &pt, &se);
-		f[i] = pt + seasfc[i];
-	}
-	printf("mstl + ses (ANN)                           MASE %.4f  alpha %.4f\n",
-		   mase(actual, f, scale), th.alpha);
-	if (aicc(th.sigma2 * (double) (n - 2), n, 3) < best_ic)
-	{
-		best_ic = aicc(th.sigma2 * (double) (n - 2), n, 3);
-		best = "ANN";
-	}
-	/* holt, plain and damped */
-	for (int damped = 0; damped <= 1; damped++)
-	{
-		int			k = damped ? 6 : 5;
+		int64_t		end = n - (int64_t) d * H;
 
-		cp_holt_fit(adj, n, damped, &ho);
-		for (int i = 0; i < H; i++)
-		{
-			cp_holt_forecast(&ho, i + 1, &pt, &se);
-			f[i] = pt + seasfc[i];
-		}
-		printf("mstl + holt%s                     MASE %.4f\n",
-			   damped ? " damped (AAdN)" : " (AAN)       ", mase(actual, f, scale));
-		if (aicc(ho.sigma2 * (double) (n - (k - 1)), n, k) < best_ic)
-		{
-			best_ic = aicc(ho.sigma2 * (double) (n - (k - 1)), n, k);
-			best = damped ? "AAdN" : "AAN";
-		}
+		stl_forecast(m, s_window, y, end, f);
+		cv += mase(y + end, f, mase_scale(y, end)) / 7.0;
 	}
-	printf("  AICc picks %s among ANN, AAN, AAdN\n", best);
-	/* theta (no further seasonal adjustment) */
-	cp_theta_fit(adj, n, 1, 0, &th, work);
-	for (int i = 0; i < H; i++)
-	{
-		cp_theta_forecast(&th, i + 1, &pt, &se);
-		f[i] = pt + seasfc[i];
-	}
-	printf("mstl + theta                               MASE %.4f\n", mase(actual, f, scale));
-	/* naive on the adjusted series (R's method = "naive") */
-	for (int i = 0; i < H; i++)
-		f[i] = adj[n - 1] + seasfc[i];
-	printf("mstl + naive                               MASE %.4f\n", mase(actual, f, scale));
-	free(work);
+	return cv;
+}
+
+/*
+ * Each method on the adjusted series (MSTL with R's s.window 11, 15), then
+ * two other seasonal spans with the AICc choice: holdout MASE and the
+ * training-part CV, which picks one variant without looking at the holdout.
+ */
+static void
+forecasts(const double *y, int64_t n, double r_mase)
+{
+	const int64_t sw[3][2] = {{0, 0}, {7, 7}, {CP_STL_PERIODIC, CP_STL_PERIODIC}};
+	const char *swname[3] = {"s.window 11, 15 (R)", "s.window 7, 7", "periodic"};
+	double		f[H],
+				best = INFINITY,
+				best_hold = 0;
+	char		best_name[96] = "";
+
+	printf("R stlf (mstl + ets ZZN, chose ETS(M,N,N)): holdout MASE %.4f\n", r_mase);
+	printf("%-22s %-28s %13s %15s\n", "mstl", "method on seasadj", "holdout MASE", "last-7-days CV");
+	for (int v = 0; v < 3; v++)
+		for (int m = 0; m < M_COUNT; m++)
+		{
+			double		cv,
+						hold;
+
+			if (v > 0 && m != M_AICC)
+				continue;
+			cv = training_cv(m, sw[v], y, n);
+			stl_forecast(m, sw[v], y, n, f);
+			hold = mase(y + n, f, mase_scale(y, n));
+			printf("%-22s %-28s %13.4f %15.4f\n", swname[v], method_name[m], hold, cv);
+			if (cv < best)
+			{
+				best = cv;
+				best_hold = hold;
+				snprintf(best_name, sizeof(best_name), "%s + %s", swname[v], method_name[m]);
+			}
+		}
+	printf("chosen by the training-part CV: %s, holdout MASE %.4f (R %.4f)\n",
+		   best_name, best_hold, r_mase);
 }
 
 /* Median time of 5 runs of MSTL, and the mean of 100. */
@@ -194,47 +281,31 @@ timing(const double *y, int64_t n, const int64_t *periods, double *trend, double
 		   (long) n, 1e3 * t[2], 1e3 * (now() - t0) / 100);
 }
 
-/* Decompose, forecast, score, time. */
+/* Forecast, score, time. */
 int
 main(int argc, char **argv)
 {
 	static double y[MAXN],
 				trend[MAXN],
-				seas[2 * MAXN],
-				adj[MAXN];
-	int64_t		periods[2] = {48, 336},
-				kept[2];
+				seas[2 * MAXN];
+	int64_t		periods[2] = {48, 336};
 	int64_t		n = load_taylor(argc > 1 ? argv[1] : "test/data/series.csv", y) - H;
 	double		r_mase = load_r_mase(argc > 2 ? argv[2] : "test/data/r_reference.csv");
-	double		seasfc[H],
-				scale = 0.0,
+	double		f[H],
 			   *work;
-	int			nk;
-	cp_mstl_opts o;
 
 	if (n < 1000)
 	{
 		fprintf(stderr, "taylor not found\n");
 		return 1;
 	}
+	printf("taylor: train %ld, hold out %d; MASE scale (lag 336) %.3f\n", (long) n, H,
+		   mase_scale(y, n));
+	for (int i = 0; i < H; i++)
+		f[i] = y[n + i - 336];
+	printf("snaive (weekly), for reference: holdout MASE %.4f\n", mase(y + n, f, mase_scale(y, n)));
+	forecasts(y, n, r_mase);
 	work = malloc(sizeof(double) * cp_mstl_work_size(n, periods, 2));
-	cp_mstl_opts_init(&o);
-	if (cp_mstl(y, n, periods, 2, &o, &nk, kept, trend, seas, NULL, work) != CP_STL_OK)
-		return 1;
-	cp_mstl_seasadj(y, n, seas, nk, adj);
-	cp_mstl_seasonal_forecast(seas, n, kept, nk, H, seasfc);
-	for (int64_t t = 336; t < n; t++)
-		scale += fabs(y[t] - y[t - 336]);
-	scale /= (double) (n - 336);
-	printf("taylor: train %ld, hold out %d; MASE scale (lag 336) %.3f\n", (long) n, H, scale);
-	{
-		double		f[H];
-
-		for (int i = 0; i < H; i++)
-			f[i] = y[n + i - 336];
-		printf("snaive (weekly), for reference             MASE %.4f\n", mase(y + n, f, scale));
-	}
-	forecasts(adj, n, seasfc, y + n, scale, r_mase);
 	timing(y, n, periods, trend, seas, work);
 	free(work);
 	return 0;

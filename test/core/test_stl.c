@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/stl.h"
+#include "core/theta.h"
 #include "harness.h"
 
 #define MAXN 4100
@@ -193,6 +194,73 @@ mstl_vs_r(void)
 			  "mstl taylor: sums and absolute sums of all points as R's (max |diff| / (n range) %.2g)",
 			  worst);
 	}
+	free(work);
+}
+
+/*
+ * STL + SES on taylor's last day against R's stlf (STL + ETS, which picks
+ * ETS(M,N,N) there): point forecasts and the day-ahead MASE.
+ */
+static void
+stlf_vs_r(void)
+{
+	static double y[MAXN],
+				seas[2 * MAXN],
+				t[MAXN],
+				adj[MAXN],
+				ra[MAXN],
+				rb[MAXN],
+				rc[MAXN];
+	static int64_t idx[MAXN];
+	int64_t		periods[2] = {48, 336},
+				kept[2];
+	int64_t		n = load_series("taylor", y, MAXN) - 48;
+	int			nk,
+				ok,
+				k = load_ref("taylor_stlf", idx, ra, rb, rc, 48);
+	cp_mstl_opts o;
+	cp_theta	th;
+	double		one = 1.0,
+				f[48],
+				se,
+				scale = 0,
+				ae = 0,
+				ae_r = 0,
+				worst = 0;
+	double	   *work = malloc(sizeof(double) * (cp_mstl_work_size(n, periods, 2) + 2 * (size_t) n));
+
+	th.seas = &one;
+	cp_mstl_opts_init(&o);
+	ok = k == 48 && cp_mstl(y, n, periods, 2, &o, &nk, kept, t, seas, NULL, work) == CP_STL_OK;
+	if (ok)
+	{
+		cp_mstl_seasadj(y, n, seas, nk, adj);
+		ok = cp_theta_fit(adj, n, 1, 1, &th, work) == 0;
+	}
+	CHECK(ok, "stlf taylor: mstl and ses on the adjusted series fit");
+	if (!ok)
+	{
+		free(work);
+		return;
+	}
+	cp_mstl_seasonal_forecast(seas, n, kept, nk, 48, f);
+	for (int64_t i = 336; i < n; i++)
+		scale += fabs(y[i] - y[i - 336]) / (double) (n - 336);
+	for (int i = 0; i < 48; i++)
+	{
+		double		p;
+
+		cp_theta_forecast(&th, i + 1, &p, &se);
+		f[i] += p;
+		worst = fmax(worst, fabs(f[i] - ra[i]));
+		ae += fabs(y[n + i] - f[i]) / 48.0;
+		ae_r += fabs(rb[i] - ra[i]) / 48.0;
+	}
+	CHECK(worst / series_range(y, n) < 1e-4,
+		  "stlf taylor: mstl + ses forecasts as R's stlf (max |diff| / range %.2g)",
+		  worst / series_range(y, n));
+	CHECK(fabs(ae / scale - ae_r / scale) < 1e-3 && fabs(ae_r / scale - 1.0189) < 1e-4,
+		  "stlf taylor: day-ahead MASE %.4f, R's %.4f", ae / scale, ae_r / scale);
 	free(work);
 }
 
@@ -396,4 +464,5 @@ test_stl(void)
 	stl_vs_r("co2", "s7", 7, 0, -1, 1e-8);
 	stl_vs_r("co2", "s7robust", 7, 1, -1, 1e-8);
 	mstl_vs_r();
+	stlf_vs_r();
 }
