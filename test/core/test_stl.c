@@ -136,6 +136,43 @@ stl_vs_r(const char *series, const char *setting, int64_t s_window, int robust,
 	free(work);
 }
 
+/* co2 with every other option set, as in make_r_stl.R. */
+static void
+stl_vs_r_options(void)
+{
+	static double y[MAXN],
+				s[MAXN],
+				t[MAXN],
+				r[MAXN],
+				ra[MAXN],
+				rb[MAXN],
+				rc[MAXN];
+	static int64_t idx[MAXN];
+	int64_t		n = load_series("co2", y, MAXN);
+	int			k = load_ref("co2_options", idx, ra, rb, rc, MAXN);
+	cp_stl_opts o;
+	double	   *work = malloc(sizeof(double) * cp_stl_work_size(n, 12));
+	double		scale = series_range(y, n),
+				worst;
+
+	cp_stl_opts_init(&o);
+	o.s_window = 13;
+	o.s_degree = 1;
+	o.t_window = 30;			/* even: made 31, as R's Fortran does */
+	o.l_window = 25;
+	o.l_degree = 0;
+	o.s_jump = 1;
+	o.t_jump = 4;
+	o.l_jump = 7;
+	o.inner = 3;
+	o.outer = 4;
+	CHECK(k == n && cp_stl(y, n, 12, &o, s, t, r, NULL, work) == CP_STL_OK, "stl co2_options: fits");
+	worst = fmax(max_diff(t, idx, ra, k), fmax(max_diff(s, idx, rb, k), max_diff(r, idx, rc, k))) / scale;
+	CHECK(worst < 1e-8, "stl co2_options (s.degree 1, l.degree 0, spans, jumps, inner 3, outer 4): "
+		  "as R's stl, max |diff| / range %.2g", worst);
+	free(work);
+}
+
 /* forecast::mstl of taylor's training part against R. */
 static void
 mstl_vs_r(void)
@@ -382,6 +419,58 @@ mstl_synthetic(void)
 		  fabs(t[0] - 3.0) < 1e-9, "mstl with no period: loess trend");
 }
 
+/*
+ * Many option combinations on short series (spans wider than the series,
+ * jumps beyond it, both degrees, robustness): under ASan/UBSan nothing reads
+ * or writes out of bounds, and every output is finite and adds up.
+ */
+static void
+stl_option_sweep(void)
+{
+	uint64_t	seed = 12345;
+	int			runs = 0,
+				good = 0;
+
+	for (int64_t p = 2; p <= 6; p++)
+		for (int64_t n = 2 * p + 1; n <= 40; n += 3)
+			for (int rep = 0; rep < 6; rep++)
+			{
+				double		y[40],
+							s[40],
+							t[40],
+							r[40],
+							w[40];
+				double	   *work = malloc(sizeof(double) * cp_stl_work_size(n, p));
+				cp_stl_opts o;
+				int			ok;
+
+				cp_stl_opts_init(&o);
+				for (int64_t i = 0; i < n; i++)
+				{
+					seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+					y[i] = (double) (seed >> 40) / 16777216.0 + (i % p);
+				}
+				o.s_window = rep == 0 ? CP_STL_PERIODIC : 1 + (int64_t) ((seed >> 8) % 50);
+				o.s_degree = rep == 0 ? -1 : (int) ((seed >> 14) & 1);
+				o.t_window = (int64_t) ((seed >> 20) % 60);
+				o.t_degree = (int) ((seed >> 26) & 1);
+				o.l_window = (int64_t) ((seed >> 28) % 45);
+				o.s_jump = (int64_t) ((seed >> 34) % 12);
+				o.t_jump = (int64_t) ((seed >> 38) % 50);
+				o.l_jump = (int64_t) ((seed >> 44) % 9);
+				o.robust = rep % 2;
+				ok = cp_stl(y, n, p, &o, s, t, r, w, work) == CP_STL_OK;
+				for (int64_t i = 0; ok && i < n; i++)
+					ok = isfinite(s[i]) && isfinite(t[i]) && w[i] >= 0.0 && w[i] <= 1.0 &&
+						fabs(y[i] - s[i] - t[i] - r[i]) < 1e-9;
+				runs++;
+				good += ok;
+				free(work);
+			}
+	CHECK(good == runs, "stl: %d of %d option combinations on short series fit, finite and additive",
+		  good, runs);
+}
+
 /* Every error path. */
 static void
 stl_errors(void)
@@ -449,6 +538,7 @@ test_stl(void)
 	stl_synthetic();
 	mstl_synthetic();
 	stl_errors();
+	stl_option_sweep();
 	stl_vs_r("nottem", "periodic", CP_STL_PERIODIC, 0, -1, 1e-8);
 	stl_vs_r("nottem", "s7", 7, 0, -1, 1e-8);
 
@@ -463,6 +553,7 @@ test_stl(void)
 	stl_vs_r("co2", "periodic", CP_STL_PERIODIC, 0, -1, 1e-8);
 	stl_vs_r("co2", "s7", 7, 0, -1, 1e-8);
 	stl_vs_r("co2", "s7robust", 7, 1, -1, 1e-8);
+	stl_vs_r_options();
 	mstl_vs_r();
 	stlf_vs_r();
 }

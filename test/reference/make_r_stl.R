@@ -10,7 +10,8 @@
 #                       with robust = TRUE; a,b,c = trend, seasonal,
 #                       remainder at every point (10 significant digits);
 #                       and nottem_s7robust11: the same with robust = TRUE,
-#                       outer = 11 (see below)
+#                       outer = 11 (see below); co2_options: every other
+#                       option set (below)
 #   taylor_mstl         forecast::mstl of taylor's first 4032 - 48 points as
 #                       msts(periods 48, 336); a,b,c = trend, seasonal 48,
 #                       seasonal 336 at every 3rd point (9 significant digits)
@@ -47,6 +48,12 @@ for (s in c("nottem", "co2")) {
 x <- ts(d$value[d$series == "nottem"], frequency = 12)
 ts3 <- stl(x, s.window = 7, robust = TRUE, outer = 11)$time.series
 add("nottem_s7robust11", ts3[, "trend"], ts3[, "seasonal"], ts3[, "remainder"])
+# the other options: a local-linear seasonal, a local-constant low-pass, set
+# spans and jumps, inner and outer counts
+x <- ts(d$value[d$series == "co2"], frequency = 12)
+ts3 <- stl(x, s.window = 13, s.degree = 1, t.window = 30, l.window = 25, l.degree = 0,
+           s.jump = 1, t.jump = 4, l.jump = 7, inner = 3, outer = 4)$time.series
+add("co2_options", ts3[, "trend"], ts3[, "seasonal"], ts3[, "remainder"])
 y <- d$value[d$series == "taylor"]
 h <- 48
 train <- msts(y[1:(length(y) - h)], seasonal.periods = c(48, 336))
