@@ -8,7 +8,11 @@
  * then loess), detrending and a trend loess; an outer loop of bisquare
  * robustness weights; loess evaluated every "jump" points and linearly
  * interpolated in between.  s_window = CP_STL_PERIODIC makes the seasonal
- * the mean of each cycle-subseries (R's s.window = "periodic").
+ * the mean of each cycle-subseries (R's s.window = "periodic").  The
+ * robustness scale is six times the median absolute residual, as in the
+ * paper; R's stl.f sometimes takes a wrong order statistic there (its
+ * partial sort; on nottem from the 12th robustness step), so robust fits can
+ * differ from R's where that happens and agree to rounding elsewhere.
  *
  * MSTL is Bandara, Hyndman and Bergmeir (2021) with the defaults of R's
  * forecast::mstl (forecast 8.20): periods sorted ascending, periods with
