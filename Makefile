@@ -23,7 +23,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server 
 PG_CFLAGS = -Wall -Wextra -Werror
 SHLIB_LINK = -lopenblas -llapacke -lm
 
-EXTRA_CLEAN = test/core/run_core $(wildcard test/core/*.o) results regression.diffs regression.out
+EXTRA_CLEAN = test/core/run_core test/bench/stl_taylor $(wildcard test/core/*.o) results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -47,12 +47,19 @@ CORE_TEST_SRCS = $(wildcard test/core/*.c)
 test/core/run_core: $(CORE_TEST_SRCS) $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -Isrc -o $@ $(CORE_TEST_SRCS) $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
-.PHONY: deps demo test bench core-test
+# STL + exponential smoothing on taylor vs R's stlf, and MSTL's speed (no server)
+test/bench/stl_taylor: test/bench/stl_taylor.c $(wildcard src/core/*.c) $(wildcard src/core/*.h)
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o $@ test/bench/stl_taylor.c $(wildcard src/core/*.c) -lopenblas -llapacke -lm
+
+.PHONY: deps demo test bench core-test bench-stl
 deps:
 	bash test/deps.sh
 
 core-test: test/core/run_core
 	./test/core/run_core
+
+bench-stl: test/bench/stl_taylor
+	./test/bench/stl_taylor
 
 demo:
 	bash test/demo.sh

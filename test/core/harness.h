@@ -38,5 +38,6 @@ void		test_baselines(void);
 void		test_holt(void);
 void		test_hw(void);
 void		test_ets(void);
+void		test_stl(void);
 
 #endif
