@@ -57,3 +57,4 @@ dropdb "$DB"
 
 bash test/bench/linreg.sh
 bash test/bench/tsfit.sh
+bash test/bench/ets.sh

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# ets.sh - automatic ETS, inside pg_virtualenv: per-series time of
+# cipred.fit(..., 'ets') on the training part of each shared real series
+# (the accuracy protocol), beside R's forecast::ets() on the same series in
+# the same run (when R with the forecast package is installed), and 1,000
+# synthetic monthly series of 200 points fitted and forecast 18 steps in one
+# statement (serial, and partitionwise with 2 workers).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib/common.sh
+. test/bench/lib.sh
+
+DB=cipred_bench_ets
+NS=${CIPRED_BENCH_ETS_SERIES:-1000}
+createdb "$DB"
+cipred_psql -d "$DB" <<SQL
+CREATE EXTENSION cipred;
+CREATE TABLE series (series text, ts timestamptz, period int, value float8);
+SQL
+psql -X -q -d "$DB" -c "\\copy series FROM 'test/data/series.csv' CSV HEADER"
+cipred_psql -d "$DB" <<SQL
+CREATE TABLE train AS
+SELECT s.* FROM series s
+JOIN (SELECT series, max(ts) AS last_ts, max(period) AS period FROM series GROUP BY series) p USING (series)
+WHERE p.period <= 24
+  AND s.ts <= p.last_ts - CASE p.period WHEN 12 THEN interval '18 months' WHEN 4 THEN interval '24 months'
+                                        ELSE interval '6 years' END;
+SQL
+
+echo
+echo "automatic ETS per series (training part of each shared series), runs: $RUNS (medians)"
+have_r=0
+if command -v Rscript >/dev/null && Rscript -e 'library(forecast)' >/dev/null 2>&1; then
+	have_r=1
+	# R: median of RUNS fits of ets() per series, in ms
+	RUNS=$RUNS Rscript -e '
+suppressMessages(library(forecast))
+d <- read.csv("test/data/series.csv"); runs <- as.integer(Sys.getenv("RUNS", "5"))
+for (s in unique(d$series)) {
+  x <- d[d$series == s, ]; m <- x$period[1]; if (m > 24) next
+  h <- if (m == 12) 18 else if (m == 4) 8 else 6
+  y <- ts(x$value[1:(nrow(x) - h)], frequency = m)
+  t <- sapply(1:runs, function(i) system.time(ets(y))[["elapsed"]])
+  cat(s, m, 1000 * median(t), "\n")
+}' > /tmp/cipred_bench_ets_r.txt
+fi
+printf '%-16s %6s %12s %12s %10s\n' "series" "period" "cipred ms" "R ets() ms" "R / cipred"
+ratios=()
+while read -r s per; do
+	# ten fits in one query, so that a new connection's library load is not timed
+	ours=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 0" \
+		"SELECT count(m) FROM generate_series(1, 10) g, LATERAL (SELECT cipred.fit(ts, value, 'ets') AS m FROM train WHERE series = '$s' AND g > 0) x")
+	ours=$(ratio "$ours" 10)
+	if [ "$have_r" = 1 ]; then
+		r=$(awk -v s="$s" '$1 == s {print $3}' /tmp/cipred_bench_ets_r.txt)
+		rat=$(ratio "$r" "$ours")
+		ratios+=("$rat")
+		printf '%-16s %6s %12.1f %12.1f %10.1f\n' "$s" "$per" "$ours" "$r" "$rat"
+	else
+		printf '%-16s %6s %12.1f %12s %10s\n' "$s" "$per" "$ours" "-" "-"
+	fi
+done < <(psql -X -q -At -F ' ' -d "$DB" -c "SELECT series, max(period) FROM train GROUP BY series ORDER BY 1")
+if [ "${#ratios[@]}" -gt 0 ]; then
+	printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {printf "median speed-up over R ets(): %.1fx (target 100x)\n", a[int((NR+1)/2)]}'
+fi
+
+# many series in one statement
+cipred_psql -d "$DB" <<SQL
+CREATE TABLE monthly (s int, ts timestamptz, y float8) PARTITION BY HASH (s);
+CREATE TABLE monthly_p0 PARTITION OF monthly FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE monthly_p1 PARTITION OF monthly FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE monthly_p2 PARTITION OF monthly FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE monthly_p3 PARTITION OF monthly FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+INSERT INTO monthly
+SELECT s, (timestamptz '2000-01-01' + (i || ' months')::interval),
+       100 + s % 50 + 0.5 * i + 10 * sin(2 * pi() * i / 12) + 5 * sin(s * i)
+FROM generate_series(1, $NS) s, generate_series(0, 199) i;
+VACUUM ANALYZE monthly;
+SQL
+q="SELECT count(*) FROM (SELECT s, cipred.fit(ts, y, 'ets') AS m FROM monthly GROUP BY s) x, cipred.forecast(x.m, 18) f"
+RUNS_SAVED=$RUNS
+RUNS=1
+ser=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 0" "$q")
+par=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET min_parallel_table_scan_size = 0; SET enable_partitionwise_aggregate = on" "$q")
+RUNS=$RUNS_SAVED
+printf '%-44s %10.1f ms %8.2f ms per series\n' "ets, $NS series x 200, serial" "$ser" "$(ratio "$ser" "$NS")"
+printf '%-44s %10.1f ms %8.2f ms per series; 10,000 series: %.0f s (target 120 s)\n' \
+	"ets, $NS series, 4 partitions, 2 workers" "$par" "$(ratio "$par" "$NS")" "$(ratio "$par" "$(ratio "$NS" 10)")"
+dropdb "$DB"
