@@ -126,11 +126,11 @@ FROM (SELECT fold, origin, ts,
 WHERE last = 1 ORDER BY fold;
 
 \echo
-\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, five methods against the actuals'
+\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, six methods against the actuals'
 CREATE TABLE air_fc AS
 SELECT m.method, f.step, f.ts, f.forecast, f.lo, f.hi, a.value AS actual
 FROM (SELECT meth AS method, cipred.fit(r.ts, r.value, meth) AS model
-      FROM readings r, unnest('{snaive,ses,theta,holt_damped,hw_damped}'::text[]) meth
+      FROM readings r, unnest('{snaive,ses,theta,holt_damped,hw_damped,ets}'::text[]) meth
       WHERE r.series = 'AirPassengers' AND r.ts < '1959-07-01' GROUP BY meth) m,
      cipred.forecast(m.model, 18) f
 JOIN readings a ON a.series = 'AirPassengers' AND a.ts = f.ts;
@@ -144,8 +144,18 @@ SELECT step, ts::date AS month, actual,
        round((max(forecast) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS hw_damped,
        round((max(lo[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS lo95,
        round((max(hi[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS hi95,
-       round((max(forecast) FILTER (WHERE method = 'theta'))::numeric, 0) AS theta
+       round((max(forecast) FILTER (WHERE method = 'theta'))::numeric, 0) AS theta,
+       round((max(forecast) FILTER (WHERE method = 'ets'))::numeric, 0) AS ets
 FROM air_fc GROUP BY step, ts, actual ORDER BY step LIMIT 6;
+
+\echo
+\echo '== automatic ETS (cipred.fit(..., ''ets'')): the form chosen by AICc for each monthly and quarterly series'
+SELECT series, cipred.model_info(m)->>'form' AS form, (cipred.model_info(m)->>'n')::int AS n,
+       round((cipred.model_info(m)->>'alpha')::numeric, 3) AS alpha,
+       round((cipred.model_info(m)->>'aicc')::numeric, 1) AS aicc
+FROM (SELECT series, cipred.fit(ts, value, 'ets') AS m FROM readings
+      WHERE series IN ('AirPassengers', 'co2', 'nottem', 'UKgas', 'USAccDeaths', 'wineind', 'JohnsonJohnson', 'gas')
+      GROUP BY series) x ORDER BY series;
 
 -- regression with exogenous inputs: UK road deaths and the 1983 seat-belt law
 CREATE TABLE seatbelts (ts date PRIMARY KEY, DriversKilled float8, drivers float8,
