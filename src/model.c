@@ -28,6 +28,7 @@
 #include "utils/numeric.h"
 
 #include "core/ets.h"
+#include "core/stl.h"
 #include "core/linreg.h"
 #include "model.h"
 
@@ -167,6 +168,30 @@ static const FieldSpec ets_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec mstl_schema[] = {
+	SERIES_FIELDS,
+	{"periods", CP_I64, LEN_ANY, true},
+	{"seasonal_last", CP_F64, LEN_ANY, true},
+	{"form", CP_TEXT, LEN_SCALAR, true},
+	{"alpha", CP_F64, LEN_SCALAR, true},
+	{"beta", CP_F64, LEN_SCALAR, true},
+	{"gamma", CP_F64, LEN_SCALAR, true},
+	{"phi", CP_F64, LEN_SCALAR, true},
+	{"initial_level", CP_F64, LEN_SCALAR, true},
+	{"initial_trend", CP_F64, LEN_SCALAR, true},
+	{"initial_seasonal", CP_F64, LEN_ANY, true},
+	{"level", CP_F64, LEN_SCALAR, true},
+	{"trend", CP_F64, LEN_SCALAR, true},
+	{"seasonal", CP_F64, LEN_ANY, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"loglik", CP_F64, LEN_SCALAR, true},
+	{"aic", CP_F64, LEN_SCALAR, true},
+	{"aicc", CP_F64, LEN_SCALAR, true},
+	{"bic", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -185,6 +210,8 @@ kind_schema(uint16 kind)
 			return hw_schema;
 		case CP_KIND_ETS:
 			return ets_schema;
+		case CP_KIND_MSTL:
+			return mstl_schema;
 	}
 	return NULL;
 }
@@ -332,7 +359,7 @@ validate_series(const cp_model_view *view)
  * positive seasonal factors for a multiplicative season.
  */
 static void
-validate_ets(const cp_model_view *view)
+validate_ets(const cp_model_view *view, bool mstl)
 {
 	uint32		fl;
 	const char *fs = cp_field_text(model_req(view, "form", CP_TEXT), 0, &fl);
@@ -349,9 +376,13 @@ validate_ets(const cp_model_view *view)
 				ph = cp_field_f64(model_req(view, "phi", CP_F64), 0);
 	uint32		ns;
 
-	method_in(view, (const char *const[]) {"ets", NULL});
-	if (cp_ets_parse(form, mask, &damped) != CP_ETS_OK || strchr(form, 'Z') != NULL)
-		damaged("form must name one ETS form such as \"MAdM\"", form);
+	if (mstl)
+		method_in(view, (const char *const[]) {"mstl", NULL});
+	else
+		method_in(view, (const char *const[]) {"ets", NULL});
+	if (cp_ets_parse(form, mask, &damped) != CP_ETS_OK || strchr(form, 'Z') != NULL ||
+		(mstl && mask[2] != (1 << CP_ETS_NONE)))
+		damaged("form must name one ETS form such as \"MAdM\" (without a season for mstl)", form);
 	sp.error = mask[0] == (1 << CP_ETS_MUL) ? CP_ETS_MUL : CP_ETS_ADD;
 	sp.trend = mask[1] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
 	sp.damped = damped == 1;
@@ -378,6 +409,33 @@ validate_ets(const cp_model_view *view)
 	"sigma2", "loglik", "aic", "aicc", "bic", NULL});
 	if (!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0))
 		damaged("sigma2 must not be negative", NULL);
+}
+
+/*
+ * An mstl model: 0 to 4 periods, each from 2 to less than half the series,
+ * and one finite seasonal value per step of each period's last cycle.
+ */
+static void
+validate_mstl(const cp_model_view *view)
+{
+	const cp_field *pf = model_req(view, "periods", CP_I64);
+	const cp_field *lf = model_req(view, "seasonal_last", CP_F64);
+	int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+	uint64		total = 0;
+
+	if (pf->count > CP_STL_MAX_PERIODS)
+		damaged("an mstl model has at most 4 periods", NULL);
+	for (uint32 i = 0; i < pf->count; i++)
+	{
+		int64		p = cp_field_i64(pf, i);
+
+		if (p < 2 || 2 * p >= n)
+			damaged("periods must be from 2 to less than half the series", NULL);
+		total += (uint64) p;
+	}
+	if (lf->count != total)
+		damaged("seasonal_last must hold the last cycle of each period", NULL);
+	all_finite(view, "seasonal_last");
 }
 
 /* Check a parsed model against its kind's schema. */
@@ -461,10 +519,13 @@ model_validate(const cp_model_view *view)
 		}
 	}
 	if (view->kind == CP_KIND_BASELINE || view->kind == CP_KIND_THETA ||
-		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW || view->kind == CP_KIND_ETS)
+		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW || view->kind == CP_KIND_ETS ||
+		view->kind == CP_KIND_MSTL)
 		validate_series(view);
-	if (view->kind == CP_KIND_ETS)
-		validate_ets(view);
+	if (view->kind == CP_KIND_ETS || view->kind == CP_KIND_MSTL)
+		validate_ets(view, view->kind == CP_KIND_MSTL);
+	if (view->kind == CP_KIND_MSTL)
+		validate_mstl(view);
 	if (view->kind == CP_KIND_HW)
 	{
 		int64		per = cp_field_i64(model_req(view, "period", CP_I64), 0);

@@ -23,6 +23,7 @@
 
 #include "core/baselines.h"
 #include "core/ets.h"
+#include "core/stl.h"
 #include "core/linreg.h"
 #include "core/holt.h"
 #include "core/hw.h"
@@ -39,6 +40,7 @@
 #define METHOD_HW 104
 #define METHOD_HW_DAMPED 105
 #define METHOD_ETS 106
+#define METHOD_MSTL 107
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -59,6 +61,8 @@ typedef struct TsOpts
 	int32		gaps;			/* GapRule */
 	double		alpha;			/* croston, sba */
 	char		ets_model[8];	/* ets: the form, "ZZZ" when not given */
+	int32		nperiods;		/* mstl: the periods given, 0 = default */
+	int32		periods[CP_STL_MAX_PERIODS];
 } TsOpts;
 
 typedef struct TsFitAgg
@@ -95,11 +99,13 @@ method_code(const char *name)
 		return METHOD_HW_DAMPED;
 	if (strcmp(name, "ets") == 0)
 		return METHOD_ETS;
+	if (strcmp(name, "mstl") == 0)
+		return METHOD_MSTL;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, mstl, theta.")));
 	return (int32) m;
 }
 
@@ -123,6 +129,8 @@ method_name(int32 code)
 			return "hw_damped";
 		case METHOD_ETS:
 			return "ets";
+		case METHOD_MSTL:
+			return "mstl";
 	}
 	return cp_bl_name(code);
 }
@@ -208,6 +216,46 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 						 errhint("alpha is the smoothing of croston and sba (default 0.1, as R).")));
 			o->alpha = d;
 		}
+		else if (strcmp(key, "periods") == 0)
+		{
+			/* an array of whole numbers from 2 to 100000, at most 4 */
+			JsonbValue	e;
+			int			n = 0;
+
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"periods\" must be an array of seasonal periods"),
+						 errhint("Write e.g. {\"periods\": [48, 336]} for half-hourly data with daily and weekly cycles.")));
+			{
+				JsonbIterator *ai = JsonbIteratorInit(v.val.binary.data);
+				JsonbIteratorToken at;
+
+				while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
+				{
+					double		d;
+
+					if (at != WJB_ELEM)
+						continue;
+					d = e.type == jbvNumeric
+						? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															 NumericGetDatum(e.val.numeric))) : -1;
+					if (!(d >= 2 && d <= MAX_PERIOD && d == floor(d)) || n >= CP_STL_MAX_PERIODS)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("fit: option \"periods\" must hold 1 to %d whole numbers from 2 to %d",
+										CP_STL_MAX_PERIODS, MAX_PERIOD),
+								 errhint("Write e.g. {\"periods\": [48, 336]}.")));
+					o->periods[n++] = (int32) d;
+				}
+			}
+			if (n == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"periods\" must not be empty"),
+						 errhint("Write e.g. {\"periods\": [48, 336]}.")));
+			o->nperiods = n;
+		}
 		else if (strcmp(key, "model") == 0)
 		{
 			char	   *g;
@@ -241,7 +289,7 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("fit: unknown option \"%s\"", key),
-					 errhint("Known options: freq, period, gaps, alpha, model.")));
+					 errhint("Known options: freq, period, periods, gaps, alpha, model.")));
 	}
 }
 
@@ -254,6 +302,16 @@ ets_model_ok(const char *name)
 				damped;
 
 	return cp_ets_parse(name, mask, &damped) == CP_ETS_OK;
+}
+
+/* Whether stored mstl periods are in range. */
+static bool
+periods_ok(const int32 *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (p[i] < 2 || p[i] > MAX_PERIOD)
+			return false;
+	return true;
 }
 
 /* A new state in cxt. */
@@ -286,7 +344,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, mstl, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -379,6 +437,9 @@ cipred_tsfit_serial(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, a->o.gaps);
 	pq_sendfloat8(&buf, a->o.alpha);
 	pq_sendbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
+	pq_sendint32(&buf, a->o.nperiods);
+	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
+		pq_sendint32(&buf, a->o.periods[i]);
 	pq_sendint64(&buf, a->skipped);
 	points_send(&buf, &a->p);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -417,11 +478,16 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	a->o.gaps = pq_getmsgint(&buf, 4);
 	a->o.alpha = pq_getmsgfloat8(&buf);
 	pq_copymsgbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
+	a->o.nperiods = pq_getmsgint(&buf, 4);
+	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
+		a->o.periods[i] = pq_getmsgint(&buf, 4);
 	a->skipped = pq_getmsgint64(&buf);
 	if ((a->started && method_name(a->o.method) == NULL) || a->o.period < 0 ||
 		a->o.gaps < GAPS_ERROR || a->o.gaps > GAPS_SEASONAL ||
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
 		a->o.ets_model[sizeof(a->o.ets_model) - 1] != '\0' ||
+		a->o.nperiods < 0 || a->o.nperiods > CP_STL_MAX_PERIODS ||
+		!periods_ok(a->o.periods, a->o.nperiods) ||
 		(a->o.ets_model[0] != '\0' && !ets_model_ok(a->o.ets_model)) ||
 		(a->o.has_freq && (a->o.freq.month < 0 || a->o.freq.day < 0 || a->o.freq.time < 0 ||
 						   (a->o.freq.month == 0 && a->o.freq.day == 0 && a->o.freq.time == 0))))
@@ -811,6 +877,156 @@ ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, 
 	return model_finish(&b, false);
 }
 
+/*
+ * The periods of an mstl fit: those given, else one day and one week of
+ * steps below a day, else the frequency's season.
+ */
+static int
+mstl_periods(const TsFitAgg *a, const Interval *freq, int32 period, int64 *out)
+{
+	int			n = 0;
+
+	if (a->o.nperiods > 0)
+	{
+		for (int i = 0; i < a->o.nperiods; i++)
+			out[n++] = a->o.periods[i];
+		return n;
+	}
+	if (freq->month == 0 && freq->day == 0 && freq->time > 0 && USECS_PER_DAY % freq->time == 0)
+	{
+		out[n++] = USECS_PER_DAY / freq->time;
+		out[n++] = 7 * (USECS_PER_DAY / freq->time);
+		return n;
+	}
+	if (period >= 2)
+		out[n++] = period;
+	return n;
+}
+
+/*
+ * MSTL (as forecast::stlf): decompose over the periods, fit ETS without a
+ * season (form "ZZN" unless given) to the seasonally adjusted series, and
+ * keep the last cycle of each seasonal component for its seasonal naive.
+ */
+static Datum
+mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+{
+	int64		per[CP_STL_MAX_PERIODS],
+				kept[CP_STL_MAX_PERIODS],
+				nlast = 0;
+	int			np = mstl_periods(a, freq, period, per),
+				nkept = 0,
+				rc,
+				mask[3],
+				damped;
+	cp_mstl_opts mo;
+	double	   *work,
+			   *seas,
+			   *trend,
+			   *adj,
+			   *last;
+	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZN";
+	cp_ets		e;
+	cp_mbuild	b;
+	char		form[8];
+	const char *fp = form;
+
+	(void) cp_ets_parse(name, mask, &damped);
+	if (!(mask[2] & (1 << CP_ETS_NONE)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: mstl fits a non-seasonal ETS form to the adjusted series, not \"%s\"", name),
+				 errhint("Give a form with season N, e.g. {\"model\": \"AAdN\"}, or leave model out (\"ZZN\").")));
+	mask[2] = 1 << CP_ETS_NONE;	/* "ZZZ" means "ZZN" here */
+	for (int i = 0; i < np; i++)
+		if (2 * per[i] >= n)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: mstl needs more than two cycles of each period, the series has " INT64_FORMAT " points",
+							n),
+					 errdetail("The period " INT64_FORMAT " needs at least " INT64_FORMAT " points.",
+							   per[i], 2 * per[i] + 1),
+					 errhint("Give shorter periods ({\"periods\": [48]}) or a longer series.")));
+	if (n < 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: mstl needs at least 7 points, the series has " INT64_FORMAT, n),
+				 errhint("Fit on a longer series, or use naive or mean.")));
+	cp_mstl_opts_init(&mo);
+	work = palloc_extended(sizeof(double) * cp_mstl_work_size(n, per, np), MCXT_ALLOC_HUGE);
+	seas = palloc_extended(sizeof(double) * n * (np > 0 ? np : 1), MCXT_ALLOC_HUGE);
+	trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	rc = cp_mstl(y, n, per, np, &mo, &nkept, kept, trend, seas, NULL, work);
+	if (rc != CP_STL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: mstl could not decompose the series: %s", cp_stl_strerror(rc)),
+				 errhint("Check the periods and the length of the series.")));
+	cp_mstl_seasadj(y, n, seas, nkept, adj);
+	{
+		double		lo = adj[0],
+					hi = adj[0];
+
+		for (int64 t = 1; t < n; t++)
+		{
+			lo = fmin(lo, adj[t]);
+			hi = fmax(hi, adj[t]);
+		}
+		if (lo == hi)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: mstl cannot fit a series whose seasonally adjusted part is constant"),
+					 errhint("Use snaive for a purely periodic series.")));
+	}
+	rc = cp_ets_auto(adj, n, 1, mask, damped, &e);
+	if (rc == CP_ETS_ESHORT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: mstl (%s on the adjusted series) needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						name, ets_min_points(mask, damped, 1), n),
+				 errhint("Fit on a longer series, or use a simpler form.")));
+	if (rc != CP_ETS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: mstl could not fit %s to the seasonally adjusted series", name),
+				 errdetail("%s", rc == CP_ETS_ENONPOS ? "The adjusted series has values at or below zero." :
+						   "Every candidate's likelihood was undefined."),
+				 errhint("Use an additive form, e.g. {\"model\": \"AZN\"}.")));
+	for (int i = 0; i < nkept; i++)
+		nlast += kept[i];
+	last = palloc(sizeof(double) * (nlast + 1));
+	{
+		int64		k = 0;
+
+		for (int i = 0; i < nkept; i++)
+			for (int64 j = n - kept[i]; j < n; j++)
+				last[k++] = seas[(int64) i * n + j];
+	}
+	cp_ets_name(&e.spec, form);
+	series_model_start(&b, CP_KIND_MSTL, "mstl", a, freq, n, period, gaps);
+	cp_mbuild_i64(&b, "periods", kept, (uint32) nkept, 1);
+	cp_mbuild_f64(&b, "seasonal_last", last, (uint32) nlast, 1);
+	cp_mbuild_text(&b, "form", &fp, NULL, 1, 0);
+	cp_mbuild_f64(&b, "alpha", &e.alpha, 1, 0);
+	cp_mbuild_f64(&b, "beta", &e.beta, 1, 0);
+	cp_mbuild_f64(&b, "gamma", &e.gamma, 1, 0);
+	cp_mbuild_f64(&b, "phi", &e.phi, 1, 0);
+	cp_mbuild_f64(&b, "initial_level", &e.l0, 1, 0);
+	cp_mbuild_f64(&b, "initial_trend", &e.b0, 1, 0);
+	cp_mbuild_f64(&b, "initial_seasonal", e.s0, 0, 1);
+	cp_mbuild_f64(&b, "level", &e.level, 1, 0);
+	cp_mbuild_f64(&b, "trend", &e.trend, 1, 0);
+	cp_mbuild_f64(&b, "seasonal", e.seas, 0, 1);
+	cp_mbuild_f64(&b, "sigma2", &e.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "loglik", &e.loglik, 1, 0);
+	cp_mbuild_f64(&b, "aic", &e.aic, 1, 0);
+	cp_mbuild_f64(&b, "aicc", &e.aicc, 1, 0);
+	cp_mbuild_f64(&b, "bic", &e.bic, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
 
 /* Final: sort, grid, gaps, fit, model. */
@@ -894,6 +1110,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 
 	if (a->o.method == METHOD_ETS)
 		return ets_model(a, &freq, n, gaps, period, y);
+	if (a->o.method == METHOD_MSTL)
+		return mstl_model(a, &freq, n, gaps, period, y);
 	if (a->o.method == METHOD_HW || a->o.method == METHOD_HW_DAMPED)
 		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
 	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
@@ -946,6 +1164,9 @@ typedef struct TsModel
 	cp_ets		ets;
 	double	   *ef;				/* ets: forecasts and standard errors, */
 	double	   *ese;			/* computed for the whole horizon at once */
+	int			nper;			/* mstl: periods and last seasonal cycles */
+	int64		per[CP_STL_MAX_PERIODS];
+	double	   *slast;
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
@@ -1001,7 +1222,8 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 
 	model_view_of(d, view);
 	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA &&
-		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW && view->kind != CP_KIND_ETS)
+		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW && view->kind != CP_KIND_ETS &&
+		view->kind != CP_KIND_MSTL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -1057,6 +1279,19 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	}
 	else if (m->kind == CP_KIND_ETS)
 		ets_of(view, m);
+	else if (m->kind == CP_KIND_MSTL)
+	{
+		const cp_field *pf = model_req(view, "periods", CP_I64);
+		const cp_field *lf = model_req(view, "seasonal_last", CP_F64);
+
+		m->nper = (int) pf->count;
+		for (int i = 0; i < m->nper; i++)
+			m->per[i] = cp_field_i64(pf, (uint32) i);
+		m->slast = palloc(sizeof(double) * (lf->count + 1));
+		for (uint32 i = 0; i < lf->count; i++)
+			m->slast[i] = cp_field_f64(lf, i);
+		ets_of(view, m);
+	}
 	else if (m->kind == CP_KIND_HOLT)
 	{
 		m->hm.n = m->n;
@@ -1102,7 +1337,7 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_theta_forecast(&m->th, h, point, se);
 		*df = INFINITY;
 	}
-	else if (m->kind == CP_KIND_ETS)
+	else if (m->kind == CP_KIND_ETS || m->kind == CP_KIND_MSTL)
 	{
 		*point = m->ef[h - 1];
 		*se = m->ese[h - 1];
@@ -1122,12 +1357,40 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
 }
 
+/*
+ * mstl's fitted values: the decomposition of the training series again
+ * (deterministic), ETS's one-step fits of the adjusted series plus the
+ * seasonal components, as R's stlf.
+ */
+static void
+mstl_fitted(const TsModel *m, double *f)
+{
+	cp_mstl_opts mo;
+	int			nkept;
+	int64		kept[CP_STL_MAX_PERIODS];
+	int64		n = m->n;
+	double	   *work = palloc_extended(sizeof(double) * cp_mstl_work_size(n, m->per, m->nper), MCXT_ALLOC_HUGE),
+			   *seas = palloc_extended(sizeof(double) * n * (m->nper > 0 ? m->nper : 1), MCXT_ALLOC_HUGE),
+			   *trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE),
+			   *adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+
+	cp_mstl_opts_init(&mo);
+	if (cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work) != CP_STL_OK)
+		elog(ERROR, "fitted: mstl decomposition failed on a validated model");
+	cp_mstl_seasadj(m->y, n, seas, nkept, adj);
+	cp_ets_fitted(&m->ets, adj, n, f);
+	for (int64 t = 0; t < n; t++)
+		f[t] += m->y[t] - adj[t];
+}
+
 /* One-step fitted values of the training series. */
 static void
 tsmodel_fitted(const TsModel *m, double *f)
 {
 	if (m->kind == CP_KIND_ETS)
 		cp_ets_fitted(&m->ets, m->y, m->n, f);
+	else if (m->kind == CP_KIND_MSTL)
+		mstl_fitted(m, f);
 	else if (m->kind == CP_KIND_HW)
 		cp_hw_fitted(&m->hw, m->y, m->n, f);
 	else if (m->kind == CP_KIND_HOLT)
@@ -1210,11 +1473,23 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
-	if (m.kind == CP_KIND_ETS)
+	if (m.kind == CP_KIND_ETS || m.kind == CP_KIND_MSTL)
 	{
 		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
 		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
 		cp_ets_forecast(&m.ets, h, m.ef, m.ese);
+		if (m.kind == CP_KIND_MSTL)
+		{
+			/* plus the seasonal naive of each component's last cycle */
+			int64		off = 0;
+
+			for (int i = 0; i < m.nper; i++)
+			{
+				for (int32 j = 0; j < h; j++)
+					m.ef[j] += m.slast[off + j % m.per[i]];
+				off += m.per[i];
+			}
+		}
 	}
 
 	InitMaterializedSRF(fcinfo, 0);

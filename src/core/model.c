@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_names[] = {NULL, "linreg", "baseline", "smoothing", "holt", "hw", "ets"};
+static const char *const kind_names[] = {NULL, "linreg", "baseline", "smoothing", "holt", "hw", "ets", "mstl"};
 
 #define N_KINDS ((int) (sizeof(kind_names) / sizeof(kind_names[0])))
 

@@ -41,7 +41,8 @@ typedef enum cp_kind
 	CP_KIND_THETA = 3,			/* "smoothing": ses and theta */
 	CP_KIND_HOLT = 4,
 	CP_KIND_HW = 5,
-	CP_KIND_ETS = 6
+	CP_KIND_ETS = 6,
+	CP_KIND_MSTL = 7
 } cp_kind;
 
 /* One field of a parsed model; points into the model's bytes. */
