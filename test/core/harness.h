@@ -37,5 +37,6 @@ void		test_linreg(void);
 void		test_baselines(void);
 void		test_holt(void);
 void		test_hw(void);
+void		test_arima(void);
 
 #endif

@@ -17,6 +17,7 @@ main(void)
 	test_baselines();
 	test_holt();
 	test_hw();
+	test_arima();
 	printf("1..%d\n", cp_tests_run);
 	printf("core: %d passed, %d failed\n", cp_tests_run - cp_tests_failed, cp_tests_failed);
 	return cp_tests_failed ? 1 : 0;
