@@ -15,7 +15,6 @@
 #include <lapacke.h>
 
 #define KAPPA 1e6				/* R's prior variance of the differencing states */
-#define SS_TOL 1e-10			/* filtered covariance this small: steady state */
 #define BAD 1e300				/* objective of an inadmissible point */
 #define GRAD_STEP 1e-4			/* central-difference step of the optimiser */
 #define RELTOL 1e-10
@@ -299,28 +298,23 @@ cp_arima_min_root(const cp_arima *f)
 /* ------------------------------------------------------------------ */
 
 /*
- * Covariance P0 (r x r, row-major, unit innovation variance) of the
- * stationary state of Harvey's form x_{t+1} = T x_t + R e_{t+1}, w_t = x_t[0]:
- * from the autocovariances gamma(k) and psi weights, the predictions
- * (w_t, w_{t+1|t}, ..., w_{t+r-1|t}) have covariance
- * C_ij = gamma(j - i) - sum_{s<i} psi_s psi_{s+j-i}, and the state is
- * x_t[i] = w_{t+i|t} - sum_{k=1..i} phi_k w_{t+i-k|t}, so P0 = A C A'.
- * Returns -1 when the autocovariance system is singular.
+ * Autocovariances gam[0..r-1] (gam has r + 1 places) of the expanded ARMA
+ * with unit innovation variance: gamma(0..p) from the first p + 1 moment
+ * equations gamma(k) - sum_j phi_j gamma(|k - j|) = sum_{j>=k} theta_j
+ * psi_{j-k} (LAPACK dgesv), the rest by the recursion; the psi weights are
+ * left in psi[0..max(q, r)] (part of scratch).  -1 when singular.
  */
-int
-cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
+static int
+autocov(const cp_arma_model *mod, double *gam, double *scratch)
 {
 	int			p = mod->p,
 				q = mod->q,
 				r = mod->r,
 				L = (q > r ? q : r) + 1,
 				n1 = p + 1;
-	double	   *C = scratch,
-			   *B = C + r * r,
-			   *A = B + r * r,
-			   *psi = A + n1 * n1,
-			   *gam = psi + L,
-			   *rhs = gam + r + 1;
+	double	   *psi = scratch,
+			   *rhs = psi + L,
+			   *A = rhs + r + 1;
 	int			ipiv[CP_MAXR + 1];
 
 	psi[0] = 1.0;
@@ -340,7 +334,6 @@ cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
 			s += (j == 0 ? 1.0 : mod->theta[j - 1]) * psi[j - k];
 		rhs[k] = s;
 	}
-	/* gamma(0..p) from the first p + 1 moment equations */
 	memset(A, 0, sizeof(double) * n1 * n1);
 	for (int k = 0; k <= p; k++)
 	{
@@ -359,6 +352,28 @@ cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
 			s += mod->phi[mod->plag[e]] * gam[k - mod->plag[e] - 1];
 		gam[k] = s;
 	}
+	return 0;
+}
+
+/*
+ * Covariance P0 (r x r, row-major, unit innovation variance) of the
+ * stationary state of Harvey's form x_{t+1} = T x_t + R e_{t+1}, w_t = x_t[0]:
+ * the predictions (w_t, w_{t+1|t}, ..., w_{t+r-1|t}) have covariance
+ * C_ij = gamma(j - i) - sum_{s<i} psi_s psi_{s+j-i}, and the state is
+ * x_t[i] = w_{t+i|t} - sum_{k=1..i} phi_k w_{t+i-k|t}, so P0 = A C A'.
+ * Used for R's state-space form; returns -1 when singular.
+ */
+int
+cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
+{
+	int			r = mod->r;
+	double	   *C = scratch,
+			   *B = C + r * r,
+			   *gam = B + r * r,
+			   *psi = gam + r + 1;
+
+	if (autocov(mod, gam, psi) != 0)
+		return -1;
 	for (int j = 0; j < r; j++)
 		C[j] = gam[j];
 	for (int i = 1; i < r; i++)
@@ -392,90 +407,116 @@ cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
 }
 
 /*
+ * Autocovariances gam[0..r-1] (unit innovation variance) of the expanded
+ * ARMA, and the first column k0[0..r-1] of the stationary state covariance
+ * of Harvey's form, k0[i] = gamma(i) - sum_{j=1..i} phi_j gamma(i - j)
+ * (the state is x[i] = w_{t+i|t} - sum_{j<=i} phi_j w_{t+i-j|t}); scratch as
+ * for cp_arima_stationary_cov.  Returns -1 when the system is singular.
+ */
+static int
+stationary_col(const cp_arma_model *mod, double *k0, double *scratch)
+{
+	int			r = mod->r;
+	double	   *gam = scratch;
+
+	if (autocov(mod, gam, scratch + r + 1) != 0)
+		return -1;
+	for (int i = 0; i < r; i++)
+	{
+		double		v = gam[i];
+
+		for (int e = 0; e < mod->np && mod->plag[e] < i; e++)
+			v -= mod->phi[mod->plag[e]] * gam[i - mod->plag[e] - 1];
+		if (!isfinite(v))
+			return -1;
+		k0[i] = v;
+	}
+	return 0;
+}
+
+/* y = T x for Harvey's transition (x and y of length r + 1, x[r] = 0). */
+static inline void
+harvey_t(const cp_arma_model *mod, const double *x, double *y)
+{
+	int			r = mod->r;
+
+	for (int i = 0; i < r - 1; i++)
+		y[i] = x[i + 1];
+	y[r - 1] = 0.0;
+	for (int e = 0; e < mod->np; e++)
+		y[mod->plag[e]] += mod->phi[mod->plag[e]] * x[0];
+}
+
+/*
  * Exact Gaussian likelihood pieces of the differenced series w[0..nw-1]
  * (and, when xw is given, of the differenced regressor, for the GLS
  * coefficient beta) by the Kalman filter on Harvey's form started from the
- * stationary covariance P0.  Since the first state component is observed
- * without error, the filtered covariance has a zero first row and the next
- * prediction covariance is its shift plus R R'; only the upper triangle is
- * kept.  Once the filtered covariance is below SS_TOL the gain has reached
- * its limit R and the filter runs the plain ARMA recursion.  Pa and Pb are
- * r x r buffers.  Returns -1 when a prediction variance is not positive.
+ * stationary state covariance.  Because that start is stationary, the
+ * change of the prediction covariance from one step to the next has rank
+ * one, P_{t+1} - P_t = m_t g_t g_t', and the filter needs only the gain
+ * column k_t = P_t Z' (Chandrasekhar-type recursions, Morf, Sidhu & Kailath
+ * 1974): with a = g_t[0],
+ *     k_{t+1} = k_t + m_t a g_t,   F_{t+1} = F_t + m_t a^2,
+ *     g_{t+1} = T (g_t - a k_t / F_t),   m_{t+1} = m_t F_t / F_{t+1},
+ * from g_0 = T k_0, m_0 = -1 / F_0; O(r) per step.  Returns -1 when a
+ * prediction variance is not positive or the start is singular.
  */
 int
-cp_arima_kalman(const cp_arma_model *mod, const double *P0, const double *w,
-				const double *xw, int64_t nw, double *Pa, double *Pb, cp_kstats *ks)
+cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
+				double *scratch, cp_kstats *ks)
 {
-	int			r = mod->r,
-				fast = 0;
+	int			r = mod->r;
 	double		a[CP_MAXR + 1] = {0},
 				ax[CP_MAXR + 1] = {0},
-				R[CP_MAXR + 1] = {0},
-				kv[CP_MAXR + 1];
+				k[CP_MAXR + 1] = {0},
+				g[CP_MAXR + 1] = {0},
+				tmp[CP_MAXR + 1] = {0};
 	double		sww = 0,
 				swx = 0,
 				sxx = 0,
-				sumlog = 0;
-	double	   *Pp = Pa,
-			   *Pn = Pb;
+				sumlog = 0,
+				F,
+				m;
 
-	R[0] = 1.0;
-	for (int i = 1; i < r; i++)
-		R[i] = mod->theta[i - 1];
-	memcpy(Pp, P0, sizeof(double) * r * r);
+	if (stationary_col(mod, k, scratch) != 0)
+		return -1;
+	F = k[0];
+	harvey_t(mod, k, g);
+	m = -1.0 / F;
 	for (int64_t t = 0; t < nw; t++)
 	{
-		double		F = fast ? 1.0 : Pp[0],
-					v = w[t] - a[0],
-					vx = xw ? xw[t] - ax[0] : 0.0,
-					dev = 0;
+		double		v = w[t] - a[0],
+					ga = g[0],
+					Fn;
 
 		if (!(F > 0.0) || !isfinite(F))
 			return -1;
-		if (fast)
-			memcpy(kv, R, sizeof(double) * (r + 1));
-		else
-		{
-			memcpy(kv, Pp, sizeof(double) * r);
-			kv[r] = 0.0;
-		}
+		/* predicted states: a = T (a + k v / F) */
 		for (int i = 0; i < r; i++)
-			a[i] = mod->phi[i] * w[t] + a[i + 1] + kv[i + 1] * v / F;
+			tmp[i] = a[i] + k[i] * v / F;
+		harvey_t(mod, tmp, a);
+		sww += v * v / F;
 		if (xw)
 		{
+			double		vx = xw[t] - ax[0];
+
 			for (int i = 0; i < r; i++)
-				ax[i] = mod->phi[i] * xw[t] + ax[i + 1] + kv[i + 1] * vx / F;
+				tmp[i] = ax[i] + k[i] * vx / F;
+			harvey_t(mod, tmp, ax);
 			swx += v * vx / F;
 			sxx += vx * vx / F;
 		}
-		sww += v * v / F;
-		if (fast)
-			continue;
 		sumlog += log(F);
-		for (int i = 0; i < r - 1; i++)
+		/* the gain column and its rank-one change */
+		Fn = F + m * ga * ga;
+		for (int i = 0; i < r; i++)
 		{
-			double		ki = kv[i + 1] / F;
-			const double *src = Pp + (i + 1) * r + 1;
-			double	   *dst = Pn + i * r;
-
-			for (int j = i; j < r - 1; j++)
-			{
-				double		f = src[j] - ki * kv[j + 1];
-
-				dev = fmax(dev, fabs(f));
-				dst[j] = f + R[i] * R[j];
-			}
-			dst[r - 1] = R[i] * R[r - 1];
+			tmp[i] = g[i] - ga * k[i] / F;
+			k[i] += m * ga * g[i];
 		}
-		Pn[(r - 1) * r + r - 1] = R[r - 1] * R[r - 1];
-		{
-			double	   *tmp = Pp;
-
-			Pp = Pn;
-			Pn = tmp;
-		}
-		if (dev < SS_TOL)
-			fast = 1;
+		harvey_t(mod, tmp, g);
+		m *= F / Fn;
+		F = Fn;
 	}
 	ks->nu = nw;
 	ks->sumlog = sumlog;
@@ -535,10 +576,7 @@ typedef struct fitctx
 	double	   *xw;				/* differenced regressor, or NULL */
 	double	   *ew,
 			   *ex;				/* CSS residuals */
-	double	   *P0,
-			   *Pa,
-			   *Pb,
-			   *scratch;
+	double	   *scratch;
 	double	   *mem;
 	int			nev;
 	cp_kstats	ks;				/* of the last likelihood evaluation */
@@ -551,8 +589,7 @@ static cp_arima_err
 ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 {
 	double		delta[CP_MAXND];
-	int			nd = cp_arima_delta(o, delta),
-				r;
+	int			nd = cp_arima_delta(o, delta);
 	int64_t		need;
 	double		zero[CP_ARIMA_MAX_COEF] = {0};
 
@@ -562,8 +599,7 @@ ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 	c->ncond = o->p + o->m * o->P;
 	c->nw = n - nd;
 	cp_arima_expand(o, zero, zero, zero, zero, &c->mod);
-	r = c->mod.r;
-	need = 4 * c->nw + 3 * (int64_t) r * r + cp_arima_cov_scratch(&c->mod);
+	need = 4 * c->nw + cp_arima_cov_scratch(&c->mod);
 	c->mem = malloc(sizeof(double) * need);
 	if (!c->mem)
 		return CP_ARIMA_ENOMEM;
@@ -571,10 +607,7 @@ ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 	c->xw = o->constant ? c->w + c->nw : NULL;
 	c->ew = c->w + 2 * c->nw;
 	c->ex = c->w + 3 * c->nw;
-	c->P0 = c->w + 4 * c->nw;
-	c->Pa = c->P0 + r * r;
-	c->Pb = c->Pa + r * r;
-	c->scratch = c->Pb + r * r;
+	c->scratch = c->w + 4 * c->nw;
 	for (int64_t t = 0; t < c->nw; t++)
 	{
 		double		v = y[t + nd],
@@ -710,9 +743,7 @@ css_objective(const double *par, void *arg)
 static int
 ctx_likelihood(fitctx *c)
 {
-	if (cp_arima_stationary_cov(&c->mod, c->P0, c->scratch) != 0)
-		return -1;
-	return cp_arima_kalman(&c->mod, c->P0, c->w, c->xw, c->nw, c->Pa, c->Pb, &c->ks);
+	return cp_arima_kalman(&c->mod, c->w, c->xw, c->nw, c->scratch, &c->ks);
 }
 
 /* ML objective 0.5 (log(ssq / nu) + sum log F / nu), as R's armafn. */

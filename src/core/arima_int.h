@@ -46,20 +46,20 @@ extern void cp_arima_expand(const cp_arima_order *o, const double *ar, const dou
 							const double *sar, const double *sma, cp_arma_model *mod);
 extern int	cp_arima_delta(const cp_arima_order *o, double *delta);
 extern int	cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch);
-extern int	cp_arima_kalman(const cp_arma_model *mod, const double *P0, const double *w,
-							const double *xw, int64_t nw, double *Pa, double *Pb, cp_kstats *ks);
+extern int	cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw,
+							int64_t nw, double *scratch, cp_kstats *ks);
 extern double cp_arima_min_root(const cp_arima *f);
 extern cp_arima_err cp_arima_fit_method(const double *y, int64_t n, const cp_arima_order *o,
 										int method, int strict, cp_arima *f);
 
-/* Doubles of scratch cp_arima_stationary_cov needs. */
+/* Doubles of scratch cp_arima_stationary_cov and cp_arima_kalman need. */
 static inline int64_t
 cp_arima_cov_scratch(const cp_arma_model *mod)
 {
 	int64_t		r = mod->r,
 				p1 = mod->p + 1;
 
-	return 2 * r * r + p1 * p1 + 3 * (r + mod->q + 2);
+	return 2 * r * r + p1 * p1 + 4 * (r + mod->q + 2);
 }
 
 #endif							/* CP_ARIMA_INT_H */
