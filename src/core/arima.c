@@ -577,6 +577,7 @@ typedef struct fitctx
 	double	   *ew,
 			   *ex;				/* CSS residuals */
 	double	   *scratch;
+	double	   *jac;			/* CSS Jacobian, nw x k */
 	double	   *mem;
 	int			nev;
 	cp_kstats	ks;				/* of the last likelihood evaluation */
@@ -599,7 +600,7 @@ ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 	c->ncond = o->p + o->m * o->P;
 	c->nw = n - nd;
 	cp_arima_expand(o, zero, zero, zero, zero, &c->mod);
-	need = 4 * c->nw + cp_arima_cov_scratch(&c->mod);
+	need = (4 + (int64_t) c->k) * c->nw + cp_arima_cov_scratch(&c->mod);
 	c->mem = malloc(sizeof(double) * need);
 	if (!c->mem)
 		return CP_ARIMA_ENOMEM;
@@ -608,6 +609,7 @@ ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 	c->ew = c->w + 2 * c->nw;
 	c->ex = c->w + 3 * c->nw;
 	c->scratch = c->w + 4 * c->nw;
+	c->jac = c->scratch + cp_arima_cov_scratch(&c->mod);
 	for (int64_t t = 0; t < c->nw; t++)
 	{
 		double		v = y[t + nd],
@@ -727,18 +729,6 @@ css_sigma2(fitctx *c)
 	return ssq / c->css_nu;
 }
 
-/* CSS objective 0.5 log(sigma2) at untransformed parameters. */
-static double
-css_objective(const double *par, void *arg)
-{
-	fitctx	   *c = arg;
-	double		s2;
-
-	ctx_model(c, par, 0);
-	s2 = css_sigma2(c);
-	return s2 > 0.0 ? 0.5 * log(s2) : BAD;
-}
-
 /* Exact likelihood pieces at the context's model into c->ks; -1 on failure. */
 static int
 ctx_likelihood(fitctx *c)
@@ -817,14 +807,186 @@ set_sigma2(cp_arima *f, const double *y, int64_t n)
 	return e;
 }
 
-/* The CSS stage: minimise from zero; returns 1 when the optimiser converged. */
+/*
+ * Derivative of the expanded polynomial coefficients with respect to
+ * parameter j of the vector (ar, ma, sar, sma): lags (0-based index into
+ * phi or theta) and values into lag[], val[]; *ma says whether it is an MA
+ * coefficient.  Returns the count.
+ */
+static int
+coef_derivative(const cp_arima_order *o, const double *ar, const double *ma, const double *sar,
+				const double *sma, int j, int *lag, double *val, int *isma)
+{
+	int			m = o->m,
+				k = 0;
+
+	*isma = 0;
+	if (j < o->p)
+	{
+		lag[k] = j;
+		val[k++] = 1.0;
+		for (int s = 0; s < o->P; s++, k++)
+		{
+			lag[k] = j + (s + 1) * m;
+			val[k] = -sar[s];
+		}
+		return k;
+	}
+	j -= o->p;
+	if (j < o->q)
+	{
+		*isma = 1;
+		lag[k] = j;
+		val[k++] = 1.0;
+		for (int s = 0; s < o->Q; s++, k++)
+		{
+			lag[k] = j + (s + 1) * m;
+			val[k] = sma[s];
+		}
+		return k;
+	}
+	j -= o->q;
+	if (j < o->P)
+	{
+		lag[k] = (j + 1) * m - 1;
+		val[k++] = 1.0;
+		for (int i = 0; i < o->p; i++, k++)
+		{
+			lag[k] = (j + 1) * m + i;
+			val[k] = -ar[i];
+		}
+		return k;
+	}
+	j -= o->P;
+	*isma = 1;
+	lag[k] = (j + 1) * m - 1;
+	val[k++] = 1.0;
+	for (int i = 0; i < o->q; i++, k++)
+	{
+		lag[k] = (j + 1) * m + i;
+		val[k] = ma[i];
+	}
+	return k;
+}
+
+/*
+ * CSS residuals e (in c->ew) of z = w - beta xw at parameters par, and when
+ * J is given their Jacobian in the ARMA coefficients, column-major nw x k:
+ * the derivative series obey the residuals' own MA recursion, driven by the
+ * derivative of the AR part (on z) or of the MA part (on e).  Returns the
+ * sum of squares (or -1 when not finite).
+ */
+static double
+css_jacobian(fitctx *c, const double *par, double beta, double *J)
+{
+	double		ar[CP_ARIMA_MAX_P],
+				ma[CP_ARIMA_MAX_Q],
+				sar[CP_ARIMA_MAX_SP],
+				sma[CP_ARIMA_MAX_SQ],
+				ssq = 0;
+	const cp_arma_model *mod = &c->mod;
+	int			nc = c->ncond;
+	int64_t		nw = c->nw;
+	double	   *z = c->ex,
+			   *e = c->ew;
+
+	unpack(&c->o, par, 0, ar, ma, sar, sma);
+	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
+	for (int64_t t = 0; t < nw; t++)
+		z[t] = c->w[t] - (c->xw ? beta * c->xw[t] : 0.0);
+	/* residuals; e[t] for t < nc is never read */
+	for (int64_t t = nc; t < nw; t++)
+	{
+		double		v = z[t];
+
+		for (int i = 0; i < mod->np; i++)
+			v -= mod->phi[mod->plag[i]] * z[t - mod->plag[i] - 1];
+		for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+			v -= mod->theta[mod->qlag[i]] * e[t - mod->qlag[i] - 1];
+		e[t] = v;
+		ssq += v * v;
+	}
+	if (!isfinite(ssq))
+		return -1.0;
+	if (!J)
+		return ssq;
+	for (int j = 0; j < c->k; j++)
+	{
+		int			lag[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
+					nl = 0,
+					isma = 0;
+		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2];
+		double	   *D = J + (int64_t) j * nw;
+
+		nl = coef_derivative(&c->o, ar, ma, sar, sma, j, lag, val, &isma);
+		for (int64_t t = nc; t < nw; t++)
+		{
+			double		v = 0;
+
+			for (int i = 0; i < nl; i++)
+				if (!isma)
+					v -= val[i] * z[t - lag[i] - 1];
+				else if (lag[i] < t - nc)
+					v -= val[i] * e[t - lag[i] - 1];
+			for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
+			D[t] = v;
+		}
+	}
+	return ssq;
+}
+
+/* CSS objective 0.5 log(sigma2) at untransformed parameters (beta
+ * concentrated). */
+static double
+css_objective(const double *par, void *arg)
+{
+	fitctx	   *c = arg;
+	double		s2;
+
+	ctx_model(c, par, 0);
+	s2 = css_sigma2(c);
+	return s2 > 0.0 ? 0.5 * log(s2) : BAD;
+}
+
+/* Its exact gradient: with beta at its optimum (envelope theorem),
+ * d/dpar 0.5 log(ssq / nu) = sum e D / ssq, D the residuals' Jacobian. */
+static void
+css_gradient(const double *par, void *arg, double *g)
+{
+	fitctx	   *c = arg;
+	double		ssq;
+
+	ctx_model(c, par, 0);
+	if (css_sigma2(c) <= 0.0 ||
+		(ssq = css_jacobian(c, par, c->css_beta, c->jac)) <= 0.0)
+	{
+		memset(g, 0, sizeof(double) * c->k);
+		return;
+	}
+	for (int j = 0; j < c->k; j++)
+	{
+		const double *D = c->jac + (int64_t) j * c->nw;
+		double		v = 0;
+
+		for (int64_t t = c->ncond; t < c->nw; t++)
+			v += c->ew[t] * D[t];
+		g[j] = v / ssq;
+	}
+}
+
+/*
+ * The CSS stage, as R's method "CSS": BFGS from zero coefficients on the
+ * conditional sum of squares (beta concentrated), with its exact gradient.
+ * Returns 1 when the optimiser converged.
+ */
 static int
 css_stage(fitctx *c, double *par, double *fx, int *iters)
 {
 	int			it;
 
 	memset(par, 0, sizeof(double) * c->k);
-	it = cp_bfgs(css_objective, c, c->k, par, fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
+	it = cp_bfgs(css_objective, css_gradient, c, c->k, par, fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
 	*iters += it < 0 ? MAXIT : it;
 	return it >= 0 && *fx < BAD;
 }
@@ -890,7 +1052,7 @@ ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
 				flipped;
 
 	c->trans = 1;
-	it = cp_bfgs(ml_objective, c, c->k, par, &fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
+	it = cp_bfgs(ml_objective, NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
 	*iters += it < 0 ? MAXIT : it;
 	if (!(fx < BAD))
 		return CP_ARIMA_ECONVERGE;

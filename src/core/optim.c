@@ -120,10 +120,19 @@ cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *fx,
 		}
 }
 
-/* Central-difference gradient of f at x with step h; returns evaluations. */
+/* Gradient of f at x: from grad when given, else by central differences
+ * with step h; returns the evaluations of f. */
 static int
-num_grad(cp_objective f, void *arg, int d, double *x, double h, double *g)
+num_grad(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double h, double *g)
 {
+	if (grad)
+	{
+		grad(x, arg, g);
+		for (int i = 0; i < d; i++)
+			if (!isfinite(g[i]))
+				g[i] = 0.0;
+		return 1;
+	}
 	for (int i = 0; i < d; i++)
 	{
 		double		xi = x[i],
@@ -211,7 +220,7 @@ line_search(cp_objective f, void *arg, int d, const double *x, double fx,
 
 /* BFGS (see optim.h). */
 int
-cp_bfgs(cp_objective f, void *arg, int d, double *x, double *fx,
+cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 		double h, double reltol, int maxit, int *nev)
 {
 	double		B[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM],
@@ -236,7 +245,7 @@ cp_bfgs(cp_objective f, void *arg, int d, double *x, double *fx,
 			*nev += ev;
 		return 0;
 	}
-	ev += num_grad(f, arg, d, x, h, g);
+	ev += num_grad(f, grad, arg, d, x, h, g);
 	bfgs_reset(d, B);
 	for (int it = 1; it <= maxit; it++)
 	{
@@ -258,7 +267,7 @@ cp_bfgs(cp_objective f, void *arg, int d, double *x, double *fx,
 			fresh = 1;
 			continue;
 		}
-		ev += num_grad(f, arg, d, xn, h, gn);
+		ev += num_grad(f, grad, arg, d, xn, h, gn);
 		for (int i = 0; i < d; i++)
 		{
 			s[i] = xn[i] - x[i];

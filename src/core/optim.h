@@ -13,6 +13,9 @@
 
 typedef double (*cp_objective) (const double *x, void *arg);
 
+/* Gradient of an objective at x into g. */
+typedef void (*cp_gradient) (const double *x, void *arg, double *g);
+
 /*
  * Minimise f over at most CP_NM_MAXDIM dimensions from x, with initial
  * steps `step` (the same in every direction), within [lo, hi]; at most maxev
@@ -28,13 +31,14 @@ extern void cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *
  * Minimise f over d <= CP_BFGS_MAXDIM unconstrained dimensions from x:
  * BFGS updates of an inverse Hessian (reset to the identity when a search
  * direction is not downhill or a line search fails), backtracking Armijo
- * line searches, gradients by central differences of step `h`.  Stops when
+ * line searches, gradients from grad or, when grad is NULL, by central
+ * differences of step `h`.  Stops when
  * an iteration lowers f by at most reltol (|f| + reltol), or after maxit
  * iterations.  x and *fx receive the best point and value; returns the
  * iterations done, or -1 when maxit was reached.  *nev (may be NULL) is
  * increased by the evaluations of f.
  */
-extern int	cp_bfgs(cp_objective f, void *arg, int d, double *x, double *fx,
+extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 					double h, double reltol, int maxit, int *nev);
 
 #endif							/* CP_OPTIM_H */
