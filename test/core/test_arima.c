@@ -43,6 +43,7 @@ typedef struct rrow
 	double		mean[MAXH],
 				se[MAXH];
 	double		seconds;
+	double		strength;		/* R's seas.heuristic (NaN when m = 1) */
 } rrow;
 
 /* Deterministic pseudo-normal draws (sum of uniforms from an LCG). */
@@ -164,6 +165,7 @@ read_r(const char *path, rrow *rows, int max)
 		parse_list(f[15], r->mean, MAXH);
 		parse_list(f[16], r->se, MAXH);
 		r->seconds = strtod(f[17], NULL);
+		r->strength = nf > 18 ? strtod(f[18], NULL) : NAN;
 		nr++;
 	}
 	fclose(fp);
@@ -553,7 +555,9 @@ static void
 test_auto(const tseries *ser, int ns, const rrow *rows, int nr)
 {
 	int			same = 0,
-				total = 0;
+				total = 0,
+				strength_ok = 0,
+				strength_n = 0;
 	double		sum_ours = 0,
 				sum_r = 0;
 
@@ -587,6 +591,11 @@ test_auto(const tseries *ser, int ns, const rrow *rows, int nr)
 		mo = mase(s->y, n, s->period, s->y + n, mean, r->h);
 		mr = mase(s->y, n, s->period, s->y + n, r->mean, r->h);
 		eq = memcmp(&f.order, &r->o, sizeof(cp_arima_order)) == 0;
+		if (s->period > 1)
+		{
+			strength_n++;
+			strength_ok += fabs(info.seas_strength - r->strength) < 1e-9;
+		}
 		same += eq;
 		sum_ours += mo;
 		sum_r += mr;
@@ -595,6 +604,8 @@ test_auto(const tseries *ser, int ns, const rrow *rows, int nr)
 			   r->o.p, r->o.d, r->o.q, r->o.P, r->o.D, r->o.Q, r->o.constant, r->aicc, mo, mr,
 			   info.seas_strength, info.models);
 	}
+	CHECK(strength_n == 8 && strength_ok == strength_n, "arima: STL seasonal strength equals R's on %d of %d",
+		  strength_ok, strength_n);
 	printf("# auto: %d of %d orders equal R's; mean MASE %.4f, R %.4f\n", same, total,
 		   sum_ours / total, sum_r / total);
 	CHECK(total == 10 && sum_ours <= 1.03 * sum_r, "arima: auto mean MASE %.4f within 3%% of R's %.4f",
