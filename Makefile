@@ -23,7 +23,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server 
 PG_CFLAGS = -Wall -Wextra -Werror
 SHLIB_LINK = -lopenblas -llapacke -lm
 
-EXTRA_CLEAN = test/core/run_core test/bench/stl_taylor $(wildcard test/core/*.o) results regression.diffs regression.out
+EXTRA_CLEAN = test/core/run_core test/bench/stl_taylor test/bench/arima_bench $(wildcard test/core/*.o) results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -51,7 +51,7 @@ test/core/run_core: $(CORE_TEST_SRCS) $(wildcard src/core/*.c) $(wildcard src/co
 test/bench/stl_taylor: test/bench/stl_taylor.c $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o $@ test/bench/stl_taylor.c $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
-.PHONY: deps demo test bench core-test bench-stl
+.PHONY: deps demo test bench core-test bench-stl bench-arima
 deps:
 	bash test/deps.sh
 
@@ -69,3 +69,8 @@ test:
 
 bench:
 	bash test/bench/run.sh
+
+# ARIMA engine speed against R's auto.arima (plain -O2, no sanitizers)
+bench-arima:
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o test/bench/arima_bench test/bench/arima_bench.c $(wildcard src/core/arima*.c) src/core/optim.c -lopenblas -llapacke -lm
+	OPENBLAS_NUM_THREADS=1 ./test/bench/arima_bench

@@ -134,3 +134,187 @@ cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 			memcpy(x, sx[i], sz);
 		}
 }
+
+/* Gradient of f at x: from grad when given, else by central differences
+ * with step h; returns the evaluations of f. */
+static int
+num_grad(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double h, double *g)
+{
+	if (grad)
+	{
+		grad(x, arg, g);
+		for (int i = 0; i < d; i++)
+			if (!isfinite(g[i]))
+				g[i] = 0.0;
+		return 1;
+	}
+	for (int i = 0; i < d; i++)
+	{
+		double		xi = x[i],
+					fp,
+					fm;
+
+		x[i] = xi + h;
+		fp = f(x, arg);
+		x[i] = xi - h;
+		fm = f(x, arg);
+		x[i] = xi;
+		g[i] = (fp - fm) / (2.0 * h);
+		if (!isfinite(g[i]))
+			g[i] = 0.0;
+	}
+	return 2 * d;
+}
+
+/* B += BFGS update of an inverse Hessian for step s and gradient change y;
+ * returns 0 when s.y <= 0 (no update). */
+static int
+bfgs_update(int d, double B[][CP_BFGS_MAXDIM], const double *s, const double *y)
+{
+	double		sy = 0,
+				By[CP_BFGS_MAXDIM],
+				yBy = 0;
+
+	for (int i = 0; i < d; i++)
+		sy += s[i] * y[i];
+	if (!(sy > 1e-300))
+		return 0;
+	for (int i = 0; i < d; i++)
+	{
+		By[i] = 0;
+		for (int j = 0; j < d; j++)
+			By[i] += B[i][j] * y[j];
+		yBy += y[i] * By[i];
+	}
+	for (int i = 0; i < d; i++)
+		for (int j = 0; j < d; j++)
+			B[i][j] += ((1.0 + yBy / sy) * s[i] * s[j] - By[i] * s[j] - s[i] * By[j]) / sy;
+	return 1;
+}
+
+/* Identity into B. */
+static void
+bfgs_reset(int d, double B[][CP_BFGS_MAXDIM])
+{
+	for (int i = 0; i < d; i++)
+		for (int j = 0; j < d; j++)
+			B[i][j] = (i == j) ? 1.0 : 0.0;
+}
+
+/*
+ * Backtracking line search from x along dir (slope g.dir < 0): the first
+ * step 1, 0.2, 0.04, ... with Armijo decrease; returns 1 and the point in
+ * xn, *fn when one is found, 0 when the step became negligible.
+ */
+static int
+line_search(cp_objective f, void *arg, int d, const double *x, double fx,
+			const double *dir, double slope, double *xn, double *fn, int *nev)
+{
+	double		step = 1.0;
+
+	for (int tries = 0; tries < 40; tries++)
+	{
+		int			moved = 0;
+
+		for (int i = 0; i < d; i++)
+		{
+			xn[i] = x[i] + step * dir[i];
+			if (xn[i] != x[i])
+				moved = 1;
+		}
+		if (!moved)
+			return 0;
+		*fn = f(xn, arg);
+		(*nev)++;
+		if (isfinite(*fn) && *fn <= fx + 1e-4 * step * slope)
+			return 1;
+		step *= 0.2;
+	}
+	return 0;
+}
+
+/* BFGS (see optim.h). */
+int
+cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
+		double h, double reltol, int maxit, int *nev)
+{
+	double		B[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM],
+				g[CP_BFGS_MAXDIM],
+				gn[CP_BFGS_MAXDIM],
+				xn[CP_BFGS_MAXDIM],
+				dir[CP_BFGS_MAXDIM],
+				s[CP_BFGS_MAXDIM],
+				yv[CP_BFGS_MAXDIM],
+				fv,
+				fn;
+	int			ev = 0,
+				fresh = 1,
+				iters = 0;
+
+	fv = f(x, arg);
+	ev++;
+	if (d == 0 || !isfinite(fv))
+	{
+		*fx = fv;
+		if (nev)
+			*nev += ev;
+		return 0;
+	}
+	ev += num_grad(f, grad, arg, d, x, h, g);
+	bfgs_reset(d, B);
+	for (int it = 1; it <= maxit; it++)
+	{
+		double		slope = 0;
+
+		iters = it;
+		for (int i = 0; i < d; i++)
+		{
+			dir[i] = 0;
+			for (int j = 0; j < d; j++)
+				dir[i] -= B[i][j] * g[j];
+			slope += dir[i] * g[i];
+		}
+		if (!(slope < 0) || !line_search(f, arg, d, x, fv, dir, slope, xn, &fn, &ev))
+		{
+			if (fresh)
+				break;			/* no progress even downhill: a minimum */
+			bfgs_reset(d, B);
+			fresh = 1;
+			continue;
+		}
+		ev += num_grad(f, grad, arg, d, xn, h, gn);
+		for (int i = 0; i < d; i++)
+		{
+			s[i] = xn[i] - x[i];
+			yv[i] = gn[i] - g[i];
+		}
+		if (!bfgs_update(d, B, s, yv))
+			bfgs_reset(d, B);
+		fresh = 0;
+		{
+			int			done = fv - fn <= reltol * (fabs(fv) + reltol);
+
+			memcpy(x, xn, sizeof(double) * d);
+			memcpy(g, gn, sizeof(double) * d);
+			fv = fn;
+			if (done)
+			{
+				*fx = fv;
+				if (nev)
+					*nev += ev;
+				return it;
+			}
+		}
+		if (it == maxit)
+		{
+			*fx = fv;
+			if (nev)
+				*nev += ev;
+			return -1;
+		}
+	}
+	*fx = fv;
+	if (nev)
+		*nev += ev;
+	return iters;
+}

@@ -2,6 +2,9 @@
  * optim.h - Nelder-Mead within a box, for the smoothing methods' searches
  *
  * Plain C, no postgres.h.  Points that leave the box are clamped into it.
+ *
+ * Also an unconstrained BFGS quasi-Newton minimiser with central-difference
+ * gradients (as R's optim "BFGS"), for up to CP_BFGS_MAXDIM dimensions.
  */
 #ifndef CP_OPTIM_H
 #define CP_OPTIM_H
@@ -9,6 +12,9 @@
 #define CP_NM_MAXDIM 32
 
 typedef double (*cp_objective) (const double *x, void *arg);
+
+/* Gradient of an objective at x into g. */
+typedef void (*cp_gradient) (const double *x, void *arg, double *g);
 
 /*
  * Minimise f over at most CP_NM_MAXDIM dimensions from x, with initial
@@ -26,5 +32,21 @@ extern void cp_nelder_mead(cp_objective f, void *arg, int d, double *x, double *
 extern void cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 								 const double *lo, const double *hi, const double *steps,
 								 int maxev, double tol);
+
+#define CP_BFGS_MAXDIM 16
+
+/*
+ * Minimise f over d <= CP_BFGS_MAXDIM unconstrained dimensions from x:
+ * BFGS updates of an inverse Hessian (reset to the identity when a search
+ * direction is not downhill or a line search fails), backtracking Armijo
+ * line searches, gradients from grad or, when grad is NULL, by central
+ * differences of step `h`.  Stops when
+ * an iteration lowers f by at most reltol (|f| + reltol), or after maxit
+ * iterations.  x and *fx receive the best point and value; returns the
+ * iterations done, or -1 when maxit was reached.  *nev (may be NULL) is
+ * increased by the evaluations of f.
+ */
+extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
+					double h, double reltol, int maxit, int *nev);
 
 #endif							/* CP_OPTIM_H */

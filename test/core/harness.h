@@ -39,5 +39,6 @@ void		test_holt(void);
 void		test_hw(void);
 void		test_ets(void);
 void		test_stl(void);
+void		test_arima(void);
 
 #endif

@@ -1,0 +1,1179 @@
+/*
+ * arima.c - seasonal ARIMA: CSS-ML estimation with the exact likelihood
+ * from a Kalman filter, R-compatible residuals and forecasts (see arima.h).
+ * The automatic order selection lives in arima_auto.c.
+ */
+#include "arima.h"
+#include "arima_int.h"
+#include "optim.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lapacke.h>
+
+#define KAPPA 1e6				/* R's prior variance of the differencing states */
+#define BAD 1e300				/* objective of an inadmissible point */
+#define GRAD_STEP 1e-4			/* central-difference step of the optimiser */
+#define RELTOL 1e-10
+#define MAXIT 100
+
+/* ------------------------------------------------------------------ */
+/* orders and polynomials                                              */
+/* ------------------------------------------------------------------ */
+
+/* A message for an error code. */
+const char *
+cp_arima_strerror(cp_arima_err e)
+{
+	switch (e)
+	{
+		case CP_ARIMA_OK:
+			return "ok";
+		case CP_ARIMA_ETOOFEW:
+			return "too few points for the model order";
+		case CP_ARIMA_ECONST:
+			return "the series is constant";
+		case CP_ARIMA_ENONFINITE:
+			return "the series has a non-finite value";
+		case CP_ARIMA_EORDER:
+			return "model order or period out of range";
+		case CP_ARIMA_ECONVERGE:
+			return "no admissible fit (non-stationary or no finite likelihood)";
+		case CP_ARIMA_ENOMEM:
+			return "out of memory";
+	}
+	return "unknown error";
+}
+
+/* Check an order against the engine's limits. */
+cp_arima_err
+cp_arima_check_order(const cp_arima_order *o)
+{
+	if (o->p < 0 || o->p > CP_ARIMA_MAX_P || o->q < 0 || o->q > CP_ARIMA_MAX_Q ||
+		o->P < 0 || o->P > CP_ARIMA_MAX_SP || o->Q < 0 || o->Q > CP_ARIMA_MAX_SQ ||
+		o->d < 0 || o->d > CP_ARIMA_MAX_D || o->D < 0 || o->D > CP_ARIMA_MAX_SD ||
+		o->m < 1 || o->m > CP_ARIMA_MAX_PERIOD)
+		return CP_ARIMA_EORDER;
+	if (o->m == 1 && (o->P || o->D || o->Q))
+		return CP_ARIMA_EORDER;
+	if (o->constant && o->d + o->D > 1)
+		return CP_ARIMA_EORDER;
+	return CP_ARIMA_OK;
+}
+
+/* Number of ARMA coefficients of an order. */
+int
+cp_arima_ncoef(const cp_arima_order *o)
+{
+	return o->p + o->q + o->P + o->Q;
+}
+
+/* Points needed (see arima.h). */
+int64_t
+cp_arima_min_points(const cp_arima_order *o)
+{
+	int64_t		k,
+				need;
+
+	if (cp_arima_check_order(o) != CP_ARIMA_OK)
+		return -1;
+	k = cp_arima_ncoef(o) + (o->constant ? 1 : 0);
+	need = k + 3;
+	if (o->p + (int64_t) o->m * o->P + 1 > need)
+		need = o->p + (int64_t) o->m * o->P + 1;
+	return o->d + (int64_t) o->m * o->D + need;
+}
+
+/*
+ * Expand the seasonal products phi(B) Phi(B^m) = 1 - sum phi_k B^k and
+ * theta(B) Theta(B^m) = 1 + sum theta_k B^k into mod (phi[k-1] = phi_k).
+ */
+void
+cp_arima_expand(const cp_arima_order *o, const double *ar, const double *ma,
+				const double *sar, const double *sma, cp_arma_model *mod)
+{
+	int			m = o->m;
+
+	memset(mod, 0, sizeof(*mod));
+	mod->p = o->p + m * o->P;
+	mod->q = o->q + m * o->Q;
+	mod->r = mod->p > mod->q + 1 ? mod->p : mod->q + 1;
+	for (int i = 0; i < o->p; i++)
+		mod->phi[i] += ar[i];
+	for (int j = 0; j < o->P; j++)
+	{
+		mod->phi[(j + 1) * m - 1] += sar[j];
+		for (int i = 0; i < o->p; i++)
+			mod->phi[(j + 1) * m + i] -= ar[i] * sar[j];
+	}
+	for (int i = 0; i < o->q; i++)
+		mod->theta[i] += ma[i];
+	for (int j = 0; j < o->Q; j++)
+	{
+		mod->theta[(j + 1) * m - 1] += sma[j];
+		for (int i = 0; i < o->q; i++)
+			mod->theta[(j + 1) * m + i] += ma[i] * sma[j];
+	}
+	for (int k = 0; k < mod->p; k++)
+		if (mod->phi[k] != 0.0)
+			mod->plag[mod->np++] = k;
+	for (int k = 0; k < mod->q; k++)
+		if (mod->theta[k] != 0.0)
+			mod->qlag[mod->nq++] = k;
+}
+
+/* Partial autocorrelations tanh(raw[0..p-1]) to AR coefficients (Durbin-Levinson). */
+static void
+partrans(int p, const double *raw, double *out)
+{
+	double		work[CP_ARIMA_MAX_P];
+
+	for (int j = 0; j < p; j++)
+		out[j] = tanh(raw[j]);
+	for (int j = 1; j < p; j++)
+	{
+		double		a = out[j];
+
+		for (int k = 0; k < j; k++)
+			work[k] = out[k] - a * out[j - k - 1];
+		memcpy(out, work, sizeof(double) * j);
+	}
+}
+
+/* AR coefficients to atanh(partial autocorrelations); -1 when not stationary. */
+static int
+invpartrans(int p, const double *phi, double *raw)
+{
+	double		cur[CP_ARIMA_MAX_P],
+				work[CP_ARIMA_MAX_P];
+
+	memcpy(cur, phi, sizeof(double) * p);
+	for (int j = p - 1; j >= 1; j--)
+	{
+		double		a = cur[j];
+
+		if (!(fabs(a) < 1.0))
+			return -1;
+		for (int k = 0; k < j; k++)
+			work[k] = (cur[k] + a * cur[j - k - 1]) / (1.0 - a * a);
+		memcpy(cur, work, sizeof(double) * j);
+	}
+	for (int j = 0; j < p; j++)
+	{
+		if (!(fabs(cur[j]) < 1.0))
+			return -1;
+		raw[j] = atanh(cur[j]);
+	}
+	return 0;
+}
+
+/*
+ * Roots of 1 + c[0] z + ... + c[k-1] z^k, trailing zero coefficients
+ * dropped: eigenvalues of the companion matrix (LAPACK dhseqr).  Returns
+ * the degree, or -1 when the eigenvalue solver fails.
+ */
+static int
+poly_roots(const double *c, int k, double complex *roots)
+{
+	double		H[CP_ARIMA_MAX_P * CP_ARIMA_MAX_P],
+				Z[CP_ARIMA_MAX_P * CP_ARIMA_MAX_P],
+				wr[CP_ARIMA_MAX_P],
+				wi[CP_ARIMA_MAX_P];
+	int			deg = k;
+
+	while (deg > 0 && c[deg - 1] == 0.0)
+		deg--;
+	if (deg == 0)
+		return 0;
+	if (deg == 1)
+	{
+		roots[0] = -1.0 / c[0];
+		return 1;
+	}
+	memset(H, 0, sizeof(double) * deg * deg);
+	/* column-major companion of the monic z^deg + ... + 1 / c[deg-1] */
+	for (int j = 0; j < deg; j++)
+		H[0 + j * deg] = -(j == deg - 1 ? 1.0 : c[deg - 2 - j]) / c[deg - 1];
+	for (int i = 1; i < deg; i++)
+		H[i + (i - 1) * deg] = 1.0;
+	if (LAPACKE_dhseqr(LAPACK_COL_MAJOR, 'E', 'N', deg, 1, deg, H, deg, wr, wi, Z, deg) != 0)
+		return -1;
+	for (int i = 0; i < deg; i++)
+		roots[i] = wr[i] + I * wi[i];
+	return deg;
+}
+
+/* Smallest root modulus of 1 + sign * (c[0] z + ... + c[k-1] z^k), ignoring
+ * coefficients below `tiny` at the end; 2 when there are none, 0 on failure. */
+static double
+min_root(const double *c, int k, double sign, double tiny)
+{
+	double		a[CP_ARIMA_MAX_P],
+				best = 2.0;
+	double complex roots[CP_ARIMA_MAX_P];
+	int			deg;
+
+	while (k > 0 && fabs(c[k - 1]) <= tiny)
+		k--;
+	for (int i = 0; i < k; i++)
+		a[i] = sign * c[i];
+	deg = poly_roots(a, k, roots);
+	if (deg < 0)
+		return 0.0;
+	for (int i = 0; i < deg; i++)
+		best = fmin(best, cabs(roots[i]));
+	return best;
+}
+
+/* All roots of the AR polynomial 1 - ar z - ... outside the unit circle? */
+static int
+ar_stationary(const double *ar, int p)
+{
+	return min_root(ar, p, -1.0, 0.0) > 1.0;
+}
+
+/*
+ * Make an MA polynomial 1 + ma z + ... invertible by moving its roots
+ * inside the unit circle to their reciprocals (as R's maInvert); returns 1
+ * when something changed.
+ */
+static int
+ma_invert(double *ma, int q)
+{
+	double complex roots[CP_ARIMA_MAX_P],
+				x[CP_ARIMA_MAX_P + 1];
+	int			deg = poly_roots(ma, q, roots),
+				inside = 0;
+
+	for (int i = 0; i < deg; i++)
+		if (cabs(roots[i]) < 1.0)
+			inside = 1;
+	if (deg <= 0 || !inside)
+		return 0;
+	if (deg == 1)
+	{
+		ma[0] = 1.0 / ma[0];
+		return 1;
+	}
+	x[0] = 1.0;
+	for (int i = 1; i <= deg; i++)
+		x[i] = 0.0;
+	for (int i = 0; i < deg; i++)
+	{
+		double complex rt = cabs(roots[i]) < 1.0 ? 1.0 / roots[i] : roots[i];
+
+		/* x(z) *= (1 - z / rt) */
+		for (int j = i + 1; j >= 1; j--)
+			x[j] -= x[j - 1] / rt;
+	}
+	for (int i = 0; i < deg; i++)
+		ma[i] = creal(x[i + 1]);
+	return 1;
+}
+
+/* Smallest modulus of the roots of the expanded AR and MA polynomials (as
+ * forecast's myarima checks); seasonal roots enter as their m-th roots. */
+double
+cp_arima_min_root(const cp_arima *f)
+{
+	const cp_arima_order *o = &f->order;
+	double		r = 2.0;
+
+	if (o->p)
+		r = fmin(r, min_root(f->ar, o->p, -1.0, 1e-8));
+	if (o->P)
+		r = fmin(r, pow(min_root(f->sar, o->P, -1.0, 1e-8), 1.0 / o->m));
+	if (o->q)
+		r = fmin(r, min_root(f->ma, o->q, 1.0, 1e-8));
+	if (o->Q)
+		r = fmin(r, pow(min_root(f->sma, o->Q, 1.0, 1e-8), 1.0 / o->m));
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* stationary covariance and the exact Kalman filter                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Autocovariances gam[0..r-1] (gam has r + 1 places) of the expanded ARMA
+ * with unit innovation variance: gamma(0..p) from the first p + 1 moment
+ * equations gamma(k) - sum_j phi_j gamma(|k - j|) = sum_{j>=k} theta_j
+ * psi_{j-k} (LAPACK dgesv), the rest by the recursion; the psi weights are
+ * left in psi[0..max(q, r)] (part of scratch).  -1 when singular.
+ */
+static int
+autocov(const cp_arma_model *mod, double *gam, double *scratch)
+{
+	int			p = mod->p,
+				q = mod->q,
+				r = mod->r,
+				L = (q > r ? q : r) + 1,
+				n1 = p + 1;
+	double	   *psi = scratch,
+			   *rhs = psi + L,
+			   *A = rhs + r + 1;
+	int			ipiv[CP_MAXR + 1];
+
+	psi[0] = 1.0;
+	for (int j = 1; j < L; j++)
+	{
+		double		v = j <= q ? mod->theta[j - 1] : 0.0;
+
+		for (int e = 0; e < mod->np && mod->plag[e] < j; e++)
+			v += mod->phi[mod->plag[e]] * psi[j - mod->plag[e] - 1];
+		psi[j] = v;
+	}
+	for (int k = 0; k < r; k++)
+	{
+		double		s = 0;
+
+		for (int j = k; j <= q; j++)
+			s += (j == 0 ? 1.0 : mod->theta[j - 1]) * psi[j - k];
+		rhs[k] = s;
+	}
+	memset(A, 0, sizeof(double) * n1 * n1);
+	for (int k = 0; k <= p; k++)
+	{
+		A[k * n1 + k] += 1.0;
+		for (int j = 1; j <= p; j++)
+			A[k * n1 + abs(k - j)] -= mod->phi[j - 1];
+		gam[k] = k < r ? rhs[k] : 0.0;
+	}
+	if (p > 0 && LAPACKE_dgesv(LAPACK_ROW_MAJOR, n1, 1, A, n1, ipiv, gam, 1) != 0)
+		return -1;
+	for (int k = p + 1; k < r; k++)
+	{
+		double		s = rhs[k];
+
+		for (int e = 0; e < mod->np; e++)
+			s += mod->phi[mod->plag[e]] * gam[k - mod->plag[e] - 1];
+		gam[k] = s;
+	}
+	return 0;
+}
+
+/*
+ * Covariance P0 (r x r, row-major, unit innovation variance) of the
+ * stationary state of Harvey's form x_{t+1} = T x_t + R e_{t+1}, w_t = x_t[0]:
+ * the predictions (w_t, w_{t+1|t}, ..., w_{t+r-1|t}) have covariance
+ * C_ij = gamma(j - i) - sum_{s<i} psi_s psi_{s+j-i}, and the state is
+ * x_t[i] = w_{t+i|t} - sum_{k=1..i} phi_k w_{t+i-k|t}, so P0 = A C A'.
+ * Used for R's state-space form; returns -1 when singular.
+ */
+int
+cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
+{
+	int			r = mod->r;
+	double	   *C = scratch,
+			   *B = C + r * r,
+			   *gam = B + r * r,
+			   *psi = gam + r + 1;
+
+	if (autocov(mod, gam, psi) != 0)
+		return -1;
+	for (int j = 0; j < r; j++)
+		C[j] = gam[j];
+	for (int i = 1; i < r; i++)
+		for (int j = i; j < r; j++)
+			C[i * r + j] = C[(i - 1) * r + j - 1] - psi[i - 1] * psi[j - 1];
+	for (int i = 0; i < r; i++)
+		for (int j = 0; j < i; j++)
+			C[i * r + j] = C[j * r + i];
+	/* B = A C, then P0 = B A' */
+	for (int i = 0; i < r; i++)
+		for (int j = 0; j < r; j++)
+		{
+			double		v = C[i * r + j];
+
+			for (int e = 0; e < mod->np && mod->plag[e] < i; e++)
+				v -= mod->phi[mod->plag[e]] * C[(i - mod->plag[e] - 1) * r + j];
+			B[i * r + j] = v;
+		}
+	for (int i = 0; i < r; i++)
+		for (int j = i; j < r; j++)
+		{
+			double		v = B[i * r + j];
+
+			for (int e = 0; e < mod->np && mod->plag[e] < j; e++)
+				v -= mod->phi[mod->plag[e]] * B[i * r + j - mod->plag[e] - 1];
+			if (!isfinite(v))
+				return -1;
+			P0[i * r + j] = P0[j * r + i] = v;
+		}
+	return 0;
+}
+
+/*
+ * Autocovariances gam[0..r-1] (unit innovation variance) of the expanded
+ * ARMA, and the first column k0[0..r-1] of the stationary state covariance
+ * of Harvey's form, k0[i] = gamma(i) - sum_{j=1..i} phi_j gamma(i - j)
+ * (the state is x[i] = w_{t+i|t} - sum_{j<=i} phi_j w_{t+i-j|t}); scratch as
+ * for cp_arima_stationary_cov.  Returns -1 when the system is singular.
+ */
+static int
+stationary_col(const cp_arma_model *mod, double *k0, double *scratch)
+{
+	int			r = mod->r;
+	double	   *gam = scratch;
+
+	if (autocov(mod, gam, scratch + r + 1) != 0)
+		return -1;
+	for (int i = 0; i < r; i++)
+	{
+		double		v = gam[i];
+
+		for (int e = 0; e < mod->np && mod->plag[e] < i; e++)
+			v -= mod->phi[mod->plag[e]] * gam[i - mod->plag[e] - 1];
+		if (!isfinite(v))
+			return -1;
+		k0[i] = v;
+	}
+	return 0;
+}
+
+/* y = T x for Harvey's transition (x and y of length r + 1, x[r] = 0). */
+static inline void
+harvey_t(const cp_arma_model *mod, const double *x, double *y)
+{
+	int			r = mod->r;
+
+	for (int i = 0; i < r - 1; i++)
+		y[i] = x[i + 1];
+	y[r - 1] = 0.0;
+	for (int e = 0; e < mod->np; e++)
+		y[mod->plag[e]] += mod->phi[mod->plag[e]] * x[0];
+}
+
+/*
+ * Exact Gaussian likelihood pieces of the differenced series w[0..nw-1]
+ * (and, when xw is given, of the differenced regressor, for the GLS
+ * coefficient beta) by the Kalman filter on Harvey's form started from the
+ * stationary state covariance.  Because that start is stationary, the
+ * change of the prediction covariance from one step to the next has rank
+ * one, P_{t+1} - P_t = m_t g_t g_t', and the filter needs only the gain
+ * column k_t = P_t Z' (Chandrasekhar-type recursions, Morf, Sidhu & Kailath
+ * 1974): with a = g_t[0],
+ *     k_{t+1} = k_t + m_t a g_t,   F_{t+1} = F_t + m_t a^2,
+ *     g_{t+1} = T (g_t - a k_t / F_t),   m_{t+1} = m_t F_t / F_{t+1},
+ * from g_0 = T k_0, m_0 = -1 / F_0; O(r) per step.  Returns -1 when a
+ * prediction variance is not positive or the start is singular.
+ */
+int
+cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
+				double *scratch, cp_kstats *ks)
+{
+	int			r = mod->r;
+	double		a[CP_MAXR + 1] = {0},
+				ax[CP_MAXR + 1] = {0},
+				k[CP_MAXR + 1] = {0},
+				g[CP_MAXR + 1] = {0},
+				tmp[CP_MAXR + 1] = {0};
+	double		sww = 0,
+				swx = 0,
+				sxx = 0,
+				sumlog = 0,
+				F,
+				m;
+
+	if (stationary_col(mod, k, scratch) != 0)
+		return -1;
+	F = k[0];
+	harvey_t(mod, k, g);
+	m = -1.0 / F;
+	for (int64_t t = 0; t < nw; t++)
+	{
+		double		v = w[t] - a[0],
+					ga = g[0],
+					Fn;
+
+		if (!(F > 0.0) || !isfinite(F))
+			return -1;
+		/* predicted states: a = T (a + k v / F) */
+		for (int i = 0; i < r; i++)
+			tmp[i] = a[i] + k[i] * v / F;
+		harvey_t(mod, tmp, a);
+		sww += v * v / F;
+		if (xw)
+		{
+			double		vx = xw[t] - ax[0];
+
+			for (int i = 0; i < r; i++)
+				tmp[i] = ax[i] + k[i] * vx / F;
+			harvey_t(mod, tmp, ax);
+			swx += v * vx / F;
+			sxx += vx * vx / F;
+		}
+		sumlog += log(F);
+		/* the gain column and its rank-one change */
+		Fn = F + m * ga * ga;
+		for (int i = 0; i < r; i++)
+		{
+			tmp[i] = g[i] - ga * k[i] / F;
+			k[i] += m * ga * g[i];
+		}
+		harvey_t(mod, tmp, g);
+		m *= F / Fn;
+		F = Fn;
+	}
+	ks->nu = nw;
+	ks->sumlog = sumlog;
+	ks->beta = 0.0;
+	ks->ssq = sww;
+	if (xw)
+	{
+		if (!(sxx > 0.0))
+			return -1;
+		ks->beta = swx / sxx;
+		ks->ssq = sww - ks->beta * swx;
+	}
+	return isfinite(ks->ssq) && ks->ssq > 0.0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* fitting                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Differencing polynomial (1-B)^d (1-B^m)^D = 1 - sum delta_i B^i; returns nd. */
+int
+cp_arima_delta(const cp_arima_order *o, double *delta)
+{
+	double		c[CP_MAXND + 1] = {1.0};
+	int			deg = 0;
+
+	for (int k = 0; k < o->d + o->D; k++)
+	{
+		int			lag = k < o->d ? 1 : o->m;
+
+		for (int i = deg + lag; i >= lag; i--)
+			c[i] -= c[i - lag];
+		deg += lag;
+	}
+	for (int i = 1; i <= deg; i++)
+		delta[i - 1] = -c[i];
+	return deg;
+}
+
+/* Regressor value at 0-based time t: drift t + 1 or mean 1. */
+static double
+xreg_at(const cp_arima_order *o, int64_t t)
+{
+	return o->d + o->D == 1 ? (double) (t + 1) : 1.0;
+}
+
+/* Everything one fit needs, allocated once. */
+typedef struct fitctx
+{
+	cp_arima_order o;
+	cp_arma_model mod;			/* scratch model of the current parameters */
+	int			k;				/* ARMA coefficients */
+	int			trans;			/* ML: AR parts as partial autocorrelations */
+	int			ncond;			/* CSS: residuals from w[ncond] (p + m P) */
+	int64_t		nw;
+	double	   *w;				/* differenced series */
+	double	   *xw;				/* differenced regressor, or NULL */
+	double	   *ew,
+			   *ex;				/* CSS residuals */
+	double	   *scratch;
+	double	   *jac;			/* CSS Jacobian, nw x k */
+	double	   *mem;
+	int			nev;
+	cp_kstats	ks;				/* of the last likelihood evaluation */
+	double		css_beta;
+	int64_t		css_nu;
+} fitctx;
+
+/* Allocate and fill a context: differenced series and work buffers. */
+static cp_arima_err
+ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
+{
+	double		delta[CP_MAXND];
+	int			nd = cp_arima_delta(o, delta);
+	int64_t		need;
+	double		zero[CP_ARIMA_MAX_COEF] = {0};
+
+	memset(c, 0, sizeof(*c));
+	c->o = *o;
+	c->k = cp_arima_ncoef(o);
+	c->ncond = o->p + o->m * o->P;
+	c->nw = n - nd;
+	cp_arima_expand(o, zero, zero, zero, zero, &c->mod);
+	need = (4 + (int64_t) c->k) * c->nw + cp_arima_cov_scratch(&c->mod);
+	c->mem = malloc(sizeof(double) * need);
+	if (!c->mem)
+		return CP_ARIMA_ENOMEM;
+	c->w = c->mem;
+	c->xw = o->constant ? c->w + c->nw : NULL;
+	c->ew = c->w + 2 * c->nw;
+	c->ex = c->w + 3 * c->nw;
+	c->scratch = c->w + 4 * c->nw;
+	c->jac = c->scratch + cp_arima_cov_scratch(&c->mod);
+	for (int64_t t = 0; t < c->nw; t++)
+	{
+		double		v = y[t + nd],
+					x = xreg_at(o, t + nd);
+
+		for (int i = 0; i < nd; i++)
+		{
+			v -= delta[i] * y[t + nd - i - 1];
+			x -= delta[i] * xreg_at(o, t + nd - i - 1);
+		}
+		c->w[t] = v;
+		if (c->xw)
+			c->xw[t] = x;
+	}
+	return CP_ARIMA_OK;
+}
+
+/* Split a parameter vector into ar, ma, sar, sma (AR parts through partrans
+ * when trans). */
+static void
+unpack(const cp_arima_order *o, const double *par, int trans, double *ar, double *ma,
+	   double *sar, double *sma)
+{
+	if (trans)
+		partrans(o->p, par, ar);
+	else
+		memcpy(ar, par, sizeof(double) * o->p);
+	par += o->p;
+	memcpy(ma, par, sizeof(double) * o->q);
+	par += o->q;
+	if (trans)
+		partrans(o->P, par, sar);
+	else
+		memcpy(sar, par, sizeof(double) * o->P);
+	par += o->P;
+	memcpy(sma, par, sizeof(double) * o->Q);
+}
+
+/* Gather ar, ma, sar, sma into a parameter vector. */
+static void
+pack(const cp_arima_order *o, const double *ar, const double *ma, const double *sar,
+	 const double *sma, double *par)
+{
+	memcpy(par, ar, sizeof(double) * o->p);
+	par += o->p;
+	memcpy(par, ma, sizeof(double) * o->q);
+	par += o->q;
+	memcpy(par, sar, sizeof(double) * o->P);
+	par += o->P;
+	memcpy(par, sma, sizeof(double) * o->Q);
+}
+
+/* Set the context's model from a parameter vector. */
+static void
+ctx_model(fitctx *c, const double *par, int trans)
+{
+	double		ar[CP_ARIMA_MAX_P],
+				ma[CP_ARIMA_MAX_Q],
+				sar[CP_ARIMA_MAX_SP],
+				sma[CP_ARIMA_MAX_SQ];
+
+	unpack(&c->o, par, trans, ar, ma, sar, sma);
+	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
+}
+
+/*
+ * Conditional sum of squares (as R's CSS): residuals of the ARMA recursion
+ * from w[ncond] with earlier residuals zero; beta by least squares on the
+ * regressor's residuals.  Returns ssq / nu, or -1 when not finite.
+ */
+static double
+css_sigma2(fitctx *c)
+{
+	const cp_arma_model *mod = &c->mod;
+	double		sww = 0,
+				swx = 0,
+				sxx = 0,
+				ssq;
+	int			nc = c->ncond;
+
+	for (int64_t t = nc; t < c->nw; t++)
+	{
+		double		e = c->w[t],
+					ex = c->xw ? c->xw[t] : 0.0;
+
+		for (int i = 0; i < mod->np; i++)
+		{
+			int			l = mod->plag[i];
+
+			e -= mod->phi[l] * c->w[t - l - 1];
+			if (c->xw)
+				ex -= mod->phi[l] * c->xw[t - l - 1];
+		}
+		for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+		{
+			int			l = mod->qlag[i];
+
+			e -= mod->theta[l] * c->ew[t - l - 1];
+			ex -= mod->theta[l] * c->ex[t - l - 1];
+		}
+		c->ew[t] = e;
+		c->ex[t] = ex;
+		sww += e * e;
+		swx += e * ex;
+		sxx += ex * ex;
+	}
+	c->css_nu = c->nw - nc;
+	c->css_beta = 0.0;
+	ssq = sww;
+	if (c->xw && sxx > 0.0)
+	{
+		c->css_beta = swx / sxx;
+		ssq = sww - c->css_beta * swx;
+	}
+	if (!isfinite(ssq) || c->css_nu <= 0)
+		return -1.0;
+	return ssq / c->css_nu;
+}
+
+/* Exact likelihood pieces at the context's model into c->ks; -1 on failure. */
+static int
+ctx_likelihood(fitctx *c)
+{
+	return cp_arima_kalman(&c->mod, c->w, c->xw, c->nw, c->scratch, &c->ks);
+}
+
+/* ML objective 0.5 (log(ssq / nu) + sum log F / nu), as R's armafn. */
+static double
+ml_objective(const double *par, void *arg)
+{
+	fitctx	   *c = arg;
+
+	ctx_model(c, par, c->trans);
+	c->nev++;
+	if (ctx_likelihood(c) != 0)
+		return BAD;
+	return 0.5 * (log(c->ks.ssq / c->ks.nu) + c->ks.sumlog / c->ks.nu);
+}
+
+/* AIC, AICc and BIC from the log-likelihood, as forecast::Arima. */
+static void
+set_criteria(cp_arima *f)
+{
+	int64_t		den = f->nused - f->npar - 1;
+
+	f->aic = -2.0 * f->loglik + 2.0 * f->npar;
+	f->aicc = den > 0 ? f->aic + 2.0 * f->npar * (f->npar + 1.0) / den : INFINITY;
+	f->bic = f->aic + f->npar * (log((double) f->nused) - 2.0);
+}
+
+/* Store coefficients (untransformed) from a parameter vector into f. */
+static void
+set_coefs(cp_arima *f, const cp_arima_order *o, const double *par, int trans)
+{
+	unpack(o, par, trans, f->ar, f->ma, f->sar, f->sma);
+}
+
+/* Validate the data and the order for a fit on n points. */
+static cp_arima_err
+check_input(const double *y, int64_t n, const cp_arima_order *o)
+{
+	int64_t		need = cp_arima_min_points(o);
+
+	if (need < 0)
+		return CP_ARIMA_EORDER;
+	for (int64_t t = 0; t < n; t++)
+		if (!isfinite(y[t]))
+			return CP_ARIMA_ENONFINITE;
+	if (n < need)
+		return CP_ARIMA_ETOOFEW;
+	for (int64_t t = 1; t < n; t++)
+		if (y[t] != y[0])
+			return CP_ARIMA_OK;
+	return CP_ARIMA_ECONST;
+}
+
+/*
+ * sigma2 as forecast::Arima: the sum of squared residuals from R's
+ * state-space form over nused - npar + 1.
+ */
+static cp_arima_err
+set_sigma2(cp_arima *f, const double *y, int64_t n)
+{
+	double	   *res = malloc(sizeof(double) * n),
+				ss = 0;
+	cp_arima_err e;
+
+	if (!res)
+		return CP_ARIMA_ENOMEM;
+	e = cp_arima_residuals(f, y, n, res, NULL);
+	for (int64_t t = 0; t < n && e == CP_ARIMA_OK; t++)
+		ss += res[t] * res[t];
+	free(res);
+	f->sigma2 = ss / (double) (f->nused - f->npar + 1);
+	return e;
+}
+
+/*
+ * Derivative of the expanded polynomial coefficients with respect to
+ * parameter j of the vector (ar, ma, sar, sma): lags (0-based index into
+ * phi or theta) and values into lag[], val[]; *ma says whether it is an MA
+ * coefficient.  Returns the count.
+ */
+static int
+coef_derivative(const cp_arima_order *o, const double *ar, const double *ma, const double *sar,
+				const double *sma, int j, int *lag, double *val, int *isma)
+{
+	int			m = o->m,
+				k = 0;
+
+	*isma = 0;
+	if (j < o->p)
+	{
+		lag[k] = j;
+		val[k++] = 1.0;
+		for (int s = 0; s < o->P; s++, k++)
+		{
+			lag[k] = j + (s + 1) * m;
+			val[k] = -sar[s];
+		}
+		return k;
+	}
+	j -= o->p;
+	if (j < o->q)
+	{
+		*isma = 1;
+		lag[k] = j;
+		val[k++] = 1.0;
+		for (int s = 0; s < o->Q; s++, k++)
+		{
+			lag[k] = j + (s + 1) * m;
+			val[k] = sma[s];
+		}
+		return k;
+	}
+	j -= o->q;
+	if (j < o->P)
+	{
+		lag[k] = (j + 1) * m - 1;
+		val[k++] = 1.0;
+		for (int i = 0; i < o->p; i++, k++)
+		{
+			lag[k] = (j + 1) * m + i;
+			val[k] = -ar[i];
+		}
+		return k;
+	}
+	j -= o->P;
+	*isma = 1;
+	lag[k] = (j + 1) * m - 1;
+	val[k++] = 1.0;
+	for (int i = 0; i < o->q; i++, k++)
+	{
+		lag[k] = (j + 1) * m + i;
+		val[k] = ma[i];
+	}
+	return k;
+}
+
+/*
+ * CSS residuals e (in c->ew) of z = w - beta xw at parameters par, and when
+ * J is given their Jacobian in the ARMA coefficients, column-major nw x k:
+ * the derivative series obey the residuals' own MA recursion, driven by the
+ * derivative of the AR part (on z) or of the MA part (on e).  Returns the
+ * sum of squares (or -1 when not finite).
+ */
+static double
+css_jacobian(fitctx *c, const double *par, double beta, double *J)
+{
+	double		ar[CP_ARIMA_MAX_P],
+				ma[CP_ARIMA_MAX_Q],
+				sar[CP_ARIMA_MAX_SP],
+				sma[CP_ARIMA_MAX_SQ],
+				ssq = 0;
+	const cp_arma_model *mod = &c->mod;
+	int			nc = c->ncond;
+	int64_t		nw = c->nw;
+	double	   *z = c->ex,
+			   *e = c->ew;
+
+	unpack(&c->o, par, 0, ar, ma, sar, sma);
+	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
+	for (int64_t t = 0; t < nw; t++)
+		z[t] = c->w[t] - (c->xw ? beta * c->xw[t] : 0.0);
+	/* residuals; e[t] for t < nc is never read */
+	for (int64_t t = nc; t < nw; t++)
+	{
+		double		v = z[t];
+
+		for (int i = 0; i < mod->np; i++)
+			v -= mod->phi[mod->plag[i]] * z[t - mod->plag[i] - 1];
+		for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+			v -= mod->theta[mod->qlag[i]] * e[t - mod->qlag[i] - 1];
+		e[t] = v;
+		ssq += v * v;
+	}
+	if (!isfinite(ssq))
+		return -1.0;
+	if (!J)
+		return ssq;
+	for (int j = 0; j < c->k; j++)
+	{
+		int			lag[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
+					nl = 0,
+					isma = 0;
+		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2];
+		double	   *D = J + (int64_t) j * nw;
+
+		nl = coef_derivative(&c->o, ar, ma, sar, sma, j, lag, val, &isma);
+		for (int64_t t = nc; t < nw; t++)
+		{
+			double		v = 0;
+
+			for (int i = 0; i < nl; i++)
+				if (!isma)
+					v -= val[i] * z[t - lag[i] - 1];
+				else if (lag[i] < t - nc)
+					v -= val[i] * e[t - lag[i] - 1];
+			for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
+			D[t] = v;
+		}
+	}
+	return ssq;
+}
+
+/* CSS objective 0.5 log(sigma2) at untransformed parameters (beta
+ * concentrated). */
+static double
+css_objective(const double *par, void *arg)
+{
+	fitctx	   *c = arg;
+	double		s2;
+
+	ctx_model(c, par, 0);
+	s2 = css_sigma2(c);
+	return s2 > 0.0 ? 0.5 * log(s2) : BAD;
+}
+
+/* Its exact gradient: with beta at its optimum (envelope theorem),
+ * d/dpar 0.5 log(ssq / nu) = sum e D / ssq, D the residuals' Jacobian. */
+static void
+css_gradient(const double *par, void *arg, double *g)
+{
+	fitctx	   *c = arg;
+	double		ssq;
+
+	ctx_model(c, par, 0);
+	if (css_sigma2(c) <= 0.0 ||
+		(ssq = css_jacobian(c, par, c->css_beta, c->jac)) <= 0.0)
+	{
+		memset(g, 0, sizeof(double) * c->k);
+		return;
+	}
+	for (int j = 0; j < c->k; j++)
+	{
+		const double *D = c->jac + (int64_t) j * c->nw;
+		double		v = 0;
+
+		for (int64_t t = c->ncond; t < c->nw; t++)
+			v += c->ew[t] * D[t];
+		g[j] = v / ssq;
+	}
+}
+
+/*
+ * The CSS stage, as R's method "CSS": BFGS from zero coefficients on the
+ * conditional sum of squares (beta concentrated), with its exact gradient.
+ * Returns 1 when the optimiser converged.
+ */
+static int
+css_stage(fitctx *c, double *par, double *fx, int *iters)
+{
+	int			it;
+
+	memset(par, 0, sizeof(double) * c->k);
+	it = cp_bfgs(css_objective, css_gradient, c, c->k, par, fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
+	*iters += it < 0 ? MAXIT : it;
+	return it >= 0 && *fx < BAD;
+}
+
+/*
+ * Fill f from a CSS fit (R's method "CSS", used in auto.arima's
+ * approximate search): sigma2 = ssq / (nused - ncond), loglik from it.
+ */
+static void
+finish_css(fitctx *c, const double *par, cp_arima *f)
+{
+	double		s2;
+
+	ctx_model(c, par, 0);
+	s2 = css_sigma2(c);
+	set_coefs(f, &c->o, par, 0);
+	f->beta = c->o.constant ? c->css_beta : 0.0;
+	f->sigma2_ml = s2;
+	f->loglik = -0.5 * f->nused * (log(2.0 * M_PI * s2) + 1.0);
+	set_criteria(f);
+}
+
+/*
+ * Starting values for ML from CSS ones, in the optimiser's coordinates:
+ * AR parts to partial autocorrelations, MA parts made invertible.  A
+ * non-stationary CSS AR part fails (R: "non-stationary AR part from CSS")
+ * when strict, else starts from zero.
+ */
+static int
+ml_start(fitctx *c, double *par, int strict)
+{
+	double		ar[CP_ARIMA_MAX_P],
+				ma[CP_ARIMA_MAX_Q],
+				sar[CP_ARIMA_MAX_SP],
+				sma[CP_ARIMA_MAX_SQ];
+	const cp_arima_order *o = &c->o;
+
+	unpack(o, par, 0, ar, ma, sar, sma);
+	if (!ar_stationary(ar, o->p) || invpartrans(o->p, ar, ar) != 0)
+	{
+		if (strict)
+			return -1;
+		memset(ar, 0, sizeof(ar));
+	}
+	if (!ar_stationary(sar, o->P) || invpartrans(o->P, sar, sar) != 0)
+	{
+		if (strict)
+			return -1;
+		memset(sar, 0, sizeof(sar));
+	}
+	ma_invert(ma, o->q);
+	ma_invert(sma, o->Q);
+	pack(o, ar, ma, sar, sma, par);
+	return 0;
+}
+
+/* The ML stage from par (optimiser coordinates); fills f. */
+static cp_arima_err
+ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
+{
+	double		fx;
+	int			it,
+				flipped;
+
+	c->trans = 1;
+	it = cp_bfgs(ml_objective, NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
+	*iters += it < 0 ? MAXIT : it;
+	if (!(fx < BAD))
+		return CP_ARIMA_ECONVERGE;
+	set_coefs(f, &c->o, par, 1);
+	flipped = ma_invert(f->ma, c->o.q);
+	flipped |= ma_invert(f->sma, c->o.Q);
+	if (flipped)
+	{
+		cp_arima_expand(&c->o, f->ar, f->ma, f->sar, f->sma, &c->mod);
+		if (ctx_likelihood(c) != 0)
+			return CP_ARIMA_ECONVERGE;
+	}
+	else
+	{
+		ml_objective(par, c);	/* leave c->ks at the optimum */
+	}
+	f->beta = c->ks.beta;
+	f->sigma2_ml = c->ks.ssq / c->ks.nu;
+	f->loglik = -0.5 * (c->ks.nu * (log(2.0 * M_PI * f->sigma2_ml) + 1.0) + c->ks.sumlog);
+	set_criteria(f);
+	return CP_ARIMA_OK;
+}
+
+/*
+ * Fit one order (see arima_int.h): method CP_FIT_CSS or CP_FIT_CSSML;
+ * strict makes a non-stationary CSS start an error, as R's stats::arima.
+ */
+cp_arima_err
+cp_arima_fit_method(const double *y, int64_t n, const cp_arima_order *o, int method,
+					int strict, cp_arima *f)
+{
+	fitctx		c;
+	double		par[CP_ARIMA_MAX_COEF],
+				fx = BAD;
+	int			conv,
+				iters = 0;
+	cp_arima_err e = check_input(y, n, o);
+
+	memset(f, 0, sizeof(*f));
+	if (e != CP_ARIMA_OK)
+		return e;
+	e = ctx_init(&c, y, n, o);
+	if (e != CP_ARIMA_OK)
+		return e;
+	f->order = *o;
+	f->n = n;
+	f->nused = c.nw;
+	f->npar = c.k + (o->constant ? 1 : 0) + 1;
+	conv = method == CP_FIT_ML ? 0 : css_stage(&c, par, &fx, &iters);
+	if (method == CP_FIT_CSS)
+	{
+		if (!(fx < BAD))
+			e = CP_ARIMA_ECONVERGE;
+		else
+			finish_css(&c, par, f);
+	}
+	else
+	{
+		if (!conv)
+			memset(par, 0, sizeof(par));
+		if (ml_start(&c, par, strict) != 0)
+			e = CP_ARIMA_ECONVERGE;
+		else
+			e = ml_stage(&c, par, f, &iters);
+	}
+	free(c.mem);
+	f->iterations = iters;
+	if (e == CP_ARIMA_OK && method != CP_FIT_CSS)
+		e = set_sigma2(f, y, n);
+	return e;
+}
+
+/*
+ * Fit a fixed order (see arima.h): CSS-ML, and ML from zero too, keeping
+ * the higher likelihood (R starts from zero when its CSS does not converge;
+ * the likelihood can have several optima).
+ */
+cp_arima_err
+cp_arima_fit(const double *y, int64_t n, const cp_arima_order *o, cp_arima *fit)
+{
+	cp_arima	alt;
+	cp_arima_err e = cp_arima_fit_method(y, n, o, CP_FIT_CSSML, 0, fit);
+
+	if ((e == CP_ARIMA_OK || e == CP_ARIMA_ECONVERGE) && cp_arima_ncoef(o) > 0 &&
+		cp_arima_fit_method(y, n, o, CP_FIT_ML, 0, &alt) == CP_ARIMA_OK &&
+		(e != CP_ARIMA_OK || alt.loglik > fit->loglik))
+	{
+		*fit = alt;
+		e = CP_ARIMA_OK;
+	}
+	return e;
+}
+
+/* Exact likelihood at given coefficients (see arima.h). */
+cp_arima_err
+cp_arima_evaluate(const double *y, int64_t n, cp_arima *f)
+{
+	fitctx		c;
+	cp_arima_err e = check_input(y, n, &f->order);
+	int			ok;
+
+	if (e != CP_ARIMA_OK)
+		return e;
+	e = ctx_init(&c, y, n, &f->order);
+	if (e != CP_ARIMA_OK)
+		return e;
+	cp_arima_expand(&f->order, f->ar, f->ma, f->sar, f->sma, &c.mod);
+	/* beta is given: take it out of the differenced series */
+	if (c.xw)
+		for (int64_t t = 0; t < c.nw; t++)
+			c.w[t] -= f->beta * c.xw[t];
+	c.xw = NULL;
+	ok = ctx_likelihood(&c) == 0;
+	free(c.mem);
+	if (!ok)
+		return CP_ARIMA_ECONVERGE;
+	f->n = n;
+	f->nused = c.ks.nu;
+	f->npar = c.k + (f->order.constant ? 1 : 0) + 1;
+	f->sigma2_ml = c.ks.ssq / c.ks.nu;
+	f->loglik = -0.5 * (c.ks.nu * (log(2.0 * M_PI * f->sigma2_ml) + 1.0) + c.ks.sumlog);
+	set_criteria(f);
+	return set_sigma2(f, y, n);
+}
