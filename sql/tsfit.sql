@@ -235,7 +235,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, y, 'theta') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2), ('2024-03-01', 3)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, value, 'hw', '{"period": 336}') FROM series WHERE series = 'taylor'$$),
   ($$SELECT cipred.fit(ts, value, 'hw_damped') FROM series WHERE series = 'USAccDeaths' AND ts < '1974-03-01'$$),
-  ($$SELECT cipred.fit(ts, y, 'arima') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'tbats') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, NULL) FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01'::timestamptz, 'NaN'::float8)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('infinity'::timestamptz, 1.0)) v(ts, y)$$),

@@ -27,6 +27,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "core/arima.h"
 #include "core/ets.h"
 #include "core/stl.h"
 #include "core/linreg.h"
@@ -192,6 +193,24 @@ static const FieldSpec mstl_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec arima_schema[] = {
+	SERIES_FIELDS,
+	{"order", CP_I64, LEN_ANY, true},
+	{"ar", CP_F64, LEN_ANY, true},
+	{"ma", CP_F64, LEN_ANY, true},
+	{"sar", CP_F64, LEN_ANY, true},
+	{"sma", CP_F64, LEN_ANY, true},
+	{"beta", CP_F64, LEN_SCALAR, true},
+	{"sigma2", CP_F64, LEN_SCALAR, true},
+	{"sigma2_ml", CP_F64, LEN_SCALAR, true},
+	{"loglik", CP_F64, LEN_SCALAR, true},
+	{"aic", CP_F64, LEN_SCALAR, true},
+	{"aicc", CP_F64, LEN_SCALAR, true},
+	{"bic", CP_F64, LEN_SCALAR, true},
+	{"y", CP_F64, LEN_ANY, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -212,6 +231,8 @@ kind_schema(uint16 kind)
 			return ets_schema;
 		case CP_KIND_MSTL:
 			return mstl_schema;
+		case CP_KIND_ARIMA:
+			return arima_schema;
 	}
 	return NULL;
 }
@@ -438,6 +459,49 @@ validate_mstl(const cp_model_view *view)
 	all_finite(view, "seasonal_last");
 }
 
+/*
+ * An ARIMA model: an order within the engine's limits, a constant only with
+ * at most one difference, coefficient arrays of the order's lengths, finite
+ * values, a non-negative variance, and enough points for the order.
+ */
+static void
+validate_arima(const cp_model_view *view)
+{
+	const cp_field *of = model_req(view, "order", CP_I64);
+	cp_arima_order o;
+	int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+
+	method_in(view, (const char *const[]) {"arima", NULL});
+	if (of->count != 8)
+		damaged("order must hold p, d, q, P, D, Q, period and constant", NULL);
+	o.p = (int) cp_field_i64(of, 0);
+	o.d = (int) cp_field_i64(of, 1);
+	o.q = (int) cp_field_i64(of, 2);
+	o.P = (int) cp_field_i64(of, 3);
+	o.D = (int) cp_field_i64(of, 4);
+	o.Q = (int) cp_field_i64(of, 5);
+	o.m = (int) cp_field_i64(of, 6);
+	o.constant = (int) cp_field_i64(of, 7);
+	if (cp_field_i64(of, 0) != o.p || cp_field_i64(of, 6) != o.m ||
+		cp_arima_check_order(&o) != CP_ARIMA_OK || (o.constant != 0 && o.constant != 1) ||
+		(o.constant && o.d + o.D > 1) || (o.m == 1 && (o.P || o.D || o.Q)) ||
+		n < cp_arima_min_points(&o))
+		damaged("order out of range", NULL);
+	if (model_req(view, "ar", CP_F64)->count != (uint32) o.p ||
+		model_req(view, "ma", CP_F64)->count != (uint32) o.q ||
+		model_req(view, "sar", CP_F64)->count != (uint32) o.P ||
+		model_req(view, "sma", CP_F64)->count != (uint32) o.Q)
+		damaged("ar, ma, sar and sma must hold p, q, P and Q coefficients", NULL);
+	all_finite(view, "ar");
+	all_finite(view, "ma");
+	all_finite(view, "sar");
+	all_finite(view, "sma");
+	params_finite(view, (const char *const[]) {"beta", "sigma2", "sigma2_ml", "loglik", "aic", "aicc", "bic", NULL});
+	if (!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0) ||
+		!(cp_field_f64(model_req(view, "sigma2_ml", CP_F64), 0) >= 0))
+		damaged("sigma2 must not be negative", NULL);
+}
+
 /* Check a parsed model against its kind's schema. */
 void
 model_validate(const cp_model_view *view)
@@ -520,8 +584,10 @@ model_validate(const cp_model_view *view)
 	}
 	if (view->kind == CP_KIND_BASELINE || view->kind == CP_KIND_THETA ||
 		view->kind == CP_KIND_HOLT || view->kind == CP_KIND_HW || view->kind == CP_KIND_ETS ||
-		view->kind == CP_KIND_MSTL)
+		view->kind == CP_KIND_MSTL || view->kind == CP_KIND_ARIMA)
 		validate_series(view);
+	if (view->kind == CP_KIND_ARIMA)
+		validate_arima(view);
 	if (view->kind == CP_KIND_ETS || view->kind == CP_KIND_MSTL)
 		validate_ets(view, view->kind == CP_KIND_MSTL);
 	if (view->kind == CP_KIND_MSTL)

@@ -21,6 +21,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "core/arima.h"
 #include "core/baselines.h"
 #include "core/ets.h"
 #include "core/stl.h"
@@ -41,6 +42,7 @@
 #define METHOD_HW_DAMPED 105
 #define METHOD_ETS 106
 #define METHOD_MSTL 107
+#define METHOD_ARIMA 108
 #define MAX_HORIZON 1000000
 #define MAX_PERIOD 100000
 
@@ -61,6 +63,8 @@ typedef struct TsOpts
 	int32		gaps;			/* GapRule */
 	double		alpha;			/* croston, sba */
 	char		ets_model[8];	/* ets: the form, "ZZZ" when not given */
+	int32		arima[6];		/* arima: p, d, q, P, D, Q; p = -1 automatic */
+	int32		arima_const;	/* arima: -1 as fits (d + D <= 1), 0, 1 */
 	int32		nperiods;		/* mstl: the periods given, 0 = default */
 	int32		periods[CP_STL_MAX_PERIODS];
 } TsOpts;
@@ -101,11 +105,13 @@ method_code(const char *name)
 		return METHOD_ETS;
 	if (strcmp(name, "mstl") == 0)
 		return METHOD_MSTL;
+	if (strcmp(name, "arima") == 0)
+		return METHOD_ARIMA;
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, mstl, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta.")));
 	return (int32) m;
 }
 
@@ -131,8 +137,46 @@ method_name(int32 code)
 			return "ets";
 		case METHOD_MSTL:
 			return "mstl";
+		case METHOD_ARIMA:
+			return "arima";
 	}
 	return cp_bl_name(code);
+}
+
+/* Three whole numbers of a JSON array option (an ARIMA order). */
+static void
+json_int_triple(JsonbValue *v, const char *key, int32 *out)
+{
+	int			n = 0;
+
+	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		JsonbIterator *ai = JsonbIteratorInit(v->val.binary.data);
+		JsonbIteratorToken at;
+		JsonbValue	e;
+
+		while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
+		{
+			double		d;
+
+			if (at != WJB_ELEM)
+				continue;
+			d = e.type == jbvNumeric
+				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+													 NumericGetDatum(e.val.numeric))) : -1;
+			if (n >= 3 || !(d >= 0 && d <= 100 && d == floor(d)))
+			{
+				n = -1;
+				break;
+			}
+			out[n++] = (int32) d;
+		}
+	}
+	if (n != 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: option \"%s\" must be an array of three whole numbers", key),
+				 errhint("Write e.g. {\"order\": [0, 1, 1], \"seasonal_order\": [0, 1, 1]} for (p, d, q) and (P, D, Q).")));
 }
 
 /* Parse the options jsonb. */
@@ -216,6 +260,24 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 						 errhint("alpha is the smoothing of croston and sba (default 0.1, as R).")));
 			o->alpha = d;
 		}
+		else if (strcmp(key, "order") == 0 || strcmp(key, "seasonal_order") == 0)
+		{
+			bool		seasonal = key[0] == 's';
+			int32		got[3];
+
+			json_int_triple(&v, key, got);
+			for (int i = 0; i < 3; i++)
+				o->arima[(seasonal ? 3 : 0) + i] = got[i];
+		}
+		else if (strcmp(key, "constant") == 0)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"constant\" must be true or false"),
+						 errhint("A mean (no differencing) or a drift (one difference) term: {\"constant\": false}.")));
+			o->arima_const = v.val.boolean ? 1 : 0;
+		}
 		else if (strcmp(key, "periods") == 0)
 		{
 			/* an array of whole numbers from 2 to 100000, at most 4 */
@@ -289,7 +351,7 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("fit: unknown option \"%s\"", key),
-					 errhint("Known options: freq, period, periods, gaps, alpha, model.")));
+					 errhint("Known options: freq, period, periods, gaps, alpha, model, order, seasonal_order, constant.")));
 	}
 }
 
@@ -302,6 +364,16 @@ ets_model_ok(const char *name)
 				damped;
 
 	return cp_ets_parse(name, mask, &damped) == CP_ETS_OK;
+}
+
+/* Whether stored ARIMA orders are in range (-1: not given). */
+static bool
+arima_opts_ok(const int32 *o)
+{
+	for (int i = 0; i < 6; i++)
+		if (o[i] < -1 || o[i] > 100)
+			return false;
+	return true;
 }
 
 /* Whether stored mstl periods are in range. */
@@ -322,6 +394,9 @@ tsfit_new(MemoryContext cxt)
 
 	points_init(&a->p, cxt);
 	a->o.alpha = 0.1;
+	for (int i = 0; i < 6; i++)
+		a->o.arima[i] = -1;
+	a->o.arima_const = -1;
 	return a;
 }
 
@@ -344,7 +419,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, mstl, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -437,6 +512,9 @@ cipred_tsfit_serial(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, a->o.gaps);
 	pq_sendfloat8(&buf, a->o.alpha);
 	pq_sendbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
+	for (int i = 0; i < 6; i++)
+		pq_sendint32(&buf, a->o.arima[i]);
+	pq_sendint32(&buf, a->o.arima_const);
 	pq_sendint32(&buf, a->o.nperiods);
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		pq_sendint32(&buf, a->o.periods[i]);
@@ -478,6 +556,9 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	a->o.gaps = pq_getmsgint(&buf, 4);
 	a->o.alpha = pq_getmsgfloat8(&buf);
 	pq_copymsgbytes(&buf, a->o.ets_model, sizeof(a->o.ets_model));
+	for (int i = 0; i < 6; i++)
+		a->o.arima[i] = pq_getmsgint(&buf, 4);
+	a->o.arima_const = pq_getmsgint(&buf, 4);
 	a->o.nperiods = pq_getmsgint(&buf, 4);
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		a->o.periods[i] = pq_getmsgint(&buf, 4);
@@ -487,6 +568,8 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
 		a->o.ets_model[sizeof(a->o.ets_model) - 1] != '\0' ||
 		a->o.nperiods < 0 || a->o.nperiods > CP_STL_MAX_PERIODS ||
+		a->o.arima_const < -1 || a->o.arima_const > 1 ||
+		!arima_opts_ok(a->o.arima) ||
 		!periods_ok(a->o.periods, a->o.nperiods) ||
 		(a->o.ets_model[0] != '\0' && !ets_model_ok(a->o.ets_model)) ||
 		(a->o.has_freq && (a->o.freq.month < 0 || a->o.freq.day < 0 || a->o.freq.time < 0 ||
@@ -1027,6 +1110,115 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	return model_finish(&b, false);
 }
 
+/* The text "(p,d,q)(P,D,Q)m" of an order. */
+static char *
+arima_order_text(const cp_arima_order *o)
+{
+	return psprintf("(%d,%d,%d)(%d,%d,%d)%d%s", o->p, o->d, o->q, o->P, o->D, o->Q, o->m,
+					o->constant ? " with constant" : "");
+}
+
+/*
+ * ARIMA: automatic order selection (auto.arima's stepwise search by AICc)
+ * unless "order" is given; exact Gaussian likelihood either way.
+ */
+static Datum
+arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+{
+	cp_arima	f;
+	cp_arima_err rc;
+	cp_mbuild	b;
+	bool		given = a->o.arima[0] >= 0;
+	int64		ord[8];
+	int			m = period;
+
+	if (!given && (a->o.arima[3] >= 0 || a->o.arima_const >= 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: options \"seasonal_order\" and \"constant\" need \"order\""),
+				 errhint("Give the whole model, e.g. {\"order\": [0, 1, 1], \"seasonal_order\": [0, 1, 1]}, or no order for the automatic search.")));
+	if (given)
+	{
+		cp_arima_order o;
+
+		o.p = a->o.arima[0];
+		o.d = a->o.arima[1];
+		o.q = a->o.arima[2];
+		o.P = a->o.arima[3] >= 0 ? a->o.arima[3] : 0;
+		o.D = a->o.arima[3] >= 0 ? a->o.arima[4] : 0;
+		o.Q = a->o.arima[3] >= 0 ? a->o.arima[5] : 0;
+		o.m = (o.P || o.D || o.Q) ? m : 1;
+		o.constant = a->o.arima_const >= 0 ? a->o.arima_const : (o.d + o.D <= 1);
+		if (o.constant && o.d + o.D > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: an ARIMA model with %d differences cannot have a constant", o.d + o.D),
+					 errhint("A constant is a mean without differencing or a drift with one difference: give \"constant\": false.")));
+		if (cp_arima_check_order(&o) != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: ARIMA order %s is out of range", arima_order_text(&o)),
+					 errdetail("p and q go up to %d, P and Q to %d, d to %d, D to %d, the seasonal period from 2 to %d.",
+							   CP_ARIMA_MAX_P, CP_ARIMA_MAX_SP, CP_ARIMA_MAX_D, CP_ARIMA_MAX_SD, CP_ARIMA_MAX_PERIOD),
+					 errhint("Give a smaller order, or the period: {\"period\": 12}.")));
+		if (n < cp_arima_min_points(&o))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: ARIMA %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+							arima_order_text(&o), cp_arima_min_points(&o), n),
+					 errhint("Fit on a longer series, or give a smaller order.")));
+		rc = cp_arima_fit(y, n, &o, &f);
+	}
+	else
+	{
+		if (m > CP_ARIMA_MAX_PERIOD)
+			m = 1;				/* long seasons: non-seasonal search (documented) */
+		rc = cp_arima_auto(y, n, m, &f, NULL);
+	}
+	if (rc == CP_ARIMA_ECONST)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: arima cannot fit a constant series"),
+				 errdetail("The series%s is constant.", given ? " (after differencing)" : " or its differenced form"),
+				 errhint("Use mean or naive for a constant series.")));
+	if (rc == CP_ARIMA_ETOOFEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: arima needs more points, the series has " INT64_FORMAT, n),
+				 errdetail("The automatic search needs at least 3 points, and enough left after differencing."),
+				 errhint("Fit on a longer series, or use naive or mean.")));
+	if (rc == CP_ARIMA_ENOMEM)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("fit: out of memory in arima")));
+	if (rc != CP_ARIMA_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: arima could not fit the series: %s", cp_arima_strerror(rc)),
+				 errhint("Try another order, or the automatic search (no \"order\").")));
+	ord[0] = f.order.p;
+	ord[1] = f.order.d;
+	ord[2] = f.order.q;
+	ord[3] = f.order.P;
+	ord[4] = f.order.D;
+	ord[5] = f.order.Q;
+	ord[6] = f.order.m;
+	ord[7] = f.order.constant;
+	series_model_start(&b, CP_KIND_ARIMA, "arima", a, freq, n, period, gaps);
+	cp_mbuild_i64(&b, "order", ord, 8, 1);
+	cp_mbuild_f64(&b, "ar", f.ar, (uint32) f.order.p, 1);
+	cp_mbuild_f64(&b, "ma", f.ma, (uint32) f.order.q, 1);
+	cp_mbuild_f64(&b, "sar", f.sar, (uint32) f.order.P, 1);
+	cp_mbuild_f64(&b, "sma", f.sma, (uint32) f.order.Q, 1);
+	cp_mbuild_f64(&b, "beta", &f.beta, 1, 0);
+	cp_mbuild_f64(&b, "sigma2", &f.sigma2, 1, 0);
+	cp_mbuild_f64(&b, "sigma2_ml", &f.sigma2_ml, 1, 0);
+	cp_mbuild_f64(&b, "loglik", &f.loglik, 1, 0);
+	cp_mbuild_f64(&b, "aic", &f.aic, 1, 0);
+	cp_mbuild_f64(&b, "aicc", &f.aicc, 1, 0);
+	cp_mbuild_f64(&b, "bic", &f.bic, 1, 0);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
 
 /* Final: sort, grid, gaps, fit, model. */
@@ -1112,6 +1304,8 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		return ets_model(a, &freq, n, gaps, period, y);
 	if (a->o.method == METHOD_MSTL)
 		return mstl_model(a, &freq, n, gaps, period, y);
+	if (a->o.method == METHOD_ARIMA)
+		return arima_model(a, &freq, n, gaps, period, y);
 	if (a->o.method == METHOD_HW || a->o.method == METHOD_HW_DAMPED)
 		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
 	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
@@ -1164,6 +1358,7 @@ typedef struct TsModel
 	cp_ets		ets;
 	double	   *ef;				/* ets: forecasts and standard errors, */
 	double	   *ese;			/* computed for the whole horizon at once */
+	cp_arima	ar;
 	int			nper;			/* mstl: periods and last seasonal cycles */
 	int64		per[CP_STL_MAX_PERIODS];
 	double	   *slast;
@@ -1173,6 +1368,37 @@ typedef struct TsModel
 	int64		n;
 	double	   *y;
 } TsModel;
+
+/* Unpack an ARIMA model (validated). */
+static void
+arima_of(const cp_model_view *view, TsModel *m)
+{
+	const cp_field *of = model_req(view, "order", CP_I64);
+	cp_arima   *f = &m->ar;
+	const char *const names[] = {"ar", "ma", "sar", "sma"};
+	double	   *dst[] = {f->ar, f->ma, f->sar, f->sma};
+
+	memset(f, 0, sizeof(*f));
+	f->order.p = (int) cp_field_i64(of, 0);
+	f->order.d = (int) cp_field_i64(of, 1);
+	f->order.q = (int) cp_field_i64(of, 2);
+	f->order.P = (int) cp_field_i64(of, 3);
+	f->order.D = (int) cp_field_i64(of, 4);
+	f->order.Q = (int) cp_field_i64(of, 5);
+	f->order.m = (int) cp_field_i64(of, 6);
+	f->order.constant = (int) cp_field_i64(of, 7);
+	for (int k = 0; k < 4; k++)
+	{
+		const cp_field *c = model_req(view, names[k], CP_F64);
+
+		for (uint32 i = 0; i < c->count; i++)
+			dst[k][i] = cp_field_f64(c, i);
+	}
+	f->n = m->n;
+	f->beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
+	f->sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+	f->sigma2_ml = cp_field_f64(model_req(view, "sigma2_ml", CP_F64), 0);
+}
 
 /* Unpack an ETS model (validated). */
 static void
@@ -1223,7 +1449,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	model_view_of(d, view);
 	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA &&
 		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW && view->kind != CP_KIND_ETS &&
-		view->kind != CP_KIND_MSTL)
+		view->kind != CP_KIND_MSTL && view->kind != CP_KIND_ARIMA)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -1279,6 +1505,8 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	}
 	else if (m->kind == CP_KIND_ETS)
 		ets_of(view, m);
+	else if (m->kind == CP_KIND_ARIMA)
+		arima_of(view, m);
 	else if (m->kind == CP_KIND_MSTL)
 	{
 		const cp_field *pf = model_req(view, "periods", CP_I64);
@@ -1337,7 +1565,7 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_theta_forecast(&m->th, h, point, se);
 		*df = INFINITY;
 	}
-	else if (m->kind == CP_KIND_ETS || m->kind == CP_KIND_MSTL)
+	else if (m->kind == CP_KIND_ETS || m->kind == CP_KIND_MSTL || m->kind == CP_KIND_ARIMA)
 	{
 		*point = m->ef[h - 1];
 		*se = m->ese[h - 1];
@@ -1391,6 +1619,13 @@ tsmodel_fitted(const TsModel *m, double *f)
 		cp_ets_fitted(&m->ets, m->y, m->n, f);
 	else if (m->kind == CP_KIND_MSTL)
 		mstl_fitted(m, f);
+	else if (m->kind == CP_KIND_ARIMA)
+	{
+		if (cp_arima_residuals(&m->ar, m->y, m->n, NULL, f) != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("fitted: arima residuals could not be computed")));
+	}
 	else if (m->kind == CP_KIND_HW)
 		cp_hw_fitted(&m->hw, m->y, m->n, f);
 	else if (m->kind == CP_KIND_HOLT)
@@ -1473,6 +1708,15 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
+	if (m.kind == CP_KIND_ARIMA)
+	{
+		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		if (cp_arima_forecast(&m.ar, m.y, m.n, h, m.ef, m.ese) != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("forecast: the arima forecast could not be computed")));
+	}
 	if (m.kind == CP_KIND_ETS || m.kind == CP_KIND_MSTL)
 	{
 		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);

@@ -42,7 +42,8 @@ typedef enum cp_kind
 	CP_KIND_HOLT = 4,
 	CP_KIND_HW = 5,
 	CP_KIND_ETS = 6,
-	CP_KIND_MSTL = 7
+	CP_KIND_MSTL = 7,
+	CP_KIND_ARIMA = 8
 } cp_kind;
 
 /* One field of a parsed model; points into the model's bytes. */
