@@ -147,24 +147,28 @@ static const FieldSpec hw_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+/* The fields of an ETS model (ets, and mstl's adjusted-series model). */
+#define ETS_FIELDS \
+	{"form", CP_TEXT, LEN_SCALAR, true}, \
+	{"alpha", CP_F64, LEN_SCALAR, true}, \
+	{"beta", CP_F64, LEN_SCALAR, true}, \
+	{"gamma", CP_F64, LEN_SCALAR, true}, \
+	{"phi", CP_F64, LEN_SCALAR, true}, \
+	{"initial_level", CP_F64, LEN_SCALAR, true}, \
+	{"initial_trend", CP_F64, LEN_SCALAR, true}, \
+	{"initial_seasonal", CP_F64, LEN_ANY, true}, \
+	{"level", CP_F64, LEN_SCALAR, true}, \
+	{"trend", CP_F64, LEN_SCALAR, true}, \
+	{"seasonal", CP_F64, LEN_ANY, true}, \
+	{"sigma2", CP_F64, LEN_SCALAR, true}, \
+	{"loglik", CP_F64, LEN_SCALAR, true}, \
+	{"aic", CP_F64, LEN_SCALAR, true}, \
+	{"aicc", CP_F64, LEN_SCALAR, true}, \
+	{"bic", CP_F64, LEN_SCALAR, true}
+
 static const FieldSpec ets_schema[] = {
 	SERIES_FIELDS,
-	{"form", CP_TEXT, LEN_SCALAR, true},
-	{"alpha", CP_F64, LEN_SCALAR, true},
-	{"beta", CP_F64, LEN_SCALAR, true},
-	{"gamma", CP_F64, LEN_SCALAR, true},
-	{"phi", CP_F64, LEN_SCALAR, true},
-	{"initial_level", CP_F64, LEN_SCALAR, true},
-	{"initial_trend", CP_F64, LEN_SCALAR, true},
-	{"initial_seasonal", CP_F64, LEN_ANY, true},
-	{"level", CP_F64, LEN_SCALAR, true},
-	{"trend", CP_F64, LEN_SCALAR, true},
-	{"seasonal", CP_F64, LEN_ANY, true},
-	{"sigma2", CP_F64, LEN_SCALAR, true},
-	{"loglik", CP_F64, LEN_SCALAR, true},
-	{"aic", CP_F64, LEN_SCALAR, true},
-	{"aicc", CP_F64, LEN_SCALAR, true},
-	{"bic", CP_F64, LEN_SCALAR, true},
+	ETS_FIELDS,
 	{"y", CP_F64, LEN_ANY, true},
 	{NULL, 0, 0, false}
 };
@@ -173,22 +177,7 @@ static const FieldSpec mstl_schema[] = {
 	SERIES_FIELDS,
 	{"periods", CP_I64, LEN_ANY, true},
 	{"seasonal_last", CP_F64, LEN_ANY, true},
-	{"form", CP_TEXT, LEN_SCALAR, true},
-	{"alpha", CP_F64, LEN_SCALAR, true},
-	{"beta", CP_F64, LEN_SCALAR, true},
-	{"gamma", CP_F64, LEN_SCALAR, true},
-	{"phi", CP_F64, LEN_SCALAR, true},
-	{"initial_level", CP_F64, LEN_SCALAR, true},
-	{"initial_trend", CP_F64, LEN_SCALAR, true},
-	{"initial_seasonal", CP_F64, LEN_ANY, true},
-	{"level", CP_F64, LEN_SCALAR, true},
-	{"trend", CP_F64, LEN_SCALAR, true},
-	{"seasonal", CP_F64, LEN_ANY, true},
-	{"sigma2", CP_F64, LEN_SCALAR, true},
-	{"loglik", CP_F64, LEN_SCALAR, true},
-	{"aic", CP_F64, LEN_SCALAR, true},
-	{"aicc", CP_F64, LEN_SCALAR, true},
-	{"bic", CP_F64, LEN_SCALAR, true},
+	ETS_FIELDS,
 	{"y", CP_F64, LEN_ANY, true},
 	{NULL, 0, 0, false}
 };

@@ -143,40 +143,36 @@ method_name(int32 code)
 	return cp_bl_name(code);
 }
 
-/* Three whole numbers of a JSON array option (an ARIMA order). */
-static void
-json_int_triple(JsonbValue *v, const char *key, int32 *out)
+/*
+ * The whole numbers of a JSON array option into out[0..max-1]: their count,
+ * or -1 when v is not an array, has more than max elements, or one is not a
+ * whole number in [lo, hi].
+ */
+static int
+json_int_array(const JsonbValue *v, int max, double lo, double hi, int32 *out)
 {
 	int			n = 0;
+	JsonbIterator *ai;
+	JsonbIteratorToken at;
+	JsonbValue	e;
 
-	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return -1;
+	ai = JsonbIteratorInit(v->val.binary.data);
+	while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
 	{
-		JsonbIterator *ai = JsonbIteratorInit(v->val.binary.data);
-		JsonbIteratorToken at;
-		JsonbValue	e;
+		double		d;
 
-		while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
-		{
-			double		d;
-
-			if (at != WJB_ELEM)
-				continue;
-			d = e.type == jbvNumeric
-				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-													 NumericGetDatum(e.val.numeric))) : -1;
-			if (n >= 3 || !(d >= 0 && d <= 100 && d == floor(d)))
-			{
-				n = -1;
-				break;
-			}
-			out[n++] = (int32) d;
-		}
+		if (at != WJB_ELEM)
+			continue;
+		d = e.type == jbvNumeric
+			? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												 NumericGetDatum(e.val.numeric))) : NAN;
+		if (n >= max || !(d >= lo && d <= hi && d == floor(d)))
+			return -1;
+		out[n++] = (int32) d;
 	}
-	if (n != 3)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: option \"%s\" must be an array of three whole numbers", key),
-				 errhint("Write e.g. {\"order\": [0, 1, 1], \"seasonal_order\": [0, 1, 1]} for (p, d, q) and (P, D, Q).")));
+	return n;
 }
 
 /* Parse the options jsonb. */
@@ -262,12 +258,15 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 		}
 		else if (strcmp(key, "order") == 0 || strcmp(key, "seasonal_order") == 0)
 		{
-			bool		seasonal = key[0] == 's';
 			int32		got[3];
 
-			json_int_triple(&v, key, got);
+			if (json_int_array(&v, 3, 0, 100, got) != 3)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"%s\" must be an array of three whole numbers", key),
+						 errhint("Write e.g. {\"order\": [0, 1, 1], \"seasonal_order\": [0, 1, 1]} for (p, d, q) and (P, D, Q).")));
 			for (int i = 0; i < 3; i++)
-				o->arima[(seasonal ? 3 : 0) + i] = got[i];
+				o->arima[(key[0] == 's' ? 3 : 0) + i] = got[i];
 		}
 		else if (strcmp(key, "constant") == 0)
 		{
@@ -280,37 +279,20 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 		}
 		else if (strcmp(key, "periods") == 0)
 		{
-			/* an array of whole numbers from 2 to 100000, at most 4 */
-			JsonbValue	e;
-			int			n = 0;
+			int			n;
 
 			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("fit: option \"periods\" must be an array of seasonal periods"),
 						 errhint("Write e.g. {\"periods\": [48, 336]} for half-hourly data with daily and weekly cycles.")));
-			{
-				JsonbIterator *ai = JsonbIteratorInit(v.val.binary.data);
-				JsonbIteratorToken at;
-
-				while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
-				{
-					double		d;
-
-					if (at != WJB_ELEM)
-						continue;
-					d = e.type == jbvNumeric
-						? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-															 NumericGetDatum(e.val.numeric))) : -1;
-					if (!(d >= 2 && d <= MAX_PERIOD && d == floor(d)) || n >= CP_STL_MAX_PERIODS)
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								 errmsg("fit: option \"periods\" must hold 1 to %d whole numbers from 2 to %d",
-										CP_STL_MAX_PERIODS, MAX_PERIOD),
-								 errhint("Write e.g. {\"periods\": [48, 336]}.")));
-					o->periods[n++] = (int32) d;
-				}
-			}
+			n = json_int_array(&v, CP_STL_MAX_PERIODS, 2, MAX_PERIOD, o->periods);
+			if (n < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"periods\" must hold 1 to %d whole numbers from 2 to %d",
+								CP_STL_MAX_PERIODS, MAX_PERIOD),
+						 errhint("Write e.g. {\"periods\": [48, 336]}.")));
 			if (n == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -868,6 +850,33 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	return model_finish(&b, false);
 }
 
+/* The fields of a fitted ETS model (also mstl's adjusted-series model). */
+static void
+ets_fields(cp_mbuild *b, const cp_ets *e)
+{
+	char		form[8];
+	const char *fp = form;
+	uint32		ns = e->spec.season ? (uint32) e->spec.m : 0;
+
+	cp_ets_name(&e->spec, form);
+	cp_mbuild_text(b, "form", &fp, NULL, 1, 0);
+	cp_mbuild_f64(b, "alpha", &e->alpha, 1, 0);
+	cp_mbuild_f64(b, "beta", &e->beta, 1, 0);
+	cp_mbuild_f64(b, "gamma", &e->gamma, 1, 0);
+	cp_mbuild_f64(b, "phi", &e->phi, 1, 0);
+	cp_mbuild_f64(b, "initial_level", &e->l0, 1, 0);
+	cp_mbuild_f64(b, "initial_trend", &e->b0, 1, 0);
+	cp_mbuild_f64(b, "initial_seasonal", e->s0, ns, 1);
+	cp_mbuild_f64(b, "level", &e->level, 1, 0);
+	cp_mbuild_f64(b, "trend", &e->trend, 1, 0);
+	cp_mbuild_f64(b, "seasonal", e->seas, ns, 1);
+	cp_mbuild_f64(b, "sigma2", &e->sigma2, 1, 0);
+	cp_mbuild_f64(b, "loglik", &e->loglik, 1, 0);
+	cp_mbuild_f64(b, "aic", &e->aic, 1, 0);
+	cp_mbuild_f64(b, "aicc", &e->aicc, 1, 0);
+	cp_mbuild_f64(b, "bic", &e->bic, 1, 0);
+}
+
 /* The simplest form a mask allows, to say how many points ETS needs. */
 static int64
 ets_min_points(const int mask[3], int damped, int32 period)
@@ -890,14 +899,11 @@ ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, 
 	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZZ";
 	int			mask[3],
 				damped,
-				rc,
-				ns;
+				rc;
 	cp_ets		e;
 	cp_mbuild	b;
-	char		form[8];
 	double		ymin = y[0],
 				ymax = y[0];
-	const char *fp = form;
 
 	(void) cp_ets_parse(name, mask, &damped);	/* checked with the options */
 	for (int64 t = 1; t < n; t++)
@@ -937,25 +943,8 @@ ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, 
 				 errmsg("fit: no ETS form (%s) could be fitted to the series", name),
 				 errdetail("Every candidate's likelihood was undefined."),
 				 errhint("Check the data for extreme values, or use another method.")));
-	cp_ets_name(&e.spec, form);
-	ns = e.spec.season ? e.spec.m : 0;
 	series_model_start(&b, CP_KIND_ETS, "ets", a, freq, n, period, gaps);
-	cp_mbuild_text(&b, "form", &fp, NULL, 1, 0);
-	cp_mbuild_f64(&b, "alpha", &e.alpha, 1, 0);
-	cp_mbuild_f64(&b, "beta", &e.beta, 1, 0);
-	cp_mbuild_f64(&b, "gamma", &e.gamma, 1, 0);
-	cp_mbuild_f64(&b, "phi", &e.phi, 1, 0);
-	cp_mbuild_f64(&b, "initial_level", &e.l0, 1, 0);
-	cp_mbuild_f64(&b, "initial_trend", &e.b0, 1, 0);
-	cp_mbuild_f64(&b, "initial_seasonal", e.s0, (uint32) ns, 1);
-	cp_mbuild_f64(&b, "level", &e.level, 1, 0);
-	cp_mbuild_f64(&b, "trend", &e.trend, 1, 0);
-	cp_mbuild_f64(&b, "seasonal", e.seas, (uint32) ns, 1);
-	cp_mbuild_f64(&b, "sigma2", &e.sigma2, 1, 0);
-	cp_mbuild_f64(&b, "loglik", &e.loglik, 1, 0);
-	cp_mbuild_f64(&b, "aic", &e.aic, 1, 0);
-	cp_mbuild_f64(&b, "aicc", &e.aicc, 1, 0);
-	cp_mbuild_f64(&b, "bic", &e.bic, 1, 0);
+	ets_fields(&b, &e);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
@@ -1011,8 +1000,6 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZN";
 	cp_ets		e;
 	cp_mbuild	b;
-	char		form[8];
-	const char *fp = form;
 
 	(void) cp_ets_parse(name, mask, &damped);
 	if (!(mask[2] & (1 << CP_ETS_NONE)))
@@ -1086,26 +1073,10 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 			for (int64 j = n - kept[i]; j < n; j++)
 				last[k++] = seas[(int64) i * n + j];
 	}
-	cp_ets_name(&e.spec, form);
 	series_model_start(&b, CP_KIND_MSTL, "mstl", a, freq, n, period, gaps);
 	cp_mbuild_i64(&b, "periods", kept, (uint32) nkept, 1);
 	cp_mbuild_f64(&b, "seasonal_last", last, (uint32) nlast, 1);
-	cp_mbuild_text(&b, "form", &fp, NULL, 1, 0);
-	cp_mbuild_f64(&b, "alpha", &e.alpha, 1, 0);
-	cp_mbuild_f64(&b, "beta", &e.beta, 1, 0);
-	cp_mbuild_f64(&b, "gamma", &e.gamma, 1, 0);
-	cp_mbuild_f64(&b, "phi", &e.phi, 1, 0);
-	cp_mbuild_f64(&b, "initial_level", &e.l0, 1, 0);
-	cp_mbuild_f64(&b, "initial_trend", &e.b0, 1, 0);
-	cp_mbuild_f64(&b, "initial_seasonal", e.s0, 0, 1);
-	cp_mbuild_f64(&b, "level", &e.level, 1, 0);
-	cp_mbuild_f64(&b, "trend", &e.trend, 1, 0);
-	cp_mbuild_f64(&b, "seasonal", e.seas, 0, 1);
-	cp_mbuild_f64(&b, "sigma2", &e.sigma2, 1, 0);
-	cp_mbuild_f64(&b, "loglik", &e.loglik, 1, 0);
-	cp_mbuild_f64(&b, "aic", &e.aic, 1, 0);
-	cp_mbuild_f64(&b, "aicc", &e.aicc, 1, 0);
-	cp_mbuild_f64(&b, "bic", &e.bic, 1, 0);
+	ets_fields(&b, &e);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }

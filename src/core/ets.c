@@ -14,7 +14,7 @@
 #define HI_A 0.9999
 #define PHI_LO 0.8
 #define PHI_HI 0.98
-#define QMAX (1 + 1 + CP_ETS_MAX_PERIOD)	/* free initial states */
+#define QMAX (1 + 1 + CP_ETS_LS_MAX_PERIOD)	/* free initial states */
 #define LOG2PIE 2.8378770664093453	/* log(2 pi) + 1 */
 
 /* Smoothing parameters. */
@@ -406,7 +406,7 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 	double		phi = sp->trend ? p->phi : 0;
 	affine		L,
 				B,
-				S[CP_ETS_MAX_PERIOD];
+				S[CP_ETS_LS_MAX_PERIOD];
 	double		U[QMAX][QMAX],
 				r[QMAX],
 				theta[QMAX],
@@ -481,6 +481,18 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 		}
 	}
 	return sse > 0 ? sse : 0;
+}
+
+/* The exact initial states of a linear form, for Holt-Winters (ets.h). */
+double
+cp_ets_linear_states(const cp_ets_spec *sp, double alpha, double beta, double gamma, double phi,
+					 const double *y, int64_t n, double *l0, double *b0, double *s0)
+{
+	ets_par		p = {alpha, beta, gamma, phi};
+
+	if (sp->season == CP_ETS_MUL || (sp->season && (sp->m < 2 || sp->m > CP_ETS_LS_MAX_PERIOD)))
+		return NAN;
+	return ets_ls_states(sp, &p, y, n, l0, b0, s0);
 }
 
 /* ------------------------------------------------------------------

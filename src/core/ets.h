@@ -27,6 +27,7 @@
 
 #define CP_ETS_MAX_PERIOD 24	/* as R's ets(): longer seasons need mstl */
 #define CP_ETS_MAX_STATES (2 + CP_ETS_MAX_PERIOD)
+#define CP_ETS_LS_MAX_PERIOD 64	/* cp_ets_linear_states (Holt-Winters) */
 
 enum
 {
@@ -117,6 +118,17 @@ extern int	cp_ets_fit(const double *y, int64_t n, const cp_ets_spec *s, cp_ets *
  */
 extern int	cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped,
 						cp_ets *out);
+
+/*
+ * For a form without a multiplicative season (additive error assumed) and a
+ * period up to CP_ETS_LS_MAX_PERIOD: the initial states l0, b0, s0[0..m-1]
+ * (additive, summing to zero; s0[j] used at t = j) that minimise the sum of
+ * squared one-step errors at the given parameters, and that sum (NaN for
+ * forms it does not handle).  Shared with Holt-Winters (hw.c).
+ */
+extern double cp_ets_linear_states(const cp_ets_spec *sp, double alpha, double beta, double gamma,
+								   double phi, const double *y, int64_t n, double *l0, double *b0,
+								   double *s0);
 
 /* Point forecasts f[0..h-1] and their standard errors se[0..h-1]. */
 extern void cp_ets_forecast(const cp_ets *e, int64_t h, double *f, double *se);

@@ -2,13 +2,12 @@
  * hw.c - additive Holt-Winters (see hw.h)
  */
 #include "hw.h"
+#include "ets.h"
 #include "holt.h"
 #include "optim.h"
 
 #include <math.h>
 #include <string.h>
-
-#define QMAX (CP_HW_MAX_PERIOD + 1)
 
 /* Points needed. */
 int64_t
@@ -17,157 +16,45 @@ cp_hw_min_points(int64_t m)
 	return 2 * m + 2;
 }
 
-/* An affine function of the free initial states: c + v . theta. */
-typedef struct affine
-{
-	double		c;
-	double		v[QMAX];
-} affine;
-
 /*
- * SSE with the least-squares initial states, for smoothing parameters
- * (alpha, beta, gamma, phi).  With w non-NULL the final states (for
- * forecasting) are written into it.
+ * SSE with the least-squares initial states (exact, by the ETS engine's
+ * linear-form solver), for smoothing parameters (alpha, beta, gamma, phi).
+ * With w non-NULL the initial and final states are written into it.
  */
 static double
 hw_sse(const double *y, int64_t n, int64_t m, double alpha, double beta,
 	   double gamma, double phi, cp_hw *w)
 {
-	int			q = (int) m + 1;	/* l0, b0, s_1 .. s_{m-1} */
-	affine		L,
-				B,
-				S[CP_HW_MAX_PERIOD];
-	double		U[QMAX][QMAX],
-				r[QMAX],
-				cc = 0,
-				theta[QMAX];
+	cp_ets_spec sp = {CP_ETS_ADD, CP_ETS_ADD, phi < 1.0, CP_ETS_ADD, (int) m};
+	double		l0,
+				b0,
+				s0[CP_HW_MAX_PERIOD],
+				sse = cp_ets_linear_states(&sp, alpha, beta, gamma, phi, y, n, &l0, &b0, s0);
 
-	memset(&L, 0, sizeof(L));
-	memset(&B, 0, sizeof(B));
-	memset(S, 0, sizeof(S));
-	memset(U, 0, sizeof(U));
-	memset(r, 0, sizeof(r));
-	L.v[0] = 1;
-	B.v[1] = 1;
-	/* seasonal states in time order: S[j] is used at t = j (mod m); the last
-	 * is minus the sum of the others */
-	for (int j = 0; j < m - 1; j++)
-		S[j].v[2 + j] = 1;
-	for (int j = 0; j < m - 1; j++)
-		S[m - 1].v[2 + j] = -1;
-
-	for (int64_t t = 0; t < n; t++)
+	if (w != NULL)
 	{
-		affine	   *s = &S[t % m];
-		double		c = y[t] - (L.c + phi * B.c + s->c);
-		double		u[QMAX];
+		double		l = l0,
+					b = b0,
+					s[CP_HW_MAX_PERIOD];
 
-		for (int i = 0; i < q; i++)
-			u[i] = L.v[i] + phi * B.v[i] + s->v[i];
-		for (int i = 0; i < q; i++)
+		w->l0 = l0;
+		w->b0 = b0;
+		memcpy(w->s0, s0, sizeof(double) * m);
+		memcpy(s, s0, sizeof(double) * m);
+		for (int64_t t = 0; t < n; t++)
 		{
-			if (u[i] == 0.0)
-				continue;
-			for (int j = 0; j <= i; j++)
-				U[i][j] += u[i] * u[j];
-			r[i] += c * u[i];
-		}
-		cc += c * c;
-		/* states after the error e = c - u . theta */
-		L.c = L.c + phi * B.c + alpha * c;
-		B.c = phi * B.c + beta * c;
-		s->c = s->c + gamma * c;
-		for (int i = 0; i < q; i++)
-		{
-			double		lv = L.v[i] + phi * B.v[i] - alpha * u[i];
+			double		e = y[t] - (l + phi * b + s[t % m]);
 
-			B.v[i] = phi * B.v[i] - beta * u[i];
-			s->v[i] = s->v[i] - gamma * u[i];
-			L.v[i] = lv;
+			l = l + phi * b + alpha * e;
+			b = phi * b + beta * e;
+			s[t % m] += gamma * e;
 		}
+		w->level = l;
+		w->trend = b;
+		for (int64_t h = 0; h < m; h++)
+			w->seas[h] = s[(n + h) % m];
 	}
-	/* solve U theta = r by Cholesky (lower), with a tiny ridge if needed */
-	{
-		double		Lc[QMAX][QMAX];
-		double		z[QMAX];
-
-		for (int i = 0; i < q; i++)
-			for (int j = 0; j <= i; j++)
-			{
-				double		v = U[i][j];
-
-				for (int k = 0; k < j; k++)
-					v -= Lc[i][k] * Lc[j][k];
-				if (i == j)
-				{
-					if (v <= 1e-12 * (U[i][i] + 1e-300))
-						v = 1e-12 * (U[i][i] + 1e-300) + 1e-300;
-					Lc[i][i] = sqrt(v);
-				}
-				else
-					Lc[i][j] = v / Lc[j][j];
-			}
-		for (int i = 0; i < q; i++)
-		{
-			double		v = r[i];
-
-			for (int k = 0; k < i; k++)
-				v -= Lc[i][k] * z[k];
-			z[i] = v / Lc[i][i];
-		}
-		for (int i = q - 1; i >= 0; i--)
-		{
-			double		v = z[i];
-
-			for (int k = i + 1; k < q; k++)
-				v -= Lc[k][i] * theta[k];
-			theta[i] = v / Lc[i][i];
-		}
-	}
-	{
-		double		sse = cc;
-
-		for (int i = 0; i < q; i++)
-		{
-			double		ut = 0;
-
-			for (int j = 0; j < q; j++)
-				ut += (i >= j ? U[i][j] : U[j][i]) * theta[j];
-			sse += -2.0 * theta[i] * r[i] + theta[i] * ut;
-		}
-		if (w != NULL)
-		{
-			/* final states, and the seasonal state of each forecast step */
-			double		lv = L.c,
-						bv = B.c;
-
-			for (int i = 0; i < q; i++)
-			{
-				lv += L.v[i] * theta[i];
-				bv += B.v[i] * theta[i];
-			}
-			w->level = lv;
-			w->trend = bv;
-			w->l0 = theta[0];
-			w->b0 = theta[1];
-			w->s0[m - 1] = 0.0;
-			for (int j = 0; j < m - 1; j++)
-			{
-				w->s0[j] = theta[2 + j];
-				w->s0[m - 1] -= theta[2 + j];
-			}
-			for (int h = 0; h < m; h++)
-			{
-				affine	   *s = &S[(n + h) % m];
-				double		sv = s->c;
-
-				for (int i = 0; i < q; i++)
-					sv += s->v[i] * theta[i];
-				w->seas[h] = sv;
-			}
-		}
-		return sse > 0.0 ? sse : 0.0;
-	}
+	return sse > 0.0 ? sse : 0.0;
 }
 
 typedef struct hw_problem
