@@ -157,6 +157,26 @@ JOIN LATERAL (SELECT cipred.mase(a.value, x.forecast, sc.scale) AS mase
 JOIN r_ref r ON r.series = f.series AND r.method = f.method
 GROUP BY f.method ORDER BY f.method;
 
+-- the optimised theta model (Fiorucci et al. 2016) has no R reference here
+-- (forecTheta is not packaged in Debian): its mean MASE next to R's thetaf
+-- on the same series, and its theta line within forecTheta's bounds
+CREATE TEMP TABLE otm AS
+SELECT t.series, cipred.fit(t.ts, t.value, 'otm', jsonb_build_object('period', t.period)) AS m
+FROM train t WHERE t.period <= 24 GROUP BY t.series, t.period;
+SELECT count(*) AS series, round(avg(o.mase)::numeric, 4) AS otm_mase, round(avg(r.mase)::numeric, 4) AS r_thetaf_mase,
+       bool_and((cipred.model_info(x.m)->>'theta')::float8 >= 1) AS theta_at_least_1,
+       bool_and((cipred.model_info(x.m)->>'alpha')::float8 BETWEEN 0.1 AND 0.99) AS alpha_in_bounds
+FROM otm x
+JOIN LATERAL (SELECT cipred.mase(a.value, f.forecast, sc.scale) AS mase
+              FROM spec p, cipred.forecast(x.m, p.h) f
+              JOIN series a ON a.series = x.series AND a.ts = f.ts
+              CROSS JOIN (SELECT cipred.mase_scale(t.ts, t.value, t.period) AS scale
+                          FROM train t WHERE t.series = x.series) sc
+              WHERE p.series = x.series) o ON true
+JOIN r_ref r ON r.series = x.series AND r.method = 'theta';
+SELECT count(*) AS points, count(fitted) AS fitted, m::text::cipred.model::text = m::text AS round_trip
+FROM (SELECT m FROM otm WHERE series = 'AirPassengers') x, cipred.fitted(x.m) GROUP BY m::text;
+
 -- the model, its inferred grid, and forecast times that follow the calendar
 SELECT cipred.model_kind(m), cipred.model_info(m)->>'method' AS method,
        cipred.model_info(m)->'freq_months' AS months, cipred.model_info(m)->'period' AS period,

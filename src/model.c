@@ -112,6 +112,9 @@ static const FieldSpec theta_schema[] = {
 	{"drift", CP_F64, LEN_SCALAR, true},
 	{"sigma2", CP_F64, LEN_SCALAR, true},
 	{"seasonal_factors", CP_F64, LEN_ANY, true},
+	{"theta", CP_F64, LEN_SCALAR, false},	/* otm */
+	{"intercept", CP_F64, LEN_SCALAR, false},
+	{"slope", CP_F64, LEN_SCALAR, false},
 	{"y", CP_F64, LEN_ANY, true},
 	{NULL, 0, 0, false}
 };
@@ -618,7 +621,21 @@ model_validate(const cp_model_view *view)
 		const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
 		double		alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 
-		method_in(view, (const char *const[]) {"theta", "ses", NULL});
+		uint32		ml;
+		const char *mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+		bool		otm = ml == 3 && memcmp(mn, "otm", 3) == 0;
+
+		method_in(view, (const char *const[]) {"theta", "ses", "otm", NULL});
+		if (otm)
+		{
+			double		th = cp_field_f64(model_req(view, "theta", CP_F64), 0);
+
+			if (!(th >= 1 && isfinite(th)) || !(alpha >= 0.1 && alpha <= 0.99))
+				damaged("theta must be at least 1 and alpha in [0.1, 0.99]", NULL);
+			params_finite(view, (const char *const[]) {"intercept", "slope", NULL});
+		}
+		else if (cp_model_field(view, "theta") || cp_model_field(view, "intercept") || cp_model_field(view, "slope"))
+			damaged("only an otm model has theta, intercept and slope", NULL);
 		if (per > 4096 || (uint64) sf->count != (uint64) per)
 			damaged("seasonal_factors must hold one factor per step of the period (at most 4096)", NULL);
 		if (cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0) && (per < 2 || n <= 2 * per))

@@ -36,6 +36,7 @@
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
 #define METHOD_THETA 100		/* beside the cp_bl_method codes */
 #define METHOD_SES 101
+#define METHOD_OTM 109
 #define METHOD_HOLT 102
 #define METHOD_HOLT_DAMPED 103
 #define METHOD_HW 104
@@ -93,6 +94,8 @@ method_code(const char *name)
 		return METHOD_THETA;
 	if (strcmp(name, "ses") == 0)
 		return METHOD_SES;
+	if (strcmp(name, "otm") == 0)
+		return METHOD_OTM;
 	if (strcmp(name, "holt") == 0)
 		return METHOD_HOLT;
 	if (strcmp(name, "holt_damped") == 0)
@@ -111,7 +114,7 @@ method_code(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta, otm.")));
 	return (int32) m;
 }
 
@@ -125,6 +128,8 @@ method_name(int32 code)
 			return "theta";
 		case METHOD_SES:
 			return "ses";
+		case METHOD_OTM:
+			return "otm";
 		case METHOD_HOLT:
 			return "holt";
 		case METHOD_HOLT_DAMPED:
@@ -401,7 +406,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta.")));
+				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta, otm.")));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -812,29 +817,30 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 	return model_finish(&b, false);
 }
 
-/* Fit Theta or SES (ses_only) and build its model. */
+/* Fit Theta, SES or the optimised theta model and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
-			bool ses_only)
+			int mode)
 {
 	cp_theta	th;
 	cp_mbuild	b;
 	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
+	const char *mname = mode == CP_THETA_SES ? "ses" : mode == CP_THETA_OPTIMISED ? "otm" : "theta";
 
 	if (period > 4096)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("fit: %s supports periods up to 4096", ses_only ? "ses" : "theta"),
+				 errmsg("fit: %s supports periods up to 4096", mname),
 				 errdetail("The period is %d.", period),
 				 errhint("Give a shorter period, e.g. {\"period\": 48} for half-hourly data.")));
 	th.seas = palloc(sizeof(double) * period);
-	if (cp_theta_fit(y, n, period, ses_only, &th, work) != 0)
+	if (cp_theta_fit(y, n, period, mode, &th, work) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
-						ses_only ? "ses" : "theta", CP_THETA_MIN_POINTS, n),
+						mname, CP_THETA_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
-	series_model_start(&b, CP_KIND_THETA, ses_only ? "ses" : "theta", a, freq, n, period, gaps);
+	series_model_start(&b, CP_KIND_THETA, mname, a, freq, n, period, gaps);
 	{
 		int			seasonal = th.seasonal;
 
@@ -846,6 +852,12 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	cp_mbuild_f64(&b, "drift", &th.drift, 1, 0);
 	cp_mbuild_f64(&b, "sigma2", &th.sigma2, 1, 0);
 	cp_mbuild_f64(&b, "seasonal_factors", th.seas, (uint32) period, 1);
+	if (mode == CP_THETA_OPTIMISED)
+	{
+		cp_mbuild_f64(&b, "theta", &th.theta, 1, 0);
+		cp_mbuild_f64(&b, "intercept", &th.intercept, 1, 0);
+		cp_mbuild_f64(&b, "slope", &th.slope, 1, 0);
+	}
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
@@ -1281,8 +1293,10 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
 	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
 		return holt_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HOLT_DAMPED);
-	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES)
-		return theta_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_SES);
+	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES || a->o.method == METHOD_OTM)
+		return theta_model(a, &freq, n, gaps, period, y,
+						   a->o.method == METHOD_SES ? CP_THETA_SES :
+						   a->o.method == METHOD_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC);
 	if (a->o.method == CP_BL_SNAIVE && period < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1516,6 +1530,15 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->th.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
 		m->th.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
 		m->th.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+		m->th.mode = (ml == 3 && memcmp(mn, "otm", 3) == 0) ? CP_THETA_OPTIMISED :
+			(ml == 3 && memcmp(mn, "ses", 3) == 0) ? CP_THETA_SES : CP_THETA_CLASSIC;
+		m->th.theta = 2.0;
+		if (m->th.mode == CP_THETA_OPTIMISED)
+		{
+			m->th.theta = cp_field_f64(model_req(view, "theta", CP_F64), 0);
+			m->th.intercept = cp_field_f64(model_req(view, "intercept", CP_F64), 0);
+			m->th.slope = cp_field_f64(model_req(view, "slope", CP_F64), 0);
+		}
 		m->th.seas = palloc(sizeof(double) * (sf->count + 1));
 		for (uint32 i = 0; i < sf->count; i++)
 			m->th.seas[i] = cp_field_f64(sf, i);
@@ -1603,20 +1626,9 @@ tsmodel_fitted(const TsModel *m, double *f)
 		cp_holt_fitted(&m->hm, m->y, m->n, f);
 	else if (m->kind == CP_KIND_THETA)
 	{
-		/* as thetaf: the smoothed level before each point, re-seasonalised */
-		double	   *s = palloc(sizeof(double) * (m->n + 1));
-		double		l = m->th.l0;
+		double	   *w = palloc_extended(sizeof(double) * (m->n + 1), MCXT_ALLOC_HUGE);
 
-		if (m->th.seasonal)
-			cp_decompose_mult(m->y, m->n, m->th.m, s);
-		for (int64 t = 0; t < m->n; t++)
-		{
-			double		st = m->th.seasonal ? s[t] : 1.0;
-			double		x = m->y[t] / st;
-
-			f[t] = l * st;
-			l += m->th.alpha * (x - l);
-		}
+		cp_theta_fitted(&m->th, m->y, f, w);
 	}
 	else
 		cp_bl_fitted(&m->fit, m->y, m->n, f);

@@ -25,7 +25,7 @@ CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text) (
     COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
     DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text) IS
-'Fits a time-series model to the (time, value) rows of a series, in any order: methods naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets (automatic exponential smoothing, option model), arima (auto.arima, or options order and seasonal_order), mstl (multi-seasonal decomposition with ETS, option periods), theta. The frequency is inferred from the times.';
+'Fits a time-series model to the (time, value) rows of a series, in any order: methods naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets (automatic exponential smoothing, option model), arima (auto.arima, or options order and seasonal_order), mstl (multi-seasonal decomposition with ETS, option periods), theta, otm (optimised theta model). The frequency is inferred from the times.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text, options jsonb) (
     SFUNC = cipred.fit_sfunc, STYPE = internal, FINALFUNC = cipred.fit_final,

@@ -18,8 +18,17 @@
 
 #include <stdint.h>
 
+/* What cp_theta_fit fits. */
+enum
+{
+	CP_THETA_CLASSIC = 0,		/* R's thetaf */
+	CP_THETA_SES = 1,			/* R's ses: no adjustment, no drift */
+	CP_THETA_OPTIMISED = 2		/* the optimised theta model (OTM) */
+};
+
 typedef struct cp_theta
 {
+	int			mode;			/* CP_THETA_* */
 	int64_t		n;
 	int64_t		m;				/* period */
 	int			seasonal;		/* the series was seasonally adjusted */
@@ -27,7 +36,10 @@ typedef struct cp_theta
 	double		level;			/* the final smoothed level */
 	double		l0;				/* the initial level */
 	double		drift;			/* half the slope of the linear trend */
-	double		sigma2;			/* SSE / (n - 2) of the smoothing */
+	double		sigma2;			/* SSE / (n - 2) of the smoothing (n - 3 for OTM) */
+	double		theta;			/* OTM: the theta line's coefficient (>= 1) */
+	double		intercept;		/* OTM: the linear trend A + B t, t = 1..n */
+	double		slope;
 	double	   *seas;			/* m: the last season's factors (1 when not seasonal) */
 } cp_theta;
 
@@ -35,12 +47,23 @@ typedef struct cp_theta
 #define CP_THETA_MIN_POINTS 4
 
 /*
- * Fit.  t->seas must hold m doubles; work 2 n doubles.  With ses_only, no
- * seasonal adjustment and no drift: simple exponential smoothing, as R's
- * ses().  Returns 0, or -1 when n < CP_THETA_MIN_POINTS.
+ * Fit.  t->seas must hold m doubles; work 2 n doubles.  CP_THETA_SES: no
+ * seasonal adjustment and no drift, simple exponential smoothing as R's
+ * ses().  CP_THETA_OPTIMISED: the optimised theta model of Fiorucci,
+ * Pellegrini, Louzada, Petropoulos and Koehler (2016) on the (seasonally
+ * adjusted) series x_t, t = 1..n, with A + B t its least-squares line:
+ *   mu_t = l_{t-1} + (1 - 1/theta) ((1-alpha)^{t-1} A + (1 - (1-alpha)^t) / alpha B),
+ *   l_t  = alpha x_t + (1 - alpha) l_{t-1},
+ * l_0, alpha in [0.1, 0.99] and theta >= 1 minimising the squared one-step
+ * errors (as forecTheta's otm); mu_t is linear in l_0 and 1 - 1/theta, so
+ * those are solved exactly for each alpha.  Returns 0, or -1 when
+ * n < CP_THETA_MIN_POINTS.
  */
-extern int	cp_theta_fit(const double *y, int64_t n, int64_t m, int ses_only,
+extern int	cp_theta_fit(const double *y, int64_t n, int64_t m, int mode,
 						 cp_theta *t, double *work);
+
+/* One-step fitted values out[0..n-1] of the training series y. */
+extern void cp_theta_fitted(const cp_theta *t, const double *y, double *out, double *work);
 
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_theta_forecast(const cp_theta *t, int64_t h, double *point, double *se);

@@ -37,6 +37,7 @@ void		test_linreg(void);
 void		test_baselines(void);
 void		test_holt(void);
 void		test_hw(void);
+void		test_otm(void);
 void		test_ets(void);
 void		test_stl(void);
 void		test_arima(void);

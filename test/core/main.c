@@ -17,6 +17,7 @@ main(void)
 	test_baselines();
 	test_holt();
 	test_hw();
+	test_otm();
 	test_ets();
 	test_stl();
 	test_arima();

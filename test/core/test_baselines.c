@@ -6,6 +6,7 @@
 #include "core/baselines.h"
 #include "core/holt.h"
 #include "core/hw.h"
+#include "core/theta.h"
 #include "harness.h"
 
 /* The baselines suite. */
@@ -100,4 +101,91 @@ test_hw(void)
 	CHECK(w.gamma <= 1.0 - w.alpha + 1e-12 && w.beta <= w.alpha + 1e-12, "hw: parameters within R's usual bounds");
 	CHECK(cp_hw_fit(y, 9, 4, 0, &w) == -1 && cp_hw_fit(y, 48, 1, 0, &w) == -1 && cp_hw_fit(y, 48, 65, 0, &w) == -1,
 		  "hw: too few points or a period outside 2..64");
+}
+
+/* SSE of the optimised theta model at (l0, alpha, theta), by its recursion. */
+static double
+otm_sse_direct(const double *x, int64_t n, double l0, double alpha, double theta, double A, double B)
+{
+	double		l = l0,
+				sse = 0,
+				q = 1.0 - alpha;
+
+	for (int64_t t = 1; t <= n; t++)
+	{
+		double		mu = l + (1.0 - 1.0 / theta) * (pow(q, (double) (t - 1)) * A +
+												  (1.0 - pow(q, (double) t)) / alpha * B);
+
+		sse += (x[t - 1] - mu) * (x[t - 1] - mu);
+		l = alpha * x[t - 1] + q * l;
+	}
+	return sse;
+}
+
+/*
+ * The optimised theta model: its closed-form fitted values and forecasts
+ * equal the theta-line construction they come from (the series split into
+ * the line L_t = A + B t and Z_t = theta x_t + (1 - theta) L_t, Z smoothed
+ * from theta l0, recombined with weights 1 - 1/theta and 1/theta), and the
+ * fit is a local minimum of the squared errors in l0, alpha and theta.
+ */
+void
+test_otm(void)
+{
+	double		y[60],
+				seas[1],
+				work[120],
+				fit[60];
+	cp_theta	t;
+	int			same = 1,
+				local = 1;
+
+	for (int i = 0; i < 60; i++)
+		y[i] = 50 + 0.8 * i + 6 * sin(i * 0.7) + 3 * cos(i * 1.9);
+	t.seas = seas;
+	CHECK(cp_theta_fit(y, 60, 1, CP_THETA_OPTIMISED, &t, work) == 0 && t.theta >= 1 &&
+		  t.alpha >= 0.1 && t.alpha <= 0.99, "otm fits: theta %.3f, alpha %.3f", t.theta, t.alpha);
+	cp_theta_fitted(&t, y, fit, work);
+	{
+		double		z = t.theta * t.l0,
+					w = 1.0 - 1.0 / t.theta;
+
+		for (int i = 1; i <= 60; i++)
+		{
+			double		L = t.intercept + t.slope * i;
+			double		mu = w * L + z / t.theta;
+
+			if (!CLOSE(mu, fit[i - 1], 1e-9))
+				same = 0;
+			z = t.alpha * (t.theta * y[i - 1] + (1.0 - t.theta) * L) + (1.0 - t.alpha) * z;
+		}
+		for (int h = 1; h <= 12; h++)
+		{
+			double		p,
+						se;
+
+			cp_theta_forecast(&t, h, &p, &se);
+			if (!CLOSE(p, w * (t.intercept + t.slope * (60 + h)) + z / t.theta, 1e-9))
+				same = 0;
+		}
+	}
+	CHECK(same, "otm fitted values and forecasts = the theta-line construction");
+	{
+		double		base = otm_sse_direct(y, 60, t.l0, t.alpha, t.theta, t.intercept, t.slope);
+		double		d[3] = {0.01 * fabs(t.l0) + 0.01, 0.005, 0.01 * t.theta};
+
+		for (int k = 0; k < 3; k++)
+			for (int sgn = -1; sgn <= 1; sgn += 2)
+			{
+				double		l0 = t.l0 + (k == 0 ? sgn * d[0] : 0),
+							al = t.alpha + (k == 1 ? sgn * d[1] : 0),
+							th = t.theta + (k == 2 ? sgn * d[2] : 0);
+
+				if (al < 0.1 || al > 0.99 || th < 1)
+					continue;
+				if (otm_sse_direct(y, 60, l0, al, th, t.intercept, t.slope) < base * (1 - 1e-12))
+					local = 0;
+			}
+		CHECK(local && CLOSE(t.sigma2, base / 57.0, 1e-9), "otm: a local minimum of the squared errors, sigma2 = SSE / (n - 3)");
+	}
 }

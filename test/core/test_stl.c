@@ -272,7 +272,7 @@ stlf_vs_r(void)
 	if (ok)
 	{
 		cp_mstl_seasadj(y, n, seas, nk, adj);
-		ok = cp_theta_fit(adj, n, 1, 1, &th, work) == 0;
+		ok = cp_theta_fit(adj, n, 1, CP_THETA_SES, &th, work) == 0;
 	}
 	CHECK(ok, "stlf taylor: mstl and ses on the adjusted series fit");
 	if (!ok)
