@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# ets.sh - automatic ETS, inside pg_virtualenv: per-series time of
-# cipred.fit(..., 'ets') on the training part of each shared real series
-# (the accuracy protocol), beside R's forecast::ets() on the same series in
-# the same run (when R with the forecast package is installed), and 1,000
-# synthetic monthly series of 200 points fitted and forecast 18 steps in one
-# statement (serial, and partitionwise with 2 workers).
+# ets.sh - automatic ETS and ARIMA, inside pg_virtualenv: per-series time
+# of cipred.fit(..., 'ets') and cipred.fit(..., 'arima') on the training
+# part of each shared real series (the accuracy protocol), beside R's
+# forecast::ets() and auto.arima() on the same series in the same run (when
+# R with the forecast package is installed), and 1,000 synthetic monthly
+# series of 200 points fitted and forecast 18 steps in one statement with
+# ets (serial, and partitionwise with 2 workers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/common.sh
@@ -28,7 +29,7 @@ WHERE p.period <= 24
 SQL
 
 echo
-echo "automatic ETS per series (training part of each shared series), runs: $RUNS (medians)"
+echo "automatic ETS and ARIMA per series (training part of each shared series), runs: $RUNS (medians)"
 have_r=0
 if command -v Rscript >/dev/null && Rscript -e 'library(forecast)' >/dev/null 2>&1; then
 	have_r=1
@@ -40,29 +41,36 @@ for (s in unique(d$series)) {
   x <- d[d$series == s, ]; m <- x$period[1]; if (m > 24) next
   h <- if (m == 12) 18 else if (m == 4) 8 else 6
   y <- ts(x$value[1:(nrow(x) - h)], frequency = m)
-  t <- sapply(1:runs, function(i) system.time(ets(y))[["elapsed"]])
-  cat(s, m, 1000 * median(t), "\n")
+  te <- sapply(1:runs, function(i) system.time(ets(y))[["elapsed"]])
+  ta <- sapply(1:runs, function(i) system.time(auto.arima(y))[["elapsed"]])
+  cat(s, m, 1000 * median(te), 1000 * median(ta), "\n")
 }' > /tmp/cipred_bench_ets_r.txt
 fi
-printf '%-16s %6s %12s %12s %10s\n' "series" "period" "cipred ms" "R ets() ms" "R / cipred"
-ratios=()
-while read -r s per; do
-	# ten fits in one query, so that a new connection's library load is not timed
-	ours=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 0" \
-		"SELECT count(m) FROM generate_series(1, 10) g, LATERAL (SELECT cipred.fit(ts, value, 'ets') AS m FROM train WHERE series = '$s' AND g > 0) x")
-	ours=$(ratio "$ours" 10)
-	if [ "$have_r" = 1 ]; then
-		r=$(awk -v s="$s" '$1 == s {print $3}' /tmp/cipred_bench_ets_r.txt)
-		rat=$(ratio "$r" "$ours")
-		ratios+=("$rat")
-		printf '%-16s %6s %12.1f %12.1f %10.1f\n' "$s" "$per" "$ours" "$r" "$rat"
-	else
-		printf '%-16s %6s %12.1f %12s %10s\n' "$s" "$per" "$ours" "-" "-"
+for meth in ets arima; do
+	rfun=$([ "$meth" = ets ] && echo "ets()" || echo "auto.arima()")
+	col=$([ "$meth" = ets ] && echo 3 || echo 4)
+	echo
+	printf '%-16s %6s %12s %14s %10s\n' "series ($meth)" "period" "cipred ms" "R $rfun ms" "R / cipred"
+	ratios=()
+	while read -r s per; do
+		# ten fits in one query, so that a new connection's library load is not timed
+		ours=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 0" \
+			"SELECT count(m) FROM generate_series(1, 10) g, LATERAL (SELECT cipred.fit(ts, value, '$meth') AS m FROM train WHERE series = '$s' AND g > 0) x")
+		ours=$(ratio "$ours" 10)
+		if [ "$have_r" = 1 ]; then
+			r=$(awk -v s="$s" -v c="$col" '$1 == s {print $c}' /tmp/cipred_bench_ets_r.txt)
+			rat=$(ratio "$r" "$ours")
+			ratios+=("$rat")
+			printf '%-16s %6s %12.1f %14.1f %10.1f\n' "$s" "$per" "$ours" "$r" "$rat"
+		else
+			printf '%-16s %6s %12.1f %14s %10s\n' "$s" "$per" "$ours" "-" "-"
+		fi
+	done < <(psql -X -q -At -F ' ' -d "$DB" -c "SELECT series, max(period) FROM train GROUP BY series ORDER BY 1")
+	if [ "${#ratios[@]}" -gt 0 ]; then
+		target=$([ "$meth" = ets ] && echo 100 || echo 50)
+		printf '%s\n' "${ratios[@]}" | sort -g | awk -v r="$rfun" -v t="$target" '{a[NR]=$1} END {printf "median speed-up over R %s: %.1fx (target %sx)\n", r, a[int((NR+1)/2)], t}'
 	fi
-done < <(psql -X -q -At -F ' ' -d "$DB" -c "SELECT series, max(period) FROM train GROUP BY series ORDER BY 1")
-if [ "${#ratios[@]}" -gt 0 ]; then
-	printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {printf "median speed-up over R ets(): %.1fx (target 100x)\n", a[int((NR+1)/2)]}'
-fi
+done
 
 # many series in one statement
 cipred_psql -d "$DB" <<SQL
