@@ -238,7 +238,9 @@ par_ok(const cp_ets_spec *s, const ets_par *p)
 		return 0;
 	if (s->trend && s->damped && (p->phi < PHI_LO || p->phi > PHI_HI))
 		return 0;
-	return cp_ets_admissible(s, p->alpha, p->beta, p->gamma, p->phi);
+	/* without a season the usual region lies inside the admissible one
+	 * (Hyndman et al. 2008, table 10.1), so only seasonal forms are tested */
+	return !s->season || cp_ets_admissible(s, p->alpha, p->beta, p->gamma, p->phi);
 }
 
 /* ------------------------------------------------------------------
@@ -277,22 +279,24 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 
 		if (mseas)
 		{
+			/* one division: e = r / mu; r / s = e T and r / T = e s */
 			double		sv = s[j],
-						mu = T * sv;
+						mu = T * sv,
+						raw,
+						e;
 
 			if (!(T > 0) || !(sv > 0))
 				return INFINITY;
-			r = y[t] - mu;
+			raw = y[t] - mu;
+			e = raw / mu;
 			if (merr)
 			{
-				double		e = r / mu;
-
 				S += e * e;
 				prod *= mu;
 			}
-			sse += r * r;
-			r /= sv;
-			s[j] += p->gamma * r * sv / T;
+			sse += raw * raw;
+			r = e * T;
+			s[j] += p->gamma * e * sv;
 		}
 		else
 		{
