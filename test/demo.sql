@@ -126,11 +126,11 @@ FROM (SELECT fold, origin, ts,
 WHERE last = 1 ORDER BY fold;
 
 \echo
-\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, six methods against the actuals'
+\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, eight methods against the actuals'
 CREATE TABLE air_fc AS
 SELECT m.method, f.step, f.ts, f.forecast, f.lo, f.hi, a.value AS actual
 FROM (SELECT meth AS method, cipred.fit(r.ts, r.value, meth) AS model
-      FROM readings r, unnest('{snaive,ses,theta,holt_damped,hw_damped,ets}'::text[]) meth
+      FROM readings r, unnest('{snaive,ses,theta,otm,holt_damped,hw_damped,ets,arima}'::text[]) meth
       WHERE r.series = 'AirPassengers' AND r.ts < '1959-07-01' GROUP BY meth) m,
      cipred.forecast(m.model, 18) f
 JOIN readings a ON a.series = 'AirPassengers' AND a.ts = f.ts;
@@ -145,15 +145,30 @@ SELECT step, ts::date AS month, actual,
        round((max(lo[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS lo95,
        round((max(hi[2]) FILTER (WHERE method = 'hw_damped'))::numeric, 0) AS hi95,
        round((max(forecast) FILTER (WHERE method = 'theta'))::numeric, 0) AS theta,
-       round((max(forecast) FILTER (WHERE method = 'ets'))::numeric, 0) AS ets
+       round((max(forecast) FILTER (WHERE method = 'ets'))::numeric, 0) AS ets,
+       round((max(forecast) FILTER (WHERE method = 'arima'))::numeric, 0) AS arima
 FROM air_fc GROUP BY step, ts, actual ORDER BY step LIMIT 6;
 
 \echo
-\echo '== automatic ETS (cipred.fit(..., ''ets'')): the form chosen by AICc for each monthly and quarterly series'
-SELECT series, cipred.model_info(m)->>'form' AS form, (cipred.model_info(m)->>'n')::int AS n,
-       round((cipred.model_info(m)->>'alpha')::numeric, 3) AS alpha,
-       round((cipred.model_info(m)->>'aicc')::numeric, 1) AS aicc
-FROM (SELECT series, cipred.fit(ts, value, 'ets') AS m FROM readings
+\echo '== multi-seasonal: taylor''s last day forecast from the 83 days before (mstl over a day and a week, against the weekly seasonal naive)'
+CREATE TABLE taylor_fc AS
+SELECT meth AS method, f.ts, f.forecast, f.lo, f.hi, a.value AS actual
+FROM unnest('{mstl,snaive}'::text[]) meth,
+     LATERAL (SELECT cipred.fit(ts, value, meth, CASE meth WHEN 'snaive' THEN '{"period": 336}'::jsonb END) AS m
+              FROM readings WHERE series = 'taylor' AND ts < '2000-08-27') x,
+     LATERAL cipred.forecast(x.m, 48) f
+JOIN readings a ON a.series = 'taylor' AND a.ts = f.ts;
+SELECT method, round(cipred.mase(actual, forecast,
+                     (SELECT cipred.mase_scale(ts, value, 336) FROM readings WHERE series = 'taylor' AND ts < '2000-08-27'))::numeric, 3) AS day_ahead_mase,
+       round(cipred.coverage(actual, lo[2], hi[2])::numeric, 2) AS cover95
+FROM taylor_fc GROUP BY method ORDER BY 2;
+
+\echo
+\echo '== automatic ETS and ARIMA: the form and the order chosen by AICc for each monthly and quarterly series'
+SELECT series, cipred.model_info(e)->>'form' AS ets_form,
+       round((cipred.model_info(e)->>'aicc')::numeric, 1) AS ets_aicc,
+       cipred.model_info(a)->>'order' AS arima_pdq_PDQ_m_c
+FROM (SELECT series, cipred.fit(ts, value, 'ets') AS e, cipred.fit(ts, value, 'arima') AS a FROM readings
       WHERE series IN ('AirPassengers', 'co2', 'nottem', 'UKgas', 'USAccDeaths', 'wineind', 'JohnsonJohnson', 'gas')
       GROUP BY series) x ORDER BY series;
 
