@@ -4,6 +4,7 @@
 -- r_reference.csv from ../shared/data)
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
+SET IntervalStyle = 'postgres';
 
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -93,8 +94,14 @@ SELECT (SELECT cipred.fit(ts, value, 'arima') FROM (SELECT * FROM train WHERE se
 -- a damaged model is refused
 SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{order,0}', '9')::text)),
        pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[]')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{sigma2}', '-1')::text))
+       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{sigma2}', '-1')::text)),
+       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[1.0]')::text)) AS unit_root
 FROM (SELECT model AS m FROM models WHERE series = 'AirPassengers') x;
+-- long horizons: linear cost, and a clear limit for large state spaces
+SELECT count(*) AS steps, bool_and(hi[2] > forecast) AS intervals
+FROM cipred.forecast((SELECT model FROM models WHERE series = 'Nile'), 200000);
+SELECT pg_temp.err($$SELECT count(*) FROM cipred.forecast((SELECT cipred.fit(ts, value, 'arima', '{"order": [1, 1, 1], "seasonal_order": [1, 1, 1]}')
+                                                       FROM train WHERE series = 'AirPassengers'), 1000000)$$);
 
 -- bad input
 SELECT q, pg_temp.err(q) FROM (VALUES
@@ -104,6 +111,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [0, 2, 1], "constant": true}') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"seasonal_order": [0, 1, 1]}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"constant": "yes"}') FROM train WHERE series = 'Nile'$$),
+  ($$SELECT cipred.fit(ts, value, 'arima', '{"model": "MAM"}') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [0, 1, 1], "seasonal_order": [0, 1, 1], "period": 60}') FROM train WHERE series = 'co2'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [2, 1, 2], "seasonal_order": [1, 1, 1]}') FROM train WHERE series = 'UKgas' AND ts < '1963-01-01'$$),
   ($$SELECT cipred.fit(ts, 3.0, 'arima') FROM train WHERE series = 'Nile'$$),

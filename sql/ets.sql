@@ -4,6 +4,7 @@
 -- from ../shared/data)
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
+SET IntervalStyle = 'postgres';
 
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -100,6 +101,12 @@ FROM cipred.fitted((SELECT model FROM models WHERE series = 'USAccDeaths'));
 SELECT (SELECT array_agg(hi[2] ORDER BY step) FROM cipred.forecast(m, 24)) =
        (SELECT array_agg(hi[2] ORDER BY step) FROM cipred.forecast(m, 24)) AS repeatable
 FROM (SELECT cipred.fit(ts, value, 'ets', '{"model": "MAM"}') AS m FROM train WHERE series = 'UKgas') x;
+-- long horizons: linear for additive errors (a damped trend too), simulated
+-- beyond 10,000 steps for multiplicative errors
+SELECT count(*) AS steps, bool_and(hi[2] > forecast AND lo[2] < forecast) AS intervals
+FROM cipred.forecast((SELECT cipred.fit(ts, value, 'ets', '{"model": "AAdN"}') FROM train WHERE series = 'AirPassengers'), 1000000);
+SELECT count(*) AS steps, bool_and(hi[2] > forecast AND lo[2] < forecast) AS intervals
+FROM cipred.forecast((SELECT cipred.fit(ts, value, 'ets', '{"model": "MAN"}') FROM train WHERE series = 'lynx'), 20000);
 -- the same fit in parallel-safe pieces: input order does not matter
 SELECT (SELECT cipred.fit(ts, value, 'ets') FROM (SELECT * FROM train WHERE series = 'wineind' ORDER BY ts DESC) a)::text =
        (SELECT cipred.fit(ts, value, 'ets') FROM (SELECT * FROM train WHERE series = 'wineind' ORDER BY ts) b)::text AS order_free;
@@ -116,6 +123,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "ANM"}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "AMN"}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": 3}') FROM train WHERE series = 'UKgas'$$),
+  ($$SELECT cipred.fit(ts, value, 'ets', '{"periods": [4]}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "MAM"}') FROM (SELECT ts, value - 1000 AS value FROM train WHERE series = 'UKgas') x$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "AAA"}') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "ANA", "period": 48}') FROM train WHERE series = 'co2'$$),
@@ -123,7 +131,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'ets') FROM train WHERE series = 'Nile' AND ts < '1876-01-01'$$),
   ($$SELECT cipred.fit(ts, 7.5, 'ets') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, 'NaN', 'ets') FROM train WHERE series = 'Nile'$$),
-  ($$SELECT * FROM cipred.forecast((SELECT model FROM models WHERE series = 'UKgas'), 0)$$)
+  ($$SELECT * FROM cipred.forecast((SELECT model FROM models WHERE series = 'UKgas'), 0)$$),
+  ($$SELECT count(*) FROM cipred.forecast((SELECT model FROM models WHERE series = 'Nile'), 1000000)$$)
 ) t(q);
 
 -- full message for one

@@ -3,6 +3,7 @@
 -- and 336; R's stlf_mstl row of r_reference.csv) and on monthly data
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
+SET IntervalStyle = 'postgres';
 
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -53,7 +54,10 @@ SELECT (SELECT cipred.fit(ts, value, 'mstl', '{"model": "AAdN"}') FROM (SELECT *
 -- a damaged model is refused
 SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{periods,1}', '5000')::text)),
        pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{seasonal_last,0}', '"NaN"')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MNA"')::text))
+       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MNA"')::text)),
+       pg_temp.err(format($$SELECT %L::cipred.model$$,
+                          jsonb_set(jsonb_set(m::text::jsonb, '{periods}', '[9223372036854775807, 9223372036854775807, 4]'),
+                                    '{seasonal_last}', '[1, 2]')::text)) AS huge_periods
 FROM m;
 
 -- bad input
@@ -65,6 +69,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"periods": [2, 3, 4, 5, 6]}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"model": "MAM"}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"model": "XYZ"}') FROM tr$$),
+  ($$SELECT cipred.fit(ts, value, 'mstl', '{"order": [1, 0, 0]}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"periods": [48]}') FROM tr WHERE ts < '2000-06-06'$$),
   ($$SELECT cipred.fit(ts, value, 'mstl') FROM series WHERE series = 'UKgas' AND ts < '1962-01-01'$$)
 ) t(q);

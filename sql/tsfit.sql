@@ -177,6 +177,12 @@ JOIN r_ref r ON r.series = x.series AND r.method = 'theta';
 SELECT count(*) AS points, count(fitted) AS fitted, m::text::cipred.model::text = m::text AS round_trip
 FROM (SELECT m FROM otm WHERE series = 'AirPassengers') x, cipred.fitted(x.m) GROUP BY m::text;
 
+-- long horizons cost linear time for holt and hw (damped trends too)
+SELECT count(*) AS steps, bool_and(hi[2] > forecast) AS intervals
+FROM cipred.forecast((SELECT cipred.fit(ts, value, 'holt_damped') FROM train WHERE series = 'wineind'), 1000000);
+SELECT count(*) AS steps, bool_and(hi[2] > forecast) AS intervals
+FROM cipred.forecast((SELECT cipred.fit(ts, value, 'hw_damped') FROM train WHERE series = 'USAccDeaths'), 300000);
+
 -- the model, its inferred grid, and forecast times that follow the calendar
 SELECT cipred.model_kind(m), cipred.model_info(m)->>'method' AS method,
        cipred.model_info(m)->'freq_months' AS months, cipred.model_info(m)->'period' AS period,
@@ -267,6 +273,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, y, 'naive', '{"freq": "1 month 2 days"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive', '{"freq": "1 month"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-15', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive', '{"horizon": 3}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'hw', '{"periods": [12]}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
+  ($$SELECT cipred.fit(ts, y, 'naive', '{"alpha": 0.2}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'naive', '[1]') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, m) FROM (VALUES ('2024-01-01'::timestamptz, 1.0, 'naive'), ('2024-02-01', 2, 'mean')) v(ts, y, m)$$),
   ($$SELECT * FROM cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM series WHERE series = 'Nile'), 0)$$),

@@ -104,6 +104,20 @@ grid_point(TimestampTz first, const Interval *freq, int64 k)
 												   IntervalPGetDatum(&span)));
 }
 
+/* Whether grid_point(first, freq, k) stays within the timestamp range (with
+ * a margin of two months for the calendar). */
+bool
+grid_point_fits(TimestampTz first, const Interval *freq, int64 k)
+{
+	double		approx;
+
+	if (freq->month != 0)
+		approx = freq->month * APPROX_MONTH_USECS;
+	else
+		approx = (double) freq->day * USECS_PER_DAY + (double) freq->time;
+	return (double) first + (double) k * approx < (double) END_TIMESTAMP - 62.0 * USECS_PER_DAY;
+}
+
 /* Largest k with grid_point(first, freq, k) <= t. */
 int64
 grid_floor(TimestampTz first, const Interval *freq, TimestampTz t)

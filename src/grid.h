@@ -21,6 +21,8 @@ extern void grid_check_finite(TimestampTz t, const char *argname);
 extern TimestampTz grid_point(TimestampTz first, const Interval *freq, int64 k);
 
 /* Largest k with grid_point(first, freq, k) <= t (k may be negative). */
+/* Whether the k-th grid point is within the timestamp range. */
+extern bool grid_point_fits(TimestampTz first, const Interval *freq, int64 k);
 extern int64 grid_floor(TimestampTz first, const Interval *freq, TimestampTz t);
 
 /*

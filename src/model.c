@@ -29,6 +29,7 @@
 
 #include "core/arima.h"
 #include "core/ets.h"
+#include "core/poly.h"
 #include "core/stl.h"
 #include "core/linreg.h"
 #include "model.h"
@@ -438,11 +439,14 @@ validate_mstl(const cp_model_view *view)
 
 	if (pf->count > CP_STL_MAX_PERIODS)
 		damaged("an mstl model has at most 4 periods", NULL);
+	if (n < 3)
+		damaged("an mstl model needs at least 3 points", NULL);
 	for (uint32 i = 0; i < pf->count; i++)
 	{
 		int64		p = cp_field_i64(pf, i);
 
-		if (p < 2 || 2 * p >= n)
+		/* no products: a huge period must not wrap around */
+		if (p < 2 || p > 100000 || p > (n - 1) / 2)
 			damaged("periods must be from 2 to less than half the series", NULL);
 		total += (uint64) p;
 	}
@@ -474,7 +478,10 @@ validate_arima(const cp_model_view *view)
 	o.Q = (int) cp_field_i64(of, 5);
 	o.m = (int) cp_field_i64(of, 6);
 	o.constant = (int) cp_field_i64(of, 7);
-	if (cp_field_i64(of, 0) != o.p || cp_field_i64(of, 6) != o.m ||
+	for (uint32 i = 0; i < 8; i++)
+		if (cp_field_i64(of, i) < 0 || cp_field_i64(of, i) > 1000)
+			damaged("order out of range", NULL);
+	if (
 		cp_arima_check_order(&o) != CP_ARIMA_OK || (o.constant != 0 && o.constant != 1) ||
 		(o.constant && o.d + o.D > 1) || (o.m == 1 && (o.P || o.D || o.Q)) ||
 		n < cp_arima_min_points(&o))
@@ -488,6 +495,20 @@ validate_arima(const cp_model_view *view)
 	all_finite(view, "ma");
 	all_finite(view, "sar");
 	all_finite(view, "sma");
+	{
+		const cp_field *af = model_req(view, "ar", CP_F64),
+				   *sf = model_req(view, "sar", CP_F64);
+		double		c[CP_ARIMA_MAX_P];
+
+		for (int i = 0; i < o.p; i++)
+			c[i] = cp_field_f64(af, (uint32) i);
+		if (!cp_ar_stationary(c, o.p))
+			damaged("the AR coefficients are not stationary", NULL);
+		for (int i = 0; i < o.P; i++)
+			c[i] = cp_field_f64(sf, (uint32) i);
+		if (!cp_ar_stationary(c, o.P))
+			damaged("the seasonal AR coefficients are not stationary", NULL);
+	}
 	params_finite(view, (const char *const[]) {"beta", "sigma2", "sigma2_ml", "loglik", "aic", "aicc", "bic", NULL});
 	if (!(cp_field_f64(model_req(view, "sigma2", CP_F64), 0) >= 0) ||
 		!(cp_field_f64(model_req(view, "sigma2_ml", CP_F64), 0) >= 0))

@@ -180,6 +180,45 @@ json_int_array(const JsonbValue *v, int max, double lo, double hi, int32 *out)
 	return n;
 }
 
+/*
+ * An option given for a method it does not apply to is an error, not
+ * silently ignored (freq, period and gaps apply to every method).
+ */
+static void
+option_applies(int32 method, const char *key)
+{
+	const char *for_methods = NULL;
+	bool		ok = true;
+
+	if (strcmp(key, "alpha") == 0)
+	{
+		ok = method == CP_BL_CROSTON || method == CP_BL_SBA;
+		for_methods = "croston and sba";
+	}
+	else if (strcmp(key, "model") == 0)
+	{
+		ok = method == METHOD_ETS || method == METHOD_MSTL;
+		for_methods = "ets and mstl";
+	}
+	else if (strcmp(key, "periods") == 0)
+	{
+		ok = method == METHOD_MSTL;
+		for_methods = "mstl";
+	}
+	else if (strcmp(key, "order") == 0 || strcmp(key, "seasonal_order") == 0 ||
+			 strcmp(key, "constant") == 0)
+	{
+		ok = method == METHOD_ARIMA;
+		for_methods = "arima";
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: option \"%s\" does not apply to method %s", key, method_name(method)),
+				 errdetail("\"%s\" is an option of %s.", key, for_methods),
+				 errhint("Remove it, or choose the method it belongs to.")));
+}
+
 /* Parse the options jsonb. */
 static void
 parse_ts_options(TsOpts *o, Jsonb *opts)
@@ -203,6 +242,7 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 			continue;
 		key = pnstrdup(k.val.string.val, k.val.string.len);
 		tok = JsonbIteratorNext(&it, &v, true);
+		option_applies(o->method, key);
 		if (strcmp(key, "freq") == 0)
 		{
 			Interval   *iv;
@@ -787,6 +827,7 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 	cp_hw		w;
 	cp_mbuild	b;
 	const char *mname = damped ? "hw_damped" : "hw";
+	int			rc;
 
 	if (period < 2 || period > CP_HW_MAX_PERIOD)
 		ereport(ERROR,
@@ -794,7 +835,13 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 				 errmsg("fit: %s needs a seasonal period from 2 to %d", mname, CP_HW_MAX_PERIOD),
 				 errdetail("The period is %d.", period),
 				 errhint("Give the period: {\"period\": 12}; for long seasons use snaive or theta.")));
-	if (cp_hw_fit(y, n, period, damped, &w) != 0)
+	rc = cp_hw_fit(y, n, period, damped, &w);
+	if (rc == -2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s found no admissible parameters with a finite error", mname),
+				 errhint("Check the series for extreme values, or use ets or snaive.")));
+	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
@@ -840,6 +887,11 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
 						mname, CP_THETA_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
+	if (!isfinite(th.sigma2) || !isfinite(th.level) || !isfinite(th.l0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("fit: %s could not fit the series: its errors overflow", mname),
+				 errhint("Rescale the series (its values are too large to square).")));
 	series_model_start(&b, CP_KIND_THETA, mname, a, freq, n, period, gaps);
 	{
 		int			seasonal = th.seasonal;
@@ -1032,7 +1084,7 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	if (n < 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: mstl needs at least 7 points, the series has " INT64_FORMAT, n),
+				 errmsg("fit: mstl needs at least 3 points, the series has " INT64_FORMAT, n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
 	cp_mstl_opts_init(&mo);
 	work = palloc_extended(sizeof(double) * cp_mstl_work_size(n, per, np), MCXT_ALLOC_HUGE);
@@ -1559,22 +1611,14 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_theta_forecast(&m->th, h, point, se);
 		*df = INFINITY;
 	}
-	else if (m->kind == CP_KIND_ETS || m->kind == CP_KIND_MSTL || m->kind == CP_KIND_ARIMA)
+	else if (m->kind == CP_KIND_ETS || m->kind == CP_KIND_MSTL || m->kind == CP_KIND_ARIMA ||
+			 m->kind == CP_KIND_HOLT || m->kind == CP_KIND_HW)
 	{
 		*point = m->ef[h - 1];
 		*se = m->ese[h - 1];
 		*df = INFINITY;
 	}
-	else if (m->kind == CP_KIND_HOLT)
-	{
-		cp_holt_forecast(&m->hm, h, point, se);
-		*df = INFINITY;
-	}
-	else if (m->kind == CP_KIND_HW)
-	{
-		cp_hw_forecast(&m->hw, h, point, se);
-		*df = INFINITY;
-	}
+
 	else
 		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
 }
@@ -1615,10 +1659,17 @@ tsmodel_fitted(const TsModel *m, double *f)
 		mstl_fitted(m, f);
 	else if (m->kind == CP_KIND_ARIMA)
 	{
-		if (cp_arima_residuals(&m->ar, m->y, m->n, NULL, f) != CP_ARIMA_OK)
+		cp_arima_err rc = cp_arima_residuals(&m->ar, m->y, m->n, NULL, f);
+
+		if (rc == CP_ARIMA_ENOMEM)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("fitted: arima residuals could not be computed")));
+					 errmsg("fitted: out of memory in the arima residuals")));
+		if (rc != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fitted: the ARIMA model's residuals cannot be computed: %s", cp_arima_strerror(rc)),
+					 errhint("Refit the model with cipred.fit(..., 'arima').")));
 	}
 	else if (m->kind == CP_KIND_HW)
 		cp_hw_fitted(&m->hw, m->y, m->n, f);
@@ -1691,14 +1742,48 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
-	if (m.kind == CP_KIND_ARIMA)
+	if (!grid_point_fits(m.first, &m.freq, m.n - 1 + h))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("forecast: %d steps of %s go past the last representable time", h, grid_len_text(&m.freq, 1)),
+				 errdetail("PostgreSQL timestamps end in the year 294276."),
+				 errhint("Forecast fewer steps.")));
+	if (m.kind == CP_KIND_HOLT || m.kind == CP_KIND_HW)
 	{
+		/* all steps at once: the variance sums are linear in h */
 		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
 		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
-		if (cp_arima_forecast(&m.ar, m.y, m.n, h, m.ef, m.ese) != CP_ARIMA_OK)
+		if (m.kind == CP_KIND_HOLT)
+			cp_holt_forecast_all(&m.hm, h, m.ef, m.ese);
+		else
+			cp_hw_forecast_all(&m.hw, h, m.ef, m.ese);
+	}
+	if (m.kind == CP_KIND_ARIMA)
+	{
+		const cp_arima_order *o = &m.ar.order;
+		double		r = Max(o->p + o->m * o->P, o->q + o->m * o->Q + 1) + o->d + o->m * o->D;
+		cp_arima_err rc;
+
+		/* the state-space forecast costs h r^2: keep it to seconds */
+		if ((double) h * r * r > 5e8)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("forecast: horizon %d is too long for this ARIMA model", h),
+					 errdetail("Its state has %.0f dimensions; at most %.0f steps are forecast in one call.",
+							   r, floor(5e8 / (r * r))),
+					 errhint("Forecast fewer steps, or refit on a coarser frequency.")));
+		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+		rc = cp_arima_forecast(&m.ar, m.y, m.n, h, m.ef, m.ese);
+		if (rc == CP_ARIMA_ENOMEM)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("forecast: the arima forecast could not be computed")));
+					 errmsg("forecast: out of memory in the arima forecast")));
+		if (rc != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("forecast: the ARIMA model cannot be forecast: %s", cp_arima_strerror(rc)),
+					 errhint("Refit the model with cipred.fit(..., 'arima').")));
 	}
 	if (m.kind == CP_KIND_ETS || m.kind == CP_KIND_MSTL)
 	{

@@ -4,6 +4,7 @@
 #include "ets.h"
 #include "holt.h"
 #include "optim.h"
+#include "poly.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -138,33 +139,6 @@ poly_add(double *acc, const double *p, int dp, double k, int shift)
 		acc[i + shift] += k * p[i];
 }
 
-/*
- * Schur-Cohn: whether every root of a[0] + a[1] z + ... + a[d] z^d lies
- * strictly inside the unit circle.
- */
-static int
-roots_inside(double *a, int d)
-{
-	while (d > 0)
-	{
-		double		big = 0,
-					b[CP_ETS_MAX_PERIOD + 4];
-
-		if (fabs(a[0]) >= fabs(a[d]))
-			return 0;
-		for (int k = 0; k < d; k++)
-			b[k] = a[d] * a[k + 1] - a[0] * a[d - 1 - k];
-		memcpy(a, b, sizeof(double) * d);
-		d--;
-		for (int k = 0; k <= d; k++)
-			big = fmax(big, fabs(a[k]));
-		if (!(big > 0) || !isfinite(big))
-			return 0;
-		for (int k = 0; k <= d; k++)
-			a[k] /= big;
-	}
-	return 1;
-}
 
 /*
  * The moving-average polynomial theta(B) of the equivalent ARIMA model
@@ -179,12 +153,12 @@ int
 cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta, double gamma, double phi)
 {
 	double		T[2] = {1, s->trend ? -phi : 0},
-				S[CP_ETS_MAX_PERIOD + 1],
+				S[CP_ETS_LS_MAX_PERIOD + 1],
 				one[2] = {1, -1},
-				th[CP_ETS_MAX_PERIOD + 4],
-				w1[CP_ETS_MAX_PERIOD + 4],
-				w2[CP_ETS_MAX_PERIOD + 4],
-				rev[CP_ETS_MAX_PERIOD + 4];
+				th[CP_ETS_LS_MAX_PERIOD + 4],
+				w1[CP_ETS_LS_MAX_PERIOD + 4],
+				w2[CP_ETS_LS_MAX_PERIOD + 4],
+				rev[CP_ETS_LS_MAX_PERIOD + 4];
 	int			m = s->season ? s->m : 0,
 				dT = s->trend ? 1 : 0,
 				dS = m,
@@ -192,6 +166,8 @@ cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta, double gamma,
 				dw;
 	double		pb = s->trend ? phi * beta : 0;
 
+	if (m > CP_ETS_LS_MAX_PERIOD)
+		return 0;
 	memset(S, 0, sizeof(S));
 	memset(th, 0, sizeof(th));
 	S[0] = 1;
@@ -223,7 +199,7 @@ cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta, double gamma,
 	}
 	for (int i = 0; i <= d; i++)
 		rev[i] = th[d - i];
-	return roots_inside(rev, d);
+	return cp_roots_inside(rev, d);
 }
 
 /* Whether parameters are in the usual region and admissible. */
@@ -394,11 +370,17 @@ chol_solve(double U[QMAX][QMAX], const double *r, int q, double *theta)
 	}
 }
 
+#define LS_BLOCK 256				/* rows of the design accumulated at once */
+
 /*
  * For a form without a multiplicative season, the initial states that
  * minimise the sum of squared one-step errors at parameters p (the
  * one-step forecasts are affine in them): l0, b0 and s0[0..m-1] (additive,
- * summing to zero).  Returns that sum.
+ * summing to zero).  Returns that sum, recomputed from the residuals of a
+ * pass with the solved states (so no cancellation), or NAN when memory runs
+ * out.  The series is centred first (a shift only moves the level), and
+ * the normal equations are accumulated in blocks of LS_BLOCK rows, so the
+ * memory is O(q^2) whatever n.
  */
 static double
 ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t n,
@@ -406,8 +388,10 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 {
 	int			m = sp->season ? sp->m : 1,
 				tr = sp->trend ? 1 : 0,
-				q = 1 + tr + (sp->season ? m - 1 : 0);
-	double		phi = sp->trend ? p->phi : 0;
+				q = 1 + tr + (sp->season ? m - 1 : 0),
+				rows = 0;
+	double		phi = sp->trend ? p->phi : 0,
+				ybar = 0;
 	affine		L,
 				B,
 				S[CP_ETS_LS_MAX_PERIOD];
@@ -415,12 +399,22 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 				r[QMAX],
 				theta[QMAX],
 				sse;
-	double	   *W = malloc(sizeof(double) * (size_t) n * (size_t) (q + 1)),
-			   *C;
+	double	   *W = malloc(sizeof(double) * LS_BLOCK * (size_t) (q + 1)),
+			   *C,
+			   *Ud = malloc(sizeof(double) * QMAX * QMAX);
 
-	if (W == NULL)
-		return INFINITY;
-	C = W + (size_t) n * (size_t) q;
+	if (W == NULL || Ud == NULL)
+	{
+		free(W);
+		free(Ud);
+		return NAN;
+	}
+	C = W + (size_t) LS_BLOCK * (size_t) q;
+	for (int64_t t = 0; t < n; t++)
+		ybar += y[t];
+	ybar /= (double) n;
+	memset(Ud, 0, sizeof(double) * QMAX * QMAX);
+	memset(r, 0, sizeof(r));
 	memset(&L, 0, sizeof(L));
 	memset(&B, 0, sizeof(B));
 	memset(S, 0, sizeof(affine) * m);
@@ -439,12 +433,12 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 	for (int64_t t = 0; t < n; t++)
 	{
 		affine	   *s = &S[t % m];
-		double		c = y[t] - (L.c + phi * B.c + s->c);
-		double	   *u = W + (size_t) t * (size_t) q;
+		double		c = (y[t] - ybar) - (L.c + phi * B.c + s->c);
+		double	   *u = W + (size_t) rows * (size_t) q;
 
 		for (int i = 0; i < q; i++)
 			u[i] = L.v[i] + phi * B.v[i] + s->v[i];
-		C[t] = c;
+		C[rows++] = c;
 		L.c += phi * B.c + p->alpha * c;
 		B.c = phi * B.c + p->beta * c;
 		if (sp->season)
@@ -457,23 +451,24 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 		if (sp->season)
 			for (int i = 0; i < q; i++)
 				s->v[i] -= p->gamma * u[i];
+		if (rows == LS_BLOCK || t == n - 1)
+		{
+			/* U += W'W, r += W'c over the block */
+			cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, q, rows, 1.0, W, q, 1.0, Ud, q);
+			cblas_dgemv(CblasRowMajor, CblasTrans, rows, q, 1.0, W, q, C, 1, 1.0, r, 1);
+			rows = 0;
+		}
 	}
-	/* normal equations U theta = r, U = W'W, r = W'c */
-	{
-		double		Ud[QMAX * QMAX];
-
-		cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, q, (int) n, 1.0, W, q, 0.0, Ud, q);
-		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, q, 1.0, W, q, C, 1, 0.0, r, 1);
-		for (int i = 0; i < q; i++)
-			for (int j = 0; j <= i; j++)
-				U[i][j] = Ud[i * q + j];
-		sse = cblas_ddot((int) n, C, 1, C, 1);
-	}
+	for (int i = 0; i < q; i++)
+		for (int j = 0; j <= i; j++)
+			U[i][j] = Ud[i * q + j];
 	free(W);
+	free(Ud);
 	chol_solve(U, r, q, theta);
 	for (int i = 0; i < q; i++)
-		sse -= theta[i] * r[i];
-	*l0 = theta[0];
+		if (!isfinite(theta[i]))
+			return NAN;
+	*l0 = theta[0] + ybar;
 	*b0 = tr ? theta[1] : 0;
 	if (sp->season)
 	{
@@ -484,7 +479,44 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 			s0[m - 1] -= s0[j];
 		}
 	}
-	return sse > 0 ? sse : 0;
+	/* the SSE from the residuals of the solved states */
+	{
+		double		l = *l0,
+					b = *b0,
+					st[CP_ETS_LS_MAX_PERIOD];
+
+		sse = 0;
+		if (sp->season)
+			memcpy(st, s0, sizeof(double) * m);
+		for (int64_t t = 0, j = 0; t < n; t++, j = j + 1 == m ? 0 : j + 1)
+		{
+			double		e = y[t] - (l + phi * b + (sp->season ? st[j] : 0));
+
+			sse += e * e;
+			l += phi * b + p->alpha * e;
+			b = phi * b + p->beta * e;
+			if (sp->season)
+				st[j] += p->gamma * e;
+		}
+	}
+	return isfinite(sse) ? sse : NAN;
+}
+
+/*
+ * The exact states, or when they cannot be computed (no memory, a singular
+ * system) flat ones: the first value as level, no trend, no season.
+ */
+static void
+ls_states_or_flat(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t n,
+				  double *l0, double *b0, double *s0)
+{
+	if (isnan(ets_ls_states(sp, p, y, n, l0, b0, s0)))
+	{
+		*l0 = y[0];
+		*b0 = 0;
+		for (int j = 0; sp->season && j < sp->m; j++)
+			s0[j] = 0;
+	}
 }
 
 /* The exact initial states of a linear form, for Holt-Winters (ets.h). */
@@ -597,7 +629,11 @@ obj_profile(const double *x, void *arg)
 	unpack_par(&pr->sp, x, &p);
 	if (!par_ok(&pr->sp, &p))
 		return INFINITY;
-	return ets_ls_states(&pr->sp, &p, pr->y, pr->n, &l0, &b0, s0);
+	{
+		double		v = ets_ls_states(&pr->sp, &p, pr->y, pr->n, &l0, &b0, s0);
+
+		return isnan(v) ? INFINITY : v;
+	}
 }
 
 /* The objective over the active coordinates z (the rest fixed). */
@@ -724,7 +760,7 @@ ets_start_linear(const double *y, int64_t n, const cp_ets_spec *lsp, double *x)
 					s0[CP_ETS_MAX_PERIOD];
 		int			k = 4;
 
-		ets_ls_states(lsp, &p, y, n, &l0, &b0, s0);
+		ls_states_or_flat(lsp, &p, y, n, &l0, &b0, s0);
 		x[k++] = l0;
 		if (lsp->trend)
 			x[k++] = b0;
@@ -804,7 +840,7 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
 		set_active(&pr, 0);
 		minimise(&pr, obj_profile, x, lo, hi, st, 2, 30);
 		unpack_par(sp, x, &p);
-		ets_ls_states(sp, &p, y, n, &l0, &b0, s0);
+		ls_states_or_flat(sp, &p, y, n, &l0, &b0, s0);
 		x[k++] = l0;
 		if (sp->trend)
 			x[k++] = b0;
@@ -921,7 +957,8 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 {
 	double		ymin = INFINITY,
 				best = INFINITY;
-	int			why = 0,		/* forms skipped: 1 period, 2 values, 4 short */
+	int			why = 0,		/* forms skipped: 1 period, 2 values, 4 short,
+								 * 8 failed to fit */
 				tried = 0;
 	cp_ets		cur;
 	double		starts[3][2][CP_NM_MAXDIM];	/* [trend+damped][seasonal] */
@@ -967,6 +1004,8 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 
 					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin) == CP_ETS_OK)
 						have[tk][sk] = 1;
+					else
+						why |= 8;
 					if (have[tk][sk] && e == CP_ETS_ADD && se != CP_ETS_MUL)
 					{
 						tried++;
@@ -980,7 +1019,10 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 				}
 				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, NULL, &cur);
 				if (rc != CP_ETS_OK)
+				{
+					why |= 8;
 					continue;
+				}
 				tried++;
 				if (cur.aicc < best)
 				{
@@ -990,7 +1032,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 			}
 	if (tried > 0 && isfinite(best))
 		return CP_ETS_OK;
-	return (why & 4) ? CP_ETS_ESHORT : (why & 2) ? CP_ETS_ENONPOS :
+	return (why & 4) ? CP_ETS_ESHORT : (why & 8) ? CP_ETS_ENONE : (why & 2) ? CP_ETS_ENONPOS :
 		(why & 1) ? CP_ETS_EPERIOD : CP_ETS_ENONE;
 }
 
@@ -1030,7 +1072,7 @@ ets_sim_se(const cp_ets *e, int64_t h, double *se)
 {
 	const cp_ets_spec *sp = &e->spec;
 	int			m = sp->m;
-	int64_t		paths = h > 4000 ? (h > 100000 ? 200 : 1000) : 5000;
+	int64_t		paths = h > 4000 ? (int64_t) fmax(50.0, 2e7 / (double) h) : 5000;
 	double	   *sum = calloc((size_t) h, sizeof(double)),
 			   *sum2 = calloc((size_t) h, sizeof(double));
 	uint64_t	seed = 20261126;
@@ -1074,7 +1116,7 @@ ets_sim_se(const cp_ets *e, int64_t h, double *se)
 		double		mean = sum[j] / (double) paths,
 					v = (sum2[j] / (double) paths - mean * mean) * (double) paths / (double) (paths - 1);
 
-		se[j] = sqrt(v > 0 ? v : 0);
+		se[j] = isnan(v) ? NAN : sqrt(v > 0 ? v : 0);
 	}
 	free(sum);
 	free(sum2);
@@ -1107,14 +1149,25 @@ cp_ets_forecast(const cp_ets *e, int64_t h, double *f, double *se)
 	}
 	if (sp->error == CP_ETS_ADD)
 	{
-		for (int64_t j = 0; j < h; j++)
-		{
-			double		damp;
+		double	   *damp = malloc(sizeof(double) * (size_t) h);
 
-			se[j] = sqrt(e->sigma2 * cp_ets_additive_var(e->alpha, e->beta, e->gamma,
-														 sp->season ? m : 0, sp->trend ? e->phi : 1.0,
-														 j + 1, &damp));
+		if (damp == NULL)
+		{
+			for (int64_t j = 0; j < h; j++)
+				se[j] = NAN;
+			return;
 		}
+		cp_ets_additive_vars(e->alpha, e->beta, e->gamma, sp->season ? m : 0,
+							 sp->trend ? e->phi : 1.0, h, se, damp);
+		for (int64_t j = 0; j < h; j++)
+			se[j] = sqrt(e->sigma2 * se[j]);
+		free(damp);
+		return;
+	}
+	if (h > CP_ETS_EXACT_HORIZON)
+	{
+		/* the class-2 recursion is quadratic in h: simulate beyond */
+		ets_sim_se(e, h, se);
 		return;
 	}
 	/*

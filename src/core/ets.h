@@ -101,7 +101,8 @@ extern int64_t cp_ets_min_points(const cp_ets_spec *s);
 /*
  * Whether smoothing parameters lie in the admissible (forecastable) region:
  * the moving-average polynomial of the equivalent ARIMA model has all its
- * roots outside the unit circle.
+ * roots outside the unit circle.  Periods up to CP_ETS_LS_MAX_PERIOD (so
+ * Holt-Winters can use it); 0 beyond.
  */
 extern int	cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta,
 							  double gamma, double phi);
@@ -130,7 +131,14 @@ extern double cp_ets_linear_states(const cp_ets_spec *sp, double alpha, double b
 								   double phi, const double *y, int64_t n, double *l0, double *b0,
 								   double *s0);
 
-/* Point forecasts f[0..h-1] and their standard errors se[0..h-1]. */
+/*
+ * Point forecasts f[0..h-1] and their standard errors se[0..h-1]: exact for
+ * additive errors without a multiplicative season (linear in h) and, up to
+ * CP_ETS_EXACT_HORIZON steps, for multiplicative errors with additive parts;
+ * otherwise the standard deviation of simulated paths (a fixed seed; 5,000
+ * paths, or 2e7 / h but at least 50 beyond 4,000 steps).
+ */
+#define CP_ETS_EXACT_HORIZON 10000
 extern void cp_ets_forecast(const cp_ets *e, int64_t h, double *f, double *se);
 
 /* One-step fitted values out[0..n-1] (y is the data the model was fitted on). */

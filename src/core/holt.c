@@ -252,6 +252,8 @@ cp_ets_additive_var(double alpha, double beta, double gamma, int m,
 	for (int64_t j = 1; j <= h; j++)
 	{
 		pw *= phi;
+		if (pw < 1e-300)
+			pw = 0;				/* no subnormal powers of a damped trend */
 		d += pw;
 		if (j < h)
 		{
@@ -262,6 +264,45 @@ cp_ets_additive_var(double alpha, double beta, double gamma, int m,
 	}
 	*damp = d;
 	return var;
+}
+
+/* The same for every step 1..h at once, in linear time. */
+void
+cp_ets_additive_vars(double alpha, double beta, double gamma, int m, double phi, int64_t h,
+					 double *var, double *damp)
+{
+	double		d = 0,
+				pw = 1,
+				v = 1;
+
+	for (int64_t j = 1; j <= h; j++)
+	{
+		pw *= phi;
+		if (pw < 1e-300)
+			pw = 0;
+		d += pw;
+		var[j - 1] = v;
+		damp[j - 1] = d;
+		{
+			double		cj = alpha + beta * d + (m > 0 && j % m == 0 ? gamma : 0.0);
+
+			v += cj * cj;
+		}
+	}
+}
+
+/* Point forecasts and standard errors for steps 1..h at once. */
+void
+cp_holt_forecast_all(const cp_holt *m, int64_t h, double *point, double *se)
+{
+	cp_ets_additive_vars(m->alpha, m->beta, 0.0, 0, m->phi, h, se, point);
+	for (int64_t j = 0; j < h; j++)
+	{
+		double		var = se[j];
+
+		point[j] = m->level + point[j] * m->trend;
+		se[j] = sqrt(m->sigma2 * var);
+	}
 }
 
 /* Point forecast and standard error at step h. */

@@ -43,8 +43,16 @@ extern int	cp_holt_fit(const double *y, int64_t n, int damped, cp_holt *h);
 extern double cp_ets_additive_var(double alpha, double beta, double gamma, int m,
 								  double phi, int64_t h, double *damp);
 
+/* The same for steps 1..h at once, var[j] and damp[j] for step j + 1, in
+ * linear time. */
+extern void cp_ets_additive_vars(double alpha, double beta, double gamma, int m, double phi,
+								 int64_t h, double *var, double *damp);
+
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_holt_forecast(const cp_holt *m, int64_t h, double *point, double *se);
+
+/* Point forecasts and standard errors for steps 1..h, point[0..h-1]. */
+extern void cp_holt_forecast_all(const cp_holt *m, int64_t h, double *point, double *se);
 
 /* One-step fitted values out[0..n-1]. */
 extern void cp_holt_fitted(const cp_holt *m, const double *y, int64_t n, double *out);

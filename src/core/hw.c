@@ -31,6 +31,8 @@ hw_sse(const double *y, int64_t n, int64_t m, double alpha, double beta,
 				s0[CP_HW_MAX_PERIOD],
 				sse = cp_ets_linear_states(&sp, alpha, beta, gamma, phi, y, n, &l0, &b0, s0);
 
+	if (!isfinite(sse))
+		return INFINITY;
 	if (w != NULL)
 	{
 		double		l = l0,
@@ -54,7 +56,7 @@ hw_sse(const double *y, int64_t n, int64_t m, double alpha, double beta,
 		for (int64_t h = 0; h < m; h++)
 			w->seas[h] = s[(n + h) % m];
 	}
-	return sse > 0.0 ? sse : 0.0;
+	return sse;
 }
 
 typedef struct hw_problem
@@ -69,10 +71,16 @@ typedef struct hw_problem
 static double
 sse_at(const hw_problem *pr, const double *p)
 {
-	double		alpha = p[0];
+	double		alpha = p[0],
+				beta = fmax(1e-4, p[1] * alpha),
+				gamma = fmax(1e-4, p[2] * (1.0 - alpha)),
+				phi = pr->damped ? p[3] : 1.0;
+	cp_ets_spec sp = {CP_ETS_ADD, CP_ETS_ADD, pr->damped, CP_ETS_ADD, (int) pr->m};
 
-	return hw_sse(pr->y, pr->n, pr->m, alpha, fmax(1e-4, p[1] * alpha),
-				  fmax(1e-4, p[2] * (1.0 - alpha)), pr->damped ? p[3] : 1.0, NULL);
+	/* R's hw fits by ets(), whose default bounds add the admissible region */
+	if (!cp_ets_admissible(&sp, alpha, beta, gamma, phi))
+		return INFINITY;
+	return hw_sse(pr->y, pr->n, pr->m, alpha, beta, gamma, phi, NULL);
 }
 
 /* The objective for the shared Nelder-Mead. */
@@ -146,6 +154,8 @@ cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *w)
 	w->gamma = fmax(1e-4, bp[2] * (1.0 - bp[0]));
 	w->phi = damped ? bp[3] : 1.0;
 	best = hw_sse(y, n, m, w->alpha, w->beta, w->gamma, w->phi, w);
+	if (!isfinite(best))
+		return -2;
 	w->sigma2 = best / (double) (n - (m + 4) - (damped ? 1 : 0));
 	return 0;
 }
@@ -159,6 +169,20 @@ cp_hw_forecast(const cp_hw *w, int64_t h, double *point, double *se)
 
 	*point = w->level + damp * w->trend + w->seas[(h - 1) % w->m];
 	*se = sqrt(w->sigma2 * var);
+}
+
+/* Point forecasts and standard errors for steps 1..h at once. */
+void
+cp_hw_forecast_all(const cp_hw *w, int64_t h, double *point, double *se)
+{
+	cp_ets_additive_vars(w->alpha, w->beta, w->gamma, (int) w->m, w->phi, h, se, point);
+	for (int64_t j = 0; j < h; j++)
+	{
+		double		var = se[j];
+
+		point[j] = w->level + point[j] * w->trend + w->seas[j % w->m];
+		se[j] = sqrt(w->sigma2 * var);
+	}
 }
 
 /* One-step fitted values from the initial states. */

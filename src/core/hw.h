@@ -36,11 +36,15 @@ typedef struct cp_hw
 /* Points Holt-Winters needs for a period m: two seasons and a bit. */
 extern int64_t cp_hw_min_points(int64_t m);
 
-/* Fit; returns 0, or -1 when n or m are out of range. */
+/* Fit; returns 0, -1 when n or m are out of range, -2 when no admissible
+ * parameters give a finite fit. */
 extern int	cp_hw_fit(const double *y, int64_t n, int64_t m, int damped, cp_hw *h);
 
 /* Point forecast and standard error at step h (1-based). */
 extern void cp_hw_forecast(const cp_hw *w, int64_t h, double *point, double *se);
+
+/* Point forecasts and standard errors for steps 1..h, point[0..h-1]. */
+extern void cp_hw_forecast_all(const cp_hw *w, int64_t h, double *point, double *se);
 
 /* One-step fitted values out[0..n-1] from the initial states. */
 extern void cp_hw_fitted(const cp_hw *w, const double *y, int64_t n, double *out);

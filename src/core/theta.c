@@ -153,7 +153,11 @@ otm_sse(const double *x, int64_t n, double alpha, double A, double B, double *l0
 	*l0 = ll;
 	*c = cc;
 	/* SSE of z - ll u - cc d as a quadratic form */
-	return fmax(0.0, szz + ll * ll * suu + cc * cc * sdd - 2 * ll * suz - 2 * cc * sdz + 2 * ll * cc * sud);
+	{
+		double		v = szz + ll * ll * suu + cc * cc * sdd - 2 * ll * suz - 2 * cc * sdz + 2 * ll * cc * sud;
+
+		return isnan(v) ? NAN : fmax(0.0, v);
+	}
 }
 
 /* The optimised theta model on x: alpha by a grid and golden section. */

@@ -19,6 +19,7 @@ main(void)
 	test_hw();
 	test_otm();
 	test_ets();
+	test_ets_numerics();
 	test_stl();
 	test_arima();
 	printf("1..%d\n", cp_tests_run);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/ets.h"
+#include "core/hw.h"
 #include "harness.h"
 
 #define MAXN 600
@@ -337,4 +338,46 @@ test_ets(void)
 {
 	test_ets_basics();
 	test_ets_vs_r();
+}
+
+/*
+ * Exact states stay accurate: a shifted series gives the same additive fit
+ * (a shift only moves the level), and Holt-Winters on a long, nearly
+ * periodic series stays admissible with a positive variance (the SSE once
+ * cancelled to zero there).
+ */
+void
+test_ets_numerics(void)
+{
+	int			n = 2000;
+	double	   *y = malloc(sizeof(double) * n),
+			   *z = malloc(sizeof(double) * n);
+	unsigned	seed = 11;
+	cp_ets		a,
+				b;
+	cp_ets_spec sp = {CP_ETS_ADD, CP_ETS_ADD, 0, CP_ETS_ADD, 12};
+	cp_hw		w;
+	double		p,
+				se;
+
+	for (int t = 0; t < n; t++)
+	{
+		double		noise = (double) rand_r(&seed) / RAND_MAX - 0.5;
+
+		y[t] = 10 + sin(6.283185307179586 * t / 7.0) + 0.01 * noise;
+		z[t] = 1e9 + 3 * sin(6.283185307179586 * t / 12.0) + 0.1 * noise;
+	}
+	CHECK(cp_hw_fit(y, n, 7, 0, &w) == 0 && w.sigma2 > 0 &&
+		  cp_ets_admissible(&(cp_ets_spec) {CP_ETS_ADD, CP_ETS_ADD, 0, CP_ETS_ADD, 7}, w.alpha, w.beta, w.gamma, 1.0),
+		  "hw on a long nearly periodic series: admissible, sigma2 %g > 0", w.sigma2);
+	cp_hw_forecast(&w, 1, &p, &se);
+	CHECK(fabs(p - y[n - 7]) < 0.1 && se > 0, "hw forecast of that series: one season back, se > 0");
+	CHECK(cp_ets_fit(z, 300, &sp, &a) == CP_ETS_OK, "AAA on a series around 1e9");
+	for (int t = 0; t < 300; t++)
+		z[t] -= 1e9;
+	CHECK(cp_ets_fit(z, 300, &sp, &b) == CP_ETS_OK && fabs(a.loglik - b.loglik) < 0.5 &&
+		  fabs(a.l0 - 1e9 - b.l0) < 1e-3 * (1 + fabs(b.l0)),
+		  "a shift by 1e9 leaves the fit: loglik %.3f vs %.3f", a.loglik, b.loglik);
+	free(y);
+	free(z);
 }
