@@ -1,0 +1,143 @@
+-- guard: rules on a table of readings, enforced by CHECK constraints, a
+-- unique index and a row trigger in C; rows refused or quarantined
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- reject mode: every rule, with its SQLSTATE
+CREATE TABLE readings (meter text, ts timestamptz, kwh float8);
+INSERT INTO readings VALUES ('m1', '2024-01-01 00:00', 1.0), ('old', '2024-01-01 00:07', 'NaN');
+SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes',
+                    '{"min": 0, "max": 100, "future": "1 day", "lateness": "100 years"}') > 0 AS guarded;
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'readings'::regclass ORDER BY 1;
+SELECT indexrelid::regclass AS index, indisunique FROM pg_index WHERE indrelid = 'readings'::regclass;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'readings'::regclass;
+SELECT q, pg_temp.err(q) FROM (VALUES
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 2.0)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 00:31', 2.0)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', 'NaN')$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', '-Infinity')$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', 200)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', -1)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 3.0)$$),
+  ($$INSERT INTO readings VALUES (NULL, '2024-01-01 01:00', 3.0)$$),
+  ($$INSERT INTO readings VALUES ('m1', NULL, 3.0)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', NULL)$$),
+  ($$INSERT INTO readings VALUES ('m1', '2999-01-01 00:00', 1)$$),
+  ($$INSERT INTO readings VALUES ('m1', '1900-01-01 00:00', 1)$$),
+  ($$UPDATE readings SET ts = ts + interval '1 minute' WHERE meter = 'm1' AND ts = '2024-01-01 00:30'$$),
+  ($$UPDATE readings SET kwh = 5 WHERE meter = 'm1' AND ts = '2024-01-01 00:30'$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:30', 7) ON CONFLICT (meter, ts) DO NOTHING$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:30', 8) ON CONFLICT (meter, ts) DO UPDATE SET kwh = excluded.kwh$$),
+  ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:30', 101) ON CONFLICT (meter, ts) DO UPDATE SET kwh = excluded.kwh$$)
+) t(q);
+-- the full message of one
+\set VERBOSITY default
+INSERT INTO readings VALUES ('m1', '2024-01-01 02:10', 2.0);
+\set VERBOSITY terse
+-- a row that was there before the guard stays (NOT VALID constraints)
+SELECT * FROM readings ORDER BY meter, ts;
+
+-- quarantine mode: the load goes on, every bad row kept with its rule
+CREATE TABLE q (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('q', 'ts', '{meter}', '{kwh}', '1 hour', '{"non_negative": true}', 'quarantine') > 0 AS guarded;
+INSERT INTO q VALUES ('a', '2024-01-01 00:00', 1), ('a', '2024-01-01 00:10', 2), ('b', '2024-01-01 00:00', -1),
+    ('a', '2024-01-01 00:00', 9), ('c', '2024-01-01 00:00', 'Infinity'), ('c', NULL, 1), ('a', '2024-01-01 01:00', 3);
+COPY q FROM STDIN WITH (FORMAT csv);
+a,2024-01-01 02:00:00+00,4
+a,2024-01-01 02:00:00+00,5
+b,2024-01-01 02:20:00+00,6
+\.
+SELECT * FROM q ORDER BY meter, ts;
+SELECT id, table_name, rule, detail, row_data FROM cipred.quarantine ORDER BY id;
+-- resubmit: as it was (quarantined again), and fixed (accepted)
+SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine WHERE rule = 'grid'));
+SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine WHERE rule = 'grid' AND resubmitted_at IS NULL),
+                              (SELECT row_data || '{"ts": "2024-01-01 03:00:00+00"}' FROM cipred.quarantine
+                               WHERE rule = 'grid' AND resubmitted_at IS NULL ORDER BY id LIMIT 1));
+SELECT count(*) AS quarantined, count(resubmitted_at) AS resubmitted FROM cipred.quarantine;
+SELECT * FROM q WHERE ts = '2024-01-01 03:00';
+
+-- duplicates: replace (through COPY too) and keep_first
+CREATE TABLE rp (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('rp', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "replace"}') > 0 AS guarded;
+INSERT INTO rp VALUES ('m1', '2024-01-01 00:00', 1);
+INSERT INTO rp VALUES ('m1', '2024-01-01 00:00', 2), ('m1', '2024-01-01 00:00', 3);
+COPY rp FROM STDIN WITH (FORMAT csv);
+m1,2024-01-01 00:00:00+00,4
+m1,2024-01-01 01:00:00+00,5
+\.
+SELECT * FROM rp ORDER BY ts;
+CREATE TABLE kf (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('kf', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "keep_first"}') > 0 AS guarded;
+INSERT INTO kf VALUES ('m1', '2024-01-01 00:00', 1), ('m1', '2024-01-01 00:00', 2);
+SELECT * FROM kf;
+
+-- a partitioned table and a monthly grid on a local clock
+CREATE TABLE monthly (site int, ts timestamptz, v numeric) PARTITION BY RANGE (ts);
+CREATE TABLE monthly_2024 PARTITION OF monthly FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+SELECT cipred.guard('monthly', 'ts', '{site}', '{v}', '1 month', '{}', 'quarantine', 'Europe/London') > 0 AS guarded;
+INSERT INTO monthly VALUES (1, '2024-06-30 23:00+00', 1), (1, '2024-07-01 00:00+00', 2), (1, '2024-01-01 00:00+00', 3),
+    (1, '2024-06-30 23:00+00', 4);
+SELECT site, ts, v FROM monthly ORDER BY ts;
+SELECT rule, detail FROM cipred.quarantine WHERE rel = 'monthly'::regclass ORDER BY id;
+
+-- unguard removes every object; the quarantined rows stay
+SELECT cipred.unguard('readings');
+SELECT count(*) AS constraints FROM pg_constraint WHERE conrelid = 'readings'::regclass;
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'readings'::regclass;
+SELECT count(*) AS indexes FROM pg_index WHERE indrelid = 'readings'::regclass;
+INSERT INTO readings VALUES ('m1', '2024-01-01 00:31', 'NaN');
+SELECT rel::text, mode FROM cipred.guards ORDER BY guard_id;
+
+-- another user: cannot guard a table it does not own, sees no quarantined
+-- rows of tables it may not read
+CREATE ROLE cipred_guard_user;
+GRANT CREATE ON SCHEMA public TO cipred_guard_user;
+SET ROLE cipred_guard_user;
+SELECT pg_temp.err($$SELECT cipred.unguard('q')$$);
+SELECT pg_temp.err($$DELETE FROM cipred.guards$$);
+CREATE TABLE cipred_guard_user_table (s int, t timestamptz, v float8);
+SELECT cipred.guard('cipred_guard_user_table', 't', '{s}', '{v}', '1 hour', '{}', 'quarantine') > 0 AS own_table_guarded;
+INSERT INTO cipred_guard_user_table VALUES (1, '2024-01-01 00:00', 1), (1, '2024-01-01 00:05', 2);
+SELECT rule, row_data FROM cipred.quarantine;
+SELECT cipred.unguard('cipred_guard_user_table');
+DROP TABLE cipred_guard_user_table;
+SELECT count(*) AS visible_quarantine FROM cipred.quarantine;
+SELECT pg_temp.err($$INSERT INTO cipred.quarantine (table_name, rule, row_data) VALUES ('x', 'y', '{}')$$);
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM cipred_guard_user;
+DROP ROLE cipred_guard_user;
+
+-- bad input
+SELECT q, pg_temp.err(q) FROM (VALUES
+  ($$SELECT cipred.guard('q', 'ts', '{meter}', '{kwh}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'nope', '{meter}', '{kwh}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'meter', '{meter}', '{kwh}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{meter}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 month 1 day')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump": 3}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "low"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": 5, "max": 1}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "merge"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '[]')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'warn')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'reject', 'Mars/Olympus')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', NULL)$$),
+  ($$SELECT cipred.guard('pg_class', 'ts', '{meter}', '{kwh}', '1 hour')$$),
+  ($$SELECT cipred.unguard('readings')$$),
+  ($$SELECT * FROM cipred.resubmit(999999)$$),
+  ($$SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine), '[1]')$$),
+  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL), '[1]')$$)
+) t(q);
+-- duplicates already in the table refuse a unique guard
+INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 9);
+SELECT pg_temp.err($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes')$$);

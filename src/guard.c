@@ -1,0 +1,570 @@
+/*
+ * guard.c - the row-level guard trigger of cipred.guard(): every inserted or
+ * updated row of a guarded table is checked against the guard's rules (not
+ * null, finite, bounds, on the time grid, not too far in the future, not
+ * too late); a row that breaks one is refused with the rule, its key and
+ * value, or diverted into cipred.quarantine and skipped.
+ *
+ * The guard's configuration is read once per backend and trigger (from
+ * cipred.guards, by the guard id in the trigger's argument) and cached; a
+ * change of rules makes a new guard and a new trigger, so the cache never
+ * goes stale.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "pgtime.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "common/hashfn.h"
+#include "utils/lsyscache.h"
+#include "utils/datetime.h"
+#include "utils/hsearch.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#define GUARD_ORIGIN_USECS (2 * USECS_PER_DAY)	/* local midnight, Monday 3 January 2000 */
+
+typedef struct GuardConf
+{
+	Oid			trigoid;		/* hash key */
+	int64		guard_id;
+	char	   *relname;
+	AttrNumber	time_att;
+	int			nseries;
+	AttrNumber *series_att;
+	int			nvalues;
+	AttrNumber *value_att;
+	Oid		   *value_type;
+	int32		months;			/* grid step: months, or usecs below */
+	int64		stride;
+	pg_tz	   *tz;
+	char	   *tzname;
+	char	   *freq_text;
+	bool		quarantine;
+	bool		not_null;
+	bool		finite;
+	bool		grid;
+	bool		has_min;
+	bool		has_max;
+	double		min;
+	double		max;
+	bool		has_future;
+	Interval	future;
+	bool		has_late;
+	Interval	late;
+	int			dup;			/* DUP_* */
+	SPIPlanPtr	probe;			/* SELECT 1 ... WHERE key = row's key */
+	SPIPlanPtr	remove;			/* DELETE ... WHERE key = row's key */
+	int			nkey;			/* series columns and the time */
+	AttrNumber *key_att;
+	Oid		   *key_type;
+} GuardConf;
+
+enum
+{
+	DUP_INDEX = 0,				/* reject mode: the unique index refuses */
+	DUP_REJECT,					/* quarantine mode: quarantine the second */
+	DUP_REPLACE,				/* the new row replaces the old one */
+	DUP_KEEP_FIRST				/* the new row is skipped */
+};
+
+static HTAB *guard_cache = NULL;
+
+/* A text column of an SPI row, copied into cxt (NULL stays NULL). */
+static char *
+spi_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
+{
+	char	   *v = SPI_getvalue(tup, desc, col);
+
+	return v ? MemoryContextStrdup(cxt, v) : NULL;
+}
+
+/* The attribute number of a column of the guarded table, or an error. */
+static AttrNumber
+guard_att(Relation rel, const char *col, int64 guard_id)
+{
+	int			a = SPI_fnumber(RelationGetDescr(rel), col);
+
+	if (a <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("guard %lld: column \"%s\" no longer exists in %s", (long long) guard_id, col,
+						RelationGetRelationName(rel)),
+				 errhint("Remove the guard with cipred.unguard() and guard the table again.")));
+	return (AttrNumber) a;
+}
+
+/* The names of a name[] datum, copied into cxt. */
+static int
+split_names(Datum arr, char ***out, MemoryContext cxt)
+{
+	Datum	   *el;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(DatumGetArrayTypeP(arr), NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  &el, &nulls, &n);
+	*out = MemoryContextAlloc(cxt, sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = MemoryContextStrdup(cxt, NameStr(*DatumGetName(el[i])));
+	return n;
+}
+
+/*
+ * The probe and delete statements on the row's key (series columns and
+ * time), prepared once and kept for the backend.
+ */
+static void
+guard_plans(GuardConf *g, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData w;
+	char	   *relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													  RelationGetRelationName(rel));
+
+	g->nkey = g->nseries + 1;
+	g->key_att = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * g->nkey);
+	g->key_type = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * g->nkey);
+	initStringInfo(&w);
+	for (int i = 0; i < g->nkey; i++)
+	{
+		AttrNumber	a = i < g->nseries ? g->series_att[i] : g->time_att;
+
+		g->key_att[i] = a;
+		g->key_type[i] = TupleDescAttr(desc, a - 1)->atttypid;
+		appendStringInfo(&w, "%s%s = $%d", i ? " AND " : "",
+						 quote_identifier(NameStr(TupleDescAttr(desc, a - 1)->attname)), i + 1);
+	}
+	g->probe = SPI_prepare(psprintf("SELECT 1 FROM %s WHERE %s LIMIT 1", relname, w.data), g->nkey, g->key_type);
+	g->remove = SPI_prepare(psprintf("DELETE FROM %s WHERE %s", relname, w.data), g->nkey, g->key_type);
+	if (g->probe == NULL || g->remove == NULL)
+		elog(ERROR, "cipred guard: could not prepare the duplicate probe of %s", relname);
+	SPI_keepplan(g->probe);
+	SPI_keepplan(g->remove);
+}
+
+/*
+ * Whether a row with the same key exists (after waiting for any other
+ * transaction writing that key: a transaction-level advisory lock on the
+ * key's hash serialises writers of one key, so a probe is never racing).
+ */
+static bool
+guard_duplicate(const GuardConf *g, HeapTuple tup, TupleDesc desc)
+{
+	Datum		vals[FUNC_MAX_ARGS];
+	char		nulls[FUNC_MAX_ARGS];
+	uint32		h = (uint32) g->guard_id;
+	bool		found;
+
+	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	{
+		bool		isnull;
+		Form_pg_attribute att = TupleDescAttr(desc, g->key_att[i] - 1);
+
+		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+		if (!isnull)
+			h = hash_combine(h, att->attbyval && att->attlen == 8 ? (uint32) (DatumGetInt64(vals[i]) ^ (DatumGetInt64(vals[i]) >> 32)) :
+							 att->attlen == -1 ? hash_any((unsigned char *) VARDATA_ANY(vals[i]), VARSIZE_ANY_EXHDR(vals[i])) :
+							 att->attbyval ? (uint32) DatumGetInt32(vals[i]) :
+							 hash_any((unsigned char *) DatumGetPointer(vals[i]), att->attlen));
+	}
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(0x43505447), Int32GetDatum((int32) h));
+	SPI_connect();
+	if (SPI_execute_plan(g->probe, vals, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cipred guard: the duplicate probe failed");
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+/* Delete the row with the same key (duplicates: replace). */
+static void
+guard_remove(const GuardConf *g, HeapTuple tup, TupleDesc desc)
+{
+	Datum		vals[FUNC_MAX_ARGS];
+	char		nulls[FUNC_MAX_ARGS];
+
+	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	{
+		bool		isnull;
+
+		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+	}
+	SPI_connect();
+	if (SPI_execute_plan(g->remove, vals, nulls, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "cipred guard: could not replace the earlier row");
+	SPI_finish();
+}
+
+/* Load a guard's configuration for a trigger, into the backend's cache. */
+static GuardConf *
+guard_load(Trigger *trig, Relation rel)
+{
+	bool		found;
+	GuardConf  *g;
+	int64		guard_id;
+	MemoryContext cxt = TopMemoryContext;
+	Datum		arg[1];
+	Oid			argt[1] = {INT8OID};
+	HeapTuple	tup;
+	TupleDesc	desc;
+	char	  **names;
+
+	if (guard_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GuardConf);
+		guard_cache = hash_create("cipred guards", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	g = hash_search(guard_cache, &trig->tgoid, HASH_FIND, &found);
+	if (found)
+		return g;
+	if (trig->tgnargs != 1)
+		elog(ERROR, "cipred guard trigger needs the guard id as its one argument");
+	guard_id = pg_strtoint64(trig->tgargs[0]);
+
+	SPI_connect();
+	arg[0] = Int64GetDatum(guard_id);
+	if (SPI_execute_with_args(
+							  "SELECT time_column::text, series_columns, value_columns, "
+							  "       freq::text, time_zone, mode, rel::text, "
+							  "       coalesce((rules->>'not_null')::bool, true), coalesce((rules->>'finite')::bool, true), "
+							  "       coalesce((rules->>'grid')::bool, true), (rules->>'min')::float8, (rules->>'max')::float8, "
+							  "       (rules->>'future')::interval, (rules->>'lateness')::interval, "
+							  "       coalesce((rules->>'non_negative')::bool, false), "
+							  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
+							  "       (extract(day FROM freq)::bigint * 86400000000 + "
+							  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
+							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true) "
+							  "FROM cipred.guards WHERE guard_id = $1",
+							  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("guard %lld of %s is not in cipred.guards", (long long) guard_id,
+						RelationGetRelationName(rel)),
+				 errhint("Drop the trigger cipred_guard, or guard the table again with cipred.guard().")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	g = hash_search(guard_cache, &trig->tgoid, HASH_ENTER, &found);
+	memset(((char *) g) + sizeof(Oid), 0, sizeof(GuardConf) - sizeof(Oid));
+	g->guard_id = guard_id;
+	g->relname = spi_text(tup, desc, 7, cxt);
+	g->time_att = guard_att(rel, SPI_getvalue(tup, desc, 1), guard_id);
+	{
+		bool		isnull;
+
+		g->nseries = split_names(SPI_getbinval(tup, desc, 2, &isnull), &names, cxt);
+	}
+	g->series_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (g->nseries + 1));
+	for (int i = 0; i < g->nseries; i++)
+		g->series_att[i] = guard_att(rel, names[i], guard_id);
+	{
+		bool		isnull;
+
+		g->nvalues = split_names(SPI_getbinval(tup, desc, 3, &isnull), &names, cxt);
+	}
+	g->value_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (g->nvalues + 1));
+	g->value_type = MemoryContextAlloc(cxt, sizeof(Oid) * (g->nvalues + 1));
+	for (int i = 0; i < g->nvalues; i++)
+	{
+		g->value_att[i] = guard_att(rel, names[i], guard_id);
+		g->value_type[i] = TupleDescAttr(RelationGetDescr(rel), g->value_att[i] - 1)->atttypid;
+	}
+	g->freq_text = spi_text(tup, desc, 4, cxt);
+	g->tzname = spi_text(tup, desc, 5, cxt);
+	g->tz = pg_tzset(g->tzname);
+	if (g->tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("guard of %s: time zone \"%s\" not recognized", g->relname, g->tzname)));
+	g->quarantine = strcmp(SPI_getvalue(tup, desc, 6), "quarantine") == 0;
+	{
+		bool		isnull;
+
+		g->not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+		g->finite = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+		g->grid = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		g->min = DatumGetFloat8(SPI_getbinval(tup, desc, 11, &g->has_min));
+		g->has_min = !g->has_min;
+		g->max = DatumGetFloat8(SPI_getbinval(tup, desc, 12, &g->has_max));
+		g->has_max = !g->has_max;
+		{
+			Datum		d = SPI_getbinval(tup, desc, 13, &isnull);
+
+			g->has_future = !isnull;
+			if (!isnull)
+				g->future = *DatumGetIntervalP(d);
+			d = SPI_getbinval(tup, desc, 14, &isnull);
+			g->has_late = !isnull;
+			if (!isnull)
+				g->late = *DatumGetIntervalP(d);
+		}
+		if (DatumGetBool(SPI_getbinval(tup, desc, 15, &isnull)) && (!g->has_min || g->min < 0))
+		{
+			g->has_min = true;
+			g->min = 0;
+		}
+		g->months = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
+		g->stride = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
+		{
+			const char *d = SPI_getvalue(tup, desc, 18);
+			bool		uniq = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
+
+			g->dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
+				strcmp(d, "keep_first") == 0 ? DUP_KEEP_FIRST :
+				(g->quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
+		}
+	}
+	if (g->dup != DUP_INDEX)
+		guard_plans(g, rel);
+	SPI_finish();
+	return g;
+}
+
+/* Whether t lies on the guard's local-clock grid. */
+static bool
+on_grid(const GuardConf *g, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+
+	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, g->tz) != 0)
+		return false;
+	if (g->months > 0)
+	{
+		int64		k = (int64) tm.tm_year * 12 + tm.tm_mon - 1 - 24000;
+
+		return tm.tm_mday == 1 && tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0 && fsec == 0 &&
+			((k % g->months) + g->months) % g->months == 0;
+	}
+	{
+		/* the local clock: tzoff is seconds west of UTC */
+		int64		local = t - (int64) tzoff * USECS_PER_SEC - GUARD_ORIGIN_USECS;
+
+		return g->stride > 0 && ((local % g->stride) + g->stride) % g->stride == 0;
+	}
+}
+
+/* The row's series key and time as text, for messages. */
+static char *
+row_key(const GuardConf *g, HeapTuple tup, TupleDesc desc)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < g->nseries; i++)
+	{
+		char	   *v = SPI_getvalue(tup, desc, g->series_att[i]);
+
+		appendStringInfo(&s, "%s%s = %s", i ? ", " : "", NameStr(TupleDescAttr(desc, g->series_att[i] - 1)->attname),
+						 v ? v : "NULL");
+	}
+	{
+		char	   *v = SPI_getvalue(tup, desc, g->time_att);
+
+		appendStringInfo(&s, "%s%s = %s", g->nseries ? ", " : "", NameStr(TupleDescAttr(desc, g->time_att - 1)->attname),
+						 v ? v : "NULL");
+	}
+	return s.data;
+}
+
+/* The first rule a row breaks (NULL when none), with its detail and hint. */
+static const char *
+guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, const char **hint, int *code)
+{
+	bool		isnull;
+	Datum		td = heap_getattr(tup, g->time_att, desc, &isnull);
+
+	*code = ERRCODE_CHECK_VIOLATION;
+	if (g->not_null)
+	{
+		if (isnull)
+		{
+			*detail = psprintf("The time column %s is NULL.", NameStr(TupleDescAttr(desc, g->time_att - 1)->attname));
+			*hint = "Give every reading its time.";
+			*code = ERRCODE_NOT_NULL_VIOLATION;
+			return "not_null";
+		}
+		for (int i = 0; i < g->nseries; i++)
+		{
+			(void) heap_getattr(tup, g->series_att[i], desc, &isnull);
+			if (isnull)
+			{
+				*detail = psprintf("The series column %s is NULL.", NameStr(TupleDescAttr(desc, g->series_att[i] - 1)->attname));
+				*hint = "Give every reading its series.";
+				*code = ERRCODE_NOT_NULL_VIOLATION;
+				return "not_null";
+			}
+		}
+	}
+	for (int i = 0; i < g->nvalues; i++)
+	{
+		Datum		vd = heap_getattr(tup, g->value_att[i], desc, &isnull);
+		const char *col = NameStr(TupleDescAttr(desc, g->value_att[i] - 1)->attname);
+		double		v;
+
+		if (isnull)
+		{
+			if (g->not_null)
+			{
+				*detail = psprintf("The value column %s is NULL.", col);
+				*hint = "Send a value, or leave the reading out.";
+				*code = ERRCODE_NOT_NULL_VIOLATION;
+				return "not_null";
+			}
+			continue;
+		}
+		v = g->value_type[i] == FLOAT8OID ? DatumGetFloat8(vd) :
+			g->value_type[i] == FLOAT4OID ? (double) DatumGetFloat4(vd) :
+			g->value_type[i] == INT4OID ? (double) DatumGetInt32(vd) :
+			g->value_type[i] == INT8OID ? (double) DatumGetInt64(vd) :
+			g->value_type[i] == INT2OID ? (double) DatumGetInt16(vd) :
+			DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, vd));
+		if (g->finite && !isfinite(v))
+		{
+			*detail = psprintf("The value %s is %g.", col, v);
+			*hint = "Send finite numbers; a missing reading is a NULL or no row.";
+			return "finite";
+		}
+		if ((g->has_min && v < g->min) || (g->has_max && v > g->max))
+		{
+			*detail = psprintf("The value %s is %g, outside [%g, %g].", col, v,
+							   g->has_min ? g->min : -INFINITY, g->has_max ? g->max : INFINITY);
+			*hint = "Check the source or the unit; change the bounds with cipred.guard() if they are wrong.";
+			return "bounds";
+		}
+	}
+	{
+		TimestampTz t;
+
+		(void) heap_getattr(tup, g->time_att, desc, &isnull);
+		if (isnull)
+			return NULL;
+		t = DatumGetTimestampTz(td);
+		if (g->grid && !on_grid(g, t))
+		{
+			*detail = psprintf("The time %s is not on the %s grid in %s.", timestamptz_to_str(t), g->freq_text, g->tzname);
+			*hint = "Round times to the grid (cipred.time_bucket), or resample the source (cipred.resample).";
+			return "grid";
+		}
+		if (g->has_future)
+		{
+			TimestampTz lim = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																	  TimestampTzGetDatum(GetCurrentStatementStartTimestamp()),
+																	  IntervalPGetDatum(&g->future)));
+
+			if (t > lim)
+			{
+				*detail = psprintf("The time %s is after %s (now plus the tolerance).", timestamptz_to_str(t), timestamptz_to_str(lim));
+				*hint = "Check the source clock and time zone.";
+				return "future";
+			}
+		}
+		if (g->has_late)
+		{
+			TimestampTz lim = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+																	  TimestampTzGetDatum(GetCurrentStatementStartTimestamp()),
+																	  IntervalPGetDatum(&g->late)));
+
+			if (t < lim)
+			{
+				*detail = psprintf("The time %s is before %s (now less the lateness window).", timestamptz_to_str(t), timestamptz_to_str(lim));
+				*hint = "Load old data into the table without its guard, or widen the lateness window.";
+				return "lateness";
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Put a row into cipred.quarantine with its rule. */
+static void
+guard_quarantine(const GuardConf *g, HeapTuple tup, TupleDesc desc, const char *rule, const char *detail)
+{
+	Datum		row = heap_copy_tuple_as_datum(tup, desc);
+	text	   *json = DatumGetTextPP(DirectFunctionCall1(row_to_json, row));
+	Oid			argt[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		arg[4];
+
+	arg[0] = CStringGetTextDatum(g->relname);
+	arg[1] = CStringGetTextDatum(rule);
+	arg[2] = CStringGetTextDatum(detail);
+	arg[3] = PointerGetDatum(json);
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO cipred.quarantine (rel, table_name, rule, detail, row_data) "
+							  "VALUES ($1::regclass, $1, $2, $3, $4::jsonb)",
+							  4, argt, arg, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert into cipred.quarantine");
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(cipred_guard_trigger);
+
+/* The BEFORE INSERT OR UPDATE row trigger of a guarded table. */
+Datum
+cipred_guard_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	GuardConf  *g;
+	const char *rule;
+	char	   *detail = NULL;
+	const char *hint = NULL;
+	int			code;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cipred_guard_trigger must run BEFORE INSERT OR UPDATE FOR EACH ROW"),
+				 errhint("Install it with cipred.guard().")));
+	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	desc = RelationGetDescr(td->tg_relation);
+	g = guard_load(td->tg_trigger, td->tg_relation);
+	rule = guard_check(g, tup, desc, &detail, &hint, &code);
+	if (rule == NULL && g->dup != DUP_INDEX && TRIGGER_FIRED_BY_INSERT(td->tg_event) &&
+		guard_duplicate(g, tup, desc))
+	{
+		if (g->dup == DUP_KEEP_FIRST)
+			return PointerGetDatum(NULL);
+		if (g->dup == DUP_REPLACE)
+		{
+			guard_remove(g, tup, desc);
+			return PointerGetDatum(tup);
+		}
+		rule = "duplicate";
+		detail = psprintf("A row for %s is already in the table.", row_key(g, tup, desc));
+		code = ERRCODE_UNIQUE_VIOLATION;
+	}
+	if (rule == NULL)
+		return PointerGetDatum(tup);
+	if (g->quarantine)
+	{
+		guard_quarantine(g, tup, desc, rule, detail);
+		return PointerGetDatum(NULL);
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s: row refused by guard rule \"%s\"", g->relname, rule),
+			 errdetail("Row %s: %s", row_key(g, tup, desc), detail),
+			 errhint("%s Or guard the table in quarantine mode to divert such rows into cipred.quarantine.", hint)));
+	PG_RETURN_NULL();
+}

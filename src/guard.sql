@@ -1,0 +1,264 @@
+-- guard.sql - guarded ingestion: rules on a table of readings enforced by
+-- CHECK constraints, a unique index and a row trigger written in C; rows
+-- that break a rule are refused, or diverted into cipred.quarantine
+
+CREATE TABLE cipred.guards (
+    guard_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rel regclass NOT NULL UNIQUE,
+    time_column name NOT NULL,
+    series_columns name[] NOT NULL,
+    value_columns name[] NOT NULL,
+    freq interval NOT NULL,
+    time_zone text NOT NULL,
+    mode text NOT NULL CHECK (mode IN ('reject', 'quarantine')),
+    rules jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by name NOT NULL DEFAULT current_user);
+COMMENT ON TABLE cipred.guards IS
+'One row per guarded table: its time, series and value columns, the grid (freq, time_zone), the mode (reject or quarantine) and the rules; written by cipred.guard() and cipred.unguard() only.';
+
+CREATE TABLE cipred.quarantine (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rel regclass,
+    table_name text NOT NULL,
+    rule text NOT NULL,
+    detail text,
+    row_data jsonb NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    received_by name NOT NULL DEFAULT current_user,
+    resubmitted_at timestamptz);
+CREATE INDEX ON cipred.quarantine (table_name, received_at);
+COMMENT ON TABLE cipred.quarantine IS
+'Rows a guard in quarantine mode diverted: the table, the rule broken and why, the whole row as jsonb, when and by whom it was received, and when it was resubmitted (cipred.resubmit). Each user sees the rows of the tables they may read.';
+ALTER TABLE cipred.quarantine ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quarantine_readers ON cipred.quarantine FOR SELECT
+    USING (rel IS NOT NULL AND has_table_privilege(rel, 'SELECT'));
+-- a table's owner writes its guard row (through cipred.guard/unguard)
+ALTER TABLE cipred.guards ENABLE ROW LEVEL SECURITY;
+CREATE POLICY guards_readers ON cipred.guards FOR SELECT USING (true);
+CREATE POLICY guards_owners_add ON cipred.guards FOR INSERT
+    WITH CHECK (pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = rel), 'USAGE'));
+CREATE POLICY guards_owners_remove ON cipred.guards FOR DELETE
+    USING (pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = rel), 'USAGE'));
+GRANT SELECT, INSERT, DELETE ON cipred.guards TO PUBLIC;
+GRANT SELECT ON cipred.quarantine TO PUBLIC;
+
+CREATE FUNCTION cipred.guard_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'cipred_guard_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION cipred.guard_trigger() IS
+'The row trigger cipred.guard() installs (BEFORE INSERT OR UPDATE FOR EACH ROW, argument: the guard id): checks not null, finite, bounds, the time grid, future and lateness; refuses or quarantines a row that breaks a rule.';
+
+CREATE FUNCTION cipred.guard(
+    tbl regclass, time_column name, series_columns name[], value_columns name[],
+    freq interval, rules jsonb DEFAULT '{}', mode text DEFAULT 'reject', time_zone text DEFAULT 'UTC')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    id bigint;
+    col name;
+    k text;
+    months int := cipred.freq_months(freq, 'guard');
+    conds text[] := '{}';
+    vcond text;
+    tname text;
+BEGIN
+    IF tbl IS NULL OR time_column IS NULL OR series_columns IS NULL OR value_columns IS NULL
+       OR rules IS NULL OR mode IS NULL OR time_zone IS NULL THEN
+        RAISE EXCEPTION 'guard: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Example: cipred.guard(''readings'', ''ts'', ''{meter}'', ''{kwh}'', ''30 minutes'').';
+    END IF;
+    -- the caller's own rights: only the table's owner may alter it
+    IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+        RAISE EXCEPTION 'guard: only the owner of % may guard it', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'guard: % is not a table', tbl
+            USING ERRCODE = 'wrong_object_type', HINT = 'Guard the table the readings are written to.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM cipred.guards g WHERE g.rel = tbl) THEN
+        RAISE EXCEPTION 'guard: % is already guarded', tbl
+            USING ERRCODE = 'duplicate_object', HINT = 'Remove the guard with cipred.unguard() first to change its rules.';
+    END IF;
+    IF mode NOT IN ('reject', 'quarantine') THEN
+        RAISE EXCEPTION 'guard: mode must be reject or quarantine, not "%"', mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'reject raises an error for a bad row; quarantine diverts it into cipred.quarantine and goes on.';
+    END IF;
+    PERFORM now() AT TIME ZONE time_zone;
+    IF jsonb_typeof(rules) <> 'object' THEN
+        RAISE EXCEPTION 'guard: rules must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Write e.g. ''{"min": 0, "future": "1 hour"}''.';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(rules) LOOP
+        IF k NOT IN ('not_null', 'finite', 'grid', 'unique', 'min', 'max', 'non_negative', 'future', 'lateness', 'duplicates') THEN
+            RAISE EXCEPTION 'guard: unknown rule "%"', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first).';
+        END IF;
+    END LOOP;
+    IF coalesce(rules->>'duplicates', 'reject') NOT IN ('reject', 'replace', 'keep_first') THEN
+        RAISE EXCEPTION 'guard: rule duplicates must be reject, replace or keep_first, not "%"', rules->>'duplicates'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF rules ? 'duplicates' AND rules->>'duplicates' <> 'reject' AND NOT coalesce((rules->>'unique')::bool, true) THEN
+        RAISE EXCEPTION 'guard: rule duplicates = % needs unique readings', rules->>'duplicates'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave out "unique": false.';
+    END IF;
+    BEGIN
+        PERFORM (rules->>'not_null')::bool, (rules->>'finite')::bool, (rules->>'grid')::bool,
+                (rules->>'unique')::bool, (rules->>'non_negative')::bool,
+                (rules->>'min')::float8, (rules->>'max')::float8,
+                (rules->>'future')::interval, (rules->>'lateness')::interval;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'guard: a rule has the wrong type: %', SQLERRM
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'not_null, finite, grid, unique, non_negative are true/false; min, max numbers; future, lateness intervals such as "1 hour".';
+    END;
+    IF (rules->>'min')::float8 > (rules->>'max')::float8 THEN
+        RAISE EXCEPTION 'guard: min % is above max %', rules->>'min', rules->>'max'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[time_column] || series_columns || value_columns LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
+                       AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'guard: column "%" does not exist in %', col, tbl USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = tbl AND attname = time_column) <> 'timestamptz'::regtype THEN
+        RAISE EXCEPTION 'guard: the time column % must be timestamptz', time_column
+            USING ERRCODE = 'datatype_mismatch', HINT = 'Store times as timestamptz so their instant is unambiguous.';
+    END IF;
+    FOREACH col IN ARRAY value_columns LOOP
+        IF (SELECT atttypid FROM pg_attribute WHERE attrelid = tbl AND attname = col)
+           NOT IN ('float8'::regtype, 'float4'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype) THEN
+            RAISE EXCEPTION 'guard: the value column % must be numeric', col USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END LOOP;
+
+    INSERT INTO cipred.guards (rel, time_column, series_columns, value_columns, freq, time_zone, mode, rules)
+    VALUES (tbl, time_column, series_columns, value_columns, freq, time_zone, mode, rules)
+    RETURNING guard_id INTO id;
+
+    -- what a row can prove alone: CHECK constraints (NOT VALID: old rows stay)
+    tname := (SELECT relname FROM pg_class WHERE oid = tbl);
+    IF coalesce((rules->>'not_null')::bool, true) THEN
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s) NOT VALID', tbl, tname || '_cipred_not_null',
+                       (SELECT string_agg(format('%I IS NOT NULL', c), ' AND ')
+                        FROM unnest(ARRAY[time_column] || series_columns || value_columns) c));
+    END IF;
+    FOREACH col IN ARRAY value_columns LOOP
+        vcond := NULL;
+        IF coalesce((rules->>'finite')::bool, true) AND
+           (SELECT atttypid FROM pg_attribute WHERE attrelid = tbl AND attname = col) IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype) THEN
+            vcond := format('%1$I <> ''NaN'' AND %1$I <> ''Infinity'' AND %1$I <> ''-Infinity''', col);
+        END IF;
+        IF rules ? 'min' OR coalesce((rules->>'non_negative')::bool, false) THEN
+            vcond := concat_ws(' AND ', vcond, format('%I >= %s', col,
+                     greatest(coalesce((rules->>'min')::float8, 0), CASE WHEN coalesce((rules->>'non_negative')::bool, false) THEN 0 END)));
+        END IF;
+        IF rules ? 'max' THEN
+            vcond := concat_ws(' AND ', vcond, format('%I <= %s', col, (rules->>'max')::float8));
+        END IF;
+        IF vcond IS NOT NULL THEN
+            conds := conds || vcond;
+        END IF;
+    END LOOP;
+    IF cardinality(conds) > 0 THEN
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s) NOT VALID', tbl, tname || '_cipred_values',
+                       array_to_string(conds, ' AND '));
+    END IF;
+    -- one reading per series and time
+    IF coalesce((rules->>'unique')::bool, true) THEN
+        BEGIN
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %s (%s)', tname || '_cipred_key', tbl,
+                           (SELECT string_agg(format('%I', c), ', ') FROM unnest(series_columns || time_column) c));
+        EXCEPTION WHEN unique_violation THEN
+            RAISE EXCEPTION 'guard: % already has two readings for one series and time', tbl
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Remove the duplicates first, or guard with {"unique": false}.';
+        END;
+    END IF;
+    -- what needs context: the row trigger in C
+    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
+                   tbl, id::text);
+    RETURN id;
+END
+$$;
+COMMENT ON FUNCTION cipred.guard(regclass, name, name[], name[], interval, jsonb, text, text) IS
+'Guards a table of readings: CHECK constraints <table>_cipred_not_null and <table>_cipred_values (finite, min, max, non_negative; NOT VALID, so old rows stay), a unique index <table>_cipred_key on (series, time), and the row trigger cipred_guard (grid of freq in time_zone, future, lateness, and the per-row rules with clear messages); mode reject raises an error, quarantine diverts bad rows into cipred.quarantine. Returns the guard id.';
+
+CREATE FUNCTION cipred.unguard(tbl regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tname text;
+BEGIN
+    IF tbl IS NULL OR NOT EXISTS (SELECT 1 FROM cipred.guards WHERE rel = tbl) THEN
+        RAISE EXCEPTION 'unguard: % is not guarded', coalesce(tbl::text, 'NULL')
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT rel FROM cipred.guards lists the guarded tables.';
+    END IF;
+    IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+        RAISE EXCEPTION 'unguard: only the owner of % may remove its guard', tbl
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    tname := (SELECT relname FROM pg_class WHERE oid = tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS cipred_guard ON %s', tbl);
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', tbl, tname || '_cipred_not_null');
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', tbl, tname || '_cipred_values');
+    EXECUTE format('DROP INDEX IF EXISTS %s', quote_ident((SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE c.oid = tbl))
+                   || '.' || quote_ident(tname || '_cipred_key'));
+    DELETE FROM cipred.guards WHERE rel = tbl;
+END
+$$;
+COMMENT ON FUNCTION cipred.unguard(regclass) IS
+'Removes a table''s guard: its trigger, CHECK constraints and unique index, and its row in cipred.guards (the quarantined rows stay).';
+
+-- quarantined rows go back through the guard, fixed or as they were
+CREATE POLICY quarantine_resubmitters ON cipred.quarantine FOR UPDATE
+    USING (rel IS NOT NULL AND has_table_privilege(rel, 'INSERT'));
+GRANT UPDATE (resubmitted_at) ON cipred.quarantine TO PUBLIC;
+
+CREATE FUNCTION cipred.resubmit(quarantine_id bigint, fixed jsonb DEFAULT NULL,
+    OUT accepted bool, OUT quarantined_again bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q cipred.quarantine;
+    before_id bigint;
+    n bigint;
+BEGIN
+    SELECT * INTO q FROM cipred.quarantine WHERE id = quarantine_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'resubmit: no quarantined row % that you may see', quarantine_id
+            USING ERRCODE = 'no_data_found', HINT = 'SELECT id, table_name, rule FROM cipred.quarantine lists them.';
+    END IF;
+    IF q.resubmitted_at IS NOT NULL THEN
+        RAISE EXCEPTION 'resubmit: row % was already resubmitted', quarantine_id
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Resubmit the newer quarantined copy, if any.';
+    END IF;
+    IF q.rel IS NULL THEN
+        RAISE EXCEPTION 'resubmit: the table % of row % no longer exists', q.table_name, quarantine_id
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF fixed IS NOT NULL AND jsonb_typeof(fixed) <> 'object' THEN
+        RAISE EXCEPTION 'resubmit: fixed must be a JSON object of column values'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the corrected row, e.g. row_data || ''{"kwh": 1.5}''.';
+    END IF;
+    SELECT coalesce(max(id), 0) INTO before_id FROM cipred.quarantine;
+    EXECUTE format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, $1)', q.rel, q.rel)
+        USING coalesce(fixed, q.row_data);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE cipred.quarantine SET resubmitted_at = clock_timestamp() WHERE id = quarantine_id;
+    accepted := n > 0;
+    SELECT min(id) INTO quarantined_again FROM cipred.quarantine WHERE id > before_id AND table_name = q.table_name;
+END
+$$;
+COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
+'Sends a quarantined row (or its corrected version, fixed) through the table''s guard again: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
