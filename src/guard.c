@@ -39,7 +39,8 @@ typedef struct GuardConf
 {
 	Oid			trigoid;		/* hash key */
 	int64		guard_id;
-	char	   *relname;
+	char	   *relname;		/* schema-qualified, for messages */
+	Oid			relid;			/* the guarded table (a partition's parent) */
 	AttrNumber	time_att;
 	int			nseries;
 	AttrNumber *series_att;
@@ -243,7 +244,9 @@ guard_load(Trigger *trig, Relation rel)
 	arg[0] = Int64GetDatum(guard_id);
 	if (SPI_execute_with_args(
 							  "SELECT time_column::text, series_columns, value_columns, "
-							  "       freq::text, time_zone, mode, rel::text, "
+							  "       freq::text, time_zone, mode, "
+							  "       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+							  "        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel), "
 							  "       coalesce((rules->>'not_null')::bool, true), coalesce((rules->>'finite')::bool, true), "
 							  "       coalesce((rules->>'grid')::bool, true), (rules->>'min')::float8, (rules->>'max')::float8, "
 							  "       (rules->>'future')::interval, (rules->>'lateness')::interval, "
@@ -251,7 +254,7 @@ guard_load(Trigger *trig, Relation rel)
 							  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
 							  "       (extract(day FROM freq)::bigint * 86400000000 + "
 							  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
-							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true) "
+							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid "
 							  "FROM cipred.guards WHERE guard_id = $1",
 							  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
@@ -326,6 +329,7 @@ guard_load(Trigger *trig, Relation rel)
 			const char *d = SPI_getvalue(tup, desc, 18);
 			bool		uniq = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
 
+			g->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 20, &isnull));
 			g->dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
 				strcmp(d, "keep_first") == 0 ? DUP_KEEP_FIRST :
 				(g->quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
@@ -500,17 +504,18 @@ guard_quarantine(const GuardConf *g, HeapTuple tup, TupleDesc desc, const char *
 {
 	Datum		row = heap_copy_tuple_as_datum(tup, desc);
 	text	   *json = DatumGetTextPP(DirectFunctionCall1(row_to_json, row));
-	Oid			argt[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		arg[4];
+	Oid			argt[5] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		arg[5];
 
-	arg[0] = CStringGetTextDatum(g->relname);
-	arg[1] = CStringGetTextDatum(rule);
-	arg[2] = CStringGetTextDatum(detail);
-	arg[3] = PointerGetDatum(json);
+	arg[0] = ObjectIdGetDatum(g->relid);
+	arg[1] = CStringGetTextDatum(g->relname);
+	arg[2] = CStringGetTextDatum(rule);
+	arg[3] = CStringGetTextDatum(detail);
+	arg[4] = PointerGetDatum(json);
 	SPI_connect();
 	if (SPI_execute_with_args("INSERT INTO cipred.quarantine (rel, table_name, rule, detail, row_data) "
-							  "VALUES ($1::regclass, $1, $2, $3, $4::jsonb)",
-							  4, argt, arg, NULL, false, 0) != SPI_OK_INSERT)
+							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5::pg_catalog.jsonb)",
+							  5, argt, arg, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into cipred.quarantine");
 	SPI_finish();
 }
