@@ -50,6 +50,8 @@ typedef struct GuardConf
 	int32		months;			/* grid step: months, or usecs below */
 	int64		stride;
 	pg_tz	   *tz;
+	bool		fixed;			/* the zone has one offset (UTC, +02 ...) */
+	long		gmtoff;			/* its seconds east of UTC */
 	char	   *tzname;
 	char	   *freq_text;
 	bool		quarantine;
@@ -296,6 +298,7 @@ guard_load(Trigger *trig, Relation rel)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("guard of %s: time zone \"%s\" not recognized", g->relname, g->tzname)));
+	g->fixed = pg_get_timezone_offset(g->tz, &g->gmtoff);
 	g->quarantine = strcmp(SPI_getvalue(tup, desc, 6), "quarantine") == 0;
 	{
 		bool		isnull;
@@ -349,6 +352,13 @@ on_grid(const GuardConf *g, TimestampTz t)
 	fsec_t		fsec;
 	int			tzoff;
 
+	if (g->months == 0 && g->fixed)
+	{
+		/* one offset: no calendar needed below a month */
+		int64		local = t + (int64) g->gmtoff * USECS_PER_SEC - GUARD_ORIGIN_USECS;
+
+		return g->stride > 0 && ((local % g->stride) + g->stride) % g->stride == 0;
+	}
 	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, g->tz) != 0)
 		return false;
 	if (g->months > 0)

@@ -58,3 +58,4 @@ dropdb "$DB"
 bash test/bench/linreg.sh
 bash test/bench/tsfit.sh
 bash test/bench/ets.sh
+bash test/bench/guard.sh
