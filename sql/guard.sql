@@ -90,6 +90,17 @@ INSERT INTO monthly VALUES (1, '2024-06-30 23:00+00', 1), (1, '2024-07-01 00:00+
 SELECT site, ts, v FROM monthly ORDER BY ts;
 SELECT rule, detail FROM cipred.quarantine WHERE rel = 'monthly'::regclass ORDER BY id;
 
+-- freshness: the last reading per series, stale after two missed steps
+CREATE TABLE fresh (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('fresh', 'ts', '{meter}', '{kwh}', '1 hour') > 0 AS guarded;
+INSERT INTO fresh VALUES ('late', date_trunc('hour', now()) - interval '5 hours', 1),
+    ('late', date_trunc('hour', now()) - interval '6 hours', 1), ('on_time', date_trunc('hour', now()) + interval '1 hour', 2);
+SELECT table_name, series, date_trunc('hour', last_ts) = last_ts AS on_grid,
+       due = last_ts + interval '2 hours' AS due_ok, age < interval '0' AS ahead, stale
+FROM cipred.freshness('fresh');
+SELECT count(*) FILTER (WHERE stale) AS stale_series, count(*) AS series FROM cipred.guard_freshness WHERE table_name = 'public.fresh';
+SELECT series, stale FROM cipred.freshness('fresh', 10) ORDER BY series;
+
 -- unguard removes every object; the quarantined rows stay
 SELECT cipred.unguard('readings');
 SELECT count(*) AS constraints FROM pg_constraint WHERE conrelid = 'readings'::regclass;
@@ -135,6 +146,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.guard('pg_class', 'ts', '{meter}', '{kwh}', '1 hour')$$),
   ($$SELECT cipred.unguard('readings')$$),
   ($$SELECT * FROM cipred.resubmit(999999)$$),
+  ($$SELECT * FROM cipred.freshness('readings')$$),
+  ($$SELECT * FROM cipred.freshness('fresh', 0)$$),
   ($$SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine), '[1]')$$),
   ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL), '[1]')$$)
 ) t(q);

@@ -268,3 +268,45 @@ END
 $$;
 COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
 'Sends a quarantined row (or its corrected version, fixed) through the table''s guard again: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
+
+CREATE FUNCTION cipred.freshness(tbl regclass DEFAULT NULL, stale_after int DEFAULT 2,
+    OUT table_name text, OUT series jsonb, OUT last_ts timestamptz, OUT age interval,
+    OUT due timestamptz, OUT stale bool)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    g cipred.guards;
+BEGIN
+    IF stale_after IS NULL OR stale_after < 1 THEN
+        RAISE EXCEPTION 'freshness: stale_after must be at least 1 step, not %', coalesce(stale_after::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A series is stale when no reading came for stale_after steps of its frequency (default 2).';
+    END IF;
+    IF tbl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.guards WHERE rel = tbl) THEN
+        RAISE EXCEPTION 'freshness: % is not guarded', tbl
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT rel FROM cipred.guards lists the guarded tables.';
+    END IF;
+    FOR g IN SELECT * FROM cipred.guards WHERE tbl IS NULL OR rel = tbl ORDER BY guard_id LOOP
+        IF NOT has_table_privilege(g.rel, 'SELECT') THEN
+            CONTINUE;
+        END IF;
+        RETURN QUERY EXECUTE format(
+            'SELECT %L::text, s, t, now() - t, d, now() > d
+             FROM (SELECT jsonb_build_object(%s) AS s, max(%I) AS t FROM %s GROUP BY 1) x,
+                  LATERAL (SELECT ((t AT TIME ZONE %L) + %L::interval * %s) AT TIME ZONE %L AS d) y
+             ORDER BY s',
+            g.rel::text,
+            (SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c),
+            g.time_column, g.rel, g.time_zone, g.freq, stale_after, g.time_zone);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION cipred.freshness(regclass, int) IS
+'Per series of every guarded table (or of tbl) the caller may read: the last time received, its age, when the next readings are due at the latest (last time plus stale_after steps of the guard''s frequency, on its local clock), and whether the series is stale.';
+
+CREATE VIEW cipred.guard_freshness AS SELECT * FROM cipred.freshness();
+COMMENT ON VIEW cipred.guard_freshness IS
+'cipred.freshness() for every guarded table the reader may read: last reading per series, its age, when the next is due, and whether the series is stale (two steps overdue).';
+GRANT SELECT ON cipred.guard_freshness TO PUBLIC;
