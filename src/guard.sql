@@ -28,6 +28,11 @@ CREATE TABLE cipred.quarantine (
     received_by name NOT NULL DEFAULT current_user,
     resubmitted_at timestamptz);
 CREATE INDEX ON cipred.quarantine (table_name, received_at);
+-- guards and quarantined rows are user data: pg_dump keeps them
+SELECT pg_catalog.pg_extension_config_dump('cipred.guards', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.guards_guard_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.quarantine_id_seq', '');
 COMMENT ON TABLE cipred.quarantine IS
 'Rows a guard in quarantine mode diverted: the table, the rule broken and why, the whole row as jsonb, when and by whom it was received, and when it was resubmitted (cipred.resubmit). Each user sees the rows of the tables they may read.';
 ALTER TABLE cipred.quarantine ENABLE ROW LEVEL SECURITY;
