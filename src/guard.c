@@ -486,7 +486,8 @@ guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, co
 
 			if (t > lim)
 			{
-				*detail = psprintf("The time %s is after %s (now plus the tolerance).", timestamptz_to_str(t), timestamptz_to_str(lim));
+				*detail = psprintf("The time %s is after %s (now plus the tolerance).",
+								   pstrdup(timestamptz_to_str(t)), pstrdup(timestamptz_to_str(lim)));
 				*hint = "Check the source clock and time zone.";
 				return "future";
 			}
@@ -499,7 +500,8 @@ guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, co
 
 			if (t < lim)
 			{
-				*detail = psprintf("The time %s is before %s (now less the lateness window).", timestamptz_to_str(t), timestamptz_to_str(lim));
+				*detail = psprintf("The time %s is before %s (now less the lateness window).",
+								   pstrdup(timestamptz_to_str(t)), pstrdup(timestamptz_to_str(lim)));
 				*hint = "Load old data into the table without its guard, or widen the lateness window.";
 				return "lateness";
 			}

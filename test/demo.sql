@@ -216,6 +216,34 @@ SELECT count(*) AS months, round(cipred.mae(actual, forecast)::numeric, 1) AS ma
 FROM seatbelt_forecasts;
 
 \echo
+\echo '== guarded ingestion: taylor loaded through a guard (quarantine mode) with deliberately broken rows'
+CREATE TABLE demand (series text, ts timestamptz, mw float8);
+SELECT cipred.guard('demand', 'ts', '{series}', '{mw}', '30 minutes',
+                    '{"min": 0, "max": 60000, "future": "1 day"}', 'quarantine') AS guard_id;
+INSERT INTO demand SELECT series, ts, value FROM readings WHERE series = 'taylor';
+INSERT INTO demand VALUES
+    ('taylor', '2000-08-27 23:30+00', 29000),        -- a second reading for a time already loaded
+    ('taylor', '2000-08-28 00:10+00', 28000),        -- off the half-hour grid
+    ('taylor', '2000-08-28 00:30+00', 'NaN'),        -- a broken sensor
+    ('taylor', '2000-08-28 01:00+00', -5),           -- below the declared range
+    ('taylor', '2100-01-01 00:00+00', 30000),        -- far in the future
+    ('taylor', '2000-08-28 01:30+00', 27500);        -- a good row: accepted
+SELECT (SELECT count(*) FROM demand) AS accepted,
+       (SELECT count(*) FROM cipred.quarantine WHERE rel = 'demand'::regclass) AS quarantined;
+SELECT rule, detail FROM cipred.quarantine WHERE rel = 'demand'::regclass ORDER BY id;
+-- the off-grid reading, corrected and sent through the guard again
+SELECT * FROM cipred.resubmit((SELECT id FROM cipred.quarantine WHERE rel = 'demand'::regclass AND rule = 'grid'),
+                              (SELECT row_data || '{"ts": "2000-08-28 00:00:00+00"}' FROM cipred.quarantine
+                               WHERE rel = 'demand'::regclass AND rule = 'grid'));
+SELECT table_name, series, last_ts, stale FROM cipred.guard_freshness;
+\echo
+\echo '== resampled: the guarded half-hours as daily peak and mean demand (cipred.resample)'
+SELECT p.ts::date AS day, round(p.value::numeric) AS peak_mw, round(m.value::numeric) AS mean_mw, p.rows AS half_hours
+FROM cipred.resample('demand', 'series', 'ts', 'mw', '1 day', 'max') p
+JOIN cipred.resample('demand', 'series', 'ts', 'mw', '1 day', 'mean') m USING (series, ts)
+ORDER BY p.ts DESC LIMIT 3;
+
+\echo
 \echo '== what it found'
 SELECT format('%s: best baseline by MASE is %s (MASE %s, sMAPE %s%%); %s''s 95%% intervals covered %s%% of actuals',
               series, method, round(mase::numeric, 3), round(smape::numeric, 2), method,
@@ -235,3 +263,9 @@ SELECT format('seatbelts: the 1983 law goes with %s drivers killed per month (st
               (SELECT round(-cipred.bias(actual, forecast)::numeric, 1) FROM seatbelt_forecasts)) AS finding
 FROM seatbelt_models m, cipred.coefficients(m.m) c
 WHERE m.fit = 'all 1969-1984' AND c.term = 'law';
+SELECT format('guarded load: %s readings accepted, %s quarantined by rule (%s), %s corrected and resubmitted; nothing lost',
+              (SELECT count(*) FROM demand),
+              count(*) FILTER (WHERE resubmitted_at IS NULL),
+              string_agg(DISTINCT rule, ', '),
+              count(*) FILTER (WHERE resubmitted_at IS NOT NULL)) AS finding
+FROM cipred.quarantine WHERE rel = 'demand'::regclass;
