@@ -90,6 +90,20 @@ INSERT INTO monthly VALUES (1, '2024-06-30 23:00+00', 1), (1, '2024-07-01 00:00+
 SELECT site, ts, v FROM monthly ORDER BY ts;
 SELECT rule, detail FROM cipred.quarantine WHERE rel = 'monthly'::regclass ORDER BY id;
 
+-- plausibility: a jump of more than 6 robust standard deviations of the
+-- last changes, a value frozen for 5 readings
+CREATE TABLE plaus (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('plaus', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump_k": 6, "jump_window": 24, "frozen_steps": 5}', 'quarantine') > 0 AS guarded;
+INSERT INTO plaus SELECT 'm', timestamptz '2024-01-01' + i * interval '1 hour', 100 + 3 * sin(i) + (i % 3)
+FROM generate_series(0, 29) i;
+INSERT INTO plaus VALUES ('m', '2024-01-02 06:00+00', 100 + 3 * sin(30) + 0),      -- an ordinary change: accepted
+                         ('m', '2024-01-02 07:00+00', 180),                        -- a jump: quarantined
+                         ('m', '2024-01-02 08:00+00', 97);                         -- back in range: accepted
+INSERT INTO plaus SELECT 'f', timestamptz '2024-01-01' + i * interval '1 hour', CASE WHEN i < 3 THEN i ELSE 7 END
+FROM generate_series(0, 9) i;
+SELECT meter, count(*) AS accepted FROM plaus GROUP BY meter ORDER BY meter;
+SELECT rule, row_data->>'meter' AS meter, row_data->>'ts' AS ts FROM cipred.quarantine WHERE rel = 'plaus'::regclass ORDER BY id;
+
 -- freshness: the last reading per series, stale after two missed steps
 CREATE TABLE fresh (meter text, ts timestamptz, kwh float8);
 SELECT cipred.guard('fresh', 'ts', '{meter}', '{kwh}', '1 hour') > 0 AS guarded;
@@ -139,6 +153,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "low"}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": 5, "max": 1}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "merge"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump_k": 0}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"frozen_steps": 2.5}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '[]')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'warn')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'reject', 'Mars/Olympus')$$),

@@ -69,6 +69,10 @@ typedef struct GuardConf
 	int			dup;			/* DUP_* */
 	SPIPlanPtr	probe;			/* SELECT 1 ... WHERE key = row's key */
 	SPIPlanPtr	remove;			/* DELETE ... WHERE key = row's key */
+	double		jump_k;			/* plausibility: a change above jump_k robust sd */
+	int			jump_window;	/* ... of the last jump_window changes */
+	int			frozen_steps;	/* the same value more than this many times */
+	SPIPlanPtr	recent;			/* the series' last values before a time */
 	int			nkey;			/* series columns and the time */
 	AttrNumber *key_att;
 	Oid		   *key_type;
@@ -148,6 +152,26 @@ guard_plans(GuardConf *g, Relation rel)
 		g->key_type[i] = TupleDescAttr(desc, a - 1)->atttypid;
 		appendStringInfo(&w, "%s%s = $%d", i ? " AND " : "",
 						 quote_identifier(NameStr(TupleDescAttr(desc, a - 1)->attname)), i + 1);
+	}
+	{
+		/* the series' last values before the row's time, newest first */
+		StringInfoData r;
+		int			lim = Max(g->jump_k > 0 ? g->jump_window + 1 : 0, g->frozen_steps) + 1;
+		const char *tcol = quote_identifier(NameStr(TupleDescAttr(desc, g->time_att - 1)->attname));
+
+		initStringInfo(&r);
+		for (int i = 0; i < g->nseries; i++)
+			appendStringInfo(&r, "%s = $%d AND ", quote_identifier(NameStr(TupleDescAttr(desc, g->series_att[i] - 1)->attname)),
+							 i + 1);
+		g->recent = SPI_prepare(psprintf("SELECT %s::float8 FROM %s WHERE %s%s < $%d AND %s IS NOT NULL ORDER BY %s DESC LIMIT %d",
+										 quote_identifier(NameStr(TupleDescAttr(desc, g->value_att[0] - 1)->attname)),
+										 relname, r.data, tcol, g->nkey, 
+										 quote_identifier(NameStr(TupleDescAttr(desc, g->value_att[0] - 1)->attname)),
+										 tcol, lim),
+								g->nkey, g->key_type);
+		if (g->recent == NULL)
+			elog(ERROR, "cipred guard: could not prepare the recent-values query of %s", relname);
+		SPI_keepplan(g->recent);
 	}
 	g->probe = SPI_prepare(psprintf("SELECT 1 FROM %s WHERE %s LIMIT 1", relname, w.data), g->nkey, g->key_type);
 	g->remove = SPI_prepare(psprintf("DELETE FROM %s WHERE %s", relname, w.data), g->nkey, g->key_type);
@@ -256,7 +280,9 @@ guard_load(Trigger *trig, Relation rel)
 							  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
 							  "       (extract(day FROM freq)::bigint * 86400000000 + "
 							  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
-							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid "
+							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid, "
+							  "       coalesce((rules->>'jump_k')::float8, 0), coalesce((rules->>'jump_window')::int, 48), "
+							  "       coalesce((rules->>'frozen_steps')::int, 0) "
 							  "FROM cipred.guards WHERE guard_id = $1",
 							  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
@@ -333,12 +359,15 @@ guard_load(Trigger *trig, Relation rel)
 			bool		uniq = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
 
 			g->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 20, &isnull));
+			g->jump_k = DatumGetFloat8(SPI_getbinval(tup, desc, 21, &isnull));
+			g->jump_window = DatumGetInt32(SPI_getbinval(tup, desc, 22, &isnull));
+			g->frozen_steps = DatumGetInt32(SPI_getbinval(tup, desc, 23, &isnull));
 			g->dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
 				strcmp(d, "keep_first") == 0 ? DUP_KEEP_FIRST :
 				(g->quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
 		}
 	}
-	if (g->dup != DUP_INDEX)
+	if (g->dup != DUP_INDEX || g->jump_k > 0 || g->frozen_steps > 0)
 		guard_plans(g, rel);
 	SPI_finish();
 	return g;
@@ -397,6 +426,96 @@ row_key(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 						 v ? v : "NULL");
 	}
 	return s.data;
+}
+
+/* qsort comparison of doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Plausibility of the row's first value against the series' recent values
+ * (before its time): a change from the last value above jump_k robust
+ * standard deviations (1.4826 times the median absolute deviation) of the
+ * last jump_window changes; or the same value as the last frozen_steps ones.
+ */
+static const char *
+guard_plausible(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, const char **hint)
+{
+	Datum		vals[FUNC_MAX_ARGS];
+	char		nulls[FUNC_MAX_ARGS];
+	bool		isnull;
+	double		v,
+			   *past;
+	int			np;
+	const char *rule = NULL;
+	const char *col = NameStr(TupleDescAttr(desc, g->value_att[0] - 1)->attname);
+	Datum		vd = heap_getattr(tup, g->value_att[0], desc, &isnull);
+
+	if (isnull)
+		return NULL;
+	v = g->value_type[0] == FLOAT8OID ? DatumGetFloat8(vd) :
+		g->value_type[0] == FLOAT4OID ? (double) DatumGetFloat4(vd) :
+		g->value_type[0] == INT4OID ? (double) DatumGetInt32(vd) :
+		g->value_type[0] == INT8OID ? (double) DatumGetInt64(vd) :
+		g->value_type[0] == INT2OID ? (double) DatumGetInt16(vd) :
+		DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, vd));
+	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	{
+		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+	}
+	SPI_connect();
+	if (SPI_execute_plan(g->recent, vals, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cipred guard: the recent-values query failed");
+	np = (int) SPI_processed;
+	past = palloc(sizeof(double) * (np + 1));
+	for (int i = 0; i < np; i++)
+		past[i] = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+
+	if (g->frozen_steps > 0 && np >= g->frozen_steps)
+	{
+		bool		same = true;
+
+		for (int i = 0; i < g->frozen_steps && same; i++)
+			same = past[i] == v;
+		if (same)
+		{
+			*detail = psprintf("The value %s is %g, as for the last %d readings.", col, v, g->frozen_steps);
+			*hint = "Check the sensor; a value that truly stays put needs a larger frozen_steps.";
+			rule = "frozen";
+		}
+	}
+	if (rule == NULL && g->jump_k > 0 && np >= 3)
+	{
+		int			nc = Min(np - 1, g->jump_window);
+		double	   *d = palloc(sizeof(double) * (nc + 1)),
+					med,
+					mad;
+
+		for (int i = 0; i < nc; i++)
+			d[i] = past[i] - past[i + 1];
+		qsort(d, nc, sizeof(double), cmp_double);
+		med = nc % 2 ? d[nc / 2] : 0.5 * (d[nc / 2 - 1] + d[nc / 2]);
+		for (int i = 0; i < nc; i++)
+			d[i] = fabs(d[i] - med);
+		qsort(d, nc, sizeof(double), cmp_double);
+		mad = 1.4826 * (nc % 2 ? d[nc / 2] : 0.5 * (d[nc / 2 - 1] + d[nc / 2]));
+		if (mad > 0 && fabs(v - past[0] - med) > g->jump_k * mad)
+		{
+			*detail = psprintf("The value %s is %g after %g: a change of %.4g robust standard deviations (%g) of the last %d changes, above %g.",
+							   col, v, past[0], fabs(v - past[0] - med) / mad, mad, nc, g->jump_k);
+			*hint = "Check the reading; a real level shift needs a larger jump_k.";
+			rule = "jump";
+		}
+	}
+	return rule;
 }
 
 /* The first rule a row breaks (NULL when none), with its detail and hint. */
@@ -557,6 +676,8 @@ cipred_guard_trigger(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	g = guard_load(td->tg_trigger, td->tg_relation);
 	rule = guard_check(g, tup, desc, &detail, &hint, &code);
+	if (rule == NULL && (g->jump_k > 0 || g->frozen_steps > 0))
+		rule = guard_plausible(g, tup, desc, &detail, &hint);
 	if (rule == NULL && g->dup != DUP_INDEX && TRIGGER_FIRED_BY_INSERT(td->tg_event) &&
 		guard_duplicate(g, tup, desc))
 	{

@@ -106,10 +106,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Write e.g. ''{"min": 0, "future": "1 hour"}''.';
     END IF;
     FOR k IN SELECT jsonb_object_keys(rules) LOOP
-        IF k NOT IN ('not_null', 'finite', 'grid', 'unique', 'min', 'max', 'non_negative', 'future', 'lateness', 'duplicates') THEN
+        IF k NOT IN ('not_null', 'finite', 'grid', 'unique', 'min', 'max', 'non_negative', 'future', 'lateness',
+                     'duplicates', 'jump_k', 'jump_window', 'frozen_steps') THEN
             RAISE EXCEPTION 'guard: unknown rule "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first).';
+                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first), jump_k (number), jump_window, frozen_steps (whole numbers).';
         END IF;
     END LOOP;
     IF coalesce(rules->>'duplicates', 'reject') NOT IN ('reject', 'replace', 'keep_first') THEN
@@ -124,12 +125,22 @@ BEGIN
         PERFORM (rules->>'not_null')::bool, (rules->>'finite')::bool, (rules->>'grid')::bool,
                 (rules->>'unique')::bool, (rules->>'non_negative')::bool,
                 (rules->>'min')::float8, (rules->>'max')::float8,
-                (rules->>'future')::interval, (rules->>'lateness')::interval;
+                (rules->>'future')::interval, (rules->>'lateness')::interval,
+                (rules->>'jump_k')::float8, (rules->>'jump_window')::int, (rules->>'frozen_steps')::int;
     EXCEPTION WHEN OTHERS THEN
         RAISE EXCEPTION 'guard: a rule has the wrong type: %', SQLERRM
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'not_null, finite, grid, unique, non_negative are true/false; min, max numbers; future, lateness intervals such as "1 hour".';
     END;
+    IF (rules->>'jump_k')::float8 <= 0 OR (rules->>'jump_window')::int < 3 OR (rules->>'jump_window')::int > 10000
+       OR (rules->>'frozen_steps')::int < 1 OR (rules->>'frozen_steps')::int > 10000 THEN
+        RAISE EXCEPTION 'guard: jump_k must be above 0, jump_window from 3 to 10000, frozen_steps from 1 to 10000'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"jump_k": 6, "jump_window": 48, "frozen_steps": 12}.';
+    END IF;
+    IF (rules ? 'jump_k' OR rules ? 'frozen_steps') AND cardinality(value_columns) <> 1 THEN
+        RAISE EXCEPTION 'guard: the plausibility rules (jump_k, frozen_steps) need exactly one value column'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Guard a table with one value column, or leave out jump_k and frozen_steps.';
+    END IF;
     IF (rules->>'min')::float8 > (rules->>'max')::float8 THEN
         RAISE EXCEPTION 'guard: min % is above max %', rules->>'min', rules->>'max'
             USING ERRCODE = 'invalid_parameter_value';
