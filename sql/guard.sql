@@ -104,6 +104,21 @@ FROM generate_series(0, 9) i;
 SELECT meter, count(*) AS accepted FROM plaus GROUP BY meter ORDER BY meter;
 SELECT rule, row_data->>'meter' AS meter, row_data->>'ts' AS ts FROM cipred.quarantine WHERE rel = 'plaus'::regclass ORDER BY id;
 
+-- statement-level: the gaps a batch leaves (error), and across months on a
+-- local clock (warn)
+CREATE TABLE gp (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('gp', 'ts', '{meter}', '{kwh}', '1 hour', '{"gaps": "error"}') > 0 AS guarded;
+INSERT INTO gp VALUES ('a', '2024-01-01 00:00', 1), ('a', '2024-01-01 01:00', 2), ('b', '2024-01-01 00:00', 1);
+SELECT pg_temp.err($$INSERT INTO gp VALUES ('a', '2024-01-01 03:00', 4)$$);
+SELECT pg_temp.err($$COPY gp FROM PROGRAM 'printf "a,2024-01-01 05:00:00+00,6\n"' WITH (FORMAT csv)$$);
+INSERT INTO gp VALUES ('a', '2024-01-01 02:00', 3), ('a', '2024-01-01 03:00', 4), ('b', '2024-01-01 01:00', 2);
+SELECT count(*) AS rows FROM gp;
+CREATE TABLE gm (meter text, ts timestamptz, kwh float8);
+SELECT cipred.guard('gm', 'ts', '{meter}', '{kwh}', '1 month', '{"gaps": "warn"}', 'reject', 'Europe/London') > 0 AS guarded;
+INSERT INTO gm VALUES ('a', '2023-12-01 00:00+00', 1);
+INSERT INTO gm VALUES ('a', '2024-01-01 00:00+00', 1), ('a', '2024-04-01 00:00+01', 4);
+SELECT count(*) AS rows FROM gm;
+
 -- freshness: the last reading per series, stale after two missed steps
 CREATE TABLE fresh (meter text, ts timestamptz, kwh float8);
 SELECT cipred.guard('fresh', 'ts', '{meter}', '{kwh}', '1 hour') > 0 AS guarded;
@@ -154,6 +169,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": 5, "max": 1}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "merge"}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump_k": 0}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"gaps": "fill"}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"frozen_steps": 2.5}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '[]')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'warn')$$),

@@ -60,6 +60,67 @@ LANGUAGE C;
 COMMENT ON FUNCTION cipred.guard_trigger() IS
 'The row trigger cipred.guard() installs (BEFORE INSERT OR UPDATE FOR EACH ROW, argument: the guard id): checks not null, finite, bounds, the time grid, future and lateness; refuses or quarantines a row that breaks a rule.';
 
+-- the statement trigger of rule gaps: for each series a statement wrote,
+-- the grid steps from the series' last earlier time (or the statement's
+-- first) to the statement's last time that have no row
+CREATE FUNCTION cipred.guard_gaps() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    g cipred.guards;
+    months int;
+    r record;
+    keyexpr text;
+    match text;
+    match2 text;
+BEGIN
+    SELECT * INTO g FROM cipred.guards WHERE guard_id = TG_ARGV[0]::bigint;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    months := cipred.freq_months(g.freq, 'guard');
+    keyexpr := (SELECT 'jsonb_build_object(' || string_agg(format('%L, %I', c, c), ', ') || ')' FROM unnest(g.series_columns) c);
+    match := (SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c);
+    match2 := (SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c);
+    FOR r IN EXECUTE format($q$
+        WITH n AS (SELECT %1$s AS k, %5$s, min(%2$I) AS lo, max(%2$I) AS hi FROM cipred_new_rows
+                   WHERE %2$I IS NOT NULL GROUP BY %5$s),
+        s AS (SELECT n.k, n.hi,
+                     coalesce((SELECT max(t.%2$I) FROM %3$s t WHERE %4$s AND t.%2$I < n.lo), n.lo) AS from_ts,
+                     (SELECT count(*) FROM %3$s t WHERE %4$s AND t.%2$I >= coalesce((SELECT max(t2.%2$I) FROM %3$s t2
+                          WHERE %6$s AND t2.%2$I < n.lo), n.lo) AND t.%2$I <= n.hi) AS present
+              FROM n)
+        SELECT k, from_ts, hi, present,
+               CASE WHEN $1 > 0
+                    THEN ((extract(year FROM hi AT TIME ZONE $2) - extract(year FROM from_ts AT TIME ZONE $2)) * 12
+                          + extract(month FROM hi AT TIME ZONE $2) - extract(month FROM from_ts AT TIME ZONE $2))::bigint / $1 + 1
+                    WHEN $3 >= interval '1 day'
+                    THEN floor(extract(epoch FROM (hi AT TIME ZONE $2) - (from_ts AT TIME ZONE $2)) / extract(epoch FROM $3))::bigint + 1
+                    ELSE floor(extract(epoch FROM hi - from_ts) / extract(epoch FROM $3))::bigint + 1 END AS expected
+        FROM s$q$,
+        keyexpr, g.time_column, g.rel, match,
+        (SELECT string_agg(format('%I', c), ', ') FROM unnest(g.series_columns) c),
+        match2)
+        USING months, g.time_zone, g.freq
+    LOOP
+        IF r.expected > r.present THEN
+            IF coalesce(g.rules->>'gaps', 'error') = 'error' THEN
+                RAISE EXCEPTION '%: the statement leaves % missing steps in a series', g.rel, r.expected - r.present
+                    USING ERRCODE = 'check_violation',
+                          DETAIL = format('Series %s: %s steps of %s from %s to %s, %s rows.', r.k, r.expected, g.freq, r.from_ts, r.hi, r.present),
+                          HINT = 'Load the missing readings in the same statement, fill them (cipred.resample), or guard with {"gaps": "warn"}.';
+            END IF;
+            RAISE WARNING '%: the statement leaves % missing steps in series %', g.rel, r.expected - r.present, r.k
+                USING DETAIL = format('%s steps of %s from %s to %s, %s rows.', r.expected, g.freq, r.from_ts, r.hi, r.present);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION cipred.guard_gaps() IS
+'The statement trigger cipred.guard() installs with rule gaps (AFTER INSERT, with the new rows as a transition table): refuses (gaps: error) or warns about (gaps: warn) a statement that leaves grid steps without a row between a series'' last earlier reading and the statement''s last.';
+
 CREATE FUNCTION cipred.guard(
     tbl regclass, time_column name, series_columns name[], value_columns name[],
     freq interval, rules jsonb DEFAULT '{}', mode text DEFAULT 'reject', time_zone text DEFAULT 'UTC')
@@ -107,12 +168,17 @@ BEGIN
     END IF;
     FOR k IN SELECT jsonb_object_keys(rules) LOOP
         IF k NOT IN ('not_null', 'finite', 'grid', 'unique', 'min', 'max', 'non_negative', 'future', 'lateness',
-                     'duplicates', 'jump_k', 'jump_window', 'frozen_steps') THEN
+                     'duplicates', 'jump_k', 'jump_window', 'frozen_steps', 'gaps') THEN
             RAISE EXCEPTION 'guard: unknown rule "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first), jump_k (number), jump_window, frozen_steps (whole numbers).';
+                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first), jump_k (number), jump_window, frozen_steps (whole numbers), gaps (error, warn).';
         END IF;
     END LOOP;
+    IF coalesce(rules->>'gaps', 'error') NOT IN ('error', 'warn') THEN
+        RAISE EXCEPTION 'guard: rule gaps must be error or warn, not "%"', rules->>'gaps'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'error refuses a statement that leaves missing steps in a series; warn lets it through with a warning.';
+    END IF;
     IF coalesce(rules->>'duplicates', 'reject') NOT IN ('reject', 'replace', 'keep_first') THEN
         RAISE EXCEPTION 'guard: rule duplicates must be reject, replace or keep_first, not "%"', rules->>'duplicates'
             USING ERRCODE = 'invalid_parameter_value';
@@ -208,6 +274,11 @@ BEGIN
     -- what needs context: the row trigger in C
     EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
                    tbl, id::text);
+    -- what only the whole statement shows: the gaps a batch leaves
+    IF rules ? 'gaps' THEN
+        EXECUTE format('CREATE TRIGGER cipred_guard_gaps AFTER INSERT ON %s REFERENCING NEW TABLE AS cipred_new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION cipred.guard_gaps(%L)', tbl, id::text);
+    END IF;
     RETURN id;
 END
 $$;
@@ -231,6 +302,9 @@ BEGIN
     END IF;
     tname := (SELECT relname FROM pg_class WHERE oid = tbl);
     EXECUTE format('DROP TRIGGER IF EXISTS cipred_guard ON %s', tbl);
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'cipred_guard_gaps') THEN
+        EXECUTE format('DROP TRIGGER cipred_guard_gaps ON %s', tbl);
+    END IF;
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', tbl, tname || '_cipred_not_null');
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', tbl, tname || '_cipred_values');
     EXECUTE format('DROP INDEX IF EXISTS %s', quote_ident((SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE c.oid = tbl))
