@@ -130,6 +130,9 @@ FROM cipred.freshness('fresh');
 SELECT count(*) FILTER (WHERE stale) AS stale_series, count(*) AS series FROM cipred.guard_freshness WHERE table_name = 'public.fresh';
 SELECT series, stale FROM cipred.freshness('fresh', 10) ORDER BY series;
 
+-- the catalog view of rules, defaults filled in
+SELECT rule, value, enforced_by FROM cipred.guard_rules WHERE table_name = 'readings'::regclass ORDER BY rule;
+
 -- unguard removes every object; the quarantined rows stay
 SELECT cipred.unguard('readings');
 SELECT count(*) AS constraints FROM pg_constraint WHERE conrelid = 'readings'::regclass;

@@ -400,3 +400,27 @@ CREATE VIEW cipred.guard_freshness AS SELECT * FROM cipred.freshness();
 COMMENT ON VIEW cipred.guard_freshness IS
 'cipred.freshness() for every guarded table the reader may read: last reading per series, its age, when the next is due, and whether the series is stale (two steps overdue).';
 GRANT SELECT ON cipred.guard_freshness TO PUBLIC;
+
+CREATE VIEW cipred.guard_rules AS
+SELECT g.rel AS table_name, g.mode, g.freq, g.time_zone, r.rule, r.value, r.enforced_by
+FROM cipred.guards g
+CROSS JOIN LATERAL (VALUES
+    ('not_null', coalesce(g.rules->>'not_null', 'true'), 'CHECK <table>_cipred_not_null, trigger cipred_guard'),
+    ('finite', coalesce(g.rules->>'finite', 'true'), 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('min', g.rules->>'min', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('max', g.rules->>'max', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('non_negative', coalesce(g.rules->>'non_negative', 'false'), 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('unique', coalesce(g.rules->>'unique', 'true'), 'unique index <table>_cipred_key'),
+    ('duplicates', coalesce(g.rules->>'duplicates', 'reject'), 'unique index <table>_cipred_key, trigger cipred_guard'),
+    ('grid', coalesce(g.rules->>'grid', 'true'), 'trigger cipred_guard'),
+    ('future', g.rules->>'future', 'trigger cipred_guard'),
+    ('lateness', g.rules->>'lateness', 'trigger cipred_guard'),
+    ('jump_k', g.rules->>'jump_k', 'trigger cipred_guard'),
+    ('jump_window', CASE WHEN g.rules ? 'jump_k' THEN coalesce(g.rules->>'jump_window', '48') END, 'trigger cipred_guard'),
+    ('frozen_steps', g.rules->>'frozen_steps', 'trigger cipred_guard'),
+    ('gaps', g.rules->>'gaps', 'statement trigger cipred_guard_gaps')
+) r(rule, value, enforced_by)
+WHERE r.value IS NOT NULL;
+COMMENT ON VIEW cipred.guard_rules IS
+'Every rule of every guard, with its value (defaults filled in) and the objects that enforce it.';
+GRANT SELECT ON cipred.guard_rules TO PUBLIC;
