@@ -130,6 +130,28 @@ FROM cipred.freshness('fresh');
 SELECT count(*) FILTER (WHERE stale) AS stale_series, count(*) AS series FROM cipred.guard_freshness WHERE table_name = 'public.fresh';
 SELECT series, stale FROM cipred.freshness('fresh', 10) ORDER BY series;
 
+-- a column changed after guarding: the trigger notices and reloads
+CREATE TABLE alt (meter text, ts timestamptz, v numeric);
+SELECT cipred.guard('alt', 'ts', '{meter}', '{v}', '1 hour', '{"max": 10}', 'quarantine') > 0 AS guarded;
+INSERT INTO alt VALUES ('a', '2024-01-01 00:00', 1.5);
+ALTER TABLE alt ALTER COLUMN v TYPE float8;
+INSERT INTO alt VALUES ('a', '2024-01-01 01:00', 2.5), ('a', '2024-01-01 02:00', 20);
+ALTER TABLE alt RENAME TO alt2;
+INSERT INTO alt2 VALUES ('a', '2024-01-01 01:00', 3.5);
+SELECT * FROM alt2 ORDER BY ts;
+SELECT rule, row_data->>'v' AS v FROM cipred.quarantine WHERE rel = 'alt2'::regclass ORDER BY id;
+-- a guard row forged by hand (here with a NULL column name) is refused, not trusted
+CREATE TABLE forged (s text, t timestamptz, v float8);
+INSERT INTO cipred.guards (rel, time_column, series_columns, value_columns, freq, time_zone, mode, rules)
+VALUES ('forged', 't', '{NULL}', '{v}', '1 hour', 'UTC', 'reject', '{}');
+DO $$ BEGIN
+    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT ON forged FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
+                   (SELECT max(guard_id) FROM cipred.guards)::text);
+END $$;
+SELECT pg_temp.err($$INSERT INTO forged VALUES ('x', '2024-01-01', 1)$$);
+DROP TABLE forged;
+DELETE FROM cipred.guards WHERE NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = rel);
+
 -- the catalog view of rules, defaults filled in
 SELECT rule, value, enforced_by FROM cipred.guard_rules WHERE table_name = 'readings'::regclass ORDER BY rule;
 
@@ -164,8 +186,11 @@ DROP ROLE cipred_guard_user;
 SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.guard('q', 'ts', '{meter}', '{kwh}', '1 hour')$$),
   ($$SELECT cipred.guard('readings', 'nope', '{meter}', '{kwh}', '1 hour')$$),
-  ($$SELECT cipred.guard('readings', 'meter', '{meter}', '{kwh}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'kwh', '{meter}', '{ts}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{kwh}', '{meter}', '1 hour')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{meter}', '1 hour')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{}', 'reject', 'PST')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "Infinity"}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 month 1 day')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump": 3}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "low"}')$$),

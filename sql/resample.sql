@@ -56,6 +56,17 @@ CREATE TEMP TABLE london AS
 SELECT 'x' AS s, t, 1.0::float8 AS v FROM generate_series('2024-03-29 00:00+00'::timestamptz, '2024-04-01 22:00+00', '1 hour') t;
 SELECT ts AT TIME ZONE 'Europe/London' AS local_midnight, rows
 FROM cipred.resample('london', 's', 't', 'v', '1 day', 'sum', time_zone => 'Europe/London');
+-- steps below a day count absolute time: the October change repeats the
+-- local 01:00 hour, and both hours stay apart (no merged or skipped step)
+SELECT cipred.time_bucket('2024-10-27 00:30+00', '1 hour', 'Europe/London') AS first_one_am,
+       cipred.time_bucket('2024-10-27 01:30+00', '1 hour', 'Europe/London') AS second_one_am;
+CREATE TEMP TABLE autumn AS
+SELECT 'x' AS s, t, 1.0::float8 AS v FROM generate_series('2024-10-26 23:00+00'::timestamptz, '2024-10-27 23:30+00', '30 minutes') t;
+SELECT count(*) AS hours, count(DISTINCT ts) AS distinct_hours, min(rows) AS min_rows, max(rows) AS max_rows
+FROM cipred.resample('autumn', 's', 't', 'v', '1 hour', 'sum', time_zone => 'Europe/London');
+SELECT count(*) AS days, max(rows) AS rows_on_the_long_day
+FROM cipred.resample('autumn', 's', 't', 'v', '1 day', 'sum', time_zone => 'Europe/London');
+
 -- monthly steps from daily data with a missing month, each way of filling
 CREATE TEMP TABLE daily AS
 SELECT 'd' AS s, d::timestamptz AS t, extract(month FROM d)::float8 AS v

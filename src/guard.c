@@ -28,6 +28,10 @@
 #include "utils/lsyscache.h"
 #include "utils/datetime.h"
 #include "utils/hsearch.h"
+#include "utils/typcache.h"
+#include "catalog/partition.h"
+#include "nodes/bitmapset.h"
+#include "utils/fmgroids.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -35,9 +39,15 @@
 
 #define GUARD_ORIGIN_USECS (2 * USECS_PER_DAY)	/* local midnight, Monday 3 January 2000 */
 
+#define GUARD_MAX_COLUMNS 32
+
 typedef struct GuardConf
 {
 	Oid			trigoid;		/* hash key */
+	MemoryContext cxt;			/* everything the entry points to */
+	Oid			trig_relid;		/* the table the trigger is on */
+	char	   *trig_relname;	/* its name and namespace when loaded */
+	Oid			trig_nsp;
 	int64		guard_id;
 	char	   *relname;		/* schema-qualified, for messages */
 	Oid			relid;			/* the guarded table (a partition's parent) */
@@ -47,6 +57,7 @@ typedef struct GuardConf
 	int			nvalues;
 	AttrNumber *value_att;
 	Oid		   *value_type;
+	Oid		   *series_type;
 	int32		months;			/* grid step: months, or usecs below */
 	int64		stride;
 	pg_tz	   *tz;
@@ -76,6 +87,7 @@ typedef struct GuardConf
 	int			nkey;			/* series columns and the time */
 	AttrNumber *key_att;
 	Oid		   *key_type;
+	FmgrInfo   *key_hash;		/* each key column type's hash function */
 } GuardConf;
 
 enum
@@ -122,9 +134,20 @@ split_names(Datum arr, char ***out, MemoryContext cxt)
 
 	deconstruct_array(DatumGetArrayTypeP(arr), NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
 					  &el, &nulls, &n);
+	if (n > GUARD_MAX_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a cipred guard has at most %d series or value columns", GUARD_MAX_COLUMNS)));
 	*out = MemoryContextAlloc(cxt, sizeof(char *) * (n + 1));
 	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a cipred guard's column list has a NULL entry"),
+					 errhint("Guard the table with cipred.guard().")));
 		(*out)[i] = MemoryContextStrdup(cxt, NameStr(*DatumGetName(el[i])));
+	}
 	return n;
 }
 
@@ -141,8 +164,8 @@ guard_plans(GuardConf *g, Relation rel)
 													  RelationGetRelationName(rel));
 
 	g->nkey = g->nseries + 1;
-	g->key_att = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * g->nkey);
-	g->key_type = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * g->nkey);
+	g->key_att = MemoryContextAlloc(g->cxt, sizeof(AttrNumber) * g->nkey);
+	g->key_type = MemoryContextAlloc(g->cxt, sizeof(Oid) * g->nkey);
 	initStringInfo(&w);
 	for (int i = 0; i < g->nkey; i++)
 	{
@@ -179,6 +202,19 @@ guard_plans(GuardConf *g, Relation rel)
 		elog(ERROR, "cipred guard: could not prepare the duplicate probe of %s", relname);
 	SPI_keepplan(g->probe);
 	SPI_keepplan(g->remove);
+	g->key_hash = MemoryContextAlloc(g->cxt, sizeof(FmgrInfo) * g->nkey);
+	for (int i = 0; i < g->nkey; i++)
+	{
+		TypeCacheEntry *tc = lookup_type_cache(g->key_type[i], TYPECACHE_HASH_PROC_FINFO);
+
+		if (!OidIsValid(tc->hash_proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("guard of %s: the key column type %s has no hash function", relname,
+							format_type_be(g->key_type[i])),
+					 errhint("Use series columns of a hashable type (text, integers, ...), or {\"duplicates\": \"reject\"} in reject mode.")));
+		fmgr_info_cxt(tc->hash_proc, &g->key_hash[i], g->cxt);
+	}
 }
 
 /*
@@ -189,23 +225,22 @@ guard_plans(GuardConf *g, Relation rel)
 static bool
 guard_duplicate(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 {
-	Datum		vals[FUNC_MAX_ARGS];
-	char		nulls[FUNC_MAX_ARGS];
+	Datum		vals[GUARD_MAX_COLUMNS + 1];
+	char		nulls[GUARD_MAX_COLUMNS + 1];
 	uint32		h = (uint32) g->guard_id;
 	bool		found;
 
-	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	for (int i = 0; i < g->nkey; i++)
 	{
 		bool		isnull;
-		Form_pg_attribute att = TupleDescAttr(desc, g->key_att[i] - 1);
 
 		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
 		nulls[i] = isnull ? 'n' : ' ';
+		/* the type's own hash: values equal under = take the same lock */
 		if (!isnull)
-			h = hash_combine(h, att->attbyval && att->attlen == 8 ? (uint32) (DatumGetInt64(vals[i]) ^ (DatumGetInt64(vals[i]) >> 32)) :
-							 att->attlen == -1 ? hash_any((unsigned char *) VARDATA_ANY(vals[i]), VARSIZE_ANY_EXHDR(vals[i])) :
-							 att->attbyval ? (uint32) DatumGetInt32(vals[i]) :
-							 hash_any((unsigned char *) DatumGetPointer(vals[i]), att->attlen));
+			h = hash_combine(h, DatumGetUInt32(FunctionCall1Coll(&g->key_hash[i],
+																 TupleDescAttr(desc, g->key_att[i] - 1)->attcollation,
+																 vals[i])));
 	}
 	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(0x43505447), Int32GetDatum((int32) h));
 	SPI_connect();
@@ -220,10 +255,10 @@ guard_duplicate(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 static void
 guard_remove(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 {
-	Datum		vals[FUNC_MAX_ARGS];
-	char		nulls[FUNC_MAX_ARGS];
+	Datum		vals[GUARD_MAX_COLUMNS + 1];
+	char		nulls[GUARD_MAX_COLUMNS + 1];
 
-	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	for (int i = 0; i < g->nkey; i++)
 	{
 		bool		isnull;
 
@@ -236,19 +271,93 @@ guard_remove(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 	SPI_finish();
 }
 
-/* Load a guard's configuration for a trigger, into the backend's cache. */
+/* Whether a column of the guarded table is of a type the guard reads. */
+static bool
+numeric_type(Oid t)
+{
+	return t == FLOAT8OID || t == FLOAT4OID || t == INT2OID || t == INT4OID || t == INT8OID || t == NUMERICOID;
+}
+
+/*
+ * Whether a cached entry still describes the trigger's table: same table,
+ * name and schema, and every column it reads still there with its name and
+ * type (ALTER TABLE ... TYPE, DROP/ADD or RENAME make it reload).
+ */
+static bool
+guard_current(const GuardConf *g, Relation rel)
+{
+	TupleDesc	d = RelationGetDescr(rel);
+
+	if (g->trig_relid != RelationGetRelid(rel) || g->trig_nsp != RelationGetNamespace(rel) ||
+		strcmp(g->trig_relname, RelationGetRelationName(rel)) != 0)
+		return false;
+	for (int i = -1; i < g->nseries + g->nvalues; i++)
+	{
+		AttrNumber	a = i < 0 ? g->time_att : i < g->nseries ? g->series_att[i] : g->value_att[i - g->nseries];
+		Form_pg_attribute att;
+
+		if (a < 1 || a > d->natts)
+			return false;
+		att = TupleDescAttr(d, a - 1);
+		if (att->attisdropped ||
+			att->atttypid != (i < 0 ? TIMESTAMPTZOID : i < g->nseries ? g->series_type[i] : g->value_type[i - g->nseries]))
+			return false;
+	}
+	return true;
+}
+
+/* Forget a cached entry (its plans and memory). */
+static void
+guard_forget(GuardConf *g)
+{
+	Oid			key = g->trigoid;
+
+	if (g->probe)
+		SPI_freeplan(g->probe);
+	if (g->remove)
+		SPI_freeplan(g->remove);
+	if (g->recent)
+		SPI_freeplan(g->recent);
+	if (g->cxt)
+		MemoryContextDelete(g->cxt);
+	hash_search(guard_cache, &key, HASH_REMOVE, NULL);
+}
+
+/* The column of the guarded table, checked: present, not repeated. */
+static AttrNumber
+guard_column(Relation rel, const char *col, int64 guard_id, Bitmapset **seen)
+{
+	AttrNumber	a = guard_att(rel, col, guard_id);
+
+	if (bms_is_member(a, *seen))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("guard %lld of %s names column \"%s\" twice", (long long) guard_id,
+						RelationGetRelationName(rel), col),
+				 errhint("Guard the table again with distinct time, series and value columns.")));
+	*seen = bms_add_member(*seen, a);
+	return a;
+}
+
+/*
+ * A guard's configuration for a trigger, from the backend's cache or
+ * loaded from cipred.guards and checked against the trigger's table; an
+ * entry enters the cache only when complete.
+ */
 static GuardConf *
 guard_load(Trigger *trig, Relation rel)
 {
 	bool		found;
 	GuardConf  *g;
+	GuardConf	t;
 	int64		guard_id;
-	MemoryContext cxt = TopMemoryContext;
 	Datum		arg[1];
 	Oid			argt[1] = {INT8OID};
 	HeapTuple	tup;
 	TupleDesc	desc;
 	char	  **names;
+	Bitmapset  *seen = NULL;
+	bool		isnull;
 
 	if (guard_cache == NULL)
 	{
@@ -261,115 +370,168 @@ guard_load(Trigger *trig, Relation rel)
 	}
 	g = hash_search(guard_cache, &trig->tgoid, HASH_FIND, &found);
 	if (found)
-		return g;
+	{
+		if (guard_current(g, rel))
+			return g;
+		guard_forget(g);
+	}
 	if (trig->tgnargs != 1)
 		elog(ERROR, "cipred guard trigger needs the guard id as its one argument");
 	guard_id = pg_strtoint64(trig->tgargs[0]);
 
-	SPI_connect();
-	arg[0] = Int64GetDatum(guard_id);
-	if (SPI_execute_with_args(
-							  "SELECT time_column::text, series_columns, value_columns, "
-							  "       freq::text, time_zone, mode, "
-							  "       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-							  "        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel), "
-							  "       coalesce((rules->>'not_null')::bool, true), coalesce((rules->>'finite')::bool, true), "
-							  "       coalesce((rules->>'grid')::bool, true), (rules->>'min')::float8, (rules->>'max')::float8, "
-							  "       (rules->>'future')::interval, (rules->>'lateness')::interval, "
-							  "       coalesce((rules->>'non_negative')::bool, false), "
-							  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
-							  "       (extract(day FROM freq)::bigint * 86400000000 + "
-							  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
-							  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid, "
-							  "       coalesce((rules->>'jump_k')::float8, 0), coalesce((rules->>'jump_window')::int, 48), "
-							  "       coalesce((rules->>'frozen_steps')::int, 0) "
-							  "FROM cipred.guards WHERE guard_id = $1",
-							  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("guard %lld of %s is not in cipred.guards", (long long) guard_id,
-						RelationGetRelationName(rel)),
-				 errhint("Drop the trigger cipred_guard, or guard the table again with cipred.guard().")));
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	g = hash_search(guard_cache, &trig->tgoid, HASH_ENTER, &found);
-	memset(((char *) g) + sizeof(Oid), 0, sizeof(GuardConf) - sizeof(Oid));
-	g->guard_id = guard_id;
-	g->relname = spi_text(tup, desc, 7, cxt);
-	g->time_att = guard_att(rel, SPI_getvalue(tup, desc, 1), guard_id);
+	memset(&t, 0, sizeof(t));
+	t.trigoid = trig->tgoid;
+	t.cxt = AllocSetContextCreate(TopMemoryContext, "cipred guard", ALLOCSET_SMALL_SIZES);
+	PG_TRY();
 	{
-		bool		isnull;
+		MemoryContext cxt = t.cxt;
 
-		g->nseries = split_names(SPI_getbinval(tup, desc, 2, &isnull), &names, cxt);
-	}
-	g->series_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (g->nseries + 1));
-	for (int i = 0; i < g->nseries; i++)
-		g->series_att[i] = guard_att(rel, names[i], guard_id);
-	{
-		bool		isnull;
+		SPI_connect();
+		arg[0] = Int64GetDatum(guard_id);
+		if (SPI_execute_with_args(
+								  "SELECT time_column::text, series_columns, value_columns, "
+								  "       freq::text, time_zone, mode, "
+								  "       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+								  "        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel), "
+								  "       coalesce((rules->>'not_null')::bool, true), coalesce((rules->>'finite')::bool, true), "
+								  "       coalesce((rules->>'grid')::bool, true), (rules->>'min')::float8, (rules->>'max')::float8, "
+								  "       (rules->>'future')::interval, (rules->>'lateness')::interval, "
+								  "       coalesce((rules->>'non_negative')::bool, false), "
+								  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
+								  "       (extract(day FROM freq)::bigint * 86400000000 + "
+								  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
+								  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid, "
+								  "       coalesce((rules->>'jump_k')::float8, 0), coalesce((rules->>'jump_window')::int, 48), "
+								  "       coalesce((rules->>'frozen_steps')::int, 0) "
+								  "FROM cipred.guards WHERE guard_id = $1",
+								  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("guard %lld of %s is not in cipred.guards", (long long) guard_id,
+							RelationGetRelationName(rel)),
+					 errhint("Drop the trigger cipred_guard, or guard the table again with cipred.guard().")));
+		tup = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		t.guard_id = guard_id;
+		t.trig_relid = RelationGetRelid(rel);
+		t.trig_nsp = RelationGetNamespace(rel);
+		t.trig_relname = MemoryContextStrdup(cxt, RelationGetRelationName(rel));
+		t.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 20, &isnull));
+		/* the guard must be the trigger's table's (or, for a partition, its parent's) */
+		if (isnull || (t.relid != t.trig_relid &&
+					   !list_member_oid(get_partition_ancestors(t.trig_relid), t.relid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("guard %lld is not a guard of %s", (long long) guard_id, RelationGetRelationName(rel)),
+					 errhint("Install guards with cipred.guard(), not by hand.")));
+		t.relname = spi_text(tup, desc, 7, cxt);
+		if (t.relname == NULL)
+			t.relname = MemoryContextStrdup(cxt, RelationGetRelationName(rel));
+		{
+			char	   *tc = SPI_getvalue(tup, desc, 1);
 
-		g->nvalues = split_names(SPI_getbinval(tup, desc, 3, &isnull), &names, cxt);
-	}
-	g->value_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (g->nvalues + 1));
-	g->value_type = MemoryContextAlloc(cxt, sizeof(Oid) * (g->nvalues + 1));
-	for (int i = 0; i < g->nvalues; i++)
-	{
-		g->value_att[i] = guard_att(rel, names[i], guard_id);
-		g->value_type[i] = TupleDescAttr(RelationGetDescr(rel), g->value_att[i] - 1)->atttypid;
-	}
-	g->freq_text = spi_text(tup, desc, 4, cxt);
-	g->tzname = spi_text(tup, desc, 5, cxt);
-	g->tz = pg_tzset(g->tzname);
-	if (g->tz == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("guard of %s: time zone \"%s\" not recognized", g->relname, g->tzname)));
-	g->fixed = pg_get_timezone_offset(g->tz, &g->gmtoff);
-	g->quarantine = strcmp(SPI_getvalue(tup, desc, 6), "quarantine") == 0;
-	{
-		bool		isnull;
-
-		g->not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-		g->finite = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-		g->grid = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
-		g->min = DatumGetFloat8(SPI_getbinval(tup, desc, 11, &g->has_min));
-		g->has_min = !g->has_min;
-		g->max = DatumGetFloat8(SPI_getbinval(tup, desc, 12, &g->has_max));
-		g->has_max = !g->has_max;
+			if (tc == NULL)
+				elog(ERROR, "guard %lld has no time column", (long long) guard_id);
+			t.time_att = guard_column(rel, tc, guard_id, &seen);
+			if (TupleDescAttr(RelationGetDescr(rel), t.time_att - 1)->atttypid != TIMESTAMPTZOID)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("guard of %s: the time column %s is no longer timestamptz", t.relname, tc),
+						 errhint("Remove the guard with cipred.unguard() and guard the table again.")));
+		}
+		t.nseries = split_names(SPI_getbinval(tup, desc, 2, &isnull), &names, cxt);
+		t.series_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (t.nseries + 1));
+		t.series_type = MemoryContextAlloc(cxt, sizeof(Oid) * (t.nseries + 1));
+		for (int i = 0; i < t.nseries; i++)
+		{
+			t.series_att[i] = guard_column(rel, names[i], guard_id, &seen);
+			t.series_type[i] = TupleDescAttr(RelationGetDescr(rel), t.series_att[i] - 1)->atttypid;
+		}
+		t.nvalues = split_names(SPI_getbinval(tup, desc, 3, &isnull), &names, cxt);
+		if (t.nvalues < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("guard of %s has no value column", t.relname),
+					 errhint("Guard the table again with cipred.guard(), naming its value columns.")));
+		t.value_att = MemoryContextAlloc(cxt, sizeof(AttrNumber) * (t.nvalues + 1));
+		t.value_type = MemoryContextAlloc(cxt, sizeof(Oid) * (t.nvalues + 1));
+		for (int i = 0; i < t.nvalues; i++)
+		{
+			t.value_att[i] = guard_column(rel, names[i], guard_id, &seen);
+			t.value_type[i] = TupleDescAttr(RelationGetDescr(rel), t.value_att[i] - 1)->atttypid;
+			if (!numeric_type(t.value_type[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("guard of %s: the value column %s is not numeric", t.relname, names[i]),
+						 errhint("Remove the guard with cipred.unguard() and guard the table again.")));
+		}
+		t.freq_text = spi_text(tup, desc, 4, cxt);
+		t.tzname = spi_text(tup, desc, 5, cxt);
+		t.tz = t.tzname ? pg_tzset(t.tzname) : NULL;
+		if (t.tz == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("guard of %s: time zone \"%s\" is not a full time zone name", t.relname,
+							t.tzname ? t.tzname : "NULL"),
+					 errhint("Guard the table again with a zone name such as 'Europe/London' or 'UTC', not an abbreviation.")));
+		t.fixed = pg_get_timezone_offset(t.tz, &t.gmtoff);
+		t.quarantine = strcmp(SPI_getvalue(tup, desc, 6), "quarantine") == 0;
+		t.not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+		t.finite = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+		t.grid = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		t.min = DatumGetFloat8(SPI_getbinval(tup, desc, 11, &t.has_min));
+		t.has_min = !t.has_min;
+		t.max = DatumGetFloat8(SPI_getbinval(tup, desc, 12, &t.has_max));
+		t.has_max = !t.has_max;
 		{
 			Datum		d = SPI_getbinval(tup, desc, 13, &isnull);
 
-			g->has_future = !isnull;
+			t.has_future = !isnull;
 			if (!isnull)
-				g->future = *DatumGetIntervalP(d);
+				t.future = *DatumGetIntervalP(d);
 			d = SPI_getbinval(tup, desc, 14, &isnull);
-			g->has_late = !isnull;
+			t.has_late = !isnull;
 			if (!isnull)
-				g->late = *DatumGetIntervalP(d);
+				t.late = *DatumGetIntervalP(d);
 		}
-		if (DatumGetBool(SPI_getbinval(tup, desc, 15, &isnull)) && (!g->has_min || g->min < 0))
+		if (DatumGetBool(SPI_getbinval(tup, desc, 15, &isnull)) && (!t.has_min || t.min < 0))
 		{
-			g->has_min = true;
-			g->min = 0;
+			t.has_min = true;
+			t.min = 0;
 		}
-		g->months = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
-		g->stride = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
+		t.months = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
+		t.stride = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
+		if (t.months <= 0 && t.stride <= 0)
+			elog(ERROR, "guard %lld has a non-positive frequency", (long long) guard_id);
 		{
 			const char *d = SPI_getvalue(tup, desc, 18);
 			bool		uniq = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
 
-			g->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 20, &isnull));
-			g->jump_k = DatumGetFloat8(SPI_getbinval(tup, desc, 21, &isnull));
-			g->jump_window = DatumGetInt32(SPI_getbinval(tup, desc, 22, &isnull));
-			g->frozen_steps = DatumGetInt32(SPI_getbinval(tup, desc, 23, &isnull));
-			g->dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
+			t.jump_k = DatumGetFloat8(SPI_getbinval(tup, desc, 21, &isnull));
+			t.jump_window = Max(3, Min(10000, DatumGetInt32(SPI_getbinval(tup, desc, 22, &isnull))));
+			t.frozen_steps = Max(0, Min(10000, DatumGetInt32(SPI_getbinval(tup, desc, 23, &isnull))));
+			t.dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
 				strcmp(d, "keep_first") == 0 ? DUP_KEEP_FIRST :
-				(g->quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
+				(t.quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
 		}
+		if (t.dup != DUP_INDEX || t.jump_k > 0 || t.frozen_steps > 0)
+			guard_plans(&t, rel);
+		SPI_finish();
 	}
-	if (g->dup != DUP_INDEX || g->jump_k > 0 || g->frozen_steps > 0)
-		guard_plans(g, rel);
-	SPI_finish();
+	PG_CATCH();
+	{
+		if (t.probe)
+			SPI_freeplan(t.probe);
+		if (t.remove)
+			SPI_freeplan(t.remove);
+		if (t.recent)
+			SPI_freeplan(t.recent);
+		MemoryContextDelete(t.cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	g = hash_search(guard_cache, &trig->tgoid, HASH_ENTER, &found);
+	*g = t;
 	return g;
 }
 
@@ -381,6 +543,8 @@ on_grid(const GuardConf *g, TimestampTz t)
 	fsec_t		fsec;
 	int			tzoff;
 
+	if (TIMESTAMP_NOT_FINITE(t))
+		return false;
 	if (g->months == 0 && g->fixed)
 	{
 		/* one offset: no calendar needed below a month */
@@ -447,11 +611,11 @@ cmp_double(const void *a, const void *b)
 static const char *
 guard_plausible(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, const char **hint)
 {
-	Datum		vals[FUNC_MAX_ARGS];
-	char		nulls[FUNC_MAX_ARGS];
+	Datum		vals[GUARD_MAX_COLUMNS + 1];
+	char		nulls[GUARD_MAX_COLUMNS + 1];
 	bool		isnull;
 	double		v,
-			   *past;
+			   *past = palloc(sizeof(double) * (Max(g->jump_window + 1, g->frozen_steps) + 2));
 	int			np;
 	const char *rule = NULL;
 	const char *col = NameStr(TupleDescAttr(desc, g->value_att[0] - 1)->attname);
@@ -465,16 +629,16 @@ guard_plausible(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail
 		g->value_type[0] == INT8OID ? (double) DatumGetInt64(vd) :
 		g->value_type[0] == INT2OID ? (double) DatumGetInt16(vd) :
 		DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, vd));
-	for (int i = 0; i < g->nkey && i < FUNC_MAX_ARGS; i++)
+	for (int i = 0; i < g->nkey; i++)
 	{
 		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
 		nulls[i] = isnull ? 'n' : ' ';
 	}
+	/* past lives outside SPI's memory, which SPI_finish frees */
 	SPI_connect();
 	if (SPI_execute_plan(g->recent, vals, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cipred guard: the recent-values query failed");
-	np = (int) SPI_processed;
-	past = palloc(sizeof(double) * (np + 1));
+	np = Min((int) SPI_processed, Max(g->jump_window + 1, g->frozen_steps) + 1);
 	for (int i = 0; i < np; i++)
 		past[i] = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();

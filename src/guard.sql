@@ -80,12 +80,12 @@ BEGIN
         RETURN NULL;
     END IF;
     months := cipred.freq_months(g.freq, 'guard');
-    keyexpr := (SELECT 'jsonb_build_object(' || string_agg(format('%L, %I', c, c), ', ') || ')' FROM unnest(g.series_columns) c);
-    match := (SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c);
-    match2 := (SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c);
+    keyexpr := 'jsonb_build_object(' || coalesce((SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c), '') || ')';
+    match := coalesce((SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
+    match2 := coalesce((SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
     FOR r IN EXECUTE format($q$
-        WITH n AS (SELECT %1$s AS k, %5$s, min(%2$I) AS lo, max(%2$I) AS hi FROM cipred_new_rows
-                   WHERE %2$I IS NOT NULL GROUP BY %5$s),
+        WITH n AS (SELECT %1$s AS k, %5$s min(%2$I) AS lo, max(%2$I) AS hi FROM cipred_new_rows
+                   WHERE %2$I IS NOT NULL GROUP BY %5$s k),
         s AS (SELECT n.k, n.hi,
                      coalesce((SELECT max(t.%2$I) FROM %3$s t WHERE %4$s AND t.%2$I < n.lo), n.lo) AS from_ts,
                      (SELECT count(*) FROM %3$s t WHERE %4$s AND t.%2$I >= coalesce((SELECT max(t2.%2$I) FROM %3$s t2
@@ -100,7 +100,7 @@ BEGIN
                     ELSE floor(extract(epoch FROM hi - from_ts) / extract(epoch FROM $3))::bigint + 1 END AS expected
         FROM s$q$,
         keyexpr, g.time_column, g.rel, match,
-        (SELECT string_agg(format('%I', c), ', ') FROM unnest(g.series_columns) c),
+        coalesce((SELECT string_agg(format('%I', c), ', ') || ',' FROM unnest(g.series_columns) c), ''),
         match2)
         USING months, g.time_zone, g.freq
     LOOP
@@ -161,7 +161,20 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'reject raises an error for a bad row; quarantine diverts it into cipred.quarantine and goes on.';
     END IF;
-    PERFORM now() AT TIME ZONE time_zone;
+    IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = time_zone) THEN
+        RAISE EXCEPTION 'guard: "%" is not a time zone name', time_zone
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a full zone name such as ''UTC'' or ''Europe/London'' (pg_timezone_names lists them), not an abbreviation.';
+    END IF;
+    IF cardinality(series_columns) > 32 OR cardinality(value_columns) > 32 OR cardinality(value_columns) < 1 THEN
+        RAISE EXCEPTION 'guard: give 0 to 32 series columns and 1 to 32 value columns'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT count(*) <> count(DISTINCT c) OR count(*) FILTER (WHERE c IS NULL) > 0
+        FROM unnest(ARRAY[time_column] || series_columns || value_columns) c) THEN
+        RAISE EXCEPTION 'guard: the time, series and value columns must be distinct and not NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF jsonb_typeof(rules) <> 'object' THEN
         RAISE EXCEPTION 'guard: rules must be a JSON object'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Write e.g. ''{"min": 0, "future": "1 hour"}''.';
@@ -206,6 +219,10 @@ BEGIN
     IF (rules ? 'jump_k' OR rules ? 'frozen_steps') AND cardinality(value_columns) <> 1 THEN
         RAISE EXCEPTION 'guard: the plausibility rules (jump_k, frozen_steps) need exactly one value column'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Guard a table with one value column, or leave out jump_k and frozen_steps.';
+    END IF;
+    IF NOT ((rules->>'min')::float8 BETWEEN '-1e300' AND '1e300') OR NOT ((rules->>'max')::float8 BETWEEN '-1e300' AND '1e300') THEN
+        RAISE EXCEPTION 'guard: min and max must be finite numbers'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave a bound out for no limit on that side.';
     END IF;
     IF (rules->>'min')::float8 > (rules->>'max')::float8 THEN
         RAISE EXCEPTION 'guard: min % is above max %', rules->>'min', rules->>'max'
@@ -330,7 +347,7 @@ DECLARE
     before_id bigint;
     n bigint;
 BEGIN
-    SELECT * INTO q FROM cipred.quarantine WHERE id = quarantine_id;
+    SELECT * INTO q FROM cipred.quarantine WHERE id = quarantine_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'resubmit: no quarantined row % that you may see', quarantine_id
             USING ERRCODE = 'no_data_found', HINT = 'SELECT id, table_name, rule FROM cipred.quarantine lists them.';
@@ -353,7 +370,8 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     UPDATE cipred.quarantine SET resubmitted_at = clock_timestamp() WHERE id = quarantine_id;
     accepted := n > 0;
-    SELECT min(id) INTO quarantined_again FROM cipred.quarantine WHERE id > before_id AND table_name = q.table_name;
+    SELECT min(id) INTO quarantined_again FROM cipred.quarantine
+    WHERE id > before_id AND rel = q.rel AND row_data = coalesce(fixed, q.row_data);
 END
 $$;
 COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
@@ -378,18 +396,20 @@ BEGIN
         RAISE EXCEPTION 'freshness: % is not guarded', tbl
             USING ERRCODE = 'undefined_object', HINT = 'SELECT rel FROM cipred.guards lists the guarded tables.';
     END IF;
-    FOR g IN SELECT * FROM cipred.guards WHERE tbl IS NULL OR rel = tbl ORDER BY guard_id LOOP
-        IF NOT has_table_privilege(g.rel, 'SELECT') THEN
+    FOR g IN SELECT gd.* FROM cipred.guards gd JOIN pg_class c ON c.oid = gd.rel
+             WHERE tbl IS NULL OR gd.rel = tbl ORDER BY gd.guard_id LOOP
+        IF NOT coalesce(has_table_privilege(g.rel, 'SELECT'), false) THEN
             CONTINUE;
         END IF;
         RETURN QUERY EXECUTE format(
             'SELECT %L::text, s, t, now() - t, d, now() > d
              FROM (SELECT jsonb_build_object(%s) AS s, max(%I) AS t FROM %s GROUP BY 1) x,
-                  LATERAL (SELECT ((t AT TIME ZONE %L) + %L::interval * %s) AT TIME ZONE %L AS d) y
+                  LATERAL (SELECT CASE WHEN %L::interval < interval ''1 day'' THEN t + %L::interval * %s
+                                       ELSE ((t AT TIME ZONE %L) + %L::interval * %s) AT TIME ZONE %L END AS d) y
              ORDER BY s',
             g.rel::text,
-            (SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c),
-            g.time_column, g.rel, g.time_zone, g.freq, stale_after, g.time_zone);
+            coalesce((SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c), ''),
+            g.time_column, g.rel, g.freq, g.freq, stale_after, g.time_zone, g.freq, stale_after, g.time_zone);
     END LOOP;
 END
 $$;
@@ -404,6 +424,7 @@ GRANT SELECT ON cipred.guard_freshness TO PUBLIC;
 CREATE VIEW cipred.guard_rules AS
 SELECT g.rel AS table_name, g.mode, g.freq, g.time_zone, r.rule, r.value, r.enforced_by
 FROM cipred.guards g
+JOIN pg_catalog.pg_class c ON c.oid = g.rel
 CROSS JOIN LATERAL (VALUES
     ('not_null', coalesce(g.rules->>'not_null', 'true'), 'CHECK <table>_cipred_not_null, trigger cipred_guard'),
     ('finite', coalesce(g.rules->>'finite', 'true'), 'CHECK <table>_cipred_values, trigger cipred_guard'),

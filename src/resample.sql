@@ -56,8 +56,13 @@ BEGIN
         k := 24000 + floor(k::numeric / months)::bigint * months;
         RETURN make_timestamp((k / 12)::int, (k % 12)::int + 1, 1, 0, 0, 0) AT TIME ZONE time_zone;
     END IF;
-    -- days and hours on the local clock from midnight Monday 3 January 2000
-    RETURN date_bin(freq, loc, timestamp '2000-01-03') AT TIME ZONE time_zone;
+    -- days and weeks on the local clock from midnight Monday 3 January 2000;
+    -- shorter steps in absolute time from that midnight (a clock change
+    -- neither merges nor skips an hour)
+    IF freq >= interval '1 day' THEN
+        RETURN date_bin(freq, loc, timestamp '2000-01-03') AT TIME ZONE time_zone;
+    END IF;
+    RETURN date_bin(freq, ts, timestamp '2000-01-03' AT TIME ZONE time_zone);
 END
 $$;
 COMMENT ON FUNCTION cipred.time_bucket(timestamptz, interval, text) IS
@@ -131,13 +136,16 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the season in steps, e.g. 12 for monthly data.';
     END IF;
 
-    -- the local-clock step start of each row, and the grid step between steps
+    -- each row's step start as an instant (bt): months, days and weeks on
+    -- the local clock, shorter steps in absolute time
     IF months > 0 THEN
-        bucket_sql := format('make_timestamp(((24000 + floor((extract(year FROM l)::bigint * 12 + extract(month FROM l)::bigint - 1 - 24000)::numeric / %1$s)::bigint * %1$s) / 12)::int, '
-                             '((24000 + floor((extract(year FROM l)::bigint * 12 + extract(month FROM l)::bigint - 1 - 24000)::numeric / %1$s)::bigint * %1$s) %% 12)::int + 1, 1, 0, 0, 0)',
+        bucket_sql := format('(make_timestamp(((24000 + floor((extract(year FROM l)::bigint * 12 + extract(month FROM l)::bigint - 1 - 24000)::numeric / %1$s)::bigint * %1$s) / 12)::int, '
+                             '((24000 + floor((extract(year FROM l)::bigint * 12 + extract(month FROM l)::bigint - 1 - 24000)::numeric / %1$s)::bigint * %1$s) %% 12)::int + 1, 1, 0, 0, 0) AT TIME ZONE $2)',
                              months);
+    ELSIF freq >= interval '1 day' THEN
+        bucket_sql := '(date_bin($1, l, timestamp ''2000-01-03'') AT TIME ZONE $2)';
     ELSE
-        bucket_sql := 'date_bin($1, l, timestamp ''2000-01-03'')';
+        bucket_sql := 'date_bin($1, t, timestamp ''2000-01-03'' AT TIME ZONE $2)';
     END IF;
     step_sql := $q$
         WITH src AS (
@@ -145,18 +153,25 @@ BEGIN
                    (%2$I::timestamptz AT TIME ZONE $2) AS l
             FROM %4$s WHERE %2$I IS NOT NULL
         ), b AS (
-            SELECT s, %5$s AS lb, %6$s AS v, count(*) AS n
-            FROM src GROUP BY s, lb
+            SELECT s, %5$s AS bt, %6$s AS v, count(*) AS n
+            FROM src GROUP BY s, bt
         ), span AS (
-            SELECT s, min(lb) AS lo, max(lb) AS hi FROM b GROUP BY s
+            SELECT s, min(bt) AS lo, max(bt) AS hi FROM b GROUP BY s
         ), g AS (
-            SELECT span.s, gs.lb, row_number() OVER (PARTITION BY span.s ORDER BY gs.lb) AS k
-            FROM span CROSS JOIN LATERAL generate_series(span.lo, span.hi, $1) gs(lb)
+            SELECT span.s, gs.bt, row_number() OVER (PARTITION BY span.s ORDER BY gs.bt) AS k
+            FROM span CROSS JOIN LATERAL (
+                -- calendar steps on the local clock, shorter ones in absolute time
+                SELECT x AT TIME ZONE $2 AS bt
+                FROM generate_series(span.lo AT TIME ZONE $2, span.hi AT TIME ZONE $2, $1) x
+                WHERE $1 >= interval '1 day' OR $5 > 0
+                UNION ALL
+                SELECT y FROM generate_series(span.lo, span.hi, $1) y
+                WHERE $1 < interval '1 day' AND $5 = 0) gs
         ), j AS (
-            SELECT g.s, g.lb, g.k, b.v, coalesce(b.n, 0) AS n,
+            SELECT g.s, g.bt, g.k, b.v, coalesce(b.n, 0) AS n,
                    count(b.v) OVER (PARTITION BY g.s ORDER BY g.k) AS before,
                    count(b.v) OVER (PARTITION BY g.s ORDER BY g.k DESC) AS after
-            FROM g LEFT JOIN b ON b.s = g.s AND b.lb = g.lb
+            FROM g LEFT JOIN b ON b.s = g.s AND b.bt = g.bt
         ), e AS (
             SELECT j.*,
                    first_value(v) OVER (PARTITION BY s, before ORDER BY k) AS pv,
@@ -166,19 +181,19 @@ BEGIN
                    lag(v, greatest($3, 1)) OVER (PARTITION BY s ORDER BY k) AS sv
             FROM j
         )
-        SELECT s, lb AT TIME ZONE $2,
+        SELECT s, bt,
                CASE WHEN v IS NOT NULL OR $4 = 'none' THEN v
                     WHEN $4 = 'previous' THEN pv
                     WHEN $4 = 'seasonal' AND sv IS NOT NULL THEN sv
                     ELSE pv + (nv - pv) * (k - pk)::float8 / nullif(nk - pk, 0) END,
                n,
-               v IS NULL AND $4 <> 'none'
-        FROM e ORDER BY s, lb
+               v IS NULL AND $4 <> 'none' AND (pv IS NOT NULL OR $4 = 'seasonal' AND sv IS NOT NULL)
+        FROM e ORDER BY s, bt
     $q$;
     RETURN QUERY EXECUTE format(step_sql, series_column, time_column, value_column, source,
                                 bucket_sql, agg_sql)
         USING CASE WHEN months > 0 THEN make_interval(months => months) ELSE freq END,
-              time_zone, coalesce(per, 1), fill;
+              time_zone, coalesce(per, 1), fill, months;
 END
 $$;
 COMMENT ON FUNCTION cipred.resample(regclass, name, name, name, interval, text, text, text, int) IS
