@@ -150,7 +150,14 @@ DO $$ BEGIN
 END $$;
 SELECT pg_temp.err($$INSERT INTO forged VALUES ('x', '2024-01-01', 1)$$);
 DROP TABLE forged;
-DELETE FROM cipred.guards WHERE NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = rel);
+-- dropping a guarded table removes its guard row; its quarantined rows stay
+CREATE TABLE dropme (s text, t timestamptz, v float8);
+SELECT cipred.guard('dropme', 't', '{s}', '{v}', '1 hour', '{}', 'quarantine') > 0 AS guarded;
+INSERT INTO dropme VALUES ('a', '2024-01-01 00:10', 1);
+DROP TABLE dropme;
+SELECT count(*) FILTER (WHERE rel IS NULL AND table_name = 'public.dropme') AS untied_quarantine,
+       (SELECT count(*) FROM cipred.guards WHERE NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = rel)) AS dangling_guards
+FROM cipred.quarantine;
 
 -- the catalog view of rules, defaults filled in
 SELECT rule, value, enforced_by FROM cipred.guard_rules WHERE table_name = 'readings'::regclass ORDER BY rule;
@@ -209,7 +216,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.freshness('readings')$$),
   ($$SELECT * FROM cipred.freshness('fresh', 0)$$),
   ($$SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine), '[1]')$$),
-  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL), '[1]')$$)
+  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL AND rel = 'q'::regclass), '[1]')$$),
+  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE table_name = 'public.dropme'))$$)
 ) t(q);
 -- duplicates already in the table refuse a unique guard
 INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 9);

@@ -445,3 +445,22 @@ WHERE r.value IS NOT NULL;
 COMMENT ON VIEW cipred.guard_rules IS
 'Every rule of every guard, with its value (defaults filled in) and the objects that enforce it.';
 GRANT SELECT ON cipred.guard_rules TO PUBLIC;
+
+-- a guarded table dropped without unguard: its guard row goes, its
+-- quarantined rows stay (no longer tied to a table)
+CREATE FUNCTION cipred.guard_dropped() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM cipred.guards g USING pg_event_trigger_dropped_objects() d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = g.rel::oid AND d.objsubid = 0;
+    UPDATE cipred.quarantine q SET rel = NULL FROM pg_event_trigger_dropped_objects() d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = q.rel::oid AND d.objsubid = 0;
+END
+$$;
+COMMENT ON FUNCTION cipred.guard_dropped() IS
+'Event trigger function (sql_drop): removes the guard of a dropped table and unties its quarantined rows from the dropped table''s oid.';
+CREATE EVENT TRIGGER cipred_guard_dropped ON sql_drop EXECUTE FUNCTION cipred.guard_dropped();
+COMMENT ON EVENT TRIGGER cipred_guard_dropped IS
+'Keeps cipred.guards and cipred.quarantine consistent when a guarded table is dropped.';
