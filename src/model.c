@@ -204,6 +204,15 @@ static const FieldSpec arima_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+static const FieldSpec combination_schema[] = {
+	{"method", CP_TEXT, LEN_SCALAR, true},
+	{"weights", CP_F64, LEN_ANY, true},
+	{"lambda", CP_F64, LEN_SCALAR, true},
+	{"n", CP_I64, LEN_SCALAR, true},
+	{"train_mse", CP_F64, LEN_SCALAR, true},
+	{NULL, 0, 0, false}
+};
+
 /* The schema of a kind. */
 static const FieldSpec *
 kind_schema(uint16 kind)
@@ -226,6 +235,8 @@ kind_schema(uint16 kind)
 			return mstl_schema;
 		case CP_KIND_ARIMA:
 			return arima_schema;
+		case CP_KIND_COMBINATION:
+			return combination_schema;
 	}
 	return NULL;
 }
@@ -601,6 +612,16 @@ model_validate(const cp_model_view *view)
 		validate_series(view);
 	if (view->kind == CP_KIND_ARIMA)
 		validate_arima(view);
+	if (view->kind == CP_KIND_COMBINATION)
+	{
+		const cp_field *wf = model_req(view, "weights", CP_F64);
+
+		method_in(view, (const char *const[]) {"mean", "median", "convex", "ridge", NULL});
+		if (wf->count < 1 || wf->count > 64)
+			damaged("weights must hold 1 to 64 values", NULL);
+		all_finite(view, "weights");
+		params_finite(view, (const char *const[]) {"lambda", "train_mse", NULL});
+	}
 	if (view->kind == CP_KIND_ETS || view->kind == CP_KIND_MSTL)
 		validate_ets(view, view->kind == CP_KIND_MSTL);
 	if (view->kind == CP_KIND_MSTL)

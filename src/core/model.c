@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_names[] = {NULL, "linreg", "baseline", "smoothing", "holt", "hw", "ets", "mstl", "arima"};
+static const char *const kind_names[] = {NULL, "linreg", "baseline", "smoothing", "holt", "hw", "ets", "mstl", "arima", "combination"};
 
 #define N_KINDS ((int) (sizeof(kind_names) / sizeof(kind_names[0])))
 

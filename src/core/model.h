@@ -43,7 +43,8 @@ typedef enum cp_kind
 	CP_KIND_HW = 5,
 	CP_KIND_ETS = 6,
 	CP_KIND_MSTL = 7,
-	CP_KIND_ARIMA = 8
+	CP_KIND_ARIMA = 8,
+	CP_KIND_COMBINATION = 9
 } cp_kind;
 
 /* One field of a parsed model; points into the model's bytes. */

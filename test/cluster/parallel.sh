@@ -94,6 +94,26 @@ for fq in "ets|{\"model\": \"AAdN\"}|600" \
 	fi
 done
 
+# combination weights: partial sums added across workers
+# convex weights solve a constrained least-squares problem whose conditioning
+# amplifies the summation order's rounding: compare the fits, not the bits
+cq="SELECT cipred.combination(a, ARRAY[f, a + 5 * sin(i), 100 + 10 * cos(i / 7.0)], 'convex') FROM fc"
+cm_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "$cq")
+cm_ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "$cq")
+cplan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $cq")
+cres=$(psql -X -q -At -d "$DB" -v p="$cm_par" -v s="$cm_ser" <<'SQL'
+SELECT bool_and(abs(cipred.combine(:'p'::cipred.model, x) - cipred.combine(:'s'::cipred.model, x)) < 1e-6 * abs(cipred.combine(:'s'::cipred.model, x)))
+       AND abs(avg((a - cipred.combine(:'p'::cipred.model, x)) ^ 2) / avg((a - cipred.combine(:'s'::cipred.model, x)) ^ 2) - 1) < 1e-6
+FROM (SELECT a, ARRAY[f, a + 5 * sin(i), 100 + 10 * cos(i / 7.0)] AS x FROM fc) r;
+SQL
+)
+if grep -q "Partial Aggregate" <<<"$cplan" && grep -Eq "Workers Launched: [1-9]" <<<"$cplan" && [ "$cres" = t ]; then
+	cipred_result pass "parallel combination convex: the same combined forecasts and fit as serial"
+else
+	cipred_result fail "parallel combination convex differs from serial ($cres)"
+fi
+check combination_ridge "(cipred.model_info(cipred.combination(a, ARRAY[f, f * 0.5], 'ridge', '{\"lambda\": 3}'))->'weights'->>1)::float8"
+
 # the fingerprint: text, compared as is
 fp_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "SELECT cipred.fingerprint(f) FROM fc f")
 fp_ser=$(psql -X -q -At -d "$DB" -c "$SER" -c "SELECT cipred.fingerprint(f) FROM fc f")

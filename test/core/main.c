@@ -18,6 +18,7 @@ main(void)
 	test_holt();
 	test_hw();
 	test_otm();
+	test_stack();
 	test_ets();
 	test_ets_numerics();
 	test_stl();
