@@ -616,7 +616,8 @@ model_validate(const cp_model_view *view)
 	{
 		const cp_field *wf = model_req(view, "weights", CP_F64);
 
-		method_in(view, (const char *const[]) {"mean", "median", "convex", "ridge", NULL});
+		method_in(view, (const char *const[]) {"mean", "median", "convex", "ridge", "ewa", "fixed_share",
+			"mlpoly", "boa", NULL});
 		if (wf->count < 1 || wf->count > 64)
 			damaged("weights must hold 1 to 64 values", NULL);
 		all_finite(view, "weights");

@@ -39,6 +39,7 @@ void		test_holt(void);
 void		test_hw(void);
 void		test_otm(void);
 void		test_stack(void);
+void		test_online(void);
 void		test_ets(void);
 void		test_ets_numerics(void);
 void		test_stl(void);

@@ -19,6 +19,7 @@ main(void)
 	test_hw();
 	test_otm();
 	test_stack();
+	test_online();
 	test_ets();
 	test_ets_numerics();
 	test_stl();
