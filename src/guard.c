@@ -217,6 +217,39 @@ guard_plans(GuardConf *g, Relation rel)
 	}
 }
 
+/* The row's key (series columns and time) as SPI parameters. */
+static void
+key_values(const GuardConf *g, HeapTuple tup, TupleDesc desc, Datum *vals, char *nulls)
+{
+	for (int i = 0; i < g->nkey; i++)
+	{
+		bool		isnull;
+
+		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+	}
+}
+
+/* A value column's datum as a double (its type checked at load). */
+static double
+value_double(Oid type, Datum d)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+	}
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+}
+
 /*
  * Whether a row with the same key exists (after waiting for any other
  * transaction writing that key: a transaction-level advisory lock on the
@@ -230,18 +263,13 @@ guard_duplicate(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 	uint32		h = (uint32) g->guard_id;
 	bool		found;
 
+	key_values(g, tup, desc, vals, nulls);
+	/* the type's own hash: values equal under = take the same lock */
 	for (int i = 0; i < g->nkey; i++)
-	{
-		bool		isnull;
-
-		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
-		nulls[i] = isnull ? 'n' : ' ';
-		/* the type's own hash: values equal under = take the same lock */
-		if (!isnull)
+		if (nulls[i] != 'n')
 			h = hash_combine(h, DatumGetUInt32(FunctionCall1Coll(&g->key_hash[i],
 																 TupleDescAttr(desc, g->key_att[i] - 1)->attcollation,
 																 vals[i])));
-	}
 	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(0x43505447), Int32GetDatum((int32) h));
 	SPI_connect();
 	if (SPI_execute_plan(g->probe, vals, nulls, false, 1) != SPI_OK_SELECT)
@@ -258,13 +286,7 @@ guard_remove(const GuardConf *g, HeapTuple tup, TupleDesc desc)
 	Datum		vals[GUARD_MAX_COLUMNS + 1];
 	char		nulls[GUARD_MAX_COLUMNS + 1];
 
-	for (int i = 0; i < g->nkey; i++)
-	{
-		bool		isnull;
-
-		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
-		nulls[i] = isnull ? 'n' : ' ';
-	}
+	key_values(g, tup, desc, vals, nulls);
 	SPI_connect();
 	if (SPI_execute_plan(g->remove, vals, nulls, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "cipred guard: could not replace the earlier row");
@@ -623,17 +645,8 @@ guard_plausible(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail
 
 	if (isnull)
 		return NULL;
-	v = g->value_type[0] == FLOAT8OID ? DatumGetFloat8(vd) :
-		g->value_type[0] == FLOAT4OID ? (double) DatumGetFloat4(vd) :
-		g->value_type[0] == INT4OID ? (double) DatumGetInt32(vd) :
-		g->value_type[0] == INT8OID ? (double) DatumGetInt64(vd) :
-		g->value_type[0] == INT2OID ? (double) DatumGetInt16(vd) :
-		DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, vd));
-	for (int i = 0; i < g->nkey; i++)
-	{
-		vals[i] = heap_getattr(tup, g->key_att[i], desc, &isnull);
-		nulls[i] = isnull ? 'n' : ' ';
-	}
+	v = value_double(g->value_type[0], vd);
+	key_values(g, tup, desc, vals, nulls);
 	/* past lives outside SPI's memory, which SPI_finish frees */
 	SPI_connect();
 	if (SPI_execute_plan(g->recent, vals, nulls, false, 0) != SPI_OK_SELECT)
@@ -688,6 +701,7 @@ guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, co
 {
 	bool		isnull;
 	Datum		td = heap_getattr(tup, g->time_att, desc, &isnull);
+	bool		time_null = isnull;
 
 	*code = ERRCODE_CHECK_VIOLATION;
 	if (g->not_null)
@@ -728,12 +742,7 @@ guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, co
 			}
 			continue;
 		}
-		v = g->value_type[i] == FLOAT8OID ? DatumGetFloat8(vd) :
-			g->value_type[i] == FLOAT4OID ? (double) DatumGetFloat4(vd) :
-			g->value_type[i] == INT4OID ? (double) DatumGetInt32(vd) :
-			g->value_type[i] == INT8OID ? (double) DatumGetInt64(vd) :
-			g->value_type[i] == INT2OID ? (double) DatumGetInt16(vd) :
-			DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, vd));
+		v = value_double(g->value_type[i], vd);
 		if (g->finite && !isfinite(v))
 		{
 			*detail = psprintf("The value %s is %g.", col, v);
@@ -751,8 +760,7 @@ guard_check(const GuardConf *g, HeapTuple tup, TupleDesc desc, char **detail, co
 	{
 		TimestampTz t;
 
-		(void) heap_getattr(tup, g->time_att, desc, &isnull);
-		if (isnull)
+		if (time_null)
 			return NULL;
 		t = DatumGetTimestampTz(td);
 		if (g->grid && !on_grid(g, t))
