@@ -1,0 +1,678 @@
+-- backtest.sql - rolling-origin backtests run on a table or query: every
+-- series x fold x method fitted on its training window only and forecast over
+-- its test window, with exogenous features joined as of each origin
+
+CREATE TABLE cipred.backtest_runs (
+    run_id bigserial PRIMARY KEY,
+    source text NOT NULL,
+    spec jsonb NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    duration interval NOT NULL,
+    rows_read bigint NOT NULL,
+    series int NOT NULL,
+    folds int NOT NULL,
+    forecasts bigint NOT NULL,
+    run_by name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE cipred.backtest_runs IS
+'One row per completed cipred.backtest call: its full specification (so that it can be repeated), when it ran, how long it took, and how much it read and wrote. A backtest that fails leaves no row (it is one transaction).';
+
+CREATE TABLE cipred.backtest_forecasts (
+    run_id bigint NOT NULL REFERENCES cipred.backtest_runs ON DELETE CASCADE,
+    series text NOT NULL,
+    method text NOT NULL,
+    fold int NOT NULL,
+    origin timestamptz NOT NULL,
+    ts timestamptz NOT NULL,
+    step int NOT NULL,
+    actual float8 NOT NULL,
+    forecast float8,
+    lo float8[],
+    hi float8[],
+    mase_scale float8,
+    rmsse_scale float8,
+    PRIMARY KEY (run_id, method, series, fold, ts)
+);
+COMMENT ON TABLE cipred.backtest_forecasts IS
+'Out-of-fold forecasts of cipred.backtest: for each run, method, series and fold, the test points with their horizon step (grid steps after the origin), actual, forecast and interval bounds (lo[i], hi[i] at the run''s levels[i]), and the MASE and RMSSE scales of the fold''s training window.';
+
+CREATE TABLE cipred.backtest_scores (
+    run_id bigint NOT NULL REFERENCES cipred.backtest_runs ON DELETE CASCADE,
+    method text NOT NULL,
+    step int,
+    points bigint NOT NULL,
+    mae float8, rmse float8, smape float8, mase float8, rmsse float8, bias float8,
+    coverage float8[], winkler float8[]
+);
+CREATE INDEX backtest_scores_run ON cipred.backtest_scores (run_id, method, step);
+COMMENT ON TABLE cipred.backtest_scores IS
+'The summary of each backtest run by method and horizon step (step NULL: all steps): accuracy aggregates over the out-of-fold forecasts; coverage[i] and winkler[i] at the run''s levels[i].';
+
+CREATE TABLE cipred.backtest_features (
+    run_id bigint NOT NULL REFERENCES cipred.backtest_runs ON DELETE CASCADE,
+    method text NOT NULL,
+    feature text NOT NULL,
+    cost_ms float8 NOT NULL,
+    points bigint NOT NULL,
+    mae_with float8, mae_without float8,
+    mase_with float8, mase_without float8,
+    PRIMARY KEY (run_id, method, feature)
+);
+COMMENT ON TABLE cipred.backtest_features IS
+'What each feature of a linear model is worth in a backtest run: out-of-fold MAE and MASE of the method with all its features and without this one (refitted on the same folds), and the time spent reading the feature and joining it as of each origin (cost_ms).';
+
+SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_forecasts', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_scores', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_features', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs_run_id_seq', '');
+
+-- everyone reads every run (results are meant to be compared); a run belongs
+-- to its author, who alone may add to it or delete it
+ALTER TABLE cipred.backtest_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (true);
+CREATE POLICY backtest_runs_own_insert ON cipred.backtest_runs FOR INSERT WITH CHECK (run_by = CURRENT_USER);
+CREATE POLICY backtest_runs_own_update ON cipred.backtest_runs FOR UPDATE USING (run_by = CURRENT_USER);
+CREATE POLICY backtest_runs_own_delete ON cipred.backtest_runs FOR DELETE USING (run_by = CURRENT_USER);
+GRANT SELECT, INSERT, DELETE ON cipred.backtest_runs TO PUBLIC;
+GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC;
+GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC;
+GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC;
+
+-- These functions do not pin search_path: a query source and feature sources
+-- are the caller's own SQL and must resolve names as the caller would.  They
+-- run with the caller's rights (no SECURITY DEFINER), schema-qualify
+-- cipred's objects, and name their work tables in pg_temp, which is searched
+-- first for tables, so nothing of the caller's can stand in for them.
+
+-- A source given as text: a table or view name (resolved as regclass, so a
+-- hostile name is only ever a name) or one parenthesised SELECT, checked to
+-- be a single read-only statement before anything runs.  Returns a FROM item.
+CREATE FUNCTION cipred.backtest_source(source text, what text DEFAULT 'source')
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    rel regclass;
+    c refcursor;
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', what
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give a table or view name, or a query in parentheses such as ''(SELECT * FROM readings WHERE site = 3)''.';
+    END IF;
+    IF source ~ '^\s*\(' THEN
+        -- a cursor only opens on exactly one SELECT: several statements or
+        -- a data-modifying WITH fail here, before anything is executed
+        BEGIN
+            OPEN c FOR EXECUTE 'SELECT * FROM ' || source || ' AS cipred_src LIMIT 0';
+            CLOSE c;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION '% is not a single query in parentheses: %', what, SQLERRM
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('%s was: %s', what, left(source, 200)),
+                      HINT = 'Give a table or view name, or one SELECT in parentheses.';
+        END;
+        RETURN source || ' AS cipred_src';
+    END IF;
+    BEGIN
+        rel := source::regclass;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION '% "%" is not a table or view: %', what, left(source, 200), SQLERRM
+            USING ERRCODE = CASE WHEN SQLSTATE = '42P01' THEN '42P01' ELSE '42602' END,
+                  HINT = 'Give an existing table or view name (schema-qualified if needed), or one SELECT in parentheses.';
+    END;
+    RETURN rel::text || ' AS cipred_src';
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_source(text, text) IS
+'Support function of cipred.backtest: resolves a table or view name, or checks that a parenthesised query is one read-only SELECT, and returns it as a FROM item.';
+
+-- The type of a column of a FROM item, or an error naming the column.
+CREATE FUNCTION cipred.backtest_column(from_item text, col name, what text)
+RETURNS regtype
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    t regtype;
+BEGIN
+    IF col IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.cipred_bt_probe') IS NOT NULL THEN
+        DROP TABLE pg_temp.cipred_bt_probe;
+    END IF;
+    EXECUTE 'CREATE TEMP TABLE cipred_bt_probe AS SELECT * FROM ' || from_item || ' LIMIT 0';
+    SELECT a.atttypid::regtype INTO t FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = 'pg_temp.cipred_bt_probe'::regclass AND a.attname = col
+       AND a.attnum > 0 AND NOT a.attisdropped;
+    DROP TABLE pg_temp.cipred_bt_probe;
+    IF t IS NULL THEN
+        RAISE EXCEPTION '% "%" does not exist in %', what, col, pg_catalog.regexp_replace(from_item, ' AS cipred_src$', '')
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Give the name of a column of the source (names are case-sensitive).';
+    END IF;
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_column(text, name, text) IS
+'Support function of cipred.backtest: the type of a column of a source, or an error naming it.';
+
+-- Drops the work tables of a backtest (left over only by an error caught
+-- in the caller's own exception block).
+CREATE FUNCTION cipred.backtest_cleanup() RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop'] LOOP
+        IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
+            EXECUTE 'DROP TABLE pg_temp.' || t;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_cleanup() IS
+'Support function of cipred.backtest: drops its work tables in pg_temp.';
+
+-- One linear model over every series x fold, by the moving aggregate: the
+-- training rows' features do not depend on the origin (each is as of its
+-- own time), so one ordered pass per series yields the model at every origin
+-- (sufficient statistics updated row by row, removed row by row for a
+-- sliding window).  Test rows use the features as of their fold's origin.
+CREATE FUNCTION cipred.backtest_linreg(rid bigint, mname text, feats text[], all_names text[],
+    opts jsonb, window_size int, levels float8[], dest text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    xexpr text;
+    has_x bool := cardinality(all_names) > 0;
+    old_level text := pg_catalog.current_setting('client_min_messages');
+BEGIN
+    IF cardinality(feats) = 0 THEN
+        xexpr := '''{}''::float8[]';
+    ELSE
+        xexpr := 'ARRAY[' || (SELECT pg_catalog.string_agg(pg_catalog.format('%%1$s.x[%s]', pg_catalog.array_position(all_names, g)), ', ' ORDER BY o)
+                                FROM pg_catalog.unnest(feats) WITH ORDINALITY u(g, o)) || ']';
+    END IF;
+    -- the early rows of each series give degenerate models (one point, a
+    -- constant feature): their notices would only be noise
+    PERFORM pg_catalog.set_config('client_min_messages', 'warning', true);
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %1$s
+         SELECT $1, w.s, $2, f.fold, f.origin_ts, t.t, t.pos - f.origin, d.y,
+                cipred.predict(w.model, %2$s),
+                CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
+                ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).lo FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
+                CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
+                ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).hi FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
+                f.mscale, f.rscale
+         FROM (SELECT d.s, d.pos, cipred.linreg(d.y, %3$s, $4, $5) OVER (PARTITION BY d.s ORDER BY d.pos %4$s) AS model
+                 FROM cipred_bt_data d %5$s) w
+         JOIN cipred_bt_folds f ON f.s = w.s AND f.origin = w.pos
+         JOIN %6$s t ON t.s = f.s AND t.pos BETWEEN f.test_start AND f.test_end %7$s
+         JOIN cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
+        dest, pg_catalog.format(xexpr, 't'), pg_catalog.format(xexpr, 'x'),
+        CASE WHEN window_size IS NULL THEN 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW'
+             ELSE pg_catalog.format('ROWS BETWEEN %s PRECEDING AND CURRENT ROW', window_size - 1) END,
+        CASE WHEN has_x THEN 'JOIN cipred_bt_x x ON x.s = d.s AND x.pos = d.pos' ELSE 'CROSS JOIN (SELECT NULL::float8[] AS x) x' END,
+        CASE WHEN has_x THEN 'cipred_bt_xt' ELSE 'cipred_bt_data' END,
+        CASE WHEN has_x THEN 'AND t.fold = f.fold' ELSE '' END)
+    USING rid, mname, levels, feats, opts;
+    PERFORM pg_catalog.set_config('client_min_messages', old_level, true);
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_linreg(bigint, text, text[], text[], jsonb, int, float8[], text) IS
+'Support function of cipred.backtest: fits a linear model on features at every fold origin by the moving linreg aggregate and writes its out-of-fold forecasts.';
+
+CREATE FUNCTION cipred.backtest(
+    source text, series_column name, time_column name, target_column name,
+    methods jsonb, horizon int,
+    folds jsonb DEFAULT '{}', levels float8[] DEFAULT '{80,95}',
+    features jsonb DEFAULT NULL, period int DEFAULT NULL, progress bool DEFAULT false,
+    OUT run_id bigint, OUT method text, OUT step int, OUT points bigint,
+    OUT mae float8, OUT rmse float8, OUT smape float8, OUT mase float8, OUT rmsse float8,
+    OUT bias float8, OUT coverage float8[], OUT winkler float8[])
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
+        'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
+    fold_keys CONSTANT text[] := ARRAY['initial', 'n_folds', 'step', 'gap', 'window_size', 'max_folds'];
+    src text;
+    started timestamptz := clock_timestamp();
+    t0 timestamptz;
+    ty regtype;
+    kk text;
+    vj jsonb;
+    mj jsonb;
+    fj jsonb;
+    i int;
+    j int;
+    n_rows bigint;
+    n_series int;
+    n_folds_total int;
+    n_fc bigint;
+    n_missing bigint;
+    f_initial int; f_n_folds int; f_step int; f_gap int; f_window int; f_max int;
+    mnames text[] := '{}';
+    mname text;
+    mmethod text;
+    mopts jsonb;
+    mfeat text[];
+    fnames text[] := '{}';
+    fspec jsonb[] := '{}';
+    fcost float8[] := '{}';
+    fsrc text;
+    fcol name; ftime name; fseries name; favail name; flag interval; fknown bool;
+    has_series bool;
+    sel text;
+    bad record;
+    rid bigint;
+    msg text; det text; hin text; st text;
+BEGIN
+    -- arguments
+    IF time_column IS NULL OR target_column IS NULL OR methods IS NULL OR horizon IS NULL THEN
+        RAISE EXCEPTION 'backtest: source, time_column, target_column, methods and horizon must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Example: cipred.backtest(''readings'', ''series'', ''ts'', ''value'', ''["snaive", "ets"]'', 12, ''{"n_folds": 4}'').';
+    END IF;
+    IF horizon < 1 OR horizon > 100000 THEN
+        RAISE EXCEPTION 'backtest: horizon must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon),
+                  HINT = 'Give the number of steps ahead to forecast from each origin.';
+    END IF;
+    IF period IS NOT NULL AND (period < 1 OR period > 100000) THEN
+        RAISE EXCEPTION 'backtest: period must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
+    END IF;
+    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
+        RAISE EXCEPTION 'backtest: levels must be a one-dimensional array of percentages strictly between 0 and 100'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),
+                  HINT = 'Write e.g. ''{80,95}'', or NULL for no intervals.';
+    END IF;
+    levels := coalesce(levels, '{}');
+    src := cipred.backtest_source(source);
+    has_series := series_column IS NOT NULL;
+    IF has_series THEN
+        PERFORM cipred.backtest_column(src, series_column, 'series column');
+    END IF;
+    ty := cipred.backtest_column(src, time_column, 'time column');
+    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION 'backtest: time column "%" has type %, not a time type', time_column, ty
+            USING ERRCODE = 'datatype_mismatch', HINT = 'The time column must be timestamptz, timestamp or date.';
+    END IF;
+    ty := cipred.backtest_column(src, target_column, 'target column');
+    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RAISE EXCEPTION 'backtest: target column "%" has type %, not a numeric type', target_column, ty
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'The target must be a number (double precision, real, numeric or an integer type); cast it in a query source if needed.';
+    END IF;
+
+    -- folds
+    folds := coalesce(folds, '{}');
+    IF jsonb_typeof(folds) <> 'object' THEN
+        RAISE EXCEPTION 'backtest: folds must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('folds was %s.', folds),
+                  HINT = 'Write e.g. ''{"n_folds": 5, "step": 1, "gap": 0, "window_size": 120}'' (lengths in points).';
+    END IF;
+    FOR kk, vj IN SELECT * FROM jsonb_each(folds) LOOP
+        IF NOT kk = ANY (fold_keys) THEN
+            RAISE EXCEPTION 'backtest: unknown fold option "%"', kk
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Fold options: initial, n_folds, step, gap, window_size, max_folds (whole numbers of points).';
+        END IF;
+        IF jsonb_typeof(vj) <> 'number' OR (vj #>> '{}')::numeric <> trunc((vj #>> '{}')::numeric)
+           OR abs((vj #>> '{}')::numeric) > 100000000 THEN
+            RAISE EXCEPTION 'backtest: fold option "%" must be a whole number of points', kk
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('%s was %s.', kk, vj);
+        END IF;
+    END LOOP;
+    f_initial := (folds->>'initial')::int;
+    f_n_folds := (folds->>'n_folds')::int;
+    f_step := (folds->>'step')::int;
+    f_gap := coalesce((folds->>'gap')::int, 0);
+    f_window := (folds->>'window_size')::int;
+    f_max := (folds->>'max_folds')::int;
+    IF f_initial IS NULL AND f_n_folds IS NULL THEN
+        f_n_folds := 3;
+    END IF;
+
+    -- methods: names or {"name", "method", "options", "features"}
+    IF jsonb_typeof(methods) = 'string' THEN
+        methods := jsonb_build_array(methods);
+    END IF;
+    IF jsonb_typeof(methods) <> 'array' OR jsonb_array_length(methods) = 0 THEN
+        RAISE EXCEPTION 'backtest: methods must be a non-empty JSON array'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('methods was %s.', methods),
+                  HINT = 'Write e.g. ''["snaive", "ets", {"name": "arima_011", "method": "arima", "options": {"order": [0,1,1]}}, {"name": "lm", "method": "linreg", "features": ["temp"]}]''.';
+    END IF;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        IF jsonb_typeof(mj) = 'string' THEN
+            mj := jsonb_build_object('name', mj, 'method', mj);
+        ELSIF jsonb_typeof(mj) <> 'object' THEN
+            RAISE EXCEPTION 'backtest: each method must be a name or an object'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', mj),
+                      HINT = 'Write "ets" or {"name": "lm", "method": "linreg", "features": ["temp"], "options": {"lambda": 1}}.';
+        END IF;
+        FOR kk IN SELECT jsonb_object_keys(mj) LOOP
+            IF NOT kk = ANY (ARRAY['name', 'method', 'options', 'features']) THEN
+                RAISE EXCEPTION 'backtest: unknown key "%" in method %', kk, mj
+                    USING ERRCODE = 'invalid_parameter_value', HINT = 'Method keys: name, method, options, features.';
+            END IF;
+        END LOOP;
+        mmethod := mj->>'method';
+        IF mmethod IS NULL OR NOT (mmethod = ANY (ts_methods) OR mmethod = 'linreg') THEN
+            RAISE EXCEPTION 'backtest: unknown method "%"', coalesce(mmethod, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', mj),
+                      HINT = 'Methods: ' || array_to_string(ts_methods, ', ') || ', linreg.';
+        END IF;
+        mname := coalesce(mj->>'name', mmethod);
+        IF mname = ANY (mnames) THEN
+            RAISE EXCEPTION 'backtest: two methods are named "%"', mname
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each method a distinct "name".';
+        END IF;
+        IF mj ? 'options' AND jsonb_typeof(mj->'options') <> 'object' THEN
+            RAISE EXCEPTION 'backtest: options of method "%" must be a JSON object', mname
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mj ? 'features' AND (mmethod <> 'linreg' OR jsonb_typeof(mj->'features') <> 'array'
+                               OR EXISTS (SELECT 1 FROM jsonb_array_elements(mj->'features') e WHERE jsonb_typeof(e) <> 'string')) THEN
+            RAISE EXCEPTION 'backtest: "features" of method "%" must be an array of feature names, and only linreg takes features', mname
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mnames := mnames || mname;
+    END LOOP;
+
+    -- features: {"name", "column", "source", "time_column", "series_column",
+    -- and exactly one of "available_column", "lag", "known": true}
+    features := coalesce(features, '[]');
+    IF jsonb_typeof(features) <> 'array' THEN
+        RAISE EXCEPTION 'backtest: features must be a JSON array of feature objects'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Write e.g. ''[{"name": "temp", "source": "weather", "available_column": "issued_at"}, {"name": "holiday", "known": true}]''.';
+    END IF;
+    FOR fj IN SELECT * FROM jsonb_array_elements(features) LOOP
+        IF jsonb_typeof(fj) <> 'object' OR NOT fj ? 'name' THEN
+            RAISE EXCEPTION 'backtest: each feature must be an object with a "name"'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('feature was %s.', fj);
+        END IF;
+        FOR kk IN SELECT jsonb_object_keys(fj) LOOP
+            IF NOT kk = ANY (ARRAY['name', 'column', 'source', 'time_column', 'series_column', 'available_column', 'lag', 'known']) THEN
+                RAISE EXCEPTION 'backtest: unknown key "%" in feature "%"', kk, fj->>'name'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Feature keys: name, column, source, time_column, series_column, available_column, lag, known.';
+            END IF;
+        END LOOP;
+        IF (fj->>'name') = ANY (fnames) THEN
+            RAISE EXCEPTION 'backtest: two features are named "%"', fj->>'name' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF (fj ? 'available_column')::int + (fj ? 'lag')::int + coalesce((fj->>'known')::bool, false)::int <> 1 THEN
+            RAISE EXCEPTION 'backtest: feature "%" has no availability information', fj->>'name'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A feature needs exactly one of "available_column" (when each value became available), "lag" (a publication lag after its time) or "known": true (known in advance, such as calendar or planned values).',
+                      HINT = 'Without it cipred cannot tell which values were known at a forecast origin, so it refuses the feature rather than risk leakage.';
+        END IF;
+        fnames := fnames || (fj->>'name');
+        fspec := fspec || fj;
+    END LOOP;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        IF jsonb_typeof(mj) = 'object' AND mj ? 'features' THEN
+            FOR kk IN SELECT jsonb_array_elements_text(mj->'features') LOOP
+                IF NOT kk = ANY (fnames) THEN
+                    RAISE EXCEPTION 'backtest: method "%" uses feature "%", which is not declared', coalesce(mj->>'name', mj->>'method'), kk
+                        USING ERRCODE = 'invalid_parameter_value',
+                              HINT = 'Declare every feature in the features argument with its availability (available_column, lag or known).';
+                END IF;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- the data, read once: (series, time, value) with each series' positions
+    PERFORM cipred.backtest_cleanup();
+    EXECUTE format(
+        'CREATE TEMP TABLE cipred_bt_data AS
+         SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
+                count(*) OVER (PARTITION BY s)::int AS n
+         FROM (SELECT %s AS s, %I::timestamptz AS t, %I::float8 AS y FROM %s) d
+         WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
+        CASE WHEN has_series THEN format('%I::text', series_column) ELSE quote_literal(source) END,
+        time_column, target_column, src);
+    SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM cipred_bt_data;
+    IF n_rows = 0 THEN
+        RAISE EXCEPTION 'backtest: the source has no rows with a series, a time and a target value'
+            USING ERRCODE = 'no_data_found', DETAIL = format('source: %s.', left(source, 200));
+    END IF;
+    SELECT s, t, count(*) AS c INTO bad FROM cipred_bt_data GROUP BY s, t HAVING count(*) > 1 ORDER BY s, t LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'backtest: duplicate (series, time) rows in the source'
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('Series %s has %s rows at %s.', bad.s, bad.c, bad.t),
+                  HINT = 'Keep one row per series and time, e.g. aggregate with cipred.resample or GROUP BY in a query source.';
+    END IF;
+    SELECT s, t, y INTO bad FROM cipred_bt_data WHERE y IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'backtest: the target is NaN or infinite'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Series %s at %s has %s.', bad.s, bad.t, bad.y),
+                  HINT = 'Filter such rows out in a query source, or guard the table (cipred.guard).';
+    END IF;
+    CREATE INDEX ON cipred_bt_data (s, pos);
+    ANALYZE cipred_bt_data;
+
+    -- folds over each series' positions, with the origin's time and the
+    -- seasonal period (from the frequency of the times, or given)
+    BEGIN
+        CREATE TEMP TABLE cipred_bt_folds AS
+        SELECT x.s, x.n, p.*, o.t AS origin_ts
+        FROM (SELECT DISTINCT d.s, d.n FROM cipred_bt_data d) x
+        CROSS JOIN LATERAL cipred.fold_positions(x.n, horizon, f_step, f_initial, f_n_folds, f_gap, f_window, f_max) p
+        JOIN cipred_bt_data o ON o.s = x.s AND o.pos = p.origin;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT, st = RETURNED_SQLSTATE;
+        SELECT d.s, d.n INTO bad FROM cipred_bt_data d ORDER BY d.n, d.s LIMIT 1;
+        RAISE EXCEPTION 'backtest: the folds do not fit the data: %', msg
+            USING ERRCODE = st,
+                  DETAIL = concat_ws(' ', nullif(det, ''), format('The shortest series, %s, has %s points; horizon %s, folds %s.', bad.s, bad.n, horizon, folds)),
+                  HINT = coalesce(nullif(hin, ''), 'Use fewer or shorter folds, a shorter horizon, or drop the short series in a query source.');
+    END;
+    SELECT count(*) INTO n_folds_total FROM cipred_bt_folds;
+    ALTER TABLE cipred_bt_folds ADD COLUMN period int;
+    UPDATE cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
+      FROM (SELECT d.s, (cipred.model_info(cipred.fit(d.t, d.y, 'naive'))->>'period')::int AS period
+              FROM cipred_bt_data d GROUP BY d.s) p
+     WHERE p.s = b.s;
+    ALTER TABLE cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
+    UPDATE cipred_bt_folds b SET mscale = nullif(x.ms, 0), rscale = nullif(x.rs, 0)
+      FROM (SELECT f.s, f.fold, cipred.mase_scale(d.t, d.y, f.period) AS ms, cipred.rmsse_scale(d.t, d.y, f.period) AS rs
+              FROM cipred_bt_folds f JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+             GROUP BY f.s, f.fold) x
+     WHERE x.s = b.s AND x.fold = b.fold;
+    ANALYZE cipred_bt_folds;
+
+    INSERT INTO cipred.backtest_runs (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
+    VALUES (source, jsonb_build_object('series_column', series_column, 'time_column', time_column,
+                                       'target_column', target_column, 'methods', methods, 'horizon', horizon,
+                                       'folds', folds, 'levels', to_jsonb(levels), 'features', features,
+                                       'period', backtest.period),
+            started, started, '0', n_rows, n_series, n_folds_total, 0)
+    RETURNING backtest_runs.run_id INTO rid;
+
+    -- features: each read once into (series, time, available, value), then
+    -- joined to every training row as of that row's own time, and to every
+    -- test row as of its fold's origin
+    IF array_length(fnames, 1) > 0 THEN
+        CREATE TEMP TABLE cipred_bt_x AS SELECT d.s, d.pos, d.t, '{}'::float8[] AS x FROM cipred_bt_data d;
+        CREATE TEMP TABLE cipred_bt_xt AS
+        SELECT f.s, f.fold, d.pos, d.t, f.origin_ts, '{}'::float8[] AS x
+          FROM cipred_bt_folds f JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.test_start AND f.test_end;
+        FOR i IN 1 .. array_length(fnames, 1) LOOP
+            t0 := clock_timestamp();
+            fj := fspec[i];
+            fsrc := CASE WHEN fj ? 'source' THEN cipred.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
+            fcol := coalesce(fj->>'column', fj->>'name');
+            ftime := coalesce(fj->>'time_column', time_column);
+            fseries := CASE WHEN fj ? 'series_column' THEN fj->>'series_column'
+                            WHEN NOT fj ? 'source' THEN series_column END;
+            IF fseries IS NULL AND has_series AND fj ? 'source' THEN
+                -- the feature source has the series column: per series; else shared
+                BEGIN
+                    PERFORM cipred.backtest_column(fsrc, series_column, 'series column');
+                    fseries := series_column;
+                EXCEPTION WHEN undefined_column THEN
+                    fseries := NULL;
+                END;
+            END IF;
+            ty := cipred.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
+            IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype) THEN
+                RAISE EXCEPTION 'backtest: feature "%" (column "%") has type %, not a number', fj->>'name', fcol, ty
+                    USING ERRCODE = 'datatype_mismatch', HINT = 'Features must be numbers or booleans; encode categories as 0/1 columns.';
+            END IF;
+            PERFORM cipred.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
+            IF fseries IS NOT NULL THEN
+                PERFORM cipred.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
+            END IF;
+            fknown := coalesce((fj->>'known')::bool, false);
+            favail := fj->>'available_column';
+            IF favail IS NOT NULL THEN
+                ty := cipred.backtest_column(fsrc, favail, format('feature "%s": available_column', fj->>'name'));
+                IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+                    RAISE EXCEPTION 'backtest: available_column "%" of feature "%" has type %, not a time type', favail, fj->>'name', ty
+                        USING ERRCODE = 'datatype_mismatch';
+                END IF;
+            END IF;
+            BEGIN
+                flag := (fj->>'lag')::interval;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE EXCEPTION 'backtest: lag of feature "%" is not an interval', fj->>'name'
+                    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('lag was %s.', fj->'lag'),
+                          HINT = 'Write e.g. "lag": "20 days" for a value published 20 days after its time.';
+            END;
+            IF flag < '0' THEN
+                RAISE EXCEPTION 'backtest: lag of feature "%" is negative', fj->>'name' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF pg_catalog.to_regclass('pg_temp.cipred_bt_f') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_bt_f;
+            END IF;
+            EXECUTE format(
+                'CREATE TEMP TABLE cipred_bt_f AS
+                 SELECT %s AS s, %I::timestamptz AS ft, %s AS av, %I::float8 AS v FROM %s
+                 WHERE %I IS NOT NULL AND %I IS NOT NULL',
+                CASE WHEN fseries IS NULL THEN 'NULL::text' ELSE format('%I::text', fseries) END,
+                ftime,
+                CASE WHEN fknown THEN '''-infinity''::timestamptz'
+                     WHEN favail IS NOT NULL THEN format('%I::timestamptz', favail)
+                     ELSE format('%I::timestamptz + %L::interval', ftime, flag) END,
+                fcol, fsrc, ftime, fcol);
+            CREATE INDEX ON cipred_bt_f (s, ft, av);
+            ANALYZE cipred_bt_f;
+            -- known in advance: the value at exactly that time (latest
+            -- vintage); otherwise the latest time <= t among the values
+            -- available at the cut-off (the row's own time, or the origin)
+            IF fknown THEN
+                sel := '(SELECT v FROM cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft = a.t ORDER BY b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+                EXECUTE 'UPDATE cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+            ELSE
+                sel := '(SELECT v FROM cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft <= a.t AND b.av <= %s ORDER BY b.ft DESC, b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.t') || ')';
+                EXECUTE 'UPDATE cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.origin_ts') || ')';
+            END IF;
+            DROP TABLE pg_temp.cipred_bt_f;
+            fcost := fcost || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+            IF progress THEN
+                RAISE NOTICE 'backtest run %: feature "%" joined as of each origin in % ms', rid, fnames[i], round(fcost[i]::numeric, 1);
+            END IF;
+        END LOOP;
+        CREATE INDEX ON cipred_bt_x (s, pos);
+        CREATE INDEX ON cipred_bt_xt (s, fold);
+        ANALYZE cipred_bt_x;
+        ANALYZE cipred_bt_xt;
+    END IF;
+
+    -- each method over every series x fold
+    i := 0;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        i := i + 1;
+        t0 := clock_timestamp();
+        IF jsonb_typeof(mj) = 'string' THEN
+            mj := jsonb_build_object('name', mj, 'method', mj);
+        END IF;
+        mmethod := mj->>'method';
+        mname := coalesce(mj->>'name', mmethod);
+        mopts := coalesce(mj->'options', '{}');
+        IF mmethod <> 'linreg' THEN
+            IF backtest.period IS NOT NULL AND NOT mopts ? 'period' AND NOT mopts ? 'periods' THEN
+                mopts := mopts || jsonb_build_object('period', backtest.period);
+            END IF;
+            INSERT INTO cipred.backtest_forecasts
+            SELECT rid, x.s, mname, x.fold, x.origin_ts, d.t, fc.step, d.y, fc.forecast, fc.lo, fc.hi, x.mscale, x.rscale
+            FROM (SELECT f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
+                         cipred.fit(d.t, d.y, mmethod, mopts) AS model
+                    FROM cipred_bt_folds f
+                    JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+                   GROUP BY f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale) x
+            CROSS JOIN LATERAL cipred.forecast(x.model, horizon + f_gap, CASE WHEN cardinality(levels) > 0 THEN levels END) fc
+            JOIN cipred_bt_data d ON d.s = x.s AND d.t = fc.ts AND d.pos BETWEEN x.test_start AND x.test_end;
+        ELSE
+            mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
+            PERFORM cipred.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
+            -- what each feature is worth: the same folds refitted without it
+            IF cardinality(mfeat) > 0 THEN
+                IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
+                    CREATE TEMP TABLE cipred_bt_drop (LIKE cipred.backtest_forecasts);
+                END IF;
+                FOREACH kk IN ARRAY mfeat LOOP
+                    TRUNCATE cipred_bt_drop;
+                    PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                    INSERT INTO cipred.backtest_features
+                    SELECT rid, mname, kk, fcost[array_position(fnames, kk)], count(a.forecast),
+                           cipred.mae(a.actual, a.forecast), cipred.mae(b.actual, b.forecast),
+                           cipred.mase(a.actual, a.forecast, a.mase_scale), cipred.mase(b.actual, b.forecast, b.mase_scale)
+                      FROM cipred.backtest_forecasts a
+                      JOIN cipred_bt_drop b USING (series, fold, ts)
+                     WHERE a.run_id = rid AND a.method = mname;
+                END LOOP;
+            END IF;
+        END IF;
+        IF progress THEN
+            RAISE NOTICE 'backtest run %: method "%" (% of %) done in % ms', rid, mname, i,
+                jsonb_array_length(methods), round((extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric, 1);
+        END IF;
+    END LOOP;
+
+    SELECT count(*), count(*) FILTER (WHERE b.forecast IS NULL) INTO n_fc, n_missing
+      FROM cipred.backtest_forecasts b WHERE b.run_id = rid;
+    IF n_missing > 0 THEN
+        RAISE NOTICE 'backtest run %: % of % out-of-fold forecasts are NULL (a feature had no value available at the origin)', rid, n_missing, n_fc;
+    END IF;
+
+    -- the summary by method and step (step NULL: all steps)
+    INSERT INTO cipred.backtest_scores
+    SELECT rid, b.method, b.step, count(b.forecast),
+           cipred.mae(b.actual, b.forecast), cipred.rmse(b.actual, b.forecast), cipred.smape(b.actual, b.forecast),
+           cipred.mase(b.actual, b.forecast, b.mase_scale), cipred.rmsse(b.actual, b.forecast, b.rmsse_scale),
+           cipred.bias(b.actual, b.forecast),
+           ARRAY(SELECT cipred.coverage(c.actual, c.lo[o], c.hi[o]) FROM cipred.backtest_forecasts c, generate_series(1, cardinality(levels)) o
+                  WHERE c.run_id = rid AND c.method = b.method AND (b.step IS NULL OR c.step = b.step) GROUP BY o ORDER BY o),
+           ARRAY(SELECT cipred.winkler(c.actual, c.lo[o], c.hi[o], levels[o]) FROM cipred.backtest_forecasts c, generate_series(1, cardinality(levels)) o
+                  WHERE c.run_id = rid AND c.method = b.method AND (b.step IS NULL OR c.step = b.step) GROUP BY o ORDER BY o)
+    FROM cipred.backtest_forecasts b
+    WHERE b.run_id = rid
+    GROUP BY GROUPING SETS ((b.method, b.step), (b.method));
+
+    UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
+           forecasts = n_fc
+     WHERE r.run_id = rid;
+    PERFORM cipred.backtest_cleanup();
+    RETURN QUERY SELECT s.run_id, s.method, s.step, s.points, s.mae, s.rmse, s.smape, s.mase, s.rmsse, s.bias, s.coverage, s.winkler
+                   FROM cipred.backtest_scores s WHERE s.run_id = rid
+                  ORDER BY array_position(mnames, s.method), s.step NULLS FIRST;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest(text, name, name, name, jsonb, int, jsonb, float8[], jsonb, int, bool) IS
+'Rolling-origin backtest on a table, view or parenthesised query: for every series x fold x method, fits on the training window only, forecasts the test window, writes the out-of-fold forecasts to cipred.backtest_forecasts and returns (and stores in cipred.backtest_scores) the accuracy by method and horizon step. Features are joined as of each origin.';
