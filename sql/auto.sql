@@ -107,3 +107,4 @@ SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'nosuch', 6)$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 500)$$)
 ) t(q);
+DROP TABLE series, spec, train, auto_fc;

@@ -11,6 +11,10 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
+-- run ids from 1 (other tests' runs go)
+DELETE FROM cipred.backtest_runs;
+SELECT setval('cipred.backtest_runs_run_id_seq', 1, false);
+
 CREATE TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 CREATE TABLE seatbelts (ts date, "DriversKilled" float8, drivers float8, front float8, rear float8,
@@ -213,3 +217,4 @@ SELECT q, pg_temp.err(q) FROM (VALUES
 SELECT count(*) AS victim_still_there FROM victim;
 REVOKE SELECT ON ap FROM cipred_bt_user;
 DROP ROLE cipred_bt_user;
+DROP TABLE series, seatbelts, ap, ap_garbage, oracle, vintages, victim, dup, txt, nan;
