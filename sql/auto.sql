@@ -87,7 +87,15 @@ SELECT count(DISTINCT f.series) > 0 AS some_single, count(*) AS points,
             AND abs((f.forecast - f.lo[1]) - q.errs[least(cardinality(q.errs), ceil((cardinality(q.errs) + 1) * 0.80)::int)]) < 1e-9) AS conformal
 FROM auto_fc f JOIN one o ON o.series = f.series JOIN q ON q.series = f.series AND q.step = f.step;
 
--- 3. several series in one call, a given fold specification and candidates
+-- 3. several series in one call: each series gets its own default folds
+-- (series of the same length share a backtest run), so the forecasts are
+-- those of one call per series
+SELECT count(*) AS points, count(DISTINCT m.run_id) AS runs,
+       bool_and(abs(m.forecast - a.forecast) < 1e-9 * abs(a.forecast) AND m.strategy = a.strategy
+                AND abs(m.hi[2] - a.hi[2]) < 1e-9 * abs(a.hi[2])) AS same_as_one_by_one
+FROM cipred.auto_forecast('(SELECT * FROM train WHERE period = 12)', 'series', 'ts', 'value', 18) m
+JOIN auto_fc a USING (series, step);
+-- a given fold specification and candidates
 SELECT series, count(*) AS steps, min(strategy) = max(strategy) AS one_strategy
 FROM cipred.auto_forecast('(SELECT * FROM train WHERE period = 4)', 'series', 'ts', 'value', 4,
                           candidates => '["ets", "snaive", {"name": "hw", "method": "hw_damped"}]',

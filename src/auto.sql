@@ -30,6 +30,8 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     rid bigint;
+    rids bigint[] := '{}';
+    spec record;
     names text[];
     k int;
     mj jsonb;
@@ -68,23 +70,42 @@ BEGIN
     IF series_column IS NOT NULL THEN
         PERFORM cipred.backtest_column(src, series_column, 'series column');
     END IF;
-    -- by default up to 20 origins one step apart, as many as the shortest
-    -- series allows while keeping two seasons plus two points to train on
-    IF folds IS NULL THEN
-        EXECUTE format('SELECT min(c), min(p) FROM (SELECT count(%2$I) AS c,
-                               (cipred.model_info(cipred.fit(%3$I::timestamptz, %2$I::float8, ''naive'')) ->> ''period'')::int AS p
-                          FROM %4$s WHERE %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY %1$s) x',
-                       CASE WHEN series_column IS NULL THEN '1' ELSE quote_ident(series_column) END,
-                       target_column, time_column, src)
-           INTO nmin, pmin;
-        nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
-        folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
+    -- by default, per series, up to 20 origins as far back as the series
+    -- allows while keeping two seasons plus two points to train on, spread
+    -- evenly; series with the same specification share one backtest run
+    IF folds IS NULL AND series_column IS NOT NULL THEN
+        FOR spec IN EXECUTE format(
+            'SELECT jsonb_build_object(''n_folds'', least(20, nf), ''step'', greatest(1, nf / 20)) AS f,
+                    array_agg(s) AS members
+               FROM (SELECT s, greatest(2, c - $1 - greatest(2 * coalesce($2, p, 1) + 2, 10) + 1) AS nf
+                       FROM (SELECT %1$I::text AS s, count(%2$I) AS c,
+                                    (cipred.model_info(cipred.fit(%3$I::timestamptz, %2$I::float8, ''naive'')) ->> ''period'')::int AS p
+                               FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
+              GROUP BY 1 ORDER BY 1',
+            series_column, target_column, time_column, src) USING horizon, period
+        LOOP
+            SELECT DISTINCT b.run_id INTO rid
+              FROM cipred.backtest(format('(SELECT * FROM %s WHERE %I::text = ANY (%L::text[]))', src, series_column, spec.members),
+                                   series_column, time_column, target_column, candidates, horizon,
+                                   spec.f, NULL, NULL, period) b;
+            rids := rids || rid;
+        END LOOP;
+    ELSE
+        IF folds IS NULL THEN
+            EXECUTE format('SELECT count(%1$I), (cipred.model_info(cipred.fit(%2$I::timestamptz, %1$I::float8, ''naive'')) ->> ''period'')::int
+                              FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
+                           target_column, time_column, src)
+               INTO nmin, pmin;
+            nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
+            folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
+        END IF;
+        -- the out-of-fold forecasts of every candidate (cipred.backtest
+        -- checks the arguments)
+        SELECT DISTINCT b.run_id INTO rid
+          FROM cipred.backtest(source, series_column, time_column, target_column, candidates, horizon,
+                               folds, NULL, NULL, period) b;
+        rids := ARRAY[rid];
     END IF;
-    -- the out-of-fold forecasts of every candidate (cipred.backtest checks
-    -- the arguments)
-    SELECT DISTINCT b.run_id INTO rid
-      FROM cipred.backtest(source, series_column, time_column, target_column, candidates, horizon,
-                           folds, NULL, NULL, period) b;
     names := ARRAY(SELECT coalesce(CASE WHEN jsonb_typeof(e) = 'string' THEN e #>> '{}' END, e->>'name', e->>'method')
                      FROM jsonb_array_elements(candidates) WITH ORDINALITY u(e, o) ORDER BY o);
     k := cardinality(names);
@@ -92,11 +113,11 @@ BEGIN
     -- out-of-fold rows with every candidate's forecast
     PERFORM cipred.auto_cleanup();
     CREATE TEMP TABLE cipred_auto_oof AS
-    SELECT b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
+    SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
            array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
       FROM cipred.backtest_forecasts b
-     WHERE b.run_id = rid
-     GROUP BY b.series, b.fold, b.origin, b.ts, b.step, b.actual
+     WHERE b.run_id = ANY (rids)
+     GROUP BY b.run_id, b.series, b.fold, b.origin, b.ts, b.step, b.actual
     HAVING count(b.forecast) = k;
     -- each strategy's out-of-fold forecast; convex weights for a fold are
     -- learnt only from rows whose actual was known at its origin (the mean
@@ -117,7 +138,7 @@ BEGIN
     -- the strategy with the lowest out-of-fold MASE (sMAPE when the scale
     -- is 0), per series
     CREATE TEMP TABLE cipred_auto_choice AS
-    SELECT DISTINCT ON (x.s) x.s, x.strat
+    SELECT DISTINCT ON (x.s) x.s, x.strat, (SELECT min(o.r) FROM cipred_auto_oof o WHERE o.s = x.s) AS r
       FROM (SELECT a.s, a.strat, coalesce(cipred.mase(a.actual, a.fc, a.scale), cipred.smape(a.actual, a.fc)) AS score
               FROM cipred_auto_strat a GROUP BY a.s, a.strat) x
      ORDER BY x.s, x.score, x.strat;
@@ -150,7 +171,7 @@ BEGIN
     RETURN QUERY
     WITH fm AS (SELECT c.s, c.step, min(c.ts) AS ts, array_agg(c.fc ORDER BY c.j) AS f
                   FROM cipred_auto_fc c GROUP BY c.s, c.step HAVING count(c.fc) = k),
-    pt AS (SELECT fm.s, fm.step, fm.ts, ch.strat,
+    pt AS (SELECT fm.s, fm.step, fm.ts, ch.strat, ch.r,
                   CASE WHEN ch.strat = 'mean' THEN (SELECT avg(x) FROM unnest(fm.f) x)
                        WHEN ch.strat = 'median' THEN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(fm.f) x)
                        WHEN ch.strat = 'convex' THEN cipred.combine((SELECT cipred.combination(p.actual, p.f, 'convex')
@@ -172,7 +193,7 @@ BEGIN
            ARRAY(SELECT pt.point + q.w FROM unnest(coalesce(levels, '{}')) WITH ORDINALITY l(lv, o),
                       LATERAL (SELECT err2.e[least(cardinality(err2.e), ceil((cardinality(err2.e) + 1) * l.lv / 100)::int)] AS w) q
                   ORDER BY l.o),
-           pt.strat, rid
+           pt.strat, pt.r
       FROM pt
       -- steps beyond the backtest's horizon take the last step's errors
       JOIN LATERAL (SELECT err.e FROM err WHERE err.s = pt.s AND err.h <= pt.step ORDER BY err.h DESC LIMIT 1) err2 ON true

@@ -216,6 +216,51 @@ SELECT count(*) AS months, round(cipred.mae(actual, forecast)::numeric, 1) AS ma
 FROM seatbelt_forecasts;
 
 \echo
+\echo '== backtest on a table: 5 methods x the six monthly series x 4 folds 6 months apart, 18 months ahead (cipred.backtest)'
+CREATE TABLE leaderboard AS
+SELECT * FROM cipred.backtest('(SELECT series, ts, value FROM readings WHERE period = 12)', 'series', 'ts', 'value',
+                              '["snaive", "drift", "ets", "arima", "theta"]', 18, '{"n_folds": 4, "step": 6}');
+SELECT rank() OVER (ORDER BY mase) AS rank, method, points, round(mase::numeric, 3) AS mase,
+       round(smape::numeric, 2) AS smape, round(coverage[1]::numeric, 2) AS cover80, round(coverage[2]::numeric, 2) AS cover95
+FROM leaderboard WHERE step IS NULL ORDER BY mase;
+\echo 'MASE by horizon step (the out-of-fold forecasts are in cipred.backtest_forecasts):'
+SELECT method, round(max(mase) FILTER (WHERE step = 1)::numeric, 3) AS step_1,
+       round(max(mase) FILTER (WHERE step = 6)::numeric, 3) AS step_6,
+       round(max(mase) FILTER (WHERE step = 12)::numeric, 3) AS step_12,
+       round(max(mase) FILTER (WHERE step = 18)::numeric, 3) AS step_18
+FROM leaderboard WHERE step IS NOT NULL GROUP BY method ORDER BY step_18;
+
+\echo
+\echo '== the automatic combined forecast (cipred.auto_forecast) of the monthly series, last 18 months held out'
+CREATE TABLE monthly_train AS
+SELECT r.* FROM readings r
+WHERE r.period = 12 AND r.ts <= (SELECT max(ts) FROM readings x WHERE x.series = r.series) - interval '18 months';
+CREATE TABLE auto_fc AS
+SELECT * FROM cipred.auto_forecast('monthly_train', 'series', 'ts', 'value', 18);
+CREATE TABLE holdout_scores AS
+SELECT f.series, f.method, cipred.mase(a.value, f.forecast, sc.scale) AS mase, cipred.smape(a.value, f.forecast) AS smape,
+       cipred.coverage(a.value, f.lo, f.hi) AS cover95
+FROM (SELECT series, 'auto (' || strategy || ')' AS method, ts, forecast, lo[2] AS lo, hi[2] AS hi FROM auto_fc
+      UNION ALL
+      SELECT m.series, m.method, f.ts, f.forecast, f.lo[2], f.hi[2]
+      FROM (SELECT series, method, cipred.fit(ts, value, method) AS model
+            FROM monthly_train, unnest('{ets,arima,theta}'::text[]) method GROUP BY series, method) m,
+           cipred.forecast(m.model, 18) f) f
+JOIN readings a ON a.series = f.series AND a.ts = f.ts
+JOIN (SELECT series, cipred.mase_scale(ts, value, period) AS scale FROM monthly_train GROUP BY series) sc ON sc.series = f.series
+GROUP BY f.series, f.method;
+SELECT series, max(method) FILTER (WHERE method LIKE 'auto%') AS auto_strategy,
+       round(max(mase) FILTER (WHERE method LIKE 'auto%')::numeric, 3) AS auto,
+       round(max(mase) FILTER (WHERE method = 'ets')::numeric, 3) AS ets,
+       round(max(mase) FILTER (WHERE method = 'arima')::numeric, 3) AS arima,
+       round(max(mase) FILTER (WHERE method = 'theta')::numeric, 3) AS theta
+FROM holdout_scores GROUP BY series ORDER BY series;
+\echo 'AirPassengers: the combined forecast with its conformal 95% interval'
+SELECT step, ts::date AS month, round(forecast::numeric) AS forecast, round(lo[2]::numeric) AS lo95,
+       round(hi[2]::numeric) AS hi95, (SELECT value FROM readings r WHERE r.series = f.series AND r.ts = f.ts) AS actual
+FROM auto_fc f WHERE series = 'AirPassengers' AND step IN (1, 6, 12, 18) ORDER BY step;
+
+\echo
 \echo '== guarded ingestion: taylor loaded through a guard (quarantine mode) with deliberately broken rows'
 CREATE TABLE demand (series text, ts timestamptz, mw float8);
 SELECT cipred.guard('demand', 'ts', '{series}', '{mw}', '30 minutes',
@@ -269,3 +314,12 @@ SELECT format('guarded load: %s readings accepted, %s quarantined by rule (%s), 
               string_agg(DISTINCT rule, ', '),
               count(*) FILTER (WHERE resubmitted_at IS NOT NULL)) AS finding
 FROM cipred.quarantine WHERE rel = 'demand'::regclass;
+SELECT format('backtest: %s leads the leaderboard (MASE %s over %s out-of-fold points); on the holdout the automatic combined forecast has mean MASE %s against ets %s, arima %s, theta %s',
+              (SELECT method FROM leaderboard WHERE step IS NULL ORDER BY mase LIMIT 1),
+              (SELECT round(mase::numeric, 3) FROM leaderboard WHERE step IS NULL ORDER BY mase LIMIT 1),
+              (SELECT points FROM leaderboard WHERE step IS NULL ORDER BY mase LIMIT 1),
+              round(avg(mase) FILTER (WHERE method LIKE 'auto%')::numeric, 3),
+              round(avg(mase) FILTER (WHERE method = 'ets')::numeric, 3),
+              round(avg(mase) FILTER (WHERE method = 'arima')::numeric, 3),
+              round(avg(mase) FILTER (WHERE method = 'theta')::numeric, 3)) AS finding
+FROM holdout_scores;
