@@ -8,7 +8,7 @@ AS $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['cipred_auto_oof', 'cipred_auto_strat', 'cipred_auto_choice', 'cipred_auto_fc'] LOOP
+    FOREACH t IN ARRAY ARRAY['cipred_auto_oof', 'cipred_auto_w', 'cipred_auto_strat', 'cipred_auto_choice', 'cipred_auto_fc'] LOOP
         IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
             EXECUTE 'DROP TABLE pg_temp.' || t;
         END IF;
@@ -122,17 +122,20 @@ BEGIN
     -- each strategy's out-of-fold forecast; convex weights for a fold are
     -- learnt only from rows whose actual was known at its origin (the mean
     -- until there are any)
+    CREATE TEMP TABLE cipred_auto_w AS
+    SELECT x.s, x.fold,
+           (SELECT cipred.combination(p.actual, p.f, 'convex') FROM cipred_auto_oof p
+             WHERE p.s = x.s AND p.t <= x.origin) AS w
+      FROM (SELECT DISTINCT o.s, o.fold, o.origin FROM cipred_auto_oof o) x;
     CREATE TEMP TABLE cipred_auto_strat AS
     SELECT o.s, o.fold, o.t, o.h, o.actual, o.scale, st.name AS strat, st.fc
       FROM cipred_auto_oof o
+      JOIN cipred_auto_w cw ON cw.s = o.s AND cw.fold = o.fold
       CROSS JOIN LATERAL (
           SELECT names[j] AS name, o.f[j] AS fc FROM generate_series(1, k) j
           UNION ALL SELECT 'mean', (SELECT avg(x) FROM unnest(o.f) x)
           UNION ALL SELECT 'median', (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(o.f) x)
-          UNION ALL SELECT 'convex', coalesce(
-              cipred.combine((SELECT cipred.combination(p.actual, p.f, 'convex') FROM cipred_auto_oof p
-                               WHERE p.s = o.s AND p.t <= o.origin), o.f),
-              (SELECT avg(x) FROM unnest(o.f) x))
+          UNION ALL SELECT 'convex', coalesce(cipred.combine(cw.w, o.f), (SELECT avg(x) FROM unnest(o.f) x))
       ) st
      WHERE k > 1 OR st.name = names[1];
     -- the strategy with the lowest out-of-fold MASE (sMAPE when the scale
