@@ -170,7 +170,19 @@ SELECT count(*) AS own_runs_left FROM cipred.backtest_runs WHERE run_by = 'cipre
 RESET ROLE;
 SELECT count(*) > 0 AS others_kept FROM cipred.backtest_runs;
 
--- 6. bad input
+-- 6. a long backtest is cancelled cleanly (statement_timeout here), and
+-- leaves nothing behind
+SELECT count(*) AS runs_before FROM cipred.backtest_runs;
+SET statement_timeout = '300ms';
+\set VERBOSITY terse
+SELECT * FROM cipred.backtest('(SELECT * FROM series WHERE period = 12)', 'series', 'ts', 'value',
+                              '["ets", "arima"]', 18, '{"n_folds": 12, "step": 2}');
+\set VERBOSITY default
+RESET statement_timeout;
+SELECT count(*) AS runs_after FROM cipred.backtest_runs;
+SELECT count(*) AS work_tables_left FROM pg_class WHERE relname LIKE 'cipred_bt%' AND relpersistence = 't';
+
+-- 7. bad input
 CREATE TABLE victim (x int);
 CREATE TABLE dup AS SELECT * FROM ap UNION ALL SELECT * FROM ap WHERE ts = '1955-01-01';
 CREATE TABLE txt AS SELECT ts, y::text AS y FROM ap;
