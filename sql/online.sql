@@ -43,9 +43,29 @@ SELECT round(cipred.combine((SELECT cipred.online_weights(y, f, 'mlpoly' ORDER B
 SELECT (cipred.model_info(cipred.online_weights(y, f, 'mlpoly', '{"loss": "absolute"}' ORDER BY t))->'weights'->>0)::float8 > 0.6 AS absolute_ok,
        (cipred.model_info(cipred.online_weights(y, f, 'boa', '{"loss": "pinball", "tau": 0.5}' ORDER BY t))->'weights'->>0)::float8 > 0.6 AS pinball_ok
 FROM ex;
+-- the model keeps each expert's learning rate: one adaptive rate for ewa,
+-- the fixed eta when given, 1 / (1 + sum of squared regrets) for mlpoly, a
+-- rate per expert for boa
+SELECT m, jsonb_array_length(cipred.model_info(w)->'learning_rates') AS rates,
+       (SELECT count(DISTINCT r) FROM jsonb_array_elements_text(cipred.model_info(w)->'learning_rates') r) AS distinct_rates,
+       (SELECT bool_and(r::float8 > 0) FROM jsonb_array_elements_text(cipred.model_info(w)->'learning_rates') r) AS positive
+FROM (SELECT m, cipred.online_weights(y, f, m ORDER BY t) AS w FROM ex, unnest('{ewa,mlpoly,boa}'::text[]) m GROUP BY m) x
+ORDER BY m;
+SELECT cipred.model_info(cipred.online_weights(y, f, 'ewa', '{"eta": 0.25}' ORDER BY t))->'learning_rates' AS fixed_eta FROM ex;
+-- and, named, which model each weight belongs to; the text form round-trips
+SELECT cipred.model_info(n)->'experts' AS experts, n::text::cipred.model::text = n::text AS round_trip,
+       cipred.combine(n, ARRAY[10, 20, 30]) = cipred.combine(w, ARRAY[10, 20, 30]) AS same_combination
+FROM (SELECT w, cipred.name_experts(w, '{ets,arima,theta}') AS n
+      FROM (SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) AS w FROM ex) x) y;
 
 -- bad input
 SELECT q, pg_temp.err(q) FROM (VALUES
+  ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b}')$$),
+  ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b,a}')$$),
+  ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b,NULL}')$$),
+  ($$SELECT cipred.name_experts((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t), '{a}')$$),
+  ($$SELECT jsonb_set(cipred.name_experts(w, '{a,b,c}')::text::jsonb, '{experts}', '["a","b"]')::text::cipred.model FROM (SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) AS w FROM ex) x$$),
+  ($$SELECT jsonb_set(w::text::jsonb, '{learning_rates}', '[1, 2]')::text::cipred.model FROM (SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) AS w FROM ex) x$$),
   ($$SELECT cipred.online_weights(y, f, 'hedge' ORDER BY t) FROM ex$$),
   ($$SELECT cipred.online_weights(y, f, NULL ORDER BY t) FROM ex$$),
   ($$SELECT cipred.online_weights(y, f, 'ewa', '{"loss": "huber"}' ORDER BY t) FROM ex$$),

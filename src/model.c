@@ -210,6 +210,8 @@ static const FieldSpec combination_schema[] = {
 	{"lambda", CP_F64, LEN_SCALAR, true},
 	{"n", CP_I64, LEN_SCALAR, true},
 	{"train_mse", CP_F64, LEN_SCALAR, true},
+	{"learning_rates", CP_F64, LEN_ANY, false},
+	{"experts", CP_TEXT, LEN_ANY, false},
 	{NULL, 0, 0, false}
 };
 
@@ -622,6 +624,38 @@ model_validate(const cp_model_view *view)
 			damaged("weights must hold 1 to 64 values", NULL);
 		all_finite(view, "weights");
 		params_finite(view, (const char *const[]) {"lambda", "train_mse", NULL});
+		{
+			const cp_field *lr = cp_model_field(view, "learning_rates");
+			const cp_field *ex = cp_model_field(view, "experts");
+
+			if (lr != NULL)
+			{
+				if (lr->count != wf->count)
+					damaged("learning_rates must hold one rate per expert", NULL);
+				all_finite(view, "learning_rates");
+			}
+			if (ex != NULL)
+			{
+				if (ex->count != wf->count)
+					damaged("experts must name every expert once", NULL);
+				for (uint32 i = 0; i < ex->count; i++)
+				{
+					uint32		li,
+								lj;
+					const char *ni = cp_field_text(ex, i, &li);
+
+					if (li == 0)
+						damaged("an expert's name is empty", NULL);
+					for (uint32 j = 0; j < i; j++)
+					{
+						const char *nj = cp_field_text(ex, j, &lj);
+
+						if (li == lj && memcmp(ni, nj, li) == 0)
+							damaged("duplicate expert name", pnstrdup(ni, li));
+					}
+				}
+			}
+		}
 	}
 	if (view->kind == CP_KIND_ETS || view->kind == CP_KIND_MSTL)
 		validate_ets(view, view->kind == CP_KIND_MSTL);

@@ -261,5 +261,11 @@ cipred_online_weights_final(PG_FUNCTION_ARGS)
 	cp_mbuild_f64(&mb, "lambda", &eta, 1, 0);
 	cp_mbuild_i64(&mb, "n", &n, 1, 0);
 	cp_mbuild_f64(&mb, "train_mse", &mse, 1, 0);
+	{
+		double		rates[CP_ONLINE_MAX_EXPERTS];
+
+		cp_online_rates(s, rates);
+		cp_mbuild_f64(&mb, "learning_rates", rates, (uint32) k, 1);
+	}
 	PG_RETURN_DATUM(model_finish(&mb, false));
 }

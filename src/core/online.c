@@ -175,3 +175,27 @@ cp_online_step(double *s, const double *f, double y)
 	}
 	return p;
 }
+
+/* The learning rates the next update would use, one per expert. */
+void
+cp_online_rates(const double *s, double *rates)
+{
+	int			k = (int) s[CP_ON_K],
+				method = (int) s[CP_ON_METHOD];
+	const double *S2 = s + CP_ON_HEAD + 2 * k,
+			   *E = s + CP_ON_HEAD + 3 * k,
+			   *B = s + CP_ON_HEAD + 4 * k;
+	double		logk = log((double) (k > 1 ? k : 2));
+
+	for (int i = 0; i < k; i++)
+	{
+		if (method == CP_ONLINE_EWA)
+			rates[i] = s[CP_ON_ETA] > 0 ? s[CP_ON_ETA] : sqrt(logk / (1e-12 + s[CP_ON_RANGE2]));
+		else if (method == CP_ONLINE_FIXED_SHARE)
+			rates[i] = s[CP_ON_ETA] > 0 ? s[CP_ON_ETA] : sqrt(8 * logk / (1e-12 + B[0]));
+		else if (method == CP_ONLINE_MLPOLY)
+			rates[i] = 1.0 / (1.0 + S2[i]);
+		else
+			rates[i] = S2[i] > 0 ? fmin(1.0 / (2.0 * fmax(E[i], 1e-300)), sqrt(logk / S2[i])) : 1.0;
+	}
+}

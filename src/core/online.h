@@ -65,4 +65,11 @@ extern void cp_online_init(double *s, int method, int loss, double tau, double e
  */
 extern double cp_online_step(double *s, const double *f, double y);
 
+/*
+ * The learning rate of each expert that the next update would use: ewa and
+ * fixed_share one rate for all (the fixed eta or the adaptive one), mlpoly
+ * 1 / (1 + sum r_i^2), boa its per-expert eta_i.
+ */
+extern void cp_online_rates(const double *s, double *rates);
+
 #endif							/* CP_ONLINE_H */
