@@ -291,3 +291,13 @@ SELECT q, pg_temp.err(q) FROM (VALUES
 SELECT cipred.fit(ts, y, 'snaive', '{"period": 99}') FROM series s(series, ts, period, y) WHERE series = 'USAccDeaths';
 SELECT cipred.fit(ts, y, 'naive') FROM gappy;
 SELECT cipred.fit(ts, y, 'naive') FROM (VALUES ('2024-01-01 00:00'::timestamptz, 1.0), ('2024-01-01 00:00:01', 2), ('2024-01-05', 3)) v(ts, y);
+
+-- fit_series: the aggregate over a series held as two arrays, in any order
+SELECT cipred.fit_series(array_agg(ts ORDER BY ts DESC), array_agg(value ORDER BY ts DESC), 'ets')::text
+       = (SELECT cipred.fit(ts, value, 'ets') FROM series WHERE series = 'AirPassengers')::text AS same_model,
+       cipred.fit_series(array_agg(ts), array_agg(value), 'snaive', '{"period": 6}')::text
+       = (SELECT cipred.fit(ts, value, 'snaive', '{"period": 6}') FROM series WHERE series = 'AirPassengers')::text AS with_options,
+       cipred.fit_series(NULL, array_agg(value), 'ets') IS NULL AS null_in_null_out
+FROM series WHERE series = 'AirPassengers';
+SELECT pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0, 2.0], 'naive')$$) AS lengths,
+       pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0], 'prophet')$$) AS method;

@@ -62,6 +62,28 @@ CREATE TABLE cipred.backtest_features (
 COMMENT ON TABLE cipred.backtest_features IS
 'What each feature of a linear model is worth in a backtest run: out-of-fold MAE and MASE of the method with all its features and without this one (refitted on the same folds), and the time spent reading the feature and joining it as of each origin (cost_ms).';
 
+-- the training windows of a running backtest's folds, one row per series x
+-- fold, so that a parallel scan fits them in the parallel workers (temporary
+-- tables cannot be read by them); rows live only during their backtest
+CREATE UNLOGGED TABLE cipred.backtest_work (
+    run_id bigint NOT NULL,
+    series text NOT NULL,
+    fold int NOT NULL,
+    origin_ts timestamptz NOT NULL,
+    test_start int NOT NULL,
+    test_end int NOT NULL,
+    mase_scale float8,
+    rmsse_scale float8,
+    ts timestamptz[] NOT NULL,
+    y float8[] NOT NULL,
+    run_by name NOT NULL DEFAULT CURRENT_USER
+) WITH (parallel_workers = 8, fillfactor = 10);  -- a row per page: workers share the fits evenly
+COMMENT ON TABLE cipred.backtest_work IS
+'Work rows of running backtests (one per series x fold: the training window as arrays), read by a parallel scan so that the fits run in parallel workers; emptied by each backtest before it ends. Each user sees only their own rows.';
+ALTER TABLE cipred.backtest_work ENABLE ROW LEVEL SECURITY;
+CREATE POLICY backtest_work_own ON cipred.backtest_work USING (run_by = CURRENT_USER) WITH CHECK (run_by = CURRENT_USER);
+GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_forecasts', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_scores', '');
@@ -167,7 +189,7 @@ AS $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop'] LOOP
+    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m'] LOOP
         IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
             EXECUTE 'DROP TABLE pg_temp.' || t;
         END IF;
@@ -238,6 +260,9 @@ CREATE FUNCTION cipred.backtest(
     OUT bias float8, OUT coverage float8[], OUT winkler float8[])
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE
+-- the work table is small but each row is a fit: let the planner scan it in
+-- parallel (max_parallel_workers_per_gather still decides how many workers)
+SET min_parallel_table_scan_size = 0
 AS $$
 DECLARE
     ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
@@ -274,6 +299,7 @@ DECLARE
     bad record;
     rid bigint;
     msg text; det text; hin text; st text;
+    work_ready bool := false;
 BEGIN
     -- arguments
     IF time_column IS NULL OR target_column IS NULL OR methods IS NULL OR horizon IS NULL THEN
@@ -609,15 +635,36 @@ BEGIN
             IF backtest.period IS NOT NULL AND NOT mopts ? 'period' AND NOT mopts ? 'periods' THEN
                 mopts := mopts || jsonb_build_object('period', backtest.period);
             END IF;
+            IF NOT work_ready THEN
+                INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, mase_scale, rmsse_scale, ts, y)
+                SELECT rid, f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
+                       array_agg(d.t ORDER BY d.pos), array_agg(d.y ORDER BY d.pos)
+                  FROM cipred_bt_folds f
+                  JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+                 GROUP BY f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale;
+                work_ready := true;
+            END IF;
+            -- fits and forecasts, in parallel workers where the plan allows
+            IF pg_catalog.to_regclass('pg_temp.cipred_bt_m') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_bt_m;
+            END IF;
+            -- (values written as literals: a plan with parameters from
+            -- PL/pgSQL is not run in parallel workers)
+            EXECUTE format('CREATE TEMP TABLE cipred_bt_m AS
+                     SELECT w.series AS s, w.fold, w.origin_ts, w.test_start, w.test_end, w.mase_scale, w.rmsse_scale,
+                            cipred.fit_series(w.ts, w.y, %L, %L::jsonb) AS model
+                       FROM cipred.backtest_work w
+                      WHERE w.run_id = %s',
+                mmethod, mopts, rid);
             INSERT INTO cipred.backtest_forecasts
-            SELECT rid, x.s, mname, x.fold, x.origin_ts, d.t, fc.step, d.y, fc.forecast, fc.lo, fc.hi, x.mscale, x.rscale
-            FROM (SELECT f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
-                         cipred.fit(d.t, d.y, mmethod, mopts) AS model
-                    FROM cipred_bt_folds f
-                    JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
-                   GROUP BY f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale) x
-            CROSS JOIN LATERAL cipred.forecast(x.model, horizon + f_gap, CASE WHEN cardinality(levels) > 0 THEN levels END) fc
-            JOIN cipred_bt_data d ON d.s = x.s AND d.t = fc.ts AND d.pos BETWEEN x.test_start AND x.test_end;
+            WITH fc AS MATERIALIZED (
+                SELECT x.s, x.fold, x.origin_ts, x.test_start, x.test_end, x.mase_scale, x.rmsse_scale, f.*
+                  FROM cipred_bt_m x,
+                       cipred.forecast(x.model, horizon + f_gap, CASE WHEN cardinality(levels) > 0 THEN levels END) f)
+            SELECT rid, x.s, mname, x.fold, x.origin_ts, d.t, x.step, d.y, x.forecast, x.lo, x.hi, x.mase_scale, x.rmsse_scale
+              FROM fc x
+              JOIN cipred_bt_data d ON d.s = x.s AND d.t = x.ts AND d.pos BETWEEN x.test_start AND x.test_end;
+            DROP TABLE pg_temp.cipred_bt_m;
         ELSE
             mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
             PERFORM cipred.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
@@ -645,6 +692,7 @@ BEGIN
         END IF;
     END LOOP;
 
+    DELETE FROM cipred.backtest_work w WHERE w.run_id = rid;
     SELECT count(*), count(*) FILTER (WHERE b.forecast IS NULL) INTO n_fc, n_missing
       FROM cipred.backtest_forecasts b WHERE b.run_id = rid;
     IF n_missing > 0 THEN

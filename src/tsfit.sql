@@ -90,3 +90,26 @@ END
 $$;
 COMMENT ON FUNCTION cipred.forecast_table(regclass, name, name, name, text, int, jsonb, float8[]) IS
 'Fits a method to every series of a table or view and forecasts each horizon steps ahead: one row per series and step.';
+
+CREATE FUNCTION cipred.fit_series(ts timestamptz[], y float8[], method text, options jsonb DEFAULT NULL)
+RETURNS cipred.model
+LANGUAGE plpgsql STABLE PARALLEL SAFE COST 10000000
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF ts IS NULL OR y IS NULL OR method IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF array_ndims(ts) > 1 OR array_ndims(y) > 1 OR cardinality(ts) <> cardinality(y) THEN
+        RAISE EXCEPTION 'fit_series: ts and y must be one-dimensional arrays of the same length'
+            USING ERRCODE = 'array_subscript_error',
+                  DETAIL = format('ts has %s elements, y has %s.', cardinality(ts), cardinality(y));
+    END IF;
+    IF options IS NULL THEN
+        RETURN (SELECT cipred.fit(u.t, u.v, method) FROM unnest(ts, y) u(t, v));
+    END IF;
+    RETURN (SELECT cipred.fit(u.t, u.v, method, options) FROM unnest(ts, y) u(t, v));
+END
+$$;
+COMMENT ON FUNCTION cipred.fit_series(timestamptz[], float8[], text, jsonb) IS
+'cipred.fit over a series held as two arrays (times and values, in any order): the same model as the aggregate. A plain function, so that a parallel scan of a table of series fits them in the parallel workers.';

@@ -148,4 +148,32 @@ if [ "$cmp" = t ]; then
 else
 	cipred_result fail "partitionwise grouped results differ"; echo "$par"; echo "$ser"
 fi
+# the backtest's fits run in parallel workers (one row per series x fold in
+# cipred.backtest_work, scanned in parallel), with the same forecasts as a
+# serial run
+psql -X -q -d "$DB" -c "CREATE TABLE series (series text, ts timestamptz, period int, value float8)" \
+	-c "\\copy series FROM 'test/data/series.csv' CSV HEADER"
+BT="SELECT count(*) FROM cipred.backtest('(SELECT * FROM series WHERE period = 12)', 'series', 'ts', 'value', '[\"ets\", \"theta\"]', 18, '{\"n_folds\": 4, \"step\": 6}')"
+log=$(psql -X -q -d "$DB" -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+	-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
+	-c "SET auto_explain.log_level = notice" -c "SET max_parallel_workers_per_gather = 2" -c "$BT" 2>&1)
+fitplans=$(grep -A12 "CREATE TEMP TABLE cipred_bt_m" <<<"$log")
+if grep -q "Parallel Seq Scan on backtest_work" <<<"$fitplans" && grep -Eq "Workers Launched: [1-9]" <<<"$fitplans"; then
+	cipred_result pass "backtest fits ran in parallel workers"
+else
+	cipred_result fail "backtest fits: no parallel plan"; echo "$fitplans" | head -30
+fi
+psql -X -q -d "$DB" -c "SET max_parallel_workers_per_gather = 0" -c "$BT" >/dev/null
+cmp=$(psql -X -q -At -d "$DB" <<'SQL'
+SELECT count(*) = 2 * 6 * 4 * 18 AND bool_and(a.forecast = b.forecast AND a.lo = b.lo AND a.hi = b.hi)
+FROM cipred.backtest_forecasts a
+JOIN cipred.backtest_forecasts b USING (series, method, fold, ts)
+WHERE a.run_id = (SELECT min(run_id) FROM cipred.backtest_runs) AND b.run_id = (SELECT max(run_id) FROM cipred.backtest_runs);
+SQL
+)
+if [ "$cmp" = t ]; then
+	cipred_result pass "backtest: parallel forecasts = serial (864 points)"
+else
+	cipred_result fail "backtest: parallel forecasts differ from serial ($cmp)"
+fi
 dropdb "$DB"
