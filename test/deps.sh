@@ -9,6 +9,7 @@ PKGS=(
 	postgresql-common                 # pg_virtualenv
 	postgresql-server-dev-15          # PGXS and server headers
 	libopenblas-dev liblapacke-dev    # numerics
+	postgresql-15-cron                # pipelines scheduled by pg_cron (tests)
 )
 
 missing=()

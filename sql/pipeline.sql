@@ -1,0 +1,182 @@
+-- pipeline: stored pipelines, runs, vintages, actuals, failures, budget and
+-- stale alerts, drift checks, BI views and a read-only role
+SET TimeZone = 'UTC';
+SET extra_float_digits = 0;
+SET DateStyle = 'ISO, YMD';
+
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE TABLE series (series text, ts timestamptz, period int, value float8);
+\copy series FROM 'test/data/series.csv' CSV HEADER
+-- the electricity series arrives day by day into a table
+CREATE TABLE demand (series text, ts timestamptz, mw float8);
+INSERT INTO demand SELECT 'taylor', ts, value FROM series WHERE series = 'taylor' AND ts < '2000-08-14';
+
+-- 1. a day-ahead pipeline (MSTL) and a monthly one (the automatic combination)
+SELECT cipred.create_pipeline('dayahead', 'demand', 'series', 'ts', 'mw', 48, '1 day',
+                              method => '{"method": "mstl", "options": {"periods": [48, 336]}}',
+                              period => 336, description => 'national demand, next day');
+SELECT cipred.create_pipeline('monthly', '(SELECT series, ts, value FROM series WHERE series IN (''AirPassengers'', ''USAccDeaths''))',
+                              'series', 'ts', 'value', 12, '1 mon', folds => '{"n_folds": 6, "step": 3}');
+SELECT name, method, horizon, levels, output_period, budget, stale_action FROM cipred.pipelines ORDER BY name;
+
+SELECT run_id, status, forecasts, budget_used < 0.01 AS well_inside_budget, error FROM cipred.run_pipeline('dayahead');
+SELECT run_id, status, forecasts, error FROM cipred.run_pipeline('monthly');
+-- the forecasts start after each series' last time, with nested intervals
+SELECT pipeline, series, count(*) AS steps, min(step) AS first_step, max(step) AS last_step,
+       min(ts) > max(origin) AS after_origin,
+       bool_and(lo[1] <= forecast AND forecast <= hi[1] AND lo[2] <= lo[1] AND hi[1] <= hi[2]) AS nested,
+       min(method) AS method
+FROM cipred.forecasts GROUP BY pipeline, series ORDER BY pipeline, series;
+-- the automatic pipeline's forecasts are auto_forecast's, and its run
+-- remembers the backtest behind them
+SELECT bool_and(abs(f.forecast - a.forecast) < 1e-9 * abs(a.forecast)) AS same_as_auto_forecast,
+       (SELECT backtest_run IS NOT NULL FROM cipred.pipeline_runs WHERE pipeline = 'monthly') AS backtest_logged
+FROM cipred.forecasts f
+JOIN cipred.auto_forecast('(SELECT series, ts, value FROM series WHERE series IN (''AirPassengers'', ''USAccDeaths''))',
+                          'series', 'ts', 'value', 12, folds => '{"n_folds": 6, "step": 3}') a USING (series, ts)
+WHERE f.pipeline = 'monthly';
+
+-- 2. the next day arrives; the next run keeps the earlier vintage and
+-- records the actuals of its target times
+INSERT INTO demand SELECT 'taylor', ts, value FROM series WHERE series = 'taylor' AND ts >= '2000-08-14' AND ts < '2000-08-15';
+SELECT run_id, status, forecasts FROM cipred.run_pipeline('dayahead');
+SELECT run_id, count(*) AS forecasts, min(ts) AS first_target FROM cipred.forecasts WHERE pipeline = 'dayahead' GROUP BY run_id ORDER BY run_id;
+SELECT count(*) AS actuals, min(ts), max(ts), bool_and(scale > 0) AS scaled FROM cipred.actuals WHERE pipeline = 'dayahead';
+-- realised accuracy per step equals the metric over the first vintage
+SELECT a.step, a.points, round(a.mae::numeric, 3) AS mae, round(a.mase::numeric, 4) AS mase,
+       abs(a.mae - (SELECT avg(abs(x.actual - f.forecast)) FROM cipred.forecasts f JOIN cipred.actuals x USING (pipeline, series, ts)
+                    WHERE f.pipeline = 'dayahead' AND f.step = a.step)) < 1e-9 AS mae_checks
+FROM cipred.pipeline_accuracy a WHERE a.pipeline = 'dayahead' AND a.step IN (1, 24, 48) ORDER BY a.step;
+SELECT pipeline, count(*) AS rows, count(actual) AS with_actual, min(made_at) IS NOT NULL AS made_at
+FROM cipred.latest_forecasts GROUP BY pipeline ORDER BY pipeline;
+SELECT pipeline, count(*) AS rows, count(DISTINCT run_id) AS vintages, count(error) AS with_error
+FROM cipred.forecast_vintages GROUP BY pipeline ORDER BY pipeline;
+
+-- 3. a failing run: logged with its error, no forecasts, a critical alert
+CREATE TABLE short (ts timestamptz, y float8);
+INSERT INTO short VALUES ('2024-01-01', 1), ('2024-01-02', 2);
+SELECT cipred.create_pipeline('too_short', 'short', NULL, 'ts', 'y', 7, '1 day', method => '"ets"');
+SELECT run_id, status, forecasts, error FROM cipred.run_pipeline('too_short');
+SELECT count(*) AS forecasts_of_failed_run FROM cipred.forecasts WHERE pipeline = 'too_short';
+-- a run that writes forecasts for one series and then fails on another
+-- leaves none of them
+CREATE TABLE two (s text, ts timestamptz, y float8);
+INSERT INTO two SELECT 'long', t, 10 + extract(day FROM t) FROM generate_series('2024-01-01'::timestamptz, '2024-03-01', '1 day') t;
+INSERT INTO two VALUES ('tiny', '2024-01-01', 1);
+SELECT cipred.create_pipeline('half', 'two', 's', 'ts', 'y', 3, '1 day', method => '"ets"');
+SELECT status, forecasts, error FROM cipred.run_pipeline('half');
+SELECT count(*) AS forecasts_left FROM cipred.forecasts WHERE pipeline = 'half';
+-- a source that disappears
+SELECT cipred.create_pipeline('gone', 'short', NULL, 'ts', 'y', 1, '1 day', method => '"naive"');
+ALTER TABLE short RENAME TO short_renamed;
+SELECT status, error FROM cipred.run_pipeline('gone');
+ALTER TABLE short_renamed RENAME TO short;
+
+-- 4. a run over its budget raises an alert
+SELECT cipred.create_pipeline('tight', 'demand', 'series', 'ts', 'mw', 48, '1 minute', method => '{"method": "mstl", "options": {"periods": [48, 336]}}',
+                              budget => '1 millisecond');
+SELECT status, budget_used > 1 AS over_budget FROM cipred.run_pipeline('tight');
+
+-- 5. a guarded source whose data stopped: an alert, or a failure when asked
+SELECT cipred.guard('demand', 'ts', '{series}', '{mw}', '30 minutes') > 0 AS guarded;
+SELECT status FROM cipred.run_pipeline('dayahead');
+SELECT cipred.create_pipeline('strict', 'demand', 'series', 'ts', 'mw', 48, '1 day', method => '"snaive"', stale_action => 'fail');
+SELECT status, error FROM cipred.run_pipeline('strict');
+
+SELECT pipeline, kind, severity, regexp_replace(message, 'took .* over', 'took (its time), over') AS message
+FROM cipred.open_alerts ORDER BY alert_id;
+SELECT run_id, pipeline, status, series, forecasts, stale_series, over_budget FROM cipred.run_history ORDER BY run_id;
+
+-- 6. drift: forecasts of the mean, then the level jumps: Page-Hinkley
+-- alarms on the scaled errors; the input's distribution shifted too (PSI)
+CREATE TABLE level (s text, ts timestamptz, y float8);
+INSERT INTO level SELECT 'a', '2024-01-01'::timestamptz + i * interval '1 day', 100 + (i % 5) FROM generate_series(0, 29) i;
+SELECT cipred.create_pipeline('levels', 'level', 's', 'ts', 'y', 5, '1 day', method => '"mean"', period => 1);
+DO $$
+BEGIN
+    FOR i IN 30 .. 49 LOOP
+        PERFORM cipred.run_pipeline('levels');
+        INSERT INTO level VALUES ('a', '2024-01-01'::timestamptz + i * interval '1 day',
+                                  CASE WHEN i >= 40 THEN 150 ELSE 100 END + (i % 5));
+    END LOOP;
+END $$;
+SELECT count(*) AS runs, count(*) FILTER (WHERE status = 'succeeded') AS succeeded FROM cipred.pipeline_runs WHERE pipeline = 'levels';
+SELECT series, check_kind, round(statistic::numeric, 2) AS statistic, threshold, alarm, alert_id IS NOT NULL AS alerted
+FROM cipred.check_drift('levels', psi_window => '10 days');
+SELECT (cipred.page_hinkley(ARRAY[1, 1, 1, 1, 1, 1, 9, 9, 9, 9]::float8[], 0.1, 5)).*;
+SELECT (cipred.page_hinkley(ARRAY[1, 2, 1, 2, 1, 2, 1, 2]::float8[])).*;
+SELECT round(cipred.psi(array_agg(x), array_agg(x))::numeric, 6) AS same,
+       round(cipred.psi(array_agg(x), array_agg(x + 3))::numeric, 3) AS shifted
+FROM generate_series(1, 100) x;
+
+-- 7. BI views: a read-only role reads them and nothing else
+CREATE ROLE cipred_bi_reader;
+GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
+                cipred.model_leaderboard, cipred.run_history, cipred.open_alerts TO cipred_bi_reader;
+SET ROLE cipred_bi_reader;
+SELECT (SELECT count(*) FROM cipred.latest_forecasts) > 0 AS latest, (SELECT count(*) FROM cipred.forecast_vintages) > 0 AS vintages,
+       (SELECT count(*) FROM cipred.pipeline_accuracy) > 0 AS accuracy, (SELECT count(*) FROM cipred.accuracy_over_time) > 0 AS over_time,
+       (SELECT count(*) FROM cipred.model_leaderboard) > 0 AS leaderboard, (SELECT count(*) FROM cipred.run_history) > 0 AS runs,
+       (SELECT count(*) FROM cipred.open_alerts) > 0 AS alerts;
+SELECT q, pg_temp.err(q) FROM (VALUES
+    ($$SELECT * FROM cipred.forecasts$$),
+    ($$SELECT * FROM cipred.pipelines$$),
+    ($$SELECT * FROM demand$$),
+    ($$SELECT cipred.run_pipeline('dayahead')$$),
+    ($$DELETE FROM cipred.alerts$$),
+    ($$UPDATE cipred.pipeline_runs SET status = 'failed'$$)
+) t(q);
+RESET ROLE;
+-- the views' columns are plain types
+SELECT c.relname, string_agg(DISTINCT format_type(a.atttypid, a.atttypmod), ', ') AS types
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'cipred' AND c.relkind = 'v' AND c.relname IN ('latest_forecasts', 'forecast_vintages', 'pipeline_accuracy',
+      'accuracy_over_time', 'model_leaderboard', 'run_history', 'open_alerts') AND a.attnum > 0
+GROUP BY c.relname ORDER BY c.relname;
+
+-- 8. scheduling without pg_cron: a clear error (the cluster test runs it
+-- with pg_cron preloaded); cron schedules of output periods
+SELECT pg_temp.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
+SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,7 days,1 mon,7 minutes,5 hours}'::text[]) p;
+
+-- 9. bad input
+SELECT q, pg_temp.err(q) FROM (VALUES
+    ($$SELECT cipred.create_pipeline('dayahead', 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('bad name!', 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 0, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '0')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 hour', budget => '2 hours')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', method => '"prophet"')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', method => '{"method": "linreg"}')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', method => '{"method": "ets", "candidates": []}')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'nosuch', 48, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'series', 'mw', 48, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('x', 'nosuch', 'series', 'ts', 'mw', 48, '1 day')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', levels => '{100}')$$),
+    ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', stale_action => 'ignore')$$),
+    ($$SELECT cipred.create_pipeline(NULL, 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
+    ($$SELECT cipred.run_pipeline('nosuch')$$),
+    ($$SELECT cipred.drop_pipeline('nosuch')$$),
+    ($$SELECT cipred.unschedule_pipeline('dayahead')$$),
+    ($$SELECT cipred.page_hinkley(ARRAY[1.0], -1, 5)$$),
+    ($$SELECT cipred.psi(ARRAY[1.0, 2.0], ARRAY[1.0])$$),
+    ($$SELECT cipred.check_drift('nosuch')$$)
+) t(q);
+
+-- dropping a pipeline drops its runs, forecasts and actuals; alerts stay
+SELECT cipred.drop_pipeline('levels');
+SELECT (SELECT count(*) FROM cipred.pipeline_runs WHERE pipeline = 'levels') AS runs,
+       (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'levels') AS forecasts,
+       (SELECT count(*) FROM cipred.alerts WHERE pipeline = 'levels') > 0 AS alerts_kept;
+SELECT cipred.unguard('demand');
+REVOKE ALL ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
+              cipred.model_leaderboard, cipred.run_history, cipred.open_alerts FROM cipred_bi_reader;
+DROP ROLE cipred_bi_reader;
+DROP TABLE series, demand, short, two, level;

@@ -1,0 +1,707 @@
+-- pipeline.sql - operations: stored pipelines run in one call or by pg_cron,
+-- a run log with a run-time budget, forecast vintages, actuals, alerts sent
+-- with NOTIFY, drift checks, and views for BI tools
+--
+-- Privileges: these tables are not granted to PUBLIC.  The extension's owner
+-- grants the right to define and run pipelines (see the README's operations
+-- guide) and SELECT on the views to BI roles; the views read the tables with
+-- their owner's rights, so a BI role needs nothing but the views.
+
+CREATE TABLE cipred.pipelines (
+    name text PRIMARY KEY
+        CONSTRAINT pipelines_name_check CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$'),
+    source text NOT NULL,
+    series_column name,
+    time_column name NOT NULL,
+    target_column name NOT NULL,
+    method jsonb NOT NULL,
+    horizon int NOT NULL CONSTRAINT pipelines_horizon_check CHECK (horizon BETWEEN 1 AND 100000),
+    levels float8[] NOT NULL DEFAULT '{80,95}',
+    output_period interval NOT NULL CONSTRAINT pipelines_period_check CHECK (output_period > '0'),
+    budget interval NOT NULL CONSTRAINT pipelines_budget_check CHECK (budget > '0'),
+    folds jsonb,
+    period int,
+    stale_action text NOT NULL DEFAULT 'alert' CONSTRAINT pipelines_stale_check CHECK (stale_action IN ('alert', 'fail')),
+    cron_job bigint,
+    owner name NOT NULL DEFAULT CURRENT_USER,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    description text
+);
+COMMENT ON TABLE cipred.pipelines IS
+'Stored forecasting pipelines: where the data is, the method (a cipred.fit method or auto), the horizon and interval levels, the output period the pipeline serves and its run-time budget (default two thirds of the period).';
+
+CREATE TABLE cipred.pipeline_runs (
+    run_id bigserial PRIMARY KEY,
+    pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    duration interval,
+    status text NOT NULL DEFAULT 'running' CONSTRAINT pipeline_runs_status_check CHECK (status IN ('running', 'succeeded', 'failed')),
+    error text,
+    rows_read bigint,
+    series int,
+    forecasts bigint,
+    stale_series int,
+    budget interval NOT NULL,
+    budget_used float8,
+    backtest_run bigint,
+    run_by name NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX pipeline_runs_pipeline ON cipred.pipeline_runs (pipeline, started_at);
+COMMENT ON TABLE cipred.pipeline_runs IS
+'Every run of every pipeline: when, how long, rows read, series, forecasts written, status and error, input staleness, and the share of the run-time budget used (budget_used = duration / budget).';
+
+CREATE TABLE cipred.forecasts (
+    pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
+    run_id bigint NOT NULL REFERENCES cipred.pipeline_runs ON DELETE CASCADE,
+    series text NOT NULL,
+    origin timestamptz NOT NULL,
+    ts timestamptz NOT NULL,
+    step int NOT NULL,
+    forecast float8,
+    lo float8[],
+    hi float8[],
+    method text NOT NULL,
+    PRIMARY KEY (pipeline, run_id, series, ts)
+);
+CREATE INDEX forecasts_target ON cipred.forecasts (pipeline, series, ts);
+COMMENT ON TABLE cipred.forecasts IS
+'Every vintage of every pipeline''s forecasts: per run (the model version: each run refits), series, origin (the last time of the data) and target time, the horizon step, the point forecast, the interval bounds (lo[i], hi[i] at the pipeline''s levels[i]) and the method or combination strategy used.';
+
+CREATE TABLE cipred.actuals (
+    pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
+    series text NOT NULL,
+    ts timestamptz NOT NULL,
+    actual float8 NOT NULL,
+    scale float8,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (pipeline, series, ts)
+);
+COMMENT ON TABLE cipred.actuals IS
+'The actuals of forecast target times, copied from each pipeline''s source when they arrive (at every run, or by cipred.refresh_actuals), with the series'' MASE scale, so that realised accuracy needs no access to the source.';
+
+CREATE TABLE cipred.alerts (
+    alert_id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    pipeline text,
+    run_id bigint,
+    kind text NOT NULL CONSTRAINT alerts_kind_check CHECK (kind IN ('failed', 'budget', 'stale', 'drift', 'shift')),
+    severity text NOT NULL CONSTRAINT alerts_severity_check CHECK (severity IN ('warning', 'critical')),
+    message text NOT NULL,
+    detail jsonb NOT NULL DEFAULT '{}',
+    resolved_at timestamptz
+);
+CREATE INDEX alerts_open ON cipred.alerts (at) WHERE resolved_at IS NULL;
+COMMENT ON TABLE cipred.alerts IS
+'Alerts raised by pipeline runs (failed, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
+
+SELECT pg_catalog.pg_extension_config_dump('cipred.pipelines', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.forecasts', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.actuals', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cipred.alerts_alert_id_seq', '');
+
+-- Raises an alert: a row in cipred.alerts and a NOTIFY on cipred_alerts
+-- with the alert as JSON.
+CREATE FUNCTION cipred.raise_alert(pipeline text, run_id bigint, kind text, severity text,
+                                   message text, detail jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a cipred.alerts;
+BEGIN
+    INSERT INTO cipred.alerts (pipeline, run_id, kind, severity, message, detail)
+    VALUES (raise_alert.pipeline, raise_alert.run_id, raise_alert.kind, raise_alert.severity,
+            raise_alert.message, coalesce(raise_alert.detail, '{}'))
+    RETURNING * INTO a;
+    PERFORM pg_notify('cipred_alerts', left(jsonb_build_object(
+        'alert_id', a.alert_id, 'at', a.at, 'pipeline', a.pipeline, 'run_id', a.run_id,
+        'kind', a.kind, 'severity', a.severity, 'message', a.message)::text, 7900));
+    RETURN a.alert_id;
+END
+$$;
+COMMENT ON FUNCTION cipred.raise_alert(text, bigint, text, text, text, jsonb) IS
+'Records an alert (kind failed, budget, stale, drift or shift; severity warning or critical) and sends it with NOTIFY on the channel cipred_alerts as JSON (alert_id, at, pipeline, run_id, kind, severity, message); returns its id.';
+
+CREATE FUNCTION cipred.resolve_alert(alert_id bigint) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$ UPDATE cipred.alerts a SET resolved_at = now() WHERE a.alert_id = resolve_alert.alert_id AND a.resolved_at IS NULL $$;
+COMMENT ON FUNCTION cipred.resolve_alert(bigint) IS 'Marks an alert resolved (it leaves cipred.open_alerts).';
+
+CREATE FUNCTION cipred.create_pipeline(
+    name text, source text, series_column name, time_column name, target_column name,
+    horizon int, output_period interval,
+    method jsonb DEFAULT '"auto"', levels float8[] DEFAULT '{80,95}', budget interval DEFAULT NULL,
+    folds jsonb DEFAULT NULL, period int DEFAULT NULL, stale_action text DEFAULT 'alert',
+    description text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
+        'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
+    src text;
+    ty regtype;
+    m text;
+BEGIN
+    IF name IS NULL OR source IS NULL OR time_column IS NULL OR target_column IS NULL
+       OR horizon IS NULL OR output_period IS NULL OR method IS NULL THEN
+        RAISE EXCEPTION 'create_pipeline: name, source, time_column, target_column, horizon, output_period and method must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Example: cipred.create_pipeline(''load_dayahead'', ''demand'', ''series'', ''ts'', ''mw'', 48, ''1 day'').';
+    END IF;
+    IF name !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$' THEN
+        RAISE EXCEPTION 'create_pipeline: invalid pipeline name "%"', name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use 1 to 63 letters, digits, _ . : - (starting with a letter or digit).';
+    END IF;
+    IF EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = create_pipeline.name) THEN
+        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists', name
+            USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cipred.drop_pipeline(name), or choose another name.';
+    END IF;
+    IF horizon < 1 OR horizon > 100000 THEN
+        RAISE EXCEPTION 'create_pipeline: horizon must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon);
+    END IF;
+    IF output_period <= '0' OR (budget IS NOT NULL AND budget <= '0') THEN
+        RAISE EXCEPTION 'create_pipeline: output_period and budget must be positive intervals'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('output_period was %s, budget %s.', output_period, coalesce(budget::text, 'NULL'));
+    END IF;
+    IF budget > output_period THEN
+        RAISE EXCEPTION 'create_pipeline: the budget (%) is longer than the output period (%)', budget, output_period
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A pipeline must finish well inside the period it serves; the default budget is two thirds of it.';
+    END IF;
+    IF stale_action IS NULL OR stale_action NOT IN ('alert', 'fail') THEN
+        RAISE EXCEPTION 'create_pipeline: stale_action must be alert or fail'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
+        RAISE EXCEPTION 'create_pipeline: levels must be percentages strictly between 0 and 100'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels);
+    END IF;
+    -- the method: "auto" (options candidates), a cipred.fit method name, or
+    -- {"method": ..., "options": {...}} / {"method": "auto", "candidates": [...]}
+    IF jsonb_typeof(method) = 'string' THEN
+        method := jsonb_build_object('method', method #>> '{}');
+    END IF;
+    m := method->>'method';
+    IF jsonb_typeof(method) <> 'object' OR m IS NULL OR NOT (m = 'auto' OR m = ANY (ts_methods)) THEN
+        RAISE EXCEPTION 'create_pipeline: unknown method %', method
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Methods: auto (the combined forecast of cipred.auto_forecast), ' || array_to_string(ts_methods, ', ') || '. Linear models on features need future feature values and are not served by pipelines yet.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_object_keys(method) k WHERE k NOT IN ('method', 'options', 'candidates'))
+       OR (m <> 'auto' AND method ? 'candidates') OR (m = 'auto' AND method ? 'options') THEN
+        RAISE EXCEPTION 'create_pipeline: method keys are method and options (cipred.fit methods) or candidates (auto)'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', method);
+    END IF;
+    src := cipred.backtest_source(source);
+    IF series_column IS NOT NULL THEN
+        PERFORM cipred.backtest_column(src, series_column, 'series column');
+    END IF;
+    ty := cipred.backtest_column(src, time_column, 'time column');
+    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION 'create_pipeline: time column "%" has type %, not a time type', time_column, ty
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    ty := cipred.backtest_column(src, target_column, 'target column');
+    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RAISE EXCEPTION 'create_pipeline: target column "%" has type %, not a numeric type', target_column, ty
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
+                                  levels, output_period, budget, folds, period, stale_action, description)
+    VALUES (name, source, series_column, time_column, target_column, method, horizon,
+            coalesce(levels, '{}'), output_period, coalesce(budget, output_period * 2 / 3), folds, period,
+            stale_action, description);
+    RETURN name;
+END
+$$;
+COMMENT ON FUNCTION cipred.create_pipeline(text, text, name, name, name, int, interval, jsonb, float8[], interval, jsonb, int, text, text) IS
+'Defines a pipeline: source table or query, series/time/target columns, horizon, the output period it serves, the method ("auto" by default, or a cipred.fit method with options), interval levels, run-time budget (default two thirds of the period), folds and seasonal period for auto, and what a stale input does (alert or fail).';
+
+CREATE FUNCTION cipred.drop_pipeline(name text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = drop_pipeline.name) THEN
+        RAISE EXCEPTION 'drop_pipeline: no pipeline named "%"', name
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
+    END IF;
+    IF (SELECT cron_job FROM cipred.pipelines p WHERE p.name = drop_pipeline.name) IS NOT NULL THEN
+        PERFORM cipred.unschedule_pipeline(name);
+    END IF;
+    DELETE FROM cipred.pipelines p WHERE p.name = drop_pipeline.name;
+END
+$$;
+COMMENT ON FUNCTION cipred.drop_pipeline(text) IS
+'Drops a pipeline with its runs, forecasts, actuals (and unschedules it); its alerts stay.';
+
+-- Copies the actuals of forecast target times that have arrived in the
+-- pipeline's source, with each series' MASE scale (over its data before
+-- its first forecast origin).
+CREATE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines;
+    n bigint;
+BEGIN
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = refresh_actuals.pipeline;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refresh_actuals: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format(
+        'WITH src AS (SELECT %1$s AS s, %2$I::timestamptz AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
+              first_origin AS (SELECT f.series, min(f.origin) AS o FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),
+              sc AS (SELECT fo.series, cipred.mase_scale(src.t, src.y, $2) AS scale
+                       FROM first_origin fo JOIN src ON src.s = fo.series AND src.t <= fo.o GROUP BY 1)
+         INSERT INTO cipred.actuals (pipeline, series, ts, actual, scale)
+         SELECT DISTINCT ON (f.series, f.ts) $1, f.series, f.ts, src.y, nullif(sc.scale, 0)
+           FROM cipred.forecasts f
+           JOIN src ON src.s = f.series AND src.t = f.ts
+           LEFT JOIN sc ON sc.series = f.series
+          WHERE f.pipeline = $1
+            AND NOT EXISTS (SELECT 1 FROM cipred.actuals a WHERE a.pipeline = $1 AND a.series = f.series AND a.ts = f.ts AND a.actual = src.y)
+         ON CONFLICT (pipeline, series, ts) DO UPDATE SET actual = EXCLUDED.actual, scale = EXCLUDED.scale, recorded_at = now()',
+        CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+        p.time_column, p.target_column, cipred.backtest_source(p.source))
+    USING p.name, coalesce(p.period, (SELECT (cipred.model_info(cipred.fit(t, 1.0::float8, 'naive'))->>'period')::int
+                                        FROM (SELECT DISTINCT f.ts AS t FROM cipred.forecasts f WHERE f.pipeline = p.name
+                                              ORDER BY 1 LIMIT 3) x));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION cipred.refresh_actuals(text) IS
+'Copies into cipred.actuals the actuals that have arrived in a pipeline''s source for its forecast target times (and corrections of earlier ones); returns how many rows it wrote. run_pipeline calls it first.';
+
+CREATE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status text, OUT forecasts bigint,
+                                    OUT duration interval, OUT budget_used float8, OUT error text)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines;
+    rid bigint;
+    t0 timestamptz := clock_timestamp();
+    src text;
+    n_rows bigint;
+    n_series int;
+    n_fc bigint;
+    n_stale int := 0;
+    bt bigint;
+    m text;
+    msg text;
+    det text;
+    stale_list text;
+BEGIN
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = run_pipeline.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run_pipeline: no pipeline named "%"', name
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
+    END IF;
+    INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget) VALUES (p.name, t0, p.budget)
+    RETURNING pipeline_runs.run_id INTO rid;
+    run_id := rid;
+    BEGIN
+        src := cipred.backtest_source(p.source);
+        PERFORM cipred.refresh_actuals(p.name);
+        -- freshness of a guarded source
+        IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g WHERE g.rel = p.source::regclass) THEN
+            SELECT count(*) FILTER (WHERE f.stale), string_agg(f.series::text, ', ') FILTER (WHERE f.stale)
+              INTO n_stale, stale_list
+              FROM cipred.freshness(p.source::regclass) f;
+            IF n_stale > 0 AND p.stale_action = 'fail' THEN
+                RAISE EXCEPTION 'the input of pipeline "%" is stale: % series overdue', p.name, n_stale
+                    USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = left('Stale: ' || stale_list, 1000);
+            END IF;
+        END IF;
+        EXECUTE format('SELECT count(*), count(DISTINCT %s) FROM %s WHERE %I IS NOT NULL',
+                       CASE WHEN p.series_column IS NULL THEN '1' ELSE quote_ident(p.series_column) END,
+                       src, p.target_column)
+           INTO n_rows, n_series;
+        m := p.method->>'method';
+        IF m = 'auto' THEN
+            IF pg_catalog.to_regclass('pg_temp.cipred_pl_auto') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_pl_auto;
+            END IF;
+            IF pg_catalog.to_regclass('pg_temp.cipred_pl_origin') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_pl_origin;
+            END IF;
+            CREATE TEMP TABLE cipred_pl_auto AS
+            SELECT * FROM cipred.auto_forecast(p.source, p.series_column, p.time_column, p.target_column, p.horizon,
+                                               nullif(p.levels, '{}'), coalesce(p.method->'candidates', '["ets", "arima", "theta"]'),
+                                               p.folds, p.period);
+            EXECUTE format('CREATE TEMP TABLE cipred_pl_origin AS
+                            SELECT %s AS s, max(%I::timestamptz) AS origin FROM %s WHERE %I IS NOT NULL GROUP BY 1',
+                           CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+                           p.time_column, src, p.target_column);
+            INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method)
+            SELECT p.name, rid, a.series, o.origin, a.ts, a.step, a.forecast, a.lo, a.hi, a.strategy
+              FROM cipred_pl_auto a JOIN cipred_pl_origin o ON o.s = a.series;
+            GET DIAGNOSTICS n_fc = ROW_COUNT;
+            SELECT max(a.run_id) INTO bt FROM cipred_pl_auto a;
+            DROP TABLE pg_temp.cipred_pl_auto, pg_temp.cipred_pl_origin;
+        ELSE
+            EXECUTE format(
+                'INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method)
+                 SELECT $1, $2, x.s, x.origin, f.ts, f.step, f.forecast, f.lo, f.hi, $3
+                   FROM (SELECT %1$s AS s, max(%2$I::timestamptz) AS origin,
+                                cipred.fit(%2$I::timestamptz, %3$I::float8, $3, $4) AS model
+                           FROM %4$s WHERE %3$I IS NOT NULL GROUP BY 1) x,
+                        cipred.forecast(x.model, $5, $6) f
+                  WHERE x.s IS NOT NULL',
+                CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+                p.time_column, p.target_column, src)
+            USING p.name, rid, m,
+                  coalesce(p.method->'options', '{}') || CASE WHEN p.period IS NOT NULL AND NOT coalesce(p.method->'options', '{}') ? 'period'
+                                                              THEN jsonb_build_object('period', p.period) ELSE '{}' END,
+                  p.horizon, nullif(p.levels, '{}');
+            GET DIAGNOSTICS n_fc = ROW_COUNT;
+        END IF;
+        UPDATE cipred.pipeline_runs r
+           SET finished_at = clock_timestamp(), duration = clock_timestamp() - t0, status = 'succeeded',
+               rows_read = n_rows, series = n_series, forecasts = n_fc, stale_series = n_stale, backtest_run = bt,
+               budget_used = extract(epoch FROM clock_timestamp() - t0) / extract(epoch FROM p.budget)
+         WHERE r.run_id = rid;
+    EXCEPTION WHEN OTHERS THEN
+        -- nothing of the run's work stays (the block is rolled back); the
+        -- run is logged as failed and an alert raised
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        UPDATE cipred.pipeline_runs r
+           SET finished_at = clock_timestamp(), duration = clock_timestamp() - t0, status = 'failed',
+               error = msg || CASE WHEN det <> '' THEN ' (' || det || ')' ELSE '' END,
+               budget_used = extract(epoch FROM clock_timestamp() - t0) / extract(epoch FROM p.budget)
+         WHERE r.run_id = rid;
+        PERFORM cipred.raise_alert(p.name, rid, 'failed', 'critical',
+                                   format('pipeline %s failed: %s', p.name, msg), jsonb_build_object('detail', det));
+    END;
+    IF n_stale > 0 THEN
+        PERFORM cipred.raise_alert(p.name, rid, 'stale', 'warning',
+                                   format('pipeline %s ran on stale input: %s series overdue', p.name, n_stale),
+                                   jsonb_build_object('stale', left(stale_list, 1000)));
+    END IF;
+    SELECT r.status, r.forecasts, r.duration, r.budget_used, r.error
+      INTO run_pipeline.status, run_pipeline.forecasts, run_pipeline.duration, run_pipeline.budget_used, run_pipeline.error
+      FROM cipred.pipeline_runs r WHERE r.run_id = rid;
+    IF run_pipeline.duration > p.budget THEN
+        PERFORM cipred.raise_alert(p.name, rid, 'budget', 'warning',
+                                   format('pipeline %s took %s, over its budget of %s', p.name, run_pipeline.duration, p.budget),
+                                   jsonb_build_object('duration', run_pipeline.duration, 'budget', p.budget,
+                                                      'budget_used', run_pipeline.budget_used));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION cipred.run_pipeline(text) IS
+'Runs a pipeline once: copies arrived actuals, checks the freshness of a guarded source, refits and forecasts every series, writes the forecasts as a new vintage, and logs the run. A failed run leaves no forecasts, is logged as failed with its error and raises an alert; a stale input or a run over its budget raises an alert too.';
+
+-- pg_cron: the schedule of an output period, or NULL when it has no cron
+-- form (then the caller gives one)
+CREATE FUNCTION cipred.cron_schedule(output_period interval) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+    WHEN output_period = '1 minute' THEN '* * * * *'
+    WHEN output_period < '1 hour' AND extract(epoch FROM output_period)::int % 60 = 0
+         AND 60 % (extract(epoch FROM output_period)::int / 60) = 0 AND output_period = date_trunc('minute', output_period)
+        THEN format('*/%s * * * *', extract(epoch FROM output_period)::int / 60)
+    WHEN output_period = '1 hour' THEN '0 * * * *'
+    WHEN output_period < '1 day' AND output_period = date_trunc('hour', output_period)
+         AND 24 % extract(hour FROM output_period)::int = 0
+        THEN format('0 */%s * * *', extract(hour FROM output_period)::int)
+    WHEN output_period IN ('1 day', '24 hours') THEN '0 0 * * *'
+    WHEN output_period IN ('7 days', '1 week') THEN '0 0 * * 1'
+    WHEN output_period = '1 mon' THEN '0 0 1 * *'
+END
+$$;
+COMMENT ON FUNCTION cipred.cron_schedule(interval) IS
+'The pg_cron schedule that serves an output period (every n minutes dividing an hour, every n hours dividing a day, daily at midnight, weekly on Monday, monthly on the 1st), or NULL when there is none.';
+
+CREATE FUNCTION cipred.schedule_pipeline(name text, schedule text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines;
+    job bigint;
+BEGIN
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = schedule_pipeline.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'schedule_pipeline: no pipeline named "%"', name USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Install the Debian package postgresql-15-cron, add pg_cron to shared_preload_libraries (and set cron.database_name to this database) in postgresql.conf, restart the server, then CREATE EXTENSION pg_cron. Or run the pipeline from any scheduler with SELECT cipred.run_pipeline(name).';
+    END IF;
+    IF NOT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+        RAISE EXCEPTION 'schedule_pipeline: pg_cron is installed but not preloaded'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add pg_cron to shared_preload_libraries in postgresql.conf and restart the server; its scheduler only runs when preloaded.';
+    END IF;
+    schedule := coalesce(schedule, cipred.cron_schedule(p.output_period));
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule_pipeline: no cron schedule serves the output period %', p.output_period
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give one: cipred.schedule_pipeline(name, ''15 6 * * *'').';
+    END IF;
+    IF p.cron_job IS NOT NULL THEN
+        PERFORM cipred.unschedule_pipeline(name);
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+    USING 'cipred:' || p.name, schedule, format('SELECT cipred.run_pipeline(%L)', p.name);
+    UPDATE cipred.pipelines x SET cron_job = job WHERE x.name = p.name;
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION cipred.schedule_pipeline(text, text) IS
+'Schedules a pipeline with pg_cron (job cipred:<name> running SELECT cipred.run_pipeline(name)), on the given cron schedule or the one that serves its output period; returns the pg_cron job id. A clear error when pg_cron is not installed or not preloaded.';
+
+CREATE FUNCTION cipred.unschedule_pipeline(name text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job bigint;
+BEGIN
+    SELECT cron_job INTO job FROM cipred.pipelines x WHERE x.name = unschedule_pipeline.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unschedule_pipeline: no pipeline named "%"', name USING ERRCODE = 'undefined_object';
+    END IF;
+    IF job IS NULL THEN
+        RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+    END IF;
+    UPDATE cipred.pipelines x SET cron_job = NULL WHERE x.name = unschedule_pipeline.name;
+END
+$$;
+COMMENT ON FUNCTION cipred.unschedule_pipeline(text) IS 'Removes a pipeline''s pg_cron job.';
+
+-- Monitoring ----------------------------------------------------------------
+
+-- Page-Hinkley test for an increase of the mean of x (in order): m_t =
+-- sum (x_i - mean_i - delta), alarm when m_t - min m > lambda.
+CREATE FUNCTION cipred.page_hinkley(x float8[], delta float8 DEFAULT 0.1, lambda float8 DEFAULT 5,
+    OUT statistic float8, OUT alarm_at int, OUT n int)
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    mean float8 := 0;
+    m float8 := 0;
+    mmin float8 := 0;
+    v float8;
+BEGIN
+    IF delta < 0 OR NOT lambda > 0 THEN
+        RAISE EXCEPTION 'page_hinkley: delta must be >= 0 and lambda > 0'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('delta was %s, lambda %s.', delta, lambda);
+    END IF;
+    n := 0;
+    statistic := 0;
+    FOREACH v IN ARRAY x LOOP
+        CONTINUE WHEN v IS NULL;
+        IF v IN ('NaN', 'Infinity', '-Infinity') THEN
+            RAISE EXCEPTION 'page_hinkley: the values must be finite' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        n := n + 1;
+        mean := mean + (v - mean) / n;
+        m := m + v - mean - delta;
+        mmin := least(mmin, m);
+        statistic := m - mmin;
+        IF statistic > lambda AND alarm_at IS NULL THEN
+            alarm_at := n;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION cipred.page_hinkley(float8[], float8, float8) IS
+'Page-Hinkley test for an increase in the mean of a sequence (NULLs skipped): the final statistic m_t - min m, the position of the first alarm (statistic > lambda) or NULL, and the count. delta is the tolerated increase.';
+
+-- Population stability index of actual against expected, on the deciles
+-- (or bins quantiles) of expected.
+CREATE FUNCTION cipred.psi(expected float8[], actual float8[], bins int DEFAULT 10)
+RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    edges float8[];
+    r float8;
+BEGIN
+    IF bins < 2 OR bins > 100 THEN
+        RAISE EXCEPTION 'psi: bins must be from 2 to 100' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF cardinality(array_remove(expected, NULL)) < bins OR cardinality(array_remove(actual, NULL)) < 1 THEN
+        RAISE EXCEPTION 'psi: expected needs at least % values and actual at least one', bins
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('expected has %s, actual %s.', cardinality(array_remove(expected, NULL)), cardinality(array_remove(actual, NULL)));
+    END IF;
+    SELECT array_agg(q ORDER BY k) INTO edges
+      FROM (SELECT k, percentile_disc(k::float8 / bins) WITHIN GROUP (ORDER BY e) AS q
+              FROM unnest(expected) e, generate_series(1, bins - 1) k WHERE e IS NOT NULL GROUP BY k) x;
+    -- each value's bin: the number of edges below it; empty bins count 0.5
+    -- values (so that the logarithm stays finite)
+    SELECT sum((a - e) * ln(a / e)) INTO r
+      FROM (SELECT b, greatest(ce, 0.5) / ne AS e, greatest(ca, 0.5) / na AS a
+              FROM generate_series(0, bins - 1) b
+              LEFT JOIN (SELECT width_bucket(v, edges) AS b1, count(*)::float8 AS ce FROM unnest(expected) v WHERE v IS NOT NULL GROUP BY 1) xe ON xe.b1 = b
+              LEFT JOIN (SELECT width_bucket(v, edges) AS b2, count(*)::float8 AS ca FROM unnest(actual) v WHERE v IS NOT NULL GROUP BY 1) xa ON xa.b2 = b,
+              (SELECT count(v)::float8 AS ne FROM unnest(expected) v) n1,
+              (SELECT count(v)::float8 AS na FROM unnest(actual) v) n2) t;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION cipred.psi(float8[], float8[], int) IS
+'Population stability index of actual against expected over the bins quantile bins of expected: sum (a - e) ln(a / e) of the bin shares. Below 0.1 stable, 0.1 to 0.25 a moderate shift, above 0.25 a major shift.';
+
+CREATE FUNCTION cipred.check_drift(pipeline text, delta float8 DEFAULT 0.1, lambda float8 DEFAULT 5,
+    psi_window interval DEFAULT NULL, psi_threshold float8 DEFAULT 0.25,
+    OUT series text, OUT check_kind text, OUT statistic float8, OUT threshold float8, OUT alarm bool, OUT alert_id bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines;
+    r record;
+BEGIN
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = check_drift.pipeline;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check_drift: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM cipred.refresh_actuals(p.name);
+    -- forecast errors: the scaled absolute errors of the latest vintage
+    -- forecast for each target time, in time order
+    FOR r IN
+        SELECT e.series AS s, (cipred.page_hinkley(array_agg(e.err ORDER BY e.ts), delta, lambda)).*
+          FROM (SELECT DISTINCT ON (f.series, f.ts) f.series, f.ts, abs(a.actual - f.forecast) / a.scale AS err
+                  FROM cipred.forecasts f
+                  JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
+                 WHERE f.pipeline = p.name AND a.scale > 0
+                 ORDER BY f.series, f.ts, f.run_id DESC) e
+         GROUP BY e.series ORDER BY e.series
+    LOOP
+        series := r.s; check_kind := 'page_hinkley'; statistic := r.statistic; threshold := lambda;
+        alarm := r.alarm_at IS NOT NULL; alert_id := NULL;
+        IF alarm THEN
+            alert_id := cipred.raise_alert(p.name, NULL, 'drift', 'warning',
+                format('pipeline %s: forecast errors of series %s drift upwards (Page-Hinkley %s > %s)', p.name, r.s,
+                       round(r.statistic::numeric, 2), lambda),
+                jsonb_build_object('series', r.s, 'statistic', r.statistic, 'lambda', lambda, 'delta', delta, 'alarm_at', r.alarm_at));
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    -- input shift: the target's recent window against its history
+    IF psi_window IS NOT NULL THEN
+        FOR r IN EXECUTE format(
+            'WITH src AS (SELECT %1$s AS s, %2$I::timestamptz AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
+                  lim AS (SELECT s, max(t) - $1 AS cut FROM src GROUP BY s)
+             SELECT src.s, array_agg(src.y) FILTER (WHERE src.t <= lim.cut) AS hist, array_agg(src.y) FILTER (WHERE src.t > lim.cut) AS recent
+               FROM src JOIN lim USING (s) GROUP BY src.s ORDER BY src.s',
+            CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+            p.time_column, p.target_column, cipred.backtest_source(p.source))
+        USING psi_window
+        LOOP
+            CONTINUE WHEN cardinality(r.hist) < 10 OR r.recent IS NULL;
+            series := r.s; check_kind := 'psi'; statistic := cipred.psi(r.hist, r.recent); threshold := psi_threshold;
+            alarm := statistic > psi_threshold; alert_id := NULL;
+            IF alarm THEN
+                alert_id := cipred.raise_alert(p.name, NULL, 'shift', 'warning',
+                    format('pipeline %s: the input of series %s shifted (PSI %s > %s over the last %s)', p.name, r.s,
+                           round(statistic::numeric, 3), psi_threshold, psi_window),
+                    jsonb_build_object('series', r.s, 'psi', statistic, 'threshold', psi_threshold, 'window', psi_window));
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) IS
+'Monitoring of a pipeline: per series, a Page-Hinkley test on the scaled absolute errors of its forecasts whose actuals have arrived (delta tolerated increase, alarm above lambda; defaults 0.1 and 5 in MASE units), and with psi_window the population stability index of the target over that recent window against its history (alarm above psi_threshold, default 0.25). Every alarm raises an alert.';
+
+-- Views for BI tools ----------------------------------------------------------
+
+CREATE VIEW cipred.latest_forecasts AS
+SELECT f.pipeline, f.series, f.origin, f.ts, f.step, f.forecast,
+       f.lo[array_position(p.levels, 80)] AS lo_80, f.hi[array_position(p.levels, 80)] AS hi_80,
+       f.lo[array_position(p.levels, 95)] AS lo_95, f.hi[array_position(p.levels, 95)] AS hi_95,
+       a.actual, f.method, f.run_id, r.finished_at AS made_at
+FROM cipred.forecasts f
+JOIN cipred.pipelines p ON p.name = f.pipeline
+JOIN cipred.pipeline_runs r ON r.run_id = f.run_id
+LEFT JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
+WHERE f.run_id = (SELECT max(r2.run_id) FROM cipred.pipeline_runs r2 WHERE r2.pipeline = f.pipeline AND r2.status = 'succeeded');
+COMMENT ON VIEW cipred.latest_forecasts IS
+'The latest successful vintage of every pipeline: forecasts with their 80% and 95% bounds (NULL when the pipeline has not that level) next to the actuals that have arrived.';
+
+CREATE VIEW cipred.forecast_vintages AS
+SELECT f.pipeline, f.series, f.ts, f.origin, f.step, f.forecast,
+       f.lo[array_position(p.levels, 80)] AS lo_80, f.hi[array_position(p.levels, 80)] AS hi_80,
+       f.lo[array_position(p.levels, 95)] AS lo_95, f.hi[array_position(p.levels, 95)] AS hi_95,
+       a.actual, f.forecast - a.actual AS error, f.method, f.run_id, r.finished_at AS made_at
+FROM cipred.forecasts f
+JOIN cipred.pipelines p ON p.name = f.pipeline
+JOIN cipred.pipeline_runs r ON r.run_id = f.run_id
+LEFT JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts;
+COMMENT ON VIEW cipred.forecast_vintages IS
+'Every forecast ever made for each target time (one row per vintage), with its origin, step and, once known, the actual and the error.';
+
+CREATE VIEW cipred.pipeline_accuracy AS
+SELECT f.pipeline, f.series, f.step, count(*) AS points,
+       cipred.mae(a.actual, f.forecast) AS mae, cipred.rmse(a.actual, f.forecast) AS rmse,
+       cipred.smape(a.actual, f.forecast) AS smape, cipred.mase(a.actual, f.forecast, a.scale) AS mase,
+       cipred.coverage(a.actual, f.lo[array_position(p.levels, 80)], f.hi[array_position(p.levels, 80)]) AS coverage_80,
+       cipred.coverage(a.actual, f.lo[array_position(p.levels, 95)], f.hi[array_position(p.levels, 95)]) AS coverage_95,
+       max(s.mase) AS expected_mase, max(s.smape) AS expected_smape
+FROM cipred.forecasts f
+JOIN cipred.pipelines p ON p.name = f.pipeline
+JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
+LEFT JOIN LATERAL (
+    -- what the backtest of the latest auto run expected at this step
+    SELECT sc.mase, sc.smape FROM cipred.backtest_scores sc
+     WHERE sc.run_id = (SELECT max(r.backtest_run) FROM cipred.pipeline_runs r WHERE r.pipeline = f.pipeline)
+       AND sc.step = f.step AND sc.method = f.method) s ON true
+GROUP BY f.pipeline, f.series, f.step;
+COMMENT ON VIEW cipred.pipeline_accuracy IS
+'Realised accuracy per pipeline, series and horizon step over every vintage whose actual has arrived (MAE, RMSE, sMAPE, MASE, 80%/95% coverage), next to the accuracy that the backtest of the latest auto run expected for the chosen method at that step.';
+
+CREATE VIEW cipred.accuracy_over_time AS
+SELECT f.pipeline, date_trunc('day', f.ts) AS day, count(*) AS points,
+       cipred.mae(a.actual, f.forecast) AS mae, cipred.smape(a.actual, f.forecast) AS smape,
+       cipred.mase(a.actual, f.forecast, a.scale) AS mase,
+       cipred.coverage(a.actual, f.lo[array_position(p.levels, 95)], f.hi[array_position(p.levels, 95)]) AS coverage_95
+FROM cipred.forecasts f
+JOIN cipred.pipelines p ON p.name = f.pipeline
+JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
+GROUP BY f.pipeline, date_trunc('day', f.ts);
+COMMENT ON VIEW cipred.accuracy_over_time IS 'Realised accuracy per pipeline and day of the target time.';
+
+CREATE VIEW cipred.model_leaderboard AS
+SELECT s.run_id, r.source, r.started_at, s.method, s.points, s.mae, s.rmse, s.smape, s.mase,
+       s.coverage[1] AS coverage_level_1, s.coverage[2] AS coverage_level_2,
+       rank() OVER (PARTITION BY s.run_id ORDER BY s.mase NULLS LAST) AS rank
+FROM cipred.backtest_scores s JOIN cipred.backtest_runs r USING (run_id)
+WHERE s.step IS NULL;
+COMMENT ON VIEW cipred.model_leaderboard IS
+'Every backtest run''s methods ranked by out-of-fold MASE, with their MAE, RMSE, sMAPE and interval coverage (at the run''s first and second levels).';
+
+CREATE VIEW cipred.run_history AS
+SELECT r.run_id, r.pipeline, r.started_at, r.finished_at, extract(epoch FROM r.duration) AS seconds,
+       r.status, r.error, r.rows_read, r.series, r.forecasts, r.stale_series,
+       extract(epoch FROM r.budget) AS budget_seconds, r.budget_used, r.budget_used > 1 AS over_budget, r.run_by
+FROM cipred.pipeline_runs r;
+COMMENT ON VIEW cipred.run_history IS 'Every pipeline run with its duration and budget use in seconds, status and error.';
+
+CREATE VIEW cipred.open_alerts AS
+SELECT alert_id, at, pipeline, run_id, kind, severity, message, detail::text AS detail
+FROM cipred.alerts WHERE resolved_at IS NULL;
+COMMENT ON VIEW cipred.open_alerts IS 'Alerts not resolved yet (cipred.resolve_alert closes one).';
