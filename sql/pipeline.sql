@@ -134,6 +134,21 @@ SELECT q, pg_temp.err(q) FROM (VALUES
     ($$UPDATE cipred.pipeline_runs SET status = 'failed'$$)
 ) t(q);
 RESET ROLE;
+-- a forecaster role with the documented grants defines and runs pipelines
+CREATE ROLE cipred_forecaster;
+GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts,
+                                       cipred.actuals, cipred.alerts TO cipred_forecaster;
+GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_forecaster;
+GRANT SELECT ON series TO cipred_forecaster;
+SET ROLE cipred_forecaster;
+SELECT cipred.create_pipeline('by_forecaster', '(SELECT * FROM series WHERE series = ''AirPassengers'')', 'series', 'ts', 'value',
+                              12, '1 mon', folds => '{"n_folds": 4, "step": 3}');
+SELECT status, forecasts, error FROM cipred.run_pipeline('by_forecaster');
+SELECT cipred.drop_pipeline('by_forecaster');
+RESET ROLE;
+REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts, series FROM cipred_forecaster;
+REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM cipred_forecaster;
+DROP ROLE cipred_forecaster;
 -- the views' columns are plain types
 SELECT c.relname, string_agg(DISTINCT format_type(a.atttypid, a.atttypmod), ', ') AS types
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
