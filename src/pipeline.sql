@@ -579,15 +579,17 @@ BEGIN
         RAISE EXCEPTION 'check_drift: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
     END IF;
     PERFORM cipred.refresh_actuals(p.name);
-    -- forecast errors: the scaled absolute errors of the latest vintage
-    -- forecast for each target time, in time order
+    -- forecast errors: one value per run (vintage), its mean absolute
+    -- scaled error over the target times whose actuals have arrived, in
+    -- run order (errors within a vintage grow with the horizon: mixing
+    -- them would look like drift)
     FOR r IN
-        SELECT e.series AS s, (cipred.page_hinkley(array_agg(e.err ORDER BY e.ts), delta, lambda)).*
-          FROM (SELECT DISTINCT ON (f.series, f.ts) f.series, f.ts, abs(a.actual - f.forecast) / a.scale AS err
+        SELECT e.series AS s, (cipred.page_hinkley(array_agg(e.err ORDER BY e.run_id), delta, lambda)).*
+          FROM (SELECT f.series, f.run_id, avg(abs(a.actual - f.forecast) / a.scale) AS err
                   FROM cipred.forecasts f
                   JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
                  WHERE f.pipeline = p.name AND a.scale > 0
-                 ORDER BY f.series, f.ts, f.run_id DESC) e
+                 GROUP BY f.series, f.run_id) e
          GROUP BY e.series ORDER BY e.series
     LOOP
         series := r.s; check_kind := 'page_hinkley'; statistic := r.statistic; threshold := lambda;
@@ -626,7 +628,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) IS
-'Monitoring of a pipeline: per series, a Page-Hinkley test on the scaled absolute errors of its forecasts whose actuals have arrived (delta tolerated increase, alarm above lambda; defaults 0.1 and 5 in MASE units), and with psi_window the population stability index of the target over that recent window against its history (alarm above psi_threshold, default 0.25). Every alarm raises an alert.';
+'Monitoring of a pipeline: per series, a Page-Hinkley test on the mean absolute scaled error of each run''s forecasts whose actuals have arrived, in run order (delta tolerated increase, alarm above lambda; defaults 0.1 and 5 in MASE units), and with psi_window the population stability index of the target over that recent window against its history (alarm above psi_threshold, default 0.25). Every alarm raises an alert.';
 
 -- Views for BI tools ----------------------------------------------------------
 

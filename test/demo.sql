@@ -282,6 +282,38 @@ SELECT * FROM cipred.resubmit((SELECT id FROM cipred.quarantine WHERE rel = 'dem
                                WHERE rel = 'demand'::regclass AND rule = 'grid'));
 SELECT table_name, series, last_ts, stale FROM cipred.guard_freshness;
 \echo
+\echo '== operations: a day-ahead pipeline (MSTL) replayed over the last four days of the electricity data'
+CREATE TABLE live_demand (series text, ts timestamptz, mw float8);
+INSERT INTO live_demand SELECT series, ts, value FROM readings WHERE series = 'taylor' AND ts < '2000-08-24';
+SELECT cipred.create_pipeline('dayahead', 'live_demand', 'series', 'ts', 'mw', 48, '1 day',
+                              method => '{"method": "mstl", "options": {"periods": [48, 336]}}', period => 336) AS pipeline;
+-- each midnight: the day's readings arrive, then the pipeline runs
+DO $$
+BEGIN
+    FOR d IN 0 .. 3 LOOP
+        IF d > 0 THEN
+            INSERT INTO live_demand SELECT series, ts, value FROM readings
+            WHERE series = 'taylor' AND ts >= '2000-08-23'::timestamptz + d * interval '1 day'
+              AND ts < '2000-08-24'::timestamptz + d * interval '1 day';
+        END IF;
+        PERFORM cipred.run_pipeline('dayahead');
+    END LOOP;
+END $$;
+SELECT run_id, status, series, forecasts, round(seconds, 3) AS seconds, to_char(budget_used, '9.9EEEE') AS budget_used
+FROM cipred.run_history WHERE pipeline = 'dayahead' ORDER BY run_id;
+\echo 'realised accuracy by hours ahead (cipred.pipeline_accuracy, three days of actuals):'
+SELECT format('%s-%sh', (b - 1) * 6, b * 6) AS hours_ahead, sum(points) AS points,
+       round((sum(mae * points) / sum(points))::numeric, 0) AS mae, round((sum(mase * points) / sum(points))::numeric, 3) AS mase,
+       round((sum(coverage_95 * points) / sum(points))::numeric, 2) AS cover95
+FROM (SELECT *, ceil(step / 12.0)::int AS b FROM cipred.pipeline_accuracy WHERE pipeline = 'dayahead') x
+GROUP BY b ORDER BY b;
+\echo 'the latest vintage, as a BI tool reads it (cipred.latest_forecasts):'
+SELECT ts, step, round(forecast::numeric) AS forecast, round(lo_95::numeric) AS lo_95, round(hi_95::numeric) AS hi_95, actual
+FROM cipred.latest_forecasts WHERE pipeline = 'dayahead' AND step IN (1, 12, 24, 36, 48) ORDER BY ts;
+SELECT series, check_kind, round(statistic::numeric, 3) AS statistic, threshold, alarm
+FROM cipred.check_drift('dayahead', psi_window => '7 days');
+
+\echo
 \echo '== resampled: the guarded half-hours as daily peak and mean demand (cipred.resample)'
 SELECT p.ts::date AS day, round(p.value::numeric) AS peak_mw, round(m.value::numeric) AS mean_mw, p.rows AS half_hours
 FROM cipred.resample('demand', 'series', 'ts', 'mw', '1 day', 'max') p
@@ -323,3 +355,9 @@ SELECT format('backtest: %s leads the leaderboard (MASE %s over %s out-of-fold p
               round(avg(mase) FILTER (WHERE method = 'arima')::numeric, 3),
               round(avg(mase) FILTER (WHERE method = 'theta')::numeric, 3)) AS finding
 FROM holdout_scores;
+SELECT format('operations: pipeline dayahead ran %s times in %s s at most (%s%% of its budget), realised day-ahead MASE %s over %s points; %s open alert(s)',
+              count(*), round(max(seconds), 2), to_char(100 * max(budget_used), 'FM0.0000'),
+              (SELECT round((sum(mase * points) / sum(points))::numeric, 3) FROM cipred.pipeline_accuracy WHERE pipeline = 'dayahead'),
+              (SELECT sum(points) FROM cipred.pipeline_accuracy WHERE pipeline = 'dayahead'),
+              (SELECT count(*) FROM cipred.open_alerts)) AS finding
+FROM cipred.run_history WHERE pipeline = 'dayahead';
