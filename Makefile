@@ -72,5 +72,5 @@ bench:
 
 # ARIMA engine speed against R's auto.arima (plain -O2, no sanitizers)
 bench-arima:
-	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o test/bench/arima_bench test/bench/arima_bench.c $(wildcard src/core/arima*.c) src/core/optim.c -lopenblas -llapacke -lm
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o test/bench/arima_bench test/bench/arima_bench.c $(wildcard src/core/arima*.c) src/core/optim.c src/core/stl.c -lopenblas -llapacke -lm
 	OPENBLAS_NUM_THREADS=1 ./test/bench/arima_bench
