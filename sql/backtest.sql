@@ -122,6 +122,22 @@ RESET client_min_messages;
 SELECT method, feature, points, mae_without > mae_with AS helps, cost_ms >= 0 AS costed
 FROM cipred.backtest_features WHERE run_id = (SELECT max(run_id) - 1 FROM cipred.backtest_runs)
 ORDER BY method, feature;
+-- without kms: least squares refits each origin's model exactly from its
+-- statistics (cipred.linreg_drop), ridge by a new pass; both equal a
+-- backtest of the method without the feature
+CREATE TEMP TABLE feature_run AS SELECT max(run_id) - 1 AS id FROM cipred.backtest_runs;
+CREATE TEMP TABLE without_kms AS
+SELECT * FROM cipred.backtest('seatbelts', NULL, 'ts', 'drivers',
+    '[{"name": "lm", "method": "linreg", "features": ["law", "PetrolPrice"]},
+      {"name": "ridge", "method": "linreg", "features": ["law", "PetrolPrice"], "options": {"lambda": 10}}]',
+    12, '{"n_folds": 4, "step": 12}', '{95}',
+    features => '[{"name": "law", "known": true}, {"name": "PetrolPrice", "lag": "1 month"}]');
+SELECT b.method, abs(f.mae_without - b.mae) < 1e-9 * b.mae AS same_as_backtest_without,
+       abs(f.mase_without - b.mase) < 1e-9 * b.mase AS same_mase
+FROM cipred.backtest_features f
+JOIN without_kms b ON b.method = f.method AND b.step IS NULL
+WHERE f.run_id = (SELECT id FROM feature_run) AND f.feature = 'kms'
+ORDER BY b.method;
 
 -- 4. leakage: a feature equal to the target, observed when the target is
 CREATE TABLE oracle AS SELECT ts, y AS v, ts AS available_at FROM ap;

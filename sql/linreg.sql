@@ -318,3 +318,29 @@ SELECT cipred.linreg(y, x) FROM (VALUES (1.0, ARRAY[1.0, 2]), (2, ARRAY[1.0])) v
 SELECT cipred.linreg(1.0, array_fill(1.0::float8, ARRAY[10000]));
 SELECT cipred.predict(m, ARRAY[1.0, 2, 3], '{x1,x2,nope}') FROM fits WHERE model = 'synthetic';
 SELECT '{"cipred_model": 1, "kind": "linreg", "features": ["a"]}'::cipred.model;
+
+-- linreg_drop: a least-squares model without some features, from its own
+-- statistics, equals the refit on the same rows (every number field, to
+-- 1e-9 relative; condition_number is the full model's, an upper bound)
+WITH full_m AS (SELECT cipred.linreg(drivers, ARRAY[kms, PetrolPrice, law::float8], '{kms,petrol,law}') AS m FROM sb),
+red AS (SELECT cipred.linreg(drivers, ARRAY[law::float8], '{law}') AS m FROM sb),
+t AS (SELECT cipred.linreg_drop(full_m.m, '{petrol,kms}') AS dm, red.m AS rm FROM full_m, red)
+SELECT cipred.feature_names(t.dm) AS features,
+       (SELECT bool_and(abs(a.v::text::float8 - b.v::text::float8) <= 1e-9 * greatest(1, abs(b.v::text::float8)))
+          FROM jsonb_each(t.dm::text::jsonb) a(k, v) JOIN jsonb_each(t.rm::text::jsonb) b(k, v) USING (k)
+         WHERE jsonb_typeof(a.v) = 'number' AND a.k <> 'condition_number') AS scalars_equal,
+       (SELECT bool_and(abs(x::float8 - y::float8) <= 1e-9 * greatest(1, abs(y::float8)))
+          FROM jsonb_array_elements_text(t.dm::text::jsonb->'cov') WITH ORDINALITY p(x, i)
+          JOIN jsonb_array_elements_text(t.rm::text::jsonb->'cov') WITH ORDINALITY q(y, i) USING (i)) AS cov_equal,
+       (cipred.model_info(t.dm)->>'condition_number')::float8 >= (cipred.model_info(t.rm)->>'condition_number')::float8 AS cond_bound
+FROM t;
+-- an aliased (constant) feature drops as it is; predictions by name still work
+SELECT cipred.feature_names(d) AS features, (cipred.model_info(d)->'coef'->0) = (cipred.model_info(full_m)->'coef'->0) AS unchanged,
+       round(cipred.predict(d, ARRAY[1.0, 2.0], '{x,c}')::numeric, 6) = round(cipred.predict(full_m, ARRAY[1.0, 2.0], '{x,c}')::numeric, 6) AS same_prediction
+FROM (SELECT m AS full_m, cipred.linreg_drop(m, '{c}') AS d
+      FROM (SELECT cipred.linreg(y, ARRAY[x, 5.0], '{x,c}') AS m FROM generate_series(1, 20) x, LATERAL (SELECT 2 * x + sin(x) AS y) v) z) w;
+SELECT q, pg_temp.err(q) FROM (VALUES
+    ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}', '{"lambda": 1}'), '{kms}') FROM sb$$),
+    ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}'), '{petrol}') FROM sb$$),
+    ($$SELECT cipred.linreg_drop((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t), '{x}')$$)
+) t(q);

@@ -189,7 +189,7 @@ AS $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m'] LOOP
+    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m', 'cipred_bt_lm'] LOOP
         IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
             EXECUTE 'DROP TABLE pg_temp.' || t;
         END IF;
@@ -223,32 +223,69 @@ BEGIN
     -- the early rows of each series give degenerate models (one point, a
     -- constant feature): their notices would only be noise
     PERFORM pg_catalog.set_config('client_min_messages', 'warning', true);
+    -- the model at every origin, kept for the feature-worth refits
+    IF pg_catalog.to_regclass('pg_temp.cipred_bt_lm') IS NOT NULL THEN
+        DROP TABLE pg_temp.cipred_bt_lm;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TEMP TABLE cipred_bt_lm AS
+         SELECT w.s, f.fold, f.origin, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale, w.model
+         FROM (SELECT d.s, d.pos, cipred.linreg(d.y, %1$s, $1, $2) OVER (PARTITION BY d.s ORDER BY d.pos %2$s) AS model
+                 FROM cipred_bt_data d %3$s) w
+         JOIN cipred_bt_folds f ON f.s = w.s AND f.origin = w.pos',
+        pg_catalog.format(xexpr, 'x'),
+        CASE WHEN window_size IS NULL THEN 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW'
+             ELSE pg_catalog.format('ROWS BETWEEN %s PRECEDING AND CURRENT ROW', window_size - 1) END,
+        CASE WHEN has_x THEN 'JOIN cipred_bt_x x ON x.s = d.s AND x.pos = d.pos' ELSE 'CROSS JOIN (SELECT NULL::float8[] AS x) x' END)
+    USING feats, opts;
     EXECUTE pg_catalog.format(
         'INSERT INTO %1$s
-         SELECT $1, w.s, $2, f.fold, f.origin_ts, t.t, t.pos - f.origin, d.y,
+         SELECT $1, w.s, $2, w.fold, w.origin_ts, t.t, t.pos - w.origin, d.y,
                 cipred.predict(w.model, %2$s),
                 CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
                 ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).lo FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
                 CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
                 ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).hi FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
-                f.mscale, f.rscale
-         FROM (SELECT d.s, d.pos, cipred.linreg(d.y, %3$s, $4, $5) OVER (PARTITION BY d.s ORDER BY d.pos %4$s) AS model
-                 FROM cipred_bt_data d %5$s) w
-         JOIN cipred_bt_folds f ON f.s = w.s AND f.origin = w.pos
-         JOIN %6$s t ON t.s = f.s AND t.pos BETWEEN f.test_start AND f.test_end %7$s
+                w.mscale, w.rscale
+         FROM cipred_bt_lm w
+         JOIN %3$s t ON t.s = w.s AND t.pos BETWEEN w.test_start AND w.test_end %4$s
          JOIN cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
-        dest, pg_catalog.format(xexpr, 't'), pg_catalog.format(xexpr, 'x'),
-        CASE WHEN window_size IS NULL THEN 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW'
-             ELSE pg_catalog.format('ROWS BETWEEN %s PRECEDING AND CURRENT ROW', window_size - 1) END,
-        CASE WHEN has_x THEN 'JOIN cipred_bt_x x ON x.s = d.s AND x.pos = d.pos' ELSE 'CROSS JOIN (SELECT NULL::float8[] AS x) x' END,
+        dest, pg_catalog.format(xexpr, 't'),
         CASE WHEN has_x THEN 'cipred_bt_xt' ELSE 'cipred_bt_data' END,
-        CASE WHEN has_x THEN 'AND t.fold = f.fold' ELSE '' END)
-    USING rid, mname, levels, feats, opts;
+        CASE WHEN has_x THEN 'AND t.fold = w.fold' ELSE '' END)
+    USING rid, mname, levels;
     PERFORM pg_catalog.set_config('client_min_messages', old_level, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.backtest_linreg(bigint, text, text[], text[], jsonb, int, float8[], text) IS
 'Support function of cipred.backtest: fits a linear model on features at every fold origin by the moving linreg aggregate and writes its out-of-fold forecasts.';
+
+-- The out-of-fold forecasts of the last linear method without one of its
+-- features, from the models kept at each origin (least squares: the exact
+-- refit by cipred.linreg_drop, without reading any row again).
+CREATE FUNCTION cipred.backtest_linreg_drop(rid bigint, mname text, feats text[], all_names text[], dropped text, dest text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    xexpr text := 'ARRAY[' || (SELECT pg_catalog.string_agg(pg_catalog.format('t.x[%s]', pg_catalog.array_position(all_names, g)), ', ' ORDER BY o)
+                                 FROM pg_catalog.unnest(feats) WITH ORDINALITY u(g, o)) || ']';
+BEGIN
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %1$s
+         SELECT $1, w.s, $2, w.fold, w.origin_ts, t.t, t.pos - w.origin, d.y,
+                cipred.predict(w.model, %2$s, $3), NULL, NULL, w.mscale, w.rscale
+         FROM (SELECT lm.s, lm.fold, lm.origin, lm.origin_ts, lm.test_start, lm.test_end, lm.mscale, lm.rscale,
+                      cipred.linreg_drop(lm.model, ARRAY[$4]) AS model
+                 FROM cipred_bt_lm lm OFFSET 0) w
+         JOIN cipred_bt_xt t ON t.s = w.s AND t.fold = w.fold AND t.pos BETWEEN w.test_start AND w.test_end
+         JOIN cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
+        dest, xexpr)
+    USING rid, mname, feats, dropped;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
+'Support function of cipred.backtest: the out-of-fold forecasts of a least-squares method without one feature, from its models at each origin refitted exactly by cipred.linreg_drop.';
 
 CREATE FUNCTION cipred.backtest(
     source text, series_column name, time_column name, target_column name,
@@ -300,6 +337,7 @@ DECLARE
     rid bigint;
     msg text; det text; hin text; st text;
     work_ready bool := false;
+    ols bool;
 BEGIN
     -- arguments
     IF time_column IS NULL OR target_column IS NULL OR methods IS NULL OR horizon IS NULL THEN
@@ -673,9 +711,18 @@ BEGIN
                 IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
                     CREATE TEMP TABLE cipred_bt_drop (LIKE cipred.backtest_forecasts);
                 END IF;
+                -- least squares: each origin's model refitted exactly from its own
+                -- statistics; otherwise (ridge, elastic net) a new moving pass
+                -- over the joined features
+                ols := NOT EXISTS (SELECT 1 FROM cipred_bt_lm lm WHERE cipred.model_info(lm.model)->>'method' <> 'ols'
+                                                                    OR NOT cipred.model_info(lm.model) ? 'cov');
                 FOREACH kk IN ARRAY mfeat LOOP
                     TRUNCATE cipred_bt_drop;
-                    PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                    IF ols THEN
+                        PERFORM cipred.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
+                    ELSE
+                        PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                    END IF;
                     INSERT INTO cipred.backtest_features
                     SELECT rid, mname, kk, fcost[array_position(fnames, kk)], count(a.forecast),
                            cipred.mae(a.actual, a.forecast), cipred.mae(b.actual, b.forecast),

@@ -111,3 +111,115 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'cipred_model_path' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.model_path(cipred.model) IS
 'The regularisation path of an elastic net or lasso model fitted with the path option: the coefficient of every feature at each alpha, from the largest (all zero) down to the model''s alpha.';
+
+CREATE FUNCTION cipred.linreg_drop(model cipred.model, features text[]) RETURNS cipred.model
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+-- doubles pass through jsonb: shortest exact text, whatever the session says
+SET extra_float_digits = 3
+AS $$
+DECLARE
+    j jsonb := model::text::jsonb;
+    names text[];
+    coef float8[];
+    cov float8[];
+    k int;
+    p int;
+    idx int;
+    f text;
+    cjj float8;
+    bj float8;
+    s2_old float8;
+    s2_new float8;
+    rss float8;
+    df float8;
+    n float8;
+    ic int;
+    kpar float8;
+    ll float8;
+    nc float8[];
+    newcoef float8[];
+    newcov float8[];
+    alias bool[];
+    xm float8[];
+    keep int[];
+BEGIN
+    IF cipred.model_kind(model) <> 'linreg' THEN
+        RAISE EXCEPTION 'linreg_drop: the model is a % model, not linreg', cipred.model_kind(model)
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF j->>'method' <> 'ols' OR NOT j ? 'cov' THEN
+        RAISE EXCEPTION 'linreg_drop: only least-squares models can drop a feature without refitting'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('The model''s method is %s.', j->>'method'),
+                  HINT = 'Refit ridge and elastic-net models with cipred.linreg on the remaining features.';
+    END IF;
+    FOREACH f IN ARRAY features LOOP
+        names := ARRAY(SELECT jsonb_array_elements_text(j->'features'));
+        idx := array_position(names, f);
+        IF f IS NULL OR idx IS NULL THEN
+            RAISE EXCEPTION 'linreg_drop: the model has no feature "%"', f
+                USING ERRCODE = 'undefined_column', DETAIL = format('Its features are %s.', names);
+        END IF;
+        p := cardinality(names);
+        k := p + 1;
+        coef := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'coef') e);
+        alias := ARRAY(SELECT e::bool FROM jsonb_array_elements_text(j->'aliased') e);
+        xm := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'x_mean') e);
+        -- cov over (intercept, features); aliased rows are NaN: read as 0
+        cov := ARRAY(SELECT CASE WHEN e = 'NaN' THEN 0 ELSE e::float8 END FROM jsonb_array_elements_text(j->'cov') e);
+        keep := ARRAY(SELECT i FROM generate_series(0, p) i WHERE i <> idx);
+        IF alias[idx] THEN
+            -- an aliased feature never entered the fit: drop it as it is
+            newcoef := ARRAY(SELECT coef[i] FROM unnest(keep) i WHERE i > 0);
+            newcov := ARRAY(SELECT j2.v FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2),
+                                   LATERAL (SELECT (j->'cov'->>(a.r * k + b.c))::float8 AS v) j2 ORDER BY a.o, b.o2);
+            j := jsonb_set(j, '{coef}', to_jsonb(newcoef));
+            j := jsonb_set(j, '{cov}', to_jsonb(newcov));
+        ELSE
+            cjj := cov[idx * k + idx + 1];
+            bj := coef[idx];
+            IF NOT cjj > 0 THEN
+                RAISE EXCEPTION 'linreg_drop: the covariance of "%" is not positive', f USING ERRCODE = 'data_exception';
+            END IF;
+            rss := (j->>'rss')::float8;
+            df := (j->>'df_resid')::float8;
+            n := (j->>'n')::float8;
+            ic := CASE WHEN (j->>'intercept')::bool THEN 1 ELSE 0 END;
+            s2_old := (j->>'sigma')::float8 ^ 2;
+            -- the removed coefficient's share of the fit: delta RSS = b^2 / [(X'X)^-1]_jj
+            rss := rss + bj * bj * s2_old / cjj;
+            df := df + 1;
+            s2_new := rss / df;
+            -- coefficients: b_-j -= C_-j,j / C_jj b_j (intercept at index 0)
+            nc := ARRAY(SELECT CASE WHEN i = 0 THEN (j->>'intercept_coef')::float8 ELSE coef[i] END
+                               - cov[i * k + idx + 1] / cjj * bj FROM unnest(keep) WITH ORDINALITY u(i, o) ORDER BY o);
+            -- covariance: the Schur complement, rescaled to the new sigma^2
+            newcov := ARRAY(SELECT CASE WHEN alias[nullif(a.r, 0)] OR alias[nullif(b.c, 0)] THEN 'NaN'::float8
+                                        ELSE (cov[a.r * k + b.c + 1] - cov[a.r * k + idx + 1] * cov[idx * k + b.c + 1] / cjj) * s2_new / s2_old END
+                              FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2) ORDER BY a.o, b.o2);
+            newcoef := ARRAY(SELECT CASE WHEN alias[i] THEN 'NaN'::float8 ELSE nc[o] END
+                               FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o);
+            ll := (j->>'loglik')::float8 - n / 2 * (ln(rss) - ln((j->>'rss')::float8));
+            kpar := ((j->>'aic')::float8 + 2 * (j->>'loglik')::float8) / 2 - 1;
+            j := j || jsonb_build_object(
+                'coef', to_jsonb(newcoef),
+                'intercept_coef', CASE WHEN ic = 1 THEN nc[1] ELSE 0 END,
+                'cov', to_jsonb(newcov),
+                'rss', rss, 'df_resid', df, 'sigma', sqrt(s2_new),
+                'r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - rss / (j->>'tss')::float8 ELSE 'NaN'::float8 END,
+                'adj_r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - (rss / (j->>'tss')::float8) * (n - ic) / df ELSE 'NaN'::float8 END,
+                'loglik', ll, 'aic', -2 * ll + 2 * kpar, 'bic', -2 * ll + ln(n) * kpar,
+                'rank', (j->>'rank')::int - 1);
+        END IF;
+        j := j || jsonb_build_object(
+            'features', to_jsonb(ARRAY(SELECT names[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'aliased', to_jsonb(ARRAY(SELECT alias[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'x_mean', to_jsonb(ARRAY(SELECT xm[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'warnings', (j->'warnings') || to_jsonb(format('feature %s dropped by linreg_drop (exact least squares without it; condition_number is the full model''s, an upper bound)', f)));
+    END LOOP;
+    RETURN j::text::cipred.model;
+END
+$$;
+COMMENT ON FUNCTION cipred.linreg_drop(cipred.model, text[]) IS
+'The least-squares model refitted without the given features, from the model''s own statistics (its inverse Gram matrix): coefficients, covariance, RSS, sigma, R², log-likelihood, AIC and BIC exactly as a refit on the same rows would give, without reading the data again.';
