@@ -93,6 +93,10 @@ SELECT status, error FROM cipred.run_pipeline('strict');
 SELECT pipeline, kind, severity, regexp_replace(message, 'took .* over', 'took (its time), over') AS message
 FROM cipred.open_alerts ORDER BY alert_id;
 SELECT run_id, pipeline, status, series, forecasts, stale_series, over_budget FROM cipred.run_history ORDER BY run_id;
+-- an alert with a very long message still notifies (the payload is cut)
+SELECT cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat('é', 10000)) IS NOT NULL AS raised;
+SELECT pg_temp.err($$SELECT cipred.raise_alert('dayahead', NULL, 'mood', 'warning', 'x')$$) AS unknown_kind;
+UPDATE cipred.alerts SET resolved_at = now() WHERE kind = 'drift' AND pipeline = 'dayahead';
 
 -- 6. drift: forecasts of the mean, then the level jumps: Page-Hinkley
 -- alarms on the scaled errors; the input's distribution shifted too (PSI)

@@ -114,13 +114,21 @@ AS $$
 DECLARE
     a cipred.alerts;
 BEGIN
+    IF kind IS NULL OR kind NOT IN ('failed', 'budget', 'stale', 'drift', 'shift')
+       OR severity IS NULL OR severity NOT IN ('warning', 'critical') OR message IS NULL THEN
+        RAISE EXCEPTION 'raise_alert: kind must be failed, budget, stale, drift or shift, severity warning or critical, and message not NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('kind was %s, severity %s.', coalesce(kind, 'NULL'), coalesce(severity, 'NULL'));
+    END IF;
     INSERT INTO cipred.alerts (pipeline, run_id, kind, severity, message, detail)
     VALUES (raise_alert.pipeline, raise_alert.run_id, raise_alert.kind, raise_alert.severity,
             raise_alert.message, coalesce(raise_alert.detail, '{}'))
     RETURNING * INTO a;
-    PERFORM pg_notify('cipred_alerts', left(jsonb_build_object(
-        'alert_id', a.alert_id, 'at', a.at, 'pipeline', a.pipeline, 'run_id', a.run_id,
-        'kind', a.kind, 'severity', a.severity, 'message', a.message)::text, 7900));
+    -- (a NOTIFY payload holds under 8000 bytes: the message is cut to 1500
+    -- characters and the pipeline to 200, at most 4 bytes each)
+    PERFORM pg_notify('cipred_alerts', jsonb_build_object(
+        'alert_id', a.alert_id, 'at', a.at, 'pipeline', left(a.pipeline, 200), 'run_id', a.run_id,
+        'kind', a.kind, 'severity', a.severity, 'message', left(a.message, 1500))::text);
     RETURN a.alert_id;
 END
 $$;
