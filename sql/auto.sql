@@ -105,12 +105,18 @@ SELECT count(*) AS steps, bool_and(lo IS NOT NULL AND cardinality(lo) = 0) AS no
 FROM cipred.auto_forecast('(SELECT * FROM train WHERE series = ''co2'')', NULL, 'ts', 'value', 3, NULL, '["naive"]',
                           '{"n_folds": 5}');
 
+-- a gap in the folds: the steps before the first scored one take its errors
+SELECT array_agg(step ORDER BY step) AS steps, bool_and(lo[1] < forecast AND forecast < hi[1]) AS intervals
+FROM cipred.auto_forecast('(SELECT * FROM train WHERE series = ''AirPassengers'')', 'series', 'ts', 'value', 6,
+                          candidates => '["naive", "snaive"]', folds => '{"n_folds": 8, "step": 1, "gap": 2}');
+
 -- 4. bad input
 SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', NULL)$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '{}')$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '["ets", "prophet"]')$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '[{"method": "linreg"}]')$$),
+    ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '["naive", "linreg"]')$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, levels => '{0}')$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'nosuch', 6)$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 500)$$)

@@ -181,10 +181,21 @@ GRANT SELECT ON ap TO cipred_bt_user;
 SET ROLE cipred_bt_user;
 SELECT method, points FROM cipred.backtest('ap', NULL, 'ts', 'y', '["snaive"]', 6, '{"n_folds": 2}') WHERE step IS NULL;
 SELECT count(*) > 1 AS sees_all_runs FROM cipred.backtest_runs;
+-- no rows into someone else's run, no work rows in someone else's name
+SELECT pg_temp.err($$INSERT INTO cipred.backtest_scores (run_id, method, points, mae) VALUES (1, 'naive', 1, 0.001)$$) AS foreign_scores,
+       pg_temp.err($$INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
+                     VALUES (1000, 'ap', 1, now(), 1, 1, '{}', '{}', 'postgres')$$) AS spoofed_work;
+-- work rows planted in one's own name for a future run id
+INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, ts, y)
+SELECT r, 'ap', 1, '1958-06-01', 1, 200, array_agg(ts ORDER BY ts), array_agg(1e6::float8)
+FROM ap, generate_series((SELECT max(run_id) + 1 FROM cipred.backtest_runs), (SELECT max(run_id) + 20 FROM cipred.backtest_runs)) r GROUP BY r;
 DELETE FROM cipred.backtest_runs;
 SELECT count(*) AS own_runs_left FROM cipred.backtest_runs WHERE run_by = 'cipred_bt_user';
 RESET ROLE;
 SELECT count(*) > 0 AS others_kept FROM cipred.backtest_runs;
+-- ... do not reach another user's backtest (a superuser's, whom RLS does not filter)
+SELECT method, points, round(mae::numeric, 4) AS mae FROM cipred.backtest('ap', NULL, 'ts', 'y', '["snaive"]', 6, '{"n_folds": 2}') WHERE step IS NULL;
+DELETE FROM cipred.backtest_work;
 
 -- 6. a long backtest is cancelled cleanly (statement_timeout here), and
 -- leaves nothing behind
@@ -198,13 +209,31 @@ RESET statement_timeout;
 SELECT count(*) AS runs_after FROM cipred.backtest_runs;
 SELECT count(*) AS work_tables_left FROM pg_class WHERE relname LIKE 'cipred_bt%' AND relpersistence = 't';
 
--- 7. bad input
+-- 7. column types: a boolean feature; timestamp without time zone across a
+-- daylight-saving change (read as UTC, so no local hour collides); integer
+-- targets; a work-table name shadowed earlier in search_path
+CREATE TABLE hourly AS
+SELECT t::timestamp AS ts, (100 + 10 * sin(i / 24.0 * 2 * pi()) + i % 7)::int AS y, (i % 24 < 8) AS night
+FROM generate_series(0, 24 * 14 - 1) i, LATERAL (SELECT timestamp '2020-03-20 00:00' + i * interval '1 hour' AS t) x;
+SET TimeZone = 'Europe/Berlin';
+SELECT method, points FROM cipred.backtest('hourly', NULL, 'ts', 'y',
+    '["snaive", {"name": "lm", "method": "linreg", "features": ["night"]}]', 24, '{"n_folds": 3}',
+    features => '[{"name": "night", "known": true}]') WHERE step IS NULL;
+SET TimeZone = 'UTC';
+CREATE TABLE public.cipred_bt_data (s text, t timestamptz, y float8, pos int, n int);
+SET search_path = public, pg_temp;
+SELECT method, points FROM cipred.backtest('ap', NULL, 'ts', 'y', '["naive"]', 6, '{"n_folds": 2}') WHERE step IS NULL;
+RESET search_path;
+DROP TABLE public.cipred_bt_data, hourly;
+
+-- 8. bad input
 CREATE TABLE victim (x int);
 CREATE TABLE dup AS SELECT * FROM ap UNION ALL SELECT * FROM ap WHERE ts = '1955-01-01';
 CREATE TABLE txt AS SELECT ts, y::text AS y FROM ap;
 CREATE TABLE nan AS SELECT ts, CASE WHEN ts = '1955-01-01' THEN 'NaN' ELSE y END AS y FROM ap;
 SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.backtest('nosuch', NULL, 'ts', 'y', '["naive"]', 6)$$),
+    ($$SELECT cipred.backtest('nosuch.tbl', NULL, 'ts', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('ap', NULL, 'nosuch', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('ap', NULL, 'ts', 'nosuch', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('ap', 'nosuch', 'ts', 'y', '["naive"]', 6)$$),

@@ -342,5 +342,8 @@ FROM (SELECT m AS full_m, cipred.linreg_drop(m, '{c}') AS d
 SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}', '{"lambda": 1}'), '{kms}') FROM sb$$),
     ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}'), '{petrol}') FROM sb$$),
-    ($$SELECT cipred.linreg_drop((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t), '{x}')$$)
+    ($$SELECT cipred.linreg_drop((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t), '{x}')$$),
+    -- a feature whose collinear partner was left out, and a saturated fit: refit instead
+    ($$SELECT cipred.linreg_drop(cipred.linreg(y, ARRAY[x, sin(x), 2 * x], '{x,z,x2}'), '{x}') FROM generate_series(1, 30) x, LATERAL (SELECT x + cos(x) AS y) v$$),
+    ($$SELECT cipred.linreg_drop(cipred.linreg(y, ARRAY[x, z], '{x,z}'), '{z}') FROM (VALUES (1.0, 1.0, 0.0), (3.0, 2.0, 1.0), (2.0, 3.0, 5.0)) v(y, x, z)$$)
 ) t(q);

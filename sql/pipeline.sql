@@ -37,7 +37,8 @@ FROM cipred.forecasts GROUP BY pipeline, series ORDER BY pipeline, series;
 -- the automatic pipeline's forecasts are auto_forecast's, and its run
 -- remembers the backtest behind them
 SELECT bool_and(abs(f.forecast - a.forecast) < 1e-9 * abs(a.forecast)) AS same_as_auto_forecast,
-       (SELECT backtest_run IS NOT NULL FROM cipred.pipeline_runs WHERE pipeline = 'monthly') AS backtest_logged
+       (SELECT cardinality(backtest_runs) FROM cipred.pipeline_runs WHERE pipeline = 'monthly') AS backtest_runs,
+       bool_and(f.expected_mase = a.expected_mase AND f.expected_mase > 0) AS expected_mase_kept
 FROM cipred.forecasts f
 JOIN cipred.auto_forecast('(SELECT series, ts, value FROM series WHERE series IN (''AirPassengers'', ''USAccDeaths''))',
                           'series', 'ts', 'value', 12, folds => '{"n_folds": 6, "step": 3}') a USING (series, ts)
@@ -93,8 +94,10 @@ SELECT status, error FROM cipred.run_pipeline('strict');
 SELECT pipeline, kind, severity, regexp_replace(message, 'took .* over', 'took (its time), over') AS message
 FROM cipred.open_alerts ORDER BY alert_id;
 SELECT run_id, pipeline, status, series, forecasts, stale_series, over_budget FROM cipred.run_history ORDER BY run_id;
--- an alert with a very long message still notifies (the payload is cut)
-SELECT cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat('é', 10000)) IS NOT NULL AS raised;
+-- an alert with a very long message still notifies (the payload is cut,
+-- control characters blanked)
+SELECT cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat('é', 10000)) IS NOT NULL AS raised,
+       cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat(chr(1), 5000)) IS NOT NULL AS control_chars;
 SELECT pg_temp.err($$SELECT cipred.raise_alert('dayahead', NULL, 'mood', 'warning', 'x')$$) AS unknown_kind;
 UPDATE cipred.alerts SET resolved_at = now() WHERE kind = 'drift' AND pipeline = 'dayahead';
 
@@ -120,6 +123,22 @@ SELECT round(cipred.psi(array_agg(x), array_agg(x))::numeric, 6) AS same,
        round(cipred.psi(array_agg(x), array_agg(x + 3))::numeric, 3) AS shifted
 FROM generate_series(1, 100) x;
 
+-- the whole history as the recent window: no PSI row (nothing to compare)
+SELECT check_kind, count(*) FROM cipred.check_drift('levels', psi_window => '1000 days') GROUP BY 1;
+-- series on different grids (weekly on Mondays and on Wednesdays): every
+-- run refreshes their actuals at each series' own period
+CREATE TABLE weekly (s text, ts timestamptz, y float8);
+INSERT INTO weekly SELECT 'mon', '2024-01-01'::timestamptz + i * interval '7 days', 10 + i % 3 FROM generate_series(0, 29) i;
+INSERT INTO weekly SELECT 'wed', '2024-01-03'::timestamptz + i * interval '7 days', 20 + i % 4 FROM generate_series(0, 29) i;
+SELECT cipred.create_pipeline('weeklies', 'weekly', 's', 'ts', 'y', 2, '7 days', method => '"naive"');
+SELECT status FROM cipred.run_pipeline('weeklies');
+INSERT INTO weekly SELECT 'mon', '2024-01-01'::timestamptz + 30 * interval '7 days', 11;
+INSERT INTO weekly SELECT 'wed', '2024-01-03'::timestamptz + 30 * interval '7 days', 21;
+SELECT status, error FROM cipred.run_pipeline('weeklies');
+SELECT series, ts, actual, scale > 0 AS scaled FROM cipred.actuals WHERE pipeline = 'weeklies' ORDER BY series;
+SELECT cipred.drop_pipeline('weeklies');
+DROP TABLE weekly;
+
 -- 7. BI views: a read-only role reads them and nothing else
 CREATE ROLE cipred_bi_reader;
 GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
@@ -144,15 +163,46 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, 
                                        cipred.actuals, cipred.alerts TO cipred_forecaster;
 GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_forecaster;
 GRANT SELECT ON series TO cipred_forecaster;
+-- (a function that records who runs a pipeline's source)
+CREATE TABLE whoami (who name);
+GRANT INSERT ON whoami TO cipred_forecaster;
+CREATE FUNCTION pg_temp.record_user() RETURNS int LANGUAGE sql AS $$ INSERT INTO public.whoami VALUES (current_user) RETURNING 1 $$;
 SET ROLE cipred_forecaster;
 SELECT cipred.create_pipeline('by_forecaster', '(SELECT * FROM series WHERE series = ''AirPassengers'')', 'series', 'ts', 'value',
                               12, '1 mon', folds => '{"n_folds": 4, "step": 3}');
 SELECT status, forecasts, error FROM cipred.run_pipeline('by_forecaster');
+-- a pipeline runs with its owner's rights: a superuser running it runs the
+-- owner's query as the owner, and another role may not run it at all
+SELECT cipred.create_pipeline('by_forecaster2', '(SELECT * FROM series WHERE series = ''Nile'' AND pg_temp.record_user() = 1)', 'series', 'ts', 'value',
+                              3, '1 day', method => '"naive"');
+UPDATE cipred.pipelines SET description = 'changed by its owner' WHERE name = 'by_forecaster2';
+RESET ROLE;
+CREATE ROLE cipred_other;
+GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts,
+                                       cipred.actuals, cipred.alerts TO cipred_other;
+GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_other;
+SET ROLE cipred_other;
+SELECT pg_temp.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs;
+UPDATE cipred.pipelines SET source = '(SELECT 1)' WHERE name = 'by_forecaster2';
+SELECT pg_temp.err($$INSERT INTO cipred.pipelines (name, source, time_column, target_column, method, horizon, output_period, budget, owner)
+                     VALUES ('spoof', 'series', 'ts', 'value', '"naive"', 1, '1 day', '1 hour', 'cipred_forecaster')$$) AS spoofed_owner;
+RESET ROLE;
+SELECT source FROM cipred.pipelines WHERE name = 'by_forecaster2';
+SELECT status, forecasts FROM cipred.run_pipeline('by_forecaster2');
+SELECT run_by FROM cipred.pipeline_runs WHERE pipeline = 'by_forecaster2';
+SELECT DISTINCT who AS source_ran_as FROM whoami;
+SELECT current_user = session_user AS role_restored;
+SET ROLE cipred_forecaster;
 SELECT cipred.drop_pipeline('by_forecaster');
+SELECT cipred.drop_pipeline('by_forecaster2');
 RESET ROLE;
 REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts, series FROM cipred_forecaster;
 REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM cipred_forecaster;
-DROP ROLE cipred_forecaster;
+REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts FROM cipred_other;
+REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM cipred_other;
+REVOKE ALL ON whoami FROM cipred_forecaster;
+DROP TABLE whoami;
+DROP ROLE cipred_forecaster, cipred_other;
 -- the views' columns are plain types
 SELECT c.relname, string_agg(DISTINCT format_type(a.atttypid, a.atttypmod), ', ') AS types
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -163,7 +213,7 @@ GROUP BY c.relname ORDER BY c.relname;
 -- 8. scheduling without pg_cron: a clear error (the cluster test runs it
 -- with pg_cron preloaded); cron schedules of output periods
 SELECT pg_temp.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
-SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,7 days,1 mon,7 minutes,5 hours}'::text[]) p;
+SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,24 hours,7 days,1 mon,7 minutes,5 hours,30 days,720 hours,2 mons}'::text[]) p;
 
 -- 9. bad input
 SELECT q, pg_temp.err(q) FROM (VALUES

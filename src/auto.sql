@@ -24,7 +24,7 @@ CREATE FUNCTION cipred.auto_forecast(
     candidates jsonb DEFAULT '["ets", "arima", "theta"]',
     folds jsonb DEFAULT NULL, period int DEFAULT NULL,
     OUT series text, OUT step int, OUT ts timestamptz, OUT forecast float8,
-    OUT lo float8[], OUT hi float8[], OUT strategy text, OUT run_id bigint)
+    OUT lo float8[], OUT hi float8[], OUT strategy text, OUT run_id bigint, OUT expected_mase float8)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -54,7 +54,8 @@ BEGIN
                   HINT = 'Write e.g. ''["ets", "arima", "theta", "snaive"]''.';
     END IF;
     IF EXISTS (SELECT 1 FROM jsonb_array_elements(candidates) e
-                WHERE jsonb_typeof(e) = 'object' AND (e->>'method' = 'linreg' OR e ? 'features')) THEN
+                WHERE (jsonb_typeof(e) = 'object' AND (e->>'method' = 'linreg' OR e ? 'features'))
+                   OR (jsonb_typeof(e) = 'string' AND e #>> '{}' = 'linreg')) THEN
         RAISE EXCEPTION 'auto_forecast: candidates must be time-series methods'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Linear models on features need future feature values; backtest them with cipred.backtest.';
@@ -79,10 +80,10 @@ BEGIN
                     array_agg(s) AS members
                FROM (SELECT s, greatest(2, c - $1 - greatest(2 * coalesce($2, p, 1) + 2, 10) + 1) AS nf
                        FROM (SELECT %1$I::text AS s, count(%2$I) AS c,
-                                    (cipred.model_info(cipred.fit(%3$I::timestamptz, %2$I::float8, ''naive'')) ->> ''period'')::int AS p
+                                    (cipred.model_info(cipred.fit(%5$s, %2$I::float8, ''naive'')) ->> ''period'')::int AS p
                                FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
               GROUP BY 1 ORDER BY 1',
-            series_column, target_column, time_column, src) USING horizon, period
+            series_column, target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column')) USING horizon, period
         LOOP
             SELECT DISTINCT b.run_id INTO rid
               FROM cipred.backtest(format('(SELECT * FROM %s WHERE %I::text = ANY (%L::text[]))', src, series_column, spec.members),
@@ -92,9 +93,9 @@ BEGIN
         END LOOP;
     ELSE
         IF folds IS NULL THEN
-            EXECUTE format('SELECT count(%1$I), (cipred.model_info(cipred.fit(%2$I::timestamptz, %1$I::float8, ''naive'')) ->> ''period'')::int
+            EXECUTE format('SELECT count(%1$I), (cipred.model_info(cipred.fit(%4$s, %1$I::float8, ''naive'')) ->> ''period'')::int
                               FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
-                           target_column, time_column, src)
+                           target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column'))
                INTO nmin, pmin;
             nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
             folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
@@ -112,7 +113,7 @@ BEGIN
 
     -- out-of-fold rows with every candidate's forecast
     PERFORM cipred.auto_cleanup();
-    CREATE TEMP TABLE cipred_auto_oof AS
+    CREATE TEMP TABLE pg_temp.cipred_auto_oof AS
     SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
            array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
       FROM cipred.backtest_forecasts b
@@ -122,15 +123,15 @@ BEGIN
     -- each strategy's out-of-fold forecast; convex weights for a fold are
     -- learnt only from rows whose actual was known at its origin (the mean
     -- until there are any)
-    CREATE TEMP TABLE cipred_auto_w AS
+    CREATE TEMP TABLE pg_temp.cipred_auto_w AS
     SELECT x.s, x.fold,
-           (SELECT cipred.combination(p.actual, p.f, 'convex') FROM cipred_auto_oof p
+           (SELECT cipred.combination(p.actual, p.f, 'convex') FROM pg_temp.cipred_auto_oof p
              WHERE p.s = x.s AND p.t <= x.origin) AS w
-      FROM (SELECT DISTINCT o.s, o.fold, o.origin FROM cipred_auto_oof o) x;
-    CREATE TEMP TABLE cipred_auto_strat AS
+      FROM (SELECT DISTINCT o.s, o.fold, o.origin FROM pg_temp.cipred_auto_oof o) x;
+    CREATE TEMP TABLE pg_temp.cipred_auto_strat AS
     SELECT o.s, o.fold, o.t, o.h, o.actual, o.scale, st.name AS strat, st.fc
-      FROM cipred_auto_oof o
-      JOIN cipred_auto_w cw ON cw.s = o.s AND cw.fold = o.fold
+      FROM pg_temp.cipred_auto_oof o
+      JOIN pg_temp.cipred_auto_w cw ON cw.s = o.s AND cw.fold = o.fold
       CROSS JOIN LATERAL (
           SELECT names[j] AS name, o.f[j] AS fc FROM generate_series(1, k) j
           UNION ALL SELECT 'mean', (SELECT avg(x) FROM unnest(o.f) x)
@@ -140,14 +141,14 @@ BEGIN
      WHERE k > 1 OR st.name = names[1];
     -- the strategy with the lowest out-of-fold MASE (sMAPE when the scale
     -- is 0), per series
-    CREATE TEMP TABLE cipred_auto_choice AS
-    SELECT DISTINCT ON (x.s) x.s, x.strat, (SELECT min(o.r) FROM cipred_auto_oof o WHERE o.s = x.s) AS r
+    CREATE TEMP TABLE pg_temp.cipred_auto_choice AS
+    SELECT DISTINCT ON (x.s) x.s, x.strat, (SELECT min(o.r) FROM pg_temp.cipred_auto_oof o WHERE o.s = x.s) AS r
       FROM (SELECT a.s, a.strat, coalesce(cipred.mase(a.actual, a.fc, a.scale), cipred.smape(a.actual, a.fc)) AS score
-              FROM cipred_auto_strat a GROUP BY a.s, a.strat) x
+              FROM pg_temp.cipred_auto_strat a GROUP BY a.s, a.strat) x
      ORDER BY x.s, x.score, x.strat;
 
     -- every candidate on the whole series, forecast horizon steps
-    CREATE TEMP TABLE cipred_auto_fc (s text, j int, step int, ts timestamptz, fc float8);
+    CREATE TEMP TABLE pg_temp.cipred_auto_fc (s text, j int, step int, ts timestamptz, fc float8);
     i := 0;
     FOR mj IN SELECT * FROM jsonb_array_elements(candidates) LOOP
         i := i + 1;
@@ -157,14 +158,14 @@ BEGIN
             mopts := mopts || jsonb_build_object('period', period);
         END IF;
         EXECUTE format(
-            'INSERT INTO cipred_auto_fc
+            'INSERT INTO pg_temp.cipred_auto_fc
              SELECT m.s, $1, f.step, f.ts, f.forecast
-               FROM (SELECT %s AS s, cipred.fit(%I::timestamptz, %I::float8, $2, $3) AS model
+               FROM (SELECT %s AS s, cipred.fit(%s, %I::float8, $2, $3) AS model
                        FROM %s WHERE %I IS NOT NULL GROUP BY 1) m,
                     cipred.forecast(m.model, $4, NULL) f
               WHERE m.s IS NOT NULL',
             CASE WHEN series_column IS NULL THEN quote_literal(source) ELSE format('%I::text', series_column) END,
-            time_column, target_column, src, target_column)
+            cipred.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
         USING i, mmethod, mopts, horizon;
     END LOOP;
 
@@ -173,22 +174,26 @@ BEGIN
     -- the finite-sample correction of split conformal prediction
     RETURN QUERY
     WITH fm AS (SELECT c.s, c.step, min(c.ts) AS ts, array_agg(c.fc ORDER BY c.j) AS f
-                  FROM cipred_auto_fc c GROUP BY c.s, c.step HAVING count(c.fc) = k),
+                  FROM pg_temp.cipred_auto_fc c GROUP BY c.s, c.step HAVING count(c.fc) = k),
     pt AS (SELECT fm.s, fm.step, fm.ts, ch.strat, ch.r,
                   CASE WHEN ch.strat = 'mean' THEN (SELECT avg(x) FROM unnest(fm.f) x)
                        WHEN ch.strat = 'median' THEN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(fm.f) x)
                        WHEN ch.strat = 'convex' THEN cipred.combine((SELECT cipred.combination(p.actual, p.f, 'convex')
-                                                                      FROM cipred_auto_oof p WHERE p.s = fm.s), fm.f)
+                                                                      FROM pg_temp.cipred_auto_oof p WHERE p.s = fm.s), fm.f)
                        ELSE fm.f[array_position(names, ch.strat)] END AS point
-             FROM fm JOIN cipred_auto_choice ch ON ch.s = fm.s),
+             FROM fm JOIN pg_temp.cipred_auto_choice ch ON ch.s = fm.s),
     ae AS (SELECT a.s, a.h, abs(a.actual - a.fc) AS e, count(*) OVER (PARTITION BY a.s, a.h) AS nh
-             FROM cipred_auto_strat a JOIN cipred_auto_choice ch ON ch.s = a.s AND ch.strat = a.strat),
+             FROM pg_temp.cipred_auto_strat a JOIN pg_temp.cipred_auto_choice ch ON ch.s = a.s AND ch.strat = a.strat),
     -- with fewer than 19 errors per step (too few for a 95% quantile), the
     -- errors of the neighbouring steps are pooled until there are
     err AS (SELECT x.s, x.h, array_agg(y.e ORDER BY y.e) AS e
               FROM (SELECT DISTINCT ae.s, ae.h, ceil(greatest(19.0 / ae.nh - 1, 0) / 2)::int AS w FROM ae) x
               JOIN ae y ON y.s = x.s AND y.h BETWEEN x.h - x.w AND x.h + x.w
-             GROUP BY x.s, x.h)
+             GROUP BY x.s, x.h),
+    -- the chosen strategy's out-of-fold MASE at each step
+    xm AS (SELECT a.s, a.h, cipred.mase(a.actual, a.fc, a.scale) AS m
+             FROM pg_temp.cipred_auto_strat a JOIN pg_temp.cipred_auto_choice ch ON ch.s = a.s AND ch.strat = a.strat
+            GROUP BY a.s, a.h)
     SELECT pt.s, pt.step, pt.ts, pt.point,
            ARRAY(SELECT pt.point - q.w FROM unnest(coalesce(levels, '{}')) WITH ORDINALITY l(lv, o),
                       LATERAL (SELECT err2.e[least(cardinality(err2.e), ceil((cardinality(err2.e) + 1) * l.lv / 100)::int)] AS w) q
@@ -196,10 +201,14 @@ BEGIN
            ARRAY(SELECT pt.point + q.w FROM unnest(coalesce(levels, '{}')) WITH ORDINALITY l(lv, o),
                       LATERAL (SELECT err2.e[least(cardinality(err2.e), ceil((cardinality(err2.e) + 1) * l.lv / 100)::int)] AS w) q
                   ORDER BY l.o),
-           pt.strat, pt.r
+           pt.strat, pt.r, xm.m
       FROM pt
-      -- steps beyond the backtest's horizon take the last step's errors
-      JOIN LATERAL (SELECT err.e FROM err WHERE err.s = pt.s AND err.h <= pt.step ORDER BY err.h DESC LIMIT 1) err2 ON true
+      -- steps beyond the backtest's steps take the last step's errors, steps
+      -- before them (a gap) the first step's
+      JOIN LATERAL (SELECT err.h, err.e FROM err WHERE err.s = pt.s
+                     ORDER BY CASE WHEN err.h <= pt.step THEN pt.step - err.h ELSE 1000000 + err.h - pt.step END
+                     LIMIT 1) err2 ON true
+      LEFT JOIN xm ON xm.s = pt.s AND xm.h = err2.h
      ORDER BY pt.s, pt.step;
     PERFORM cipred.auto_cleanup();
 END

@@ -101,6 +101,19 @@ GRANT SELECT, INSERT, DELETE ON cipred.backtest_runs TO PUBLIC;
 GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC;
 GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC;
 GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC;
+-- rows are added only to one's own runs
+ALTER TABLE cipred.backtest_forecasts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.backtest_scores ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.backtest_features ENABLE ROW LEVEL SECURITY;
+CREATE POLICY backtest_forecasts_read ON cipred.backtest_forecasts FOR SELECT USING (true);
+CREATE POLICY backtest_scores_read ON cipred.backtest_scores FOR SELECT USING (true);
+CREATE POLICY backtest_features_read ON cipred.backtest_features FOR SELECT USING (true);
+CREATE POLICY backtest_forecasts_own ON cipred.backtest_forecasts FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_forecasts.run_id AND r.run_by = CURRENT_USER));
+CREATE POLICY backtest_scores_own ON cipred.backtest_scores FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_scores.run_id AND r.run_by = CURRENT_USER));
+CREATE POLICY backtest_features_own ON cipred.backtest_features FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_features.run_id AND r.run_by = CURRENT_USER));
 
 -- These functions do not pin search_path: a query source and feature sources
 -- are the caller's own SQL and must resolve names as the caller would.  They
@@ -110,7 +123,8 @@ GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipre
 
 -- A source given as text: a table or view name (resolved as regclass, so a
 -- hostile name is only ever a name) or one parenthesised SELECT, checked to
--- be a single read-only statement before anything runs.  Returns a FROM item.
+-- be a single SELECT (no other statement, no data-modifying WITH) before
+-- anything runs; it runs with the caller's rights.  Returns a FROM item.
 CREATE FUNCTION cipred.backtest_source(source text, what text DEFAULT 'source')
 RETURNS text
 LANGUAGE plpgsql VOLATILE
@@ -142,14 +156,14 @@ BEGIN
         rel := source::regclass;
     EXCEPTION WHEN OTHERS THEN
         RAISE EXCEPTION '% "%" is not a table or view: %', what, left(source, 200), SQLERRM
-            USING ERRCODE = CASE WHEN SQLSTATE = '42P01' THEN '42P01' ELSE '42602' END,
+            USING ERRCODE = CASE WHEN SQLSTATE IN ('42P01', '3F000') THEN SQLSTATE ELSE '42602' END,
                   HINT = 'Give an existing table or view name (schema-qualified if needed), or one SELECT in parentheses.';
     END;
     RETURN rel::text || ' AS cipred_src';
 END
 $$;
 COMMENT ON FUNCTION cipred.backtest_source(text, text) IS
-'Support function of cipred.backtest: resolves a table or view name, or checks that a parenthesised query is one read-only SELECT, and returns it as a FROM item.';
+'Support function of cipred.backtest: resolves a table or view name, or checks that a parenthesised query is one SELECT (no other statement, no data-modifying WITH), and returns it as a FROM item.';
 
 -- The type of a column of a FROM item, or an error naming the column.
 CREATE FUNCTION cipred.backtest_column(from_item text, col name, what text)
@@ -165,7 +179,7 @@ BEGIN
     IF pg_catalog.to_regclass('pg_temp.cipred_bt_probe') IS NOT NULL THEN
         DROP TABLE pg_temp.cipred_bt_probe;
     END IF;
-    EXECUTE 'CREATE TEMP TABLE cipred_bt_probe AS SELECT * FROM ' || from_item || ' LIMIT 0';
+    EXECUTE 'CREATE TEMP TABLE pg_temp.cipred_bt_probe AS SELECT * FROM ' || from_item || ' LIMIT 0';
     SELECT a.atttypid::regtype INTO t FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = 'pg_temp.cipred_bt_probe'::regclass AND a.attname = col
        AND a.attnum > 0 AND NOT a.attisdropped;
@@ -228,15 +242,15 @@ BEGIN
         DROP TABLE pg_temp.cipred_bt_lm;
     END IF;
     EXECUTE pg_catalog.format(
-        'CREATE TEMP TABLE cipred_bt_lm AS
+        'CREATE TEMP TABLE pg_temp.cipred_bt_lm AS
          SELECT w.s, f.fold, f.origin, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale, w.model
          FROM (SELECT d.s, d.pos, cipred.linreg(d.y, %1$s, $1, $2) OVER (PARTITION BY d.s ORDER BY d.pos %2$s) AS model
-                 FROM cipred_bt_data d %3$s) w
-         JOIN cipred_bt_folds f ON f.s = w.s AND f.origin = w.pos',
+                 FROM pg_temp.cipred_bt_data d %3$s) w
+         JOIN pg_temp.cipred_bt_folds f ON f.s = w.s AND f.origin = w.pos',
         pg_catalog.format(xexpr, 'x'),
         CASE WHEN window_size IS NULL THEN 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW'
              ELSE pg_catalog.format('ROWS BETWEEN %s PRECEDING AND CURRENT ROW', window_size - 1) END,
-        CASE WHEN has_x THEN 'JOIN cipred_bt_x x ON x.s = d.s AND x.pos = d.pos' ELSE 'CROSS JOIN (SELECT NULL::float8[] AS x) x' END)
+        CASE WHEN has_x THEN 'JOIN pg_temp.cipred_bt_x x ON x.s = d.s AND x.pos = d.pos' ELSE 'CROSS JOIN (SELECT NULL::float8[] AS x) x' END)
     USING feats, opts;
     EXECUTE pg_catalog.format(
         'INSERT INTO %1$s
@@ -247,9 +261,9 @@ BEGIN
                 CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
                 ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).hi FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
                 w.mscale, w.rscale
-         FROM cipred_bt_lm w
+         FROM pg_temp.cipred_bt_lm w
          JOIN %3$s t ON t.s = w.s AND t.pos BETWEEN w.test_start AND w.test_end %4$s
-         JOIN cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
+         JOIN pg_temp.cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
         dest, pg_catalog.format(xexpr, 't'),
         CASE WHEN has_x THEN 'cipred_bt_xt' ELSE 'cipred_bt_data' END,
         CASE WHEN has_x THEN 'AND t.fold = w.fold' ELSE '' END)
@@ -277,15 +291,36 @@ BEGIN
                 cipred.predict(w.model, %2$s, $3), NULL, NULL, w.mscale, w.rscale
          FROM (SELECT lm.s, lm.fold, lm.origin, lm.origin_ts, lm.test_start, lm.test_end, lm.mscale, lm.rscale,
                       cipred.linreg_drop(lm.model, ARRAY[$4]) AS model
-                 FROM cipred_bt_lm lm OFFSET 0) w
-         JOIN cipred_bt_xt t ON t.s = w.s AND t.fold = w.fold AND t.pos BETWEEN w.test_start AND w.test_end
-         JOIN cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
+                 FROM pg_temp.cipred_bt_lm lm OFFSET 0) w
+         JOIN pg_temp.cipred_bt_xt t ON t.s = w.s AND t.fold = w.fold AND t.pos BETWEEN w.test_start AND w.test_end
+         JOIN pg_temp.cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
         dest, xexpr)
     USING rid, mname, feats, dropped;
 END
 $$;
 COMMENT ON FUNCTION cipred.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
 'Support function of cipred.backtest: the out-of-fold forecasts of a least-squares method without one feature, from its models at each origin refitted exactly by cipred.linreg_drop.';
+
+-- A time column of a FROM item as a timestamptz expression: timestamp
+-- (without time zone) values are read as UTC, so that local times repeated
+-- or skipped at a daylight-saving change stay distinct instants.
+CREATE FUNCTION cipred.backtest_time(from_item text, col name, what text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ty regtype := cipred.backtest_column(from_item, col, what);
+BEGIN
+    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION '% "%" has type %, not a time type', what, col, ty
+            USING ERRCODE = 'datatype_mismatch', HINT = 'Time columns must be timestamptz, timestamp or date.';
+    END IF;
+    RETURN CASE WHEN ty = 'timestamp'::regtype THEN pg_catalog.format('(%I AT TIME ZONE ''UTC'')', col)
+                ELSE pg_catalog.format('%I::timestamptz', col) END;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_time(text, name, text) IS
+'Support function of cipred.backtest: a time column as a timestamptz expression (timestamp without time zone read as UTC), or an error naming the column.';
 
 CREATE FUNCTION cipred.backtest(
     source text, series_column name, time_column name, target_column name,
@@ -338,6 +373,7 @@ DECLARE
     msg text; det text; hin text; st text;
     work_ready bool := false;
     ols bool;
+    fbool bool;
 BEGIN
     -- arguments
     IF time_column IS NULL OR target_column IS NULL OR methods IS NULL OR horizon IS NULL THEN
@@ -499,64 +535,64 @@ BEGIN
     -- the data, read once: (series, time, value) with each series' positions
     PERFORM cipred.backtest_cleanup();
     EXECUTE format(
-        'CREATE TEMP TABLE cipred_bt_data AS
+        'CREATE TEMP TABLE pg_temp.cipred_bt_data AS
          SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
                 count(*) OVER (PARTITION BY s)::int AS n
-         FROM (SELECT %s AS s, %I::timestamptz AS t, %I::float8 AS y FROM %s) d
+         FROM (SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s) d
          WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
         CASE WHEN has_series THEN format('%I::text', series_column) ELSE quote_literal(source) END,
-        time_column, target_column, src);
-    SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM cipred_bt_data;
+        cipred.backtest_time(src, time_column, 'time column'), target_column, src);
+    SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM pg_temp.cipred_bt_data;
     IF n_rows = 0 THEN
         RAISE EXCEPTION 'backtest: the source has no rows with a series, a time and a target value'
             USING ERRCODE = 'no_data_found', DETAIL = format('source: %s.', left(source, 200));
     END IF;
-    SELECT s, t, count(*) AS c INTO bad FROM cipred_bt_data GROUP BY s, t HAVING count(*) > 1 ORDER BY s, t LIMIT 1;
+    SELECT s, t, count(*) AS c INTO bad FROM pg_temp.cipred_bt_data GROUP BY s, t HAVING count(*) > 1 ORDER BY s, t LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'backtest: duplicate (series, time) rows in the source'
             USING ERRCODE = 'unique_violation',
                   DETAIL = format('Series %s has %s rows at %s.', bad.s, bad.c, bad.t),
                   HINT = 'Keep one row per series and time, e.g. aggregate with cipred.resample or GROUP BY in a query source.';
     END IF;
-    SELECT s, t, y INTO bad FROM cipred_bt_data WHERE y IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
+    SELECT s, t, y INTO bad FROM pg_temp.cipred_bt_data WHERE y IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'backtest: the target is NaN or infinite'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('Series %s at %s has %s.', bad.s, bad.t, bad.y),
                   HINT = 'Filter such rows out in a query source, or guard the table (cipred.guard).';
     END IF;
-    CREATE INDEX ON cipred_bt_data (s, pos);
-    ANALYZE cipred_bt_data;
+    CREATE INDEX ON pg_temp.cipred_bt_data (s, pos);
+    ANALYZE pg_temp.cipred_bt_data;
 
     -- folds over each series' positions, with the origin's time and the
     -- seasonal period (from the frequency of the times, or given)
     BEGIN
-        CREATE TEMP TABLE cipred_bt_folds AS
+        CREATE TEMP TABLE pg_temp.cipred_bt_folds AS
         SELECT x.s, x.n, p.*, o.t AS origin_ts
-        FROM (SELECT DISTINCT d.s, d.n FROM cipred_bt_data d) x
+        FROM (SELECT DISTINCT d.s, d.n FROM pg_temp.cipred_bt_data d) x
         CROSS JOIN LATERAL cipred.fold_positions(x.n, horizon, f_step, f_initial, f_n_folds, f_gap, f_window, f_max) p
-        JOIN cipred_bt_data o ON o.s = x.s AND o.pos = p.origin;
+        JOIN pg_temp.cipred_bt_data o ON o.s = x.s AND o.pos = p.origin;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT, st = RETURNED_SQLSTATE;
-        SELECT d.s, d.n INTO bad FROM cipred_bt_data d ORDER BY d.n, d.s LIMIT 1;
+        SELECT d.s, d.n INTO bad FROM pg_temp.cipred_bt_data d ORDER BY d.n, d.s LIMIT 1;
         RAISE EXCEPTION 'backtest: the folds do not fit the data: %', msg
             USING ERRCODE = st,
                   DETAIL = concat_ws(' ', nullif(det, ''), format('The shortest series, %s, has %s points; horizon %s, folds %s.', bad.s, bad.n, horizon, folds)),
                   HINT = coalesce(nullif(hin, ''), 'Use fewer or shorter folds, a shorter horizon, or drop the short series in a query source.');
     END;
-    SELECT count(*) INTO n_folds_total FROM cipred_bt_folds;
-    ALTER TABLE cipred_bt_folds ADD COLUMN period int;
-    UPDATE cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
+    SELECT count(*) INTO n_folds_total FROM pg_temp.cipred_bt_folds;
+    ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN period int;
+    UPDATE pg_temp.cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
       FROM (SELECT d.s, (cipred.model_info(cipred.fit(d.t, d.y, 'naive'))->>'period')::int AS period
-              FROM cipred_bt_data d GROUP BY d.s) p
+              FROM pg_temp.cipred_bt_data d GROUP BY d.s) p
      WHERE p.s = b.s;
-    ALTER TABLE cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
-    UPDATE cipred_bt_folds b SET mscale = nullif(x.ms, 0), rscale = nullif(x.rs, 0)
+    ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
+    UPDATE pg_temp.cipred_bt_folds b SET mscale = nullif(x.ms, 0), rscale = nullif(x.rs, 0)
       FROM (SELECT f.s, f.fold, cipred.mase_scale(d.t, d.y, f.period) AS ms, cipred.rmsse_scale(d.t, d.y, f.period) AS rs
-              FROM cipred_bt_folds f JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+              FROM pg_temp.cipred_bt_folds f JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
              GROUP BY f.s, f.fold) x
      WHERE x.s = b.s AND x.fold = b.fold;
-    ANALYZE cipred_bt_folds;
+    ANALYZE pg_temp.cipred_bt_folds;
 
     INSERT INTO cipred.backtest_runs (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
     VALUES (source, jsonb_build_object('series_column', series_column, 'time_column', time_column,
@@ -570,10 +606,10 @@ BEGIN
     -- joined to every training row as of that row's own time, and to every
     -- test row as of its fold's origin
     IF array_length(fnames, 1) > 0 THEN
-        CREATE TEMP TABLE cipred_bt_x AS SELECT d.s, d.pos, d.t, '{}'::float8[] AS x FROM cipred_bt_data d;
-        CREATE TEMP TABLE cipred_bt_xt AS
+        CREATE TEMP TABLE pg_temp.cipred_bt_x AS SELECT d.s, d.pos, d.t, '{}'::float8[] AS x FROM pg_temp.cipred_bt_data d;
+        CREATE TEMP TABLE pg_temp.cipred_bt_xt AS
         SELECT f.s, f.fold, d.pos, d.t, f.origin_ts, '{}'::float8[] AS x
-          FROM cipred_bt_folds f JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.test_start AND f.test_end;
+          FROM pg_temp.cipred_bt_folds f JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.test_start AND f.test_end;
         FOR i IN 1 .. array_length(fnames, 1) LOOP
             t0 := clock_timestamp();
             fj := fspec[i];
@@ -592,6 +628,7 @@ BEGIN
                 END;
             END IF;
             ty := cipred.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
+            fbool := ty = 'bool'::regtype;
             IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype) THEN
                 RAISE EXCEPTION 'backtest: feature "%" (column "%") has type %, not a number', fj->>'name', fcol, ty
                     USING ERRCODE = 'datatype_mismatch', HINT = 'Features must be numbers or booleans; encode categories as 0/1 columns.';
@@ -623,28 +660,29 @@ BEGIN
                 DROP TABLE pg_temp.cipred_bt_f;
             END IF;
             EXECUTE format(
-                'CREATE TEMP TABLE cipred_bt_f AS
-                 SELECT %s AS s, %I::timestamptz AS ft, %s AS av, %I::float8 AS v FROM %s
+                'CREATE TEMP TABLE pg_temp.cipred_bt_f AS
+                 SELECT %s AS s, %s AS ft, %s AS av, %s AS v FROM %s
                  WHERE %I IS NOT NULL AND %I IS NOT NULL',
                 CASE WHEN fseries IS NULL THEN 'NULL::text' ELSE format('%I::text', fseries) END,
-                ftime,
+                cipred.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
                 CASE WHEN fknown THEN '''-infinity''::timestamptz'
-                     WHEN favail IS NOT NULL THEN format('%I::timestamptz', favail)
-                     ELSE format('%I::timestamptz + %L::interval', ftime, flag) END,
-                fcol, fsrc, ftime, fcol);
-            CREATE INDEX ON cipred_bt_f (s, ft, av);
-            ANALYZE cipred_bt_f;
+                     WHEN favail IS NOT NULL THEN cipred.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
+                     ELSE format('%s + %L::interval', cipred.backtest_time(fsrc, ftime, 'time column'), flag) END,
+                CASE WHEN fbool THEN format('%I::int::float8', fcol) ELSE format('%I::float8', fcol) END,
+                fsrc, ftime, fcol);
+            CREATE INDEX ON pg_temp.cipred_bt_f (s, ft, av);
+            ANALYZE pg_temp.cipred_bt_f;
             -- known in advance: the value at exactly that time (latest
             -- vintage); otherwise the latest time <= t among the values
             -- available at the cut-off (the row's own time, or the origin)
             IF fknown THEN
-                sel := '(SELECT v FROM cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft = a.t ORDER BY b.av DESC LIMIT 1)';
-                EXECUTE 'UPDATE cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
-                EXECUTE 'UPDATE cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+                sel := '(SELECT v FROM pg_temp.cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft = a.t ORDER BY b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
             ELSE
-                sel := '(SELECT v FROM cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft <= a.t AND b.av <= %s ORDER BY b.ft DESC, b.av DESC LIMIT 1)';
-                EXECUTE 'UPDATE cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.t') || ')';
-                EXECUTE 'UPDATE cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.origin_ts') || ')';
+                sel := '(SELECT v FROM pg_temp.cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft <= a.t AND b.av <= %s ORDER BY b.ft DESC, b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.t') || ')';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.origin_ts') || ')';
             END IF;
             DROP TABLE pg_temp.cipred_bt_f;
             fcost := fcost || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
@@ -652,10 +690,10 @@ BEGIN
                 RAISE NOTICE 'backtest run %: feature "%" joined as of each origin in % ms', rid, fnames[i], round(fcost[i]::numeric, 1);
             END IF;
         END LOOP;
-        CREATE INDEX ON cipred_bt_x (s, pos);
-        CREATE INDEX ON cipred_bt_xt (s, fold);
-        ANALYZE cipred_bt_x;
-        ANALYZE cipred_bt_xt;
+        CREATE INDEX ON pg_temp.cipred_bt_x (s, pos);
+        CREATE INDEX ON pg_temp.cipred_bt_xt (s, fold);
+        ANALYZE pg_temp.cipred_bt_x;
+        ANALYZE pg_temp.cipred_bt_xt;
     END IF;
 
     -- each method over every series x fold
@@ -677,8 +715,8 @@ BEGIN
                 INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, mase_scale, rmsse_scale, ts, y)
                 SELECT rid, f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
                        array_agg(d.t ORDER BY d.pos), array_agg(d.y ORDER BY d.pos)
-                  FROM cipred_bt_folds f
-                  JOIN cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+                  FROM pg_temp.cipred_bt_folds f
+                  JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
                  GROUP BY f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale;
                 work_ready := true;
             END IF;
@@ -688,20 +726,20 @@ BEGIN
             END IF;
             -- (values written as literals: a plan with parameters from
             -- PL/pgSQL is not run in parallel workers)
-            EXECUTE format('CREATE TEMP TABLE cipred_bt_m AS
+            EXECUTE format('CREATE TEMP TABLE pg_temp.cipred_bt_m AS
                      SELECT w.series AS s, w.fold, w.origin_ts, w.test_start, w.test_end, w.mase_scale, w.rmsse_scale,
                             cipred.fit_series(w.ts, w.y, %L, %L::jsonb) AS model
                        FROM cipred.backtest_work w
-                      WHERE w.run_id = %s',
+                      WHERE w.run_id = %s AND w.run_by = CURRENT_USER',
                 mmethod, mopts, rid);
             INSERT INTO cipred.backtest_forecasts
             WITH fc AS MATERIALIZED (
                 SELECT x.s, x.fold, x.origin_ts, x.test_start, x.test_end, x.mase_scale, x.rmsse_scale, f.*
-                  FROM cipred_bt_m x,
+                  FROM pg_temp.cipred_bt_m x,
                        cipred.forecast(x.model, horizon + f_gap, CASE WHEN cardinality(levels) > 0 THEN levels END) f)
             SELECT rid, x.s, mname, x.fold, x.origin_ts, d.t, x.step, d.y, x.forecast, x.lo, x.hi, x.mase_scale, x.rmsse_scale
               FROM fc x
-              JOIN cipred_bt_data d ON d.s = x.s AND d.t = x.ts AND d.pos BETWEEN x.test_start AND x.test_end;
+              JOIN pg_temp.cipred_bt_data d ON d.s = x.s AND d.t = x.ts AND d.pos BETWEEN x.test_start AND x.test_end;
             DROP TABLE pg_temp.cipred_bt_m;
         ELSE
             mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
@@ -709,15 +747,18 @@ BEGIN
             -- what each feature is worth: the same folds refitted without it
             IF cardinality(mfeat) > 0 THEN
                 IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
-                    CREATE TEMP TABLE cipred_bt_drop (LIKE cipred.backtest_forecasts);
+                    CREATE TEMP TABLE pg_temp.cipred_bt_drop (LIKE cipred.backtest_forecasts);
                 END IF;
                 -- least squares: each origin's model refitted exactly from its own
                 -- statistics; otherwise (ridge, elastic net) a new moving pass
                 -- over the joined features
-                ols := NOT EXISTS (SELECT 1 FROM cipred_bt_lm lm WHERE cipred.model_info(lm.model)->>'method' <> 'ols'
-                                                                    OR NOT cipred.model_info(lm.model) ? 'cov');
+                -- (linreg_drop needs a least-squares fit with residual
+                -- variance and no aliased feature)
+                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm, LATERAL (SELECT lm.model::text::jsonb AS j) x
+                                    WHERE lm.model IS NULL OR x.j->>'method' <> 'ols' OR NOT x.j ? 'cov'
+                                       OR NOT (x.j->>'sigma')::float8 > 0 OR x.j->'aliased' @> '[true]');
                 FOREACH kk IN ARRAY mfeat LOOP
-                    TRUNCATE cipred_bt_drop;
+                    TRUNCATE pg_temp.cipred_bt_drop;
                     IF ols THEN
                         PERFORM cipred.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
                     ELSE
@@ -728,7 +769,7 @@ BEGIN
                            cipred.mae(a.actual, a.forecast), cipred.mae(b.actual, b.forecast),
                            cipred.mase(a.actual, a.forecast, a.mase_scale), cipred.mase(b.actual, b.forecast, b.mase_scale)
                       FROM cipred.backtest_forecasts a
-                      JOIN cipred_bt_drop b USING (series, fold, ts)
+                      JOIN pg_temp.cipred_bt_drop b USING (series, fold, ts)
                      WHERE a.run_id = rid AND a.method = mname;
                 END LOOP;
             END IF;
@@ -739,7 +780,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    DELETE FROM cipred.backtest_work w WHERE w.run_id = rid;
+    DELETE FROM cipred.backtest_work w WHERE w.run_id = rid AND w.run_by = CURRENT_USER;
     SELECT count(*), count(*) FILTER (WHERE b.forecast IS NULL) INTO n_fc, n_missing
       FROM cipred.backtest_forecasts b WHERE b.run_id = rid;
     IF n_missing > 0 THEN

@@ -177,6 +177,17 @@ BEGIN
             j := jsonb_set(j, '{coef}', to_jsonb(newcoef));
             j := jsonb_set(j, '{cov}', to_jsonb(newcov));
         ELSE
+            IF true = ANY (alias) THEN
+                RAISE EXCEPTION 'linreg_drop: the model left out collinear features (%), which "%" may free', 
+                    (SELECT string_agg(names[i], ', ') FROM generate_series(1, p) i WHERE alias[i]), f
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Refit with cipred.linreg on the remaining features.';
+            END IF;
+            IF NOT (j->>'sigma')::float8 > 0 OR NOT (j->>'df_resid')::float8 > 0 THEN
+                RAISE EXCEPTION 'linreg_drop: the model fits its rows exactly (no residual variance), so its covariance cannot be downdated'
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Refit with cipred.linreg on the remaining features.';
+            END IF;
             cjj := cov[idx * k + idx + 1];
             bj := coef[idx];
             IF NOT cjj > 0 THEN

@@ -44,12 +44,12 @@ CREATE TABLE cipred.pipeline_runs (
     stale_series int,
     budget interval NOT NULL,
     budget_used float8,
-    backtest_run bigint,
+    backtest_runs bigint[],
     run_by name NOT NULL DEFAULT CURRENT_USER
 );
 CREATE INDEX pipeline_runs_pipeline ON cipred.pipeline_runs (pipeline, started_at);
 COMMENT ON TABLE cipred.pipeline_runs IS
-'Every run of every pipeline: when, how long, rows read, series, forecasts written, status and error, input staleness, and the share of the run-time budget used (budget_used = duration / budget).';
+'Every run of every pipeline: when, how long, rows read, series, forecasts written, status and error, input staleness, the share of the run-time budget used (budget_used = duration / budget), and the backtest runs behind an auto pipeline''s forecasts.';
 
 CREATE TABLE cipred.forecasts (
     pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
@@ -62,11 +62,12 @@ CREATE TABLE cipred.forecasts (
     lo float8[],
     hi float8[],
     method text NOT NULL,
+    expected_mase float8,
     PRIMARY KEY (pipeline, run_id, series, ts)
 );
 CREATE INDEX forecasts_target ON cipred.forecasts (pipeline, series, ts);
 COMMENT ON TABLE cipred.forecasts IS
-'Every vintage of every pipeline''s forecasts: per run (the model version: each run refits), series, origin (the last time of the data) and target time, the horizon step, the point forecast, the interval bounds (lo[i], hi[i] at the pipeline''s levels[i]) and the method or combination strategy used.';
+'Every vintage of every pipeline''s forecasts: per run (the model version: each run refits), series, origin (the last time of the data) and target time, the horizon step, the point forecast, the interval bounds (lo[i], hi[i] at the pipeline''s levels[i]), the method or combination strategy used, and (auto) the out-of-fold MASE its backtest expected at that step.';
 
 CREATE TABLE cipred.actuals (
     pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
@@ -95,6 +96,14 @@ CREATE INDEX alerts_open ON cipred.alerts (at) WHERE resolved_at IS NULL;
 COMMENT ON TABLE cipred.alerts IS
 'Alerts raised by pipeline runs (failed, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
 
+-- a pipeline belongs to its owner: others may read its definition, only
+-- the owner (or a superuser) may change or drop it
+ALTER TABLE cipred.pipelines ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (true);
+CREATE POLICY pipelines_own_insert ON cipred.pipelines FOR INSERT WITH CHECK (owner = CURRENT_USER);
+CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE USING (owner = CURRENT_USER) WITH CHECK (owner = CURRENT_USER);
+CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (owner = CURRENT_USER);
+
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipelines', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.forecasts', '');
@@ -102,6 +111,33 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.actuals', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.alerts_alert_id_seq', '');
+
+-- The pipeline's source and feature queries are its owner's code: every
+-- function that runs them switches to the owner's role for the rest of the
+-- call (until the transaction-local setting is restored), after checking
+-- that the caller may act as the owner.  A superuser running someone else's
+-- pipeline runs it with that user's rights, not its own.  Returns the role
+-- setting to restore.
+CREATE FUNCTION cipred.pipeline_enter(p cipred.pipelines, what text) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev text := current_setting('role');
+BEGIN
+    IF p.owner <> CURRENT_USER THEN
+        IF NOT pg_has_role(CURRENT_USER, p.owner, 'MEMBER') THEN
+            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Only its owner, a member of the owner''s role, or a superuser may run it (always with the owner''s rights).';
+        END IF;
+        PERFORM set_config('role', p.owner, true);
+    END IF;
+    RETURN prev;
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_enter(cipred.pipelines, text) IS
+'Support function of the pipeline functions: checks that the caller may act as the pipeline''s owner and switches to the owner''s role (so that the pipeline''s source runs with its owner''s rights); returns the role setting to restore.';
 
 -- Raises an alert: a row in cipred.alerts and a NOTIFY on cipred_alerts
 -- with the alert as JSON.
@@ -125,10 +161,12 @@ BEGIN
             raise_alert.message, coalesce(raise_alert.detail, '{}'))
     RETURNING * INTO a;
     -- (a NOTIFY payload holds under 8000 bytes: the message is cut to 1500
-    -- characters and the pipeline to 200, at most 4 bytes each)
+    -- characters and the pipeline to 200, at most 4 bytes each once control
+    -- characters, which JSON would escape in 6, are blanked)
     PERFORM pg_notify('cipred_alerts', jsonb_build_object(
-        'alert_id', a.alert_id, 'at', a.at, 'pipeline', left(a.pipeline, 200), 'run_id', a.run_id,
-        'kind', a.kind, 'severity', a.severity, 'message', left(a.message, 1500))::text);
+        'alert_id', a.alert_id, 'at', a.at, 'pipeline', left(regexp_replace(a.pipeline, '[[:cntrl:]]', ' ', 'g'), 200), 'run_id', a.run_id,
+        'kind', a.kind, 'severity', a.severity,
+        'message', left(regexp_replace(a.message, '[[:cntrl:]]', ' ', 'g'), 1500))::text);
     RETURN a.alert_id;
 END
 $$;
@@ -261,15 +299,23 @@ AS $$
 DECLARE
     p cipred.pipelines;
     n bigint;
+    prev text;
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = refresh_actuals.pipeline;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'refresh_actuals: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
     END IF;
+    prev := cipred.pipeline_enter(p, 'refresh_actuals');
+    -- the MASE scale of each series over its data before its first origin,
+    -- at the pipeline's period or the one of the series' own forecast grid
     EXECUTE format(
-        'WITH src AS (SELECT %1$s AS s, %2$I::timestamptz AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
-              first_origin AS (SELECT f.series, min(f.origin) AS o FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),
-              sc AS (SELECT fo.series, cipred.mase_scale(src.t, src.y, $2) AS scale
+        'WITH src AS (SELECT %1$s AS s, %2$s AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
+              first_origin AS (SELECT f.series, min(f.origin) AS o,
+                                      coalesce($2, (SELECT (cipred.model_info(cipred.fit(g.ts, 1.0::float8, ''naive''))->>''period'')::int
+                                                      FROM (SELECT DISTINCT f2.ts FROM cipred.forecasts f2
+                                                             WHERE f2.pipeline = $1 AND f2.series = f.series ORDER BY 1 LIMIT 3) g), 1) AS period
+                                 FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),
+              sc AS (SELECT fo.series, cipred.mase_scale(src.t, src.y, fo.period) AS scale
                        FROM first_origin fo JOIN src ON src.s = fo.series AND src.t <= fo.o GROUP BY 1)
          INSERT INTO cipred.actuals (pipeline, series, ts, actual, scale)
          SELECT DISTINCT ON (f.series, f.ts) $1, f.series, f.ts, src.y, nullif(sc.scale, 0)
@@ -280,11 +326,11 @@ BEGIN
             AND NOT EXISTS (SELECT 1 FROM cipred.actuals a WHERE a.pipeline = $1 AND a.series = f.series AND a.ts = f.ts AND a.actual = src.y)
          ON CONFLICT (pipeline, series, ts) DO UPDATE SET actual = EXCLUDED.actual, scale = EXCLUDED.scale, recorded_at = now()',
         CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
-        p.time_column, p.target_column, cipred.backtest_source(p.source))
-    USING p.name, coalesce(p.period, (SELECT (cipred.model_info(cipred.fit(t, 1.0::float8, 'naive'))->>'period')::int
-                                        FROM (SELECT DISTINCT f.ts AS t FROM cipred.forecasts f WHERE f.pipeline = p.name
-                                              ORDER BY 1 LIMIT 3) x));
+        cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'),
+        p.target_column, cipred.backtest_source(p.source))
+    USING p.name, p.period;
     GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM set_config('role', prev, true);
     RETURN n;
 END
 $$;
@@ -305,17 +351,19 @@ DECLARE
     n_series int;
     n_fc bigint;
     n_stale int := 0;
-    bt bigint;
     m text;
     msg text;
     det text;
     stale_list text;
+    prev text;
+    bts bigint[];
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = run_pipeline.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'run_pipeline: no pipeline named "%"', name
             USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
     END IF;
+    prev := cipred.pipeline_enter(p, 'run_pipeline');
     INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget) VALUES (p.name, t0, p.budget)
     RETURNING pipeline_runs.run_id INTO rid;
     run_id := rid;
@@ -344,31 +392,31 @@ BEGIN
             IF pg_catalog.to_regclass('pg_temp.cipred_pl_origin') IS NOT NULL THEN
                 DROP TABLE pg_temp.cipred_pl_origin;
             END IF;
-            CREATE TEMP TABLE cipred_pl_auto AS
+            CREATE TEMP TABLE pg_temp.cipred_pl_auto AS
             SELECT * FROM cipred.auto_forecast(p.source, p.series_column, p.time_column, p.target_column, p.horizon,
                                                nullif(p.levels, '{}'), coalesce(p.method->'candidates', '["ets", "arima", "theta"]'),
                                                p.folds, p.period);
-            EXECUTE format('CREATE TEMP TABLE cipred_pl_origin AS
-                            SELECT %s AS s, max(%I::timestamptz) AS origin FROM %s WHERE %I IS NOT NULL GROUP BY 1',
+            EXECUTE format('CREATE TEMP TABLE pg_temp.cipred_pl_origin AS
+                            SELECT %s AS s, max(%s) AS origin FROM %s WHERE %I IS NOT NULL GROUP BY 1',
                            CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
-                           p.time_column, src, p.target_column);
-            INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method)
-            SELECT p.name, rid, a.series, o.origin, a.ts, a.step, a.forecast, a.lo, a.hi, a.strategy
-              FROM cipred_pl_auto a JOIN cipred_pl_origin o ON o.s = a.series;
+                           cipred.backtest_time(src, p.time_column, 'time column'), src, p.target_column);
+            INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method, expected_mase)
+            SELECT p.name, rid, a.series, o.origin, a.ts, a.step, a.forecast, a.lo, a.hi, a.strategy, a.expected_mase
+              FROM pg_temp.cipred_pl_auto a JOIN pg_temp.cipred_pl_origin o ON o.s = a.series;
             GET DIAGNOSTICS n_fc = ROW_COUNT;
-            SELECT max(a.run_id) INTO bt FROM cipred_pl_auto a;
+            SELECT array_agg(DISTINCT a.run_id) INTO bts FROM pg_temp.cipred_pl_auto a;
             DROP TABLE pg_temp.cipred_pl_auto, pg_temp.cipred_pl_origin;
         ELSE
             EXECUTE format(
                 'INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method)
                  SELECT $1, $2, x.s, x.origin, f.ts, f.step, f.forecast, f.lo, f.hi, $3
-                   FROM (SELECT %1$s AS s, max(%2$I::timestamptz) AS origin,
-                                cipred.fit(%2$I::timestamptz, %3$I::float8, $3, $4) AS model
+                   FROM (SELECT %1$s AS s, max(%2$s) AS origin,
+                                cipred.fit(%2$s, %3$I::float8, $3, $4) AS model
                            FROM %4$s WHERE %3$I IS NOT NULL GROUP BY 1) x,
                         cipred.forecast(x.model, $5, $6) f
                   WHERE x.s IS NOT NULL',
                 CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
-                p.time_column, p.target_column, src)
+                cipred.backtest_time(src, p.time_column, 'time column'), p.target_column, src)
             USING p.name, rid, m,
                   coalesce(p.method->'options', '{}') || CASE WHEN p.period IS NOT NULL AND NOT coalesce(p.method->'options', '{}') ? 'period'
                                                               THEN jsonb_build_object('period', p.period) ELSE '{}' END,
@@ -377,7 +425,7 @@ BEGIN
         END IF;
         UPDATE cipred.pipeline_runs r
            SET finished_at = clock_timestamp(), duration = clock_timestamp() - t0, status = 'succeeded',
-               rows_read = n_rows, series = n_series, forecasts = n_fc, stale_series = n_stale, backtest_run = bt,
+               rows_read = n_rows, series = n_series, forecasts = n_fc, stale_series = n_stale, backtest_runs = bts,
                budget_used = extract(epoch FROM clock_timestamp() - t0) / extract(epoch FROM p.budget)
          WHERE r.run_id = rid;
     EXCEPTION WHEN OTHERS THEN
@@ -406,6 +454,7 @@ BEGIN
                                    jsonb_build_object('duration', run_pipeline.duration, 'budget', p.budget,
                                                       'budget_used', run_pipeline.budget_used));
     END IF;
+    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.run_pipeline(text) IS
@@ -414,21 +463,36 @@ COMMENT ON FUNCTION cipred.run_pipeline(text) IS
 -- pg_cron: the schedule of an output period, or NULL when it has no cron
 -- form (then the caller gives one)
 CREATE FUNCTION cipred.cron_schedule(output_period interval) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT CASE
-    WHEN output_period = '1 minute' THEN '* * * * *'
-    WHEN output_period < '1 hour' AND extract(epoch FROM output_period)::int % 60 = 0
-         AND 60 % (extract(epoch FROM output_period)::int / 60) = 0 AND output_period = date_trunc('minute', output_period)
-        THEN format('*/%s * * * *', extract(epoch FROM output_period)::int / 60)
-    WHEN output_period = '1 hour' THEN '0 * * * *'
-    WHEN output_period < '1 day' AND output_period = date_trunc('hour', output_period)
-         AND 24 % extract(hour FROM output_period)::int = 0
-        THEN format('0 */%s * * *', extract(hour FROM output_period)::int)
-    WHEN output_period IN ('1 day', '24 hours') THEN '0 0 * * *'
-    WHEN output_period IN ('7 days', '1 week') THEN '0 0 * * 1'
-    WHEN output_period = '1 mon' THEN '0 0 1 * *'
+DECLARE
+    -- compared field by field: interval equality takes 30 days for a month
+    mon int := extract(year FROM output_period)::int * 12 + extract(month FROM output_period)::int;
+    d int := extract(day FROM output_period)::int;
+    secs numeric := extract(hour FROM output_period) * 3600 + extract(minute FROM output_period) * 60
+                    + extract(second FROM output_period);
+BEGIN
+    IF mon = 1 AND d = 0 AND secs = 0 THEN
+        RETURN '0 0 1 * *';
+    ELSIF mon <> 0 THEN
+        RETURN NULL;
+    ELSIF d = 7 AND secs = 0 THEN
+        RETURN '0 0 * * 1';
+    ELSIF (d = 1 AND secs = 0) OR (d = 0 AND secs = 86400) THEN
+        RETURN '0 0 * * *';
+    ELSIF d <> 0 THEN
+        RETURN NULL;
+    ELSIF secs = 60 THEN
+        RETURN '* * * * *';
+    ELSIF secs > 0 AND secs < 3600 AND secs % 60 = 0 AND 60 % (secs / 60) = 0 THEN
+        RETURN format('*/%s * * * *', (secs / 60)::int);
+    ELSIF secs = 3600 THEN
+        RETURN '0 * * * *';
+    ELSIF secs > 3600 AND secs < 86400 AND secs % 3600 = 0 AND 24 % (secs / 3600) = 0 THEN
+        RETURN format('0 */%s * * *', (secs / 3600)::int);
+    END IF;
+    RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION cipred.cron_schedule(interval) IS
@@ -440,6 +504,7 @@ AS $$
 DECLARE
     p cipred.pipelines;
     job bigint;
+    prev text;
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = schedule_pipeline.name;
     IF NOT FOUND THEN
@@ -464,9 +529,12 @@ BEGIN
     IF p.cron_job IS NOT NULL THEN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
+    -- the job is the owner's: pg_cron runs it as its owner
+    prev := cipred.pipeline_enter(p, 'schedule_pipeline');
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
     USING 'cipred:' || p.name, schedule, format('SELECT cipred.run_pipeline(%L)', p.name);
     UPDATE cipred.pipelines x SET cron_job = job WHERE x.name = p.name;
+    PERFORM set_config('role', prev, true);
     RETURN job;
 END
 $$;
@@ -477,19 +545,24 @@ CREATE FUNCTION cipred.unschedule_pipeline(name text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+    p cipred.pipelines;
     job bigint;
+    prev text;
 BEGIN
-    SELECT cron_job INTO job FROM cipred.pipelines x WHERE x.name = unschedule_pipeline.name;
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = unschedule_pipeline.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unschedule_pipeline: no pipeline named "%"', name USING ERRCODE = 'undefined_object';
     END IF;
+    job := p.cron_job;
     IF job IS NULL THEN
         RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
     END IF;
+    prev := cipred.pipeline_enter(p, 'unschedule_pipeline');
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         EXECUTE 'SELECT cron.unschedule($1)' USING job;
     END IF;
     UPDATE cipred.pipelines x SET cron_job = NULL WHERE x.name = unschedule_pipeline.name;
+    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.unschedule_pipeline(text) IS 'Removes a pipeline''s pg_cron job.';
@@ -581,11 +654,13 @@ AS $$
 DECLARE
     p cipred.pipelines;
     r record;
+    prev text;
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = check_drift.pipeline;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'check_drift: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
     END IF;
+    prev := cipred.pipeline_enter(p, 'check_drift');
     PERFORM cipred.refresh_actuals(p.name);
     -- forecast errors: one value per run (vintage), its mean absolute
     -- scaled error over the target times whose actuals have arrived, in
@@ -613,15 +688,16 @@ BEGIN
     -- input shift: the target's recent window against its history
     IF psi_window IS NOT NULL THEN
         FOR r IN EXECUTE format(
-            'WITH src AS (SELECT %1$s AS s, %2$I::timestamptz AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
+            'WITH src AS (SELECT %1$s AS s, %2$s AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
                   lim AS (SELECT s, max(t) - $1 AS cut FROM src GROUP BY s)
              SELECT src.s, array_agg(src.y) FILTER (WHERE src.t <= lim.cut) AS hist, array_agg(src.y) FILTER (WHERE src.t > lim.cut) AS recent
                FROM src JOIN lim USING (s) GROUP BY src.s ORDER BY src.s',
             CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
-            p.time_column, p.target_column, cipred.backtest_source(p.source))
+            cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'), p.target_column,
+            cipred.backtest_source(p.source))
         USING psi_window
         LOOP
-            CONTINUE WHEN cardinality(r.hist) < 10 OR r.recent IS NULL;
+            CONTINUE WHEN r.hist IS NULL OR cardinality(r.hist) < 10 OR r.recent IS NULL;
             series := r.s; check_kind := 'psi'; statistic := cipred.psi(r.hist, r.recent); threshold := psi_threshold;
             alarm := statistic > psi_threshold; alert_id := NULL;
             IF alarm THEN
@@ -633,6 +709,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END IF;
+    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) IS
@@ -671,18 +748,13 @@ SELECT f.pipeline, f.series, f.step, count(*) AS points,
        cipred.smape(a.actual, f.forecast) AS smape, cipred.mase(a.actual, f.forecast, a.scale) AS mase,
        cipred.coverage(a.actual, f.lo[array_position(p.levels, 80)], f.hi[array_position(p.levels, 80)]) AS coverage_80,
        cipred.coverage(a.actual, f.lo[array_position(p.levels, 95)], f.hi[array_position(p.levels, 95)]) AS coverage_95,
-       max(s.mase) AS expected_mase, max(s.smape) AS expected_smape
+       avg(f.expected_mase) AS expected_mase
 FROM cipred.forecasts f
 JOIN cipred.pipelines p ON p.name = f.pipeline
 JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.ts = f.ts
-LEFT JOIN LATERAL (
-    -- what the backtest of the latest auto run expected at this step
-    SELECT sc.mase, sc.smape FROM cipred.backtest_scores sc
-     WHERE sc.run_id = (SELECT max(r.backtest_run) FROM cipred.pipeline_runs r WHERE r.pipeline = f.pipeline)
-       AND sc.step = f.step AND sc.method = f.method) s ON true
 GROUP BY f.pipeline, f.series, f.step;
 COMMENT ON VIEW cipred.pipeline_accuracy IS
-'Realised accuracy per pipeline, series and horizon step over every vintage whose actual has arrived (MAE, RMSE, sMAPE, MASE, 80%/95% coverage), next to the accuracy that the backtest of the latest auto run expected for the chosen method at that step.';
+'Realised accuracy per pipeline, series and horizon step over every vintage whose actual has arrived (MAE, RMSE, sMAPE, MASE, 80%/95% coverage), next to the out-of-fold MASE that the backtests of auto runs expected for the chosen strategy at that step (averaged over those vintages).';
 
 CREATE VIEW cipred.accuracy_over_time AS
 SELECT f.pipeline, date_trunc('day', f.ts) AS day, count(*) AS points,
