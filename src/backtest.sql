@@ -118,8 +118,8 @@ CREATE POLICY backtest_features_own ON cipred.backtest_features FOR INSERT
 -- These functions do not pin search_path: a query source and feature sources
 -- are the caller's own SQL and must resolve names as the caller would.  They
 -- run with the caller's rights (no SECURITY DEFINER), schema-qualify
--- cipred's objects, and name their work tables in pg_temp, which is searched
--- first for tables, so nothing of the caller's can stand in for them.
+-- cipred's objects, and name their work tables pg_temp.cipred_bt_*
+-- explicitly, so nothing of the caller's can stand in for them.
 
 -- A source given as text: a table or view name (resolved as regclass, so a
 -- hostile name is only ever a name) or one parenthesised SELECT, checked to
