@@ -59,3 +59,4 @@ bash test/bench/linreg.sh
 bash test/bench/tsfit.sh
 bash test/bench/ets.sh
 bash test/bench/guard.sh
+bash test/bench/backtest.sh
