@@ -183,11 +183,11 @@ SELECT method, points FROM cipred.backtest('ap', NULL, 'ts', 'y', '["snaive"]', 
 SELECT count(*) > 1 AS sees_all_runs FROM cipred.backtest_runs;
 -- no rows into someone else's run, no work rows in someone else's name
 SELECT pg_temp.err($$INSERT INTO cipred.backtest_scores (run_id, method, points, mae) VALUES (1, 'naive', 1, 0.001)$$) AS foreign_scores,
-       pg_temp.err($$INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
-                     VALUES (1000, 'ap', 1, now(), 1, 1, '{}', '{}', 'postgres')$$) AS spoofed_work;
+       pg_temp.err($$INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
+                     VALUES (gen_random_uuid(), 1000, 'ap', 1, now(), 1, 1, '{}', '{}', 'postgres')$$) AS spoofed_work;
 -- work rows planted in one's own name for a future run id
-INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, ts, y)
-SELECT r, 'ap', 1, '1958-06-01', 1, 200, array_agg(ts ORDER BY ts), array_agg(1e6::float8)
+INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y)
+SELECT gen_random_uuid(), r, 'ap', 1, '1958-06-01', 1, 200, array_agg(ts ORDER BY ts), array_agg(1e6::float8)
 FROM ap, generate_series((SELECT max(run_id) + 1 FROM cipred.backtest_runs), (SELECT max(run_id) + 20 FROM cipred.backtest_runs)) r GROUP BY r;
 DELETE FROM cipred.backtest_runs;
 SELECT count(*) AS own_runs_left FROM cipred.backtest_runs WHERE run_by = 'cipred_bt_user';

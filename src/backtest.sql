@@ -66,6 +66,7 @@ COMMENT ON TABLE cipred.backtest_features IS
 -- fold, so that a parallel scan fits them in the parallel workers (temporary
 -- tables cannot be read by them); rows live only during their backtest
 CREATE UNLOGGED TABLE cipred.backtest_work (
+    token uuid NOT NULL,
     run_id bigint NOT NULL,
     series text NOT NULL,
     fold int NOT NULL,
@@ -79,7 +80,7 @@ CREATE UNLOGGED TABLE cipred.backtest_work (
     run_by name NOT NULL DEFAULT CURRENT_USER
 ) WITH (parallel_workers = 8, fillfactor = 10);  -- a row per page: workers share the fits evenly
 COMMENT ON TABLE cipred.backtest_work IS
-'Work rows of running backtests (one per series x fold: the training window as arrays), read by a parallel scan so that the fits run in parallel workers; emptied by each backtest before it ends. Each user sees only their own rows.';
+'Work rows of running backtests (one per series x fold: the training window as arrays), read by a parallel scan so that the fits run in parallel workers; emptied by each backtest before it ends. Each user sees only their own rows, and a backtest reads only the rows of its own random token, so rows planted by someone else never reach it.';
 ALTER TABLE cipred.backtest_work ENABLE ROW LEVEL SECURITY;
 CREATE POLICY backtest_work_own ON cipred.backtest_work USING (run_by = CURRENT_USER) WITH CHECK (run_by = CURRENT_USER);
 GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC;
@@ -372,6 +373,10 @@ DECLARE
     rid bigint;
     msg text; det text; hin text; st text;
     work_ready bool := false;
+    -- the key of this call's work rows: unguessable, so that rows planted
+    -- in the shared work table by someone else never match (a superuser is
+    -- not filtered by row-level security)
+    work_token uuid := gen_random_uuid();
     ols bool;
     fbool bool;
 BEGIN
@@ -712,8 +717,8 @@ BEGIN
                 mopts := mopts || jsonb_build_object('period', backtest.period);
             END IF;
             IF NOT work_ready THEN
-                INSERT INTO cipred.backtest_work (run_id, series, fold, origin_ts, test_start, test_end, mase_scale, rmsse_scale, ts, y)
-                SELECT rid, f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
+                INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, mase_scale, rmsse_scale, ts, y)
+                SELECT work_token, rid, f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
                        array_agg(d.t ORDER BY d.pos), array_agg(d.y ORDER BY d.pos)
                   FROM pg_temp.cipred_bt_folds f
                   JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
@@ -730,8 +735,8 @@ BEGIN
                      SELECT w.series AS s, w.fold, w.origin_ts, w.test_start, w.test_end, w.mase_scale, w.rmsse_scale,
                             cipred.fit_series(w.ts, w.y, %L, %L::jsonb) AS model
                        FROM cipred.backtest_work w
-                      WHERE w.run_id = %s AND w.run_by = CURRENT_USER',
-                mmethod, mopts, rid);
+                      WHERE w.token = %L',
+                mmethod, mopts, work_token);
             INSERT INTO cipred.backtest_forecasts
             WITH fc AS MATERIALIZED (
                 SELECT x.s, x.fold, x.origin_ts, x.test_start, x.test_end, x.mase_scale, x.rmsse_scale, f.*
@@ -780,7 +785,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    DELETE FROM cipred.backtest_work w WHERE w.run_id = rid AND w.run_by = CURRENT_USER;
+    DELETE FROM cipred.backtest_work w WHERE w.token = work_token;
     SELECT count(*), count(*) FILTER (WHERE b.forecast IS NULL) INTO n_fc, n_missing
       FROM cipred.backtest_forecasts b WHERE b.run_id = rid;
     IF n_missing > 0 THEN

@@ -157,7 +157,7 @@ BT="SELECT count(*) FROM cipred.backtest('(SELECT * FROM series WHERE period = 1
 log=$(psql -X -q -d "$DB" -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
 	-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
 	-c "SET auto_explain.log_level = notice" -c "SET max_parallel_workers_per_gather = 2" -c "$BT" 2>&1)
-fitplans=$(grep -A12 "CREATE TEMP TABLE cipred_bt_m" <<<"$log")
+fitplans=$(grep -A12 "CREATE TEMP TABLE pg_temp.cipred_bt_m AS" <<<"$log")
 if grep -q "Parallel Seq Scan on backtest_work" <<<"$fitplans" && grep -Eq "Workers Launched: [1-9]" <<<"$fitplans"; then
 	cipred_result pass "backtest fits ran in parallel workers"
 else
