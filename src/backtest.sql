@@ -256,17 +256,19 @@ BEGIN
     EXECUTE pg_catalog.format(
         'INSERT INTO %1$s
          SELECT $1, w.s, $2, w.fold, w.origin_ts, t.t, t.pos - w.origin, d.y,
-                cipred.predict(w.model, %2$s),
-                CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
-                ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).lo FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
-                CASE WHEN cardinality($3) > 0 AND array_position(%2$s, NULL) IS NULL THEN
-                ARRAY(SELECT (cipred.predict_interval(w.model, %2$s, l)).hi FROM unnest($3) WITH ORDINALITY u(l, o) ORDER BY o) END,
-                w.mscale, w.rscale
+                cipred.predict(w.model, %2$s), iv.lo, iv.hi, w.mscale, w.rscale
          FROM pg_temp.cipred_bt_lm w
          JOIN %3$s t ON t.s = w.s AND t.pos BETWEEN w.test_start AND w.test_end %4$s
-         JOIN pg_temp.cipred_bt_data d ON d.s = t.s AND d.pos = t.pos',
+         JOIN pg_temp.cipred_bt_data d ON d.s = t.s AND d.pos = t.pos
+         -- each level''s interval computed once (OFFSET 0 keeps the
+         -- subquery, so that .lo and .hi do not call it twice)
+         LEFT JOIN LATERAL (
+             SELECT array_agg((q.pi).lo ORDER BY q.o) AS lo, array_agg((q.pi).hi ORDER BY q.o) AS hi
+               FROM (SELECT u.o, cipred.predict_interval(w.model, %2$s, u.l) AS pi
+                       FROM unnest($3) WITH ORDINALITY u(l, o)
+                      WHERE array_position(%2$s, NULL) IS NULL OFFSET 0) q) iv ON true',
         dest, pg_catalog.format(xexpr, 't'),
-        CASE WHEN has_x THEN 'cipred_bt_xt' ELSE 'cipred_bt_data' END,
+        CASE WHEN has_x THEN 'pg_temp.cipred_bt_xt' ELSE 'pg_temp.cipred_bt_data' END,
         CASE WHEN has_x THEN 'AND t.fold = w.fold' ELSE '' END)
     USING rid, mname, levels;
     PERFORM pg_catalog.set_config('client_min_messages', old_level, true);
@@ -793,18 +795,29 @@ BEGIN
     END IF;
 
     -- the summary by method and step (step NULL: all steps)
+    -- (coverage and Winkler per level in the same single pass, then
+    -- gathered into arrays in the order of the levels)
     INSERT INTO cipred.backtest_scores
-    SELECT rid, b.method, b.step, count(b.forecast),
-           cipred.mae(b.actual, b.forecast), cipred.rmse(b.actual, b.forecast), cipred.smape(b.actual, b.forecast),
-           cipred.mase(b.actual, b.forecast, b.mase_scale), cipred.rmsse(b.actual, b.forecast, b.rmsse_scale),
-           cipred.bias(b.actual, b.forecast),
-           ARRAY(SELECT cipred.coverage(c.actual, c.lo[o], c.hi[o]) FROM cipred.backtest_forecasts c, generate_series(1, cardinality(levels)) o
-                  WHERE c.run_id = rid AND c.method = b.method AND (b.step IS NULL OR c.step = b.step) GROUP BY o ORDER BY o),
-           ARRAY(SELECT cipred.winkler(c.actual, c.lo[o], c.hi[o], levels[o]) FROM cipred.backtest_forecasts c, generate_series(1, cardinality(levels)) o
-                  WHERE c.run_id = rid AND c.method = b.method AND (b.step IS NULL OR c.step = b.step) GROUP BY o ORDER BY o)
-    FROM cipred.backtest_forecasts b
-    WHERE b.run_id = rid
-    GROUP BY GROUPING SETS ((b.method, b.step), (b.method));
+    WITH pt AS (
+        SELECT b.method, b.step, count(b.forecast) AS points,
+               cipred.mae(b.actual, b.forecast) AS mae, cipred.rmse(b.actual, b.forecast) AS rmse,
+               cipred.smape(b.actual, b.forecast) AS smape, cipred.mase(b.actual, b.forecast, b.mase_scale) AS mase,
+               cipred.rmsse(b.actual, b.forecast, b.rmsse_scale) AS rmsse, cipred.bias(b.actual, b.forecast) AS bias
+          FROM cipred.backtest_forecasts b
+         WHERE b.run_id = rid
+         GROUP BY GROUPING SETS ((b.method, b.step), (b.method))),
+    lv AS (
+        SELECT b.method, b.step, o, cipred.coverage(b.actual, b.lo[o], b.hi[o]) AS cov,
+               cipred.winkler(b.actual, b.lo[o], b.hi[o], levels[o]) AS wk
+          FROM cipred.backtest_forecasts b, generate_series(1, cardinality(levels)) o
+         WHERE b.run_id = rid
+         GROUP BY GROUPING SETS ((b.method, b.step, o), (b.method, o))),
+    iv AS (
+        SELECT lv.method, lv.step, array_agg(lv.cov ORDER BY lv.o) AS cov, array_agg(lv.wk ORDER BY lv.o) AS wk
+          FROM lv GROUP BY lv.method, lv.step)
+    SELECT rid, pt.method, pt.step, pt.points, pt.mae, pt.rmse, pt.smape, pt.mase, pt.rmsse, pt.bias,
+           coalesce(iv.cov, '{}'), coalesce(iv.wk, '{}')
+      FROM pt LEFT JOIN iv ON iv.method = pt.method AND iv.step IS NOT DISTINCT FROM pt.step;
 
     UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
            forecasts = n_fc
