@@ -182,7 +182,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, 
                                        cipred.actuals, cipred.alerts TO cipred_other;
 GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_other;
 SET ROLE cipred_other;
-SELECT pg_temp.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs;
+SELECT pg_temp.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs,
+       pg_temp.err($$SELECT cipred.drop_pipeline('by_forecaster2')$$) AS other_drops;
 UPDATE cipred.pipelines SET source = '(SELECT 1)' WHERE name = 'by_forecaster2';
 SELECT pg_temp.err($$INSERT INTO cipred.pipelines (name, source, time_column, target_column, method, horizon, output_period, budget, owner)
                      VALUES ('spoof', 'series', 'ts', 'value', '"naive"', 1, '1 day', '1 hour', 'cipred_forecaster')$$) AS spoofed_owner;

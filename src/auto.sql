@@ -60,11 +60,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Linear models on features need future feature values; backtest them with cipred.backtest.';
     END IF;
-    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
-        RAISE EXCEPTION 'auto_forecast: levels must be a one-dimensional array of percentages strictly between 0 and 100'
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),
-                  HINT = 'Write e.g. ''{80,95}'', or NULL for no intervals.';
-    END IF;
+    PERFORM cipred.check_levels(levels, 'auto_forecast');
     src := cipred.backtest_source(source);
     PERFORM cipred.backtest_column(src, time_column, 'time column');
     PERFORM cipred.backtest_column(src, target_column, 'target column');
@@ -164,7 +160,7 @@ BEGIN
                        FROM %s WHERE %I IS NOT NULL GROUP BY 1) m,
                     cipred.forecast(m.model, $4, NULL) f
               WHERE m.s IS NOT NULL',
-            CASE WHEN series_column IS NULL THEN quote_literal(source) ELSE format('%I::text', series_column) END,
+            cipred.backtest_series(source, series_column),
             cipred.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
         USING i, mmethod, mopts, horizon;
     END LOOP;

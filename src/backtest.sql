@@ -304,6 +304,32 @@ $$;
 COMMENT ON FUNCTION cipred.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
 'Support function of cipred.backtest: the out-of-fold forecasts of a least-squares method without one feature, from its models at each origin refitted exactly by cipred.linreg_drop.';
 
+-- The series key of a source as a text expression: the series column, or
+-- for a source of one series the source's own text as its label (the one
+-- convention of the backtest, auto_forecast and the pipelines).
+CREATE FUNCTION cipred.backtest_series(source text, series_column name) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN series_column IS NULL THEN quote_literal(source) ELSE format('%I::text', series_column) END $$;
+COMMENT ON FUNCTION cipred.backtest_series(text, name) IS
+'Support function of backtest, auto_forecast and the pipelines: the SQL expression of a source''s series key (the series column as text, or the source itself as the label of a single series).';
+
+-- Interval levels: NULL, or a one-dimensional array of percentages in (0, 100).
+CREATE FUNCTION cipred.check_levels(levels float8[], what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
+        RAISE EXCEPTION '%: levels must be a one-dimensional array of percentages strictly between 0 and 100', what
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),
+                  HINT = 'Write e.g. ''{80,95}'', or NULL for no intervals.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
+'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages strictly between 0 and 100.';
+
 -- A time column of a FROM item as a timestamptz expression: timestamp
 -- (without time zone) values are read as UTC, so that local times repeated
 -- or skipped at a daylight-saving change stay distinct instants.
@@ -397,11 +423,7 @@ BEGIN
         RAISE EXCEPTION 'backtest: period must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
     END IF;
-    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
-        RAISE EXCEPTION 'backtest: levels must be a one-dimensional array of percentages strictly between 0 and 100'
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),
-                  HINT = 'Write e.g. ''{80,95}'', or NULL for no intervals.';
-    END IF;
+    PERFORM cipred.check_levels(levels, 'backtest');
     levels := coalesce(levels, '{}');
     src := cipred.backtest_source(source);
     has_series := series_column IS NOT NULL;
@@ -547,7 +569,7 @@ BEGIN
                 count(*) OVER (PARTITION BY s)::int AS n
          FROM (SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s) d
          WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
-        CASE WHEN has_series THEN format('%I::text', series_column) ELSE quote_literal(source) END,
+        cipred.backtest_series(source, series_column),
         cipred.backtest_time(src, time_column, 'time column'), target_column, src);
     SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM pg_temp.cipred_bt_data;
     IF n_rows = 0 THEN

@@ -112,6 +112,25 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.alerts_alert_id_seq', '');
 
+-- A pipeline by name, or an error naming the calling function.
+CREATE FUNCTION cipred.pipeline_get(name text, what text) RETURNS cipred.pipelines
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p cipred.pipelines;
+BEGIN
+    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = pipeline_get.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: no pipeline named "%"', what, name
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
+    END IF;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_get(text, text) IS
+'Support function of the pipeline functions: the pipeline of that name, or an error (42704) naming the calling function.';
+
 -- The pipeline's source and feature queries are its owner's code: every
 -- function that runs them switches to the owner's role for the rest of the
 -- call (until the transaction-local setting is restored), after checking
@@ -228,10 +247,7 @@ BEGIN
         RAISE EXCEPTION 'create_pipeline: stale_action must be alert or fail'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
-        RAISE EXCEPTION 'create_pipeline: levels must be percentages strictly between 0 and 100'
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels);
-    END IF;
+    PERFORM cipred.check_levels(levels, 'create_pipeline');
     -- the method: "auto" (options candidates), a cipred.fit method name, or
     -- {"method": ..., "options": {...}} / {"method": "auto", "candidates": [...]}
     IF jsonb_typeof(method) = 'string' THEN
@@ -276,15 +292,18 @@ COMMENT ON FUNCTION cipred.create_pipeline(text, text, name, name, name, int, in
 CREATE FUNCTION cipred.drop_pipeline(name text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(name, 'drop_pipeline');
+    prev text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = drop_pipeline.name) THEN
-        RAISE EXCEPTION 'drop_pipeline: no pipeline named "%"', name
-            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
-    END IF;
-    IF (SELECT cron_job FROM cipred.pipelines p WHERE p.name = drop_pipeline.name) IS NOT NULL THEN
+    -- as the owner (another role gets a clear error, not a silent no-op
+    -- from row-level security)
+    prev := cipred.pipeline_enter(p, 'drop_pipeline');
+    IF p.cron_job IS NOT NULL THEN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
-    DELETE FROM cipred.pipelines p WHERE p.name = drop_pipeline.name;
+    DELETE FROM cipred.pipelines x WHERE x.name = p.name;
+    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.drop_pipeline(text) IS
@@ -301,10 +320,7 @@ DECLARE
     n bigint;
     prev text;
 BEGIN
-    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = refresh_actuals.pipeline;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'refresh_actuals: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
-    END IF;
+    p := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
     prev := cipred.pipeline_enter(p, 'refresh_actuals');
     -- the MASE scale of each series over its data before its first origin,
     -- at the pipeline's period or the one of the series' own forecast grid
@@ -325,7 +341,7 @@ BEGIN
           WHERE f.pipeline = $1
             AND NOT EXISTS (SELECT 1 FROM cipred.actuals a WHERE a.pipeline = $1 AND a.series = f.series AND a.ts = f.ts AND a.actual = src.y)
          ON CONFLICT (pipeline, series, ts) DO UPDATE SET actual = EXCLUDED.actual, scale = EXCLUDED.scale, recorded_at = now()',
-        CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+        cipred.backtest_series(p.source, p.series_column),
         cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'),
         p.target_column, cipred.backtest_source(p.source))
     USING p.name, p.period;
@@ -358,11 +374,7 @@ DECLARE
     prev text;
     bts bigint[];
 BEGIN
-    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = run_pipeline.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'run_pipeline: no pipeline named "%"', name
-            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
-    END IF;
+    p := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
     prev := cipred.pipeline_enter(p, 'run_pipeline');
     INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget) VALUES (p.name, t0, p.budget)
     RETURNING pipeline_runs.run_id INTO rid;
@@ -398,7 +410,7 @@ BEGIN
                                                p.folds, p.period);
             EXECUTE format('CREATE TEMP TABLE pg_temp.cipred_pl_origin AS
                             SELECT %s AS s, max(%s) AS origin FROM %s WHERE %I IS NOT NULL GROUP BY 1',
-                           CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+                           cipred.backtest_series(p.source, p.series_column),
                            cipred.backtest_time(src, p.time_column, 'time column'), src, p.target_column);
             INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method, expected_mase)
             SELECT p.name, rid, a.series, o.origin, a.ts, a.step, a.forecast, a.lo, a.hi, a.strategy, a.expected_mase
@@ -415,7 +427,7 @@ BEGIN
                            FROM %4$s WHERE %3$I IS NOT NULL GROUP BY 1) x,
                         cipred.forecast(x.model, $5, $6) f
                   WHERE x.s IS NOT NULL',
-                CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+                cipred.backtest_series(p.source, p.series_column),
                 cipred.backtest_time(src, p.time_column, 'time column'), p.target_column, src)
             USING p.name, rid, m,
                   coalesce(p.method->'options', '{}') || CASE WHEN p.period IS NOT NULL AND NOT coalesce(p.method->'options', '{}') ? 'period'
@@ -506,10 +518,7 @@ DECLARE
     job bigint;
     prev text;
 BEGIN
-    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = schedule_pipeline.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'schedule_pipeline: no pipeline named "%"', name USING ERRCODE = 'undefined_object';
-    END IF;
+    p := cipred.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
             USING ERRCODE = 'feature_not_supported',
@@ -549,10 +558,7 @@ DECLARE
     job bigint;
     prev text;
 BEGIN
-    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = unschedule_pipeline.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unschedule_pipeline: no pipeline named "%"', name USING ERRCODE = 'undefined_object';
-    END IF;
+    p := cipred.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
     job := p.cron_job;
     IF job IS NULL THEN
         RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
@@ -656,10 +662,7 @@ DECLARE
     r record;
     prev text;
 BEGIN
-    SELECT * INTO p FROM cipred.pipelines x WHERE x.name = check_drift.pipeline;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'check_drift: no pipeline named "%"', pipeline USING ERRCODE = 'undefined_object';
-    END IF;
+    p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
     prev := cipred.pipeline_enter(p, 'check_drift');
     PERFORM cipred.refresh_actuals(p.name);
     -- forecast errors: one value per run (vintage), its mean absolute
@@ -692,7 +695,7 @@ BEGIN
                   lim AS (SELECT s, max(t) - $1 AS cut FROM src GROUP BY s)
              SELECT src.s, array_agg(src.y) FILTER (WHERE src.t <= lim.cut) AS hist, array_agg(src.y) FILTER (WHERE src.t > lim.cut) AS recent
                FROM src JOIN lim USING (s) GROUP BY src.s ORDER BY src.s',
-            CASE WHEN p.series_column IS NULL THEN quote_literal(p.source) ELSE format('%I::text', p.series_column) END,
+            cipred.backtest_series(p.source, p.series_column),
             cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'), p.target_column,
             cipred.backtest_source(p.source))
         USING psi_window
