@@ -2,22 +2,6 @@
 -- candidate methods, pick the best combination strategy on out-of-fold
 -- errors, forecast, and calibrate intervals on out-of-fold errors (conformal)
 
-CREATE FUNCTION cipred.auto_cleanup() RETURNS void
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['cipred_auto_oof', 'cipred_auto_w', 'cipred_auto_strat', 'cipred_auto_choice', 'cipred_auto_fc'] LOOP
-        IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
-            EXECUTE 'DROP TABLE pg_temp.' || t;
-        END IF;
-    END LOOP;
-END
-$$;
-COMMENT ON FUNCTION cipred.auto_cleanup() IS
-'Support function of cipred.auto_forecast: drops its work tables in pg_temp.';
-
 CREATE FUNCTION cipred.auto_forecast(
     source text, series_column name, time_column name, target_column name,
     horizon int, levels float8[] DEFAULT '{80,95}',
@@ -29,6 +13,7 @@ RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+    work_tables CONSTANT text[] := ARRAY['cipred_auto_oof', 'cipred_auto_w', 'cipred_auto_strat', 'cipred_auto_choice', 'cipred_auto_fc'];
     rid bigint;
     rids bigint[] := '{}';
     spec record;
@@ -108,7 +93,7 @@ BEGIN
     k := cardinality(names);
 
     -- out-of-fold rows with every candidate's forecast
-    PERFORM cipred.auto_cleanup();
+    PERFORM cipred.drop_work_tables(work_tables);
     CREATE TEMP TABLE pg_temp.cipred_auto_oof AS
     SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
            array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
@@ -206,7 +191,7 @@ BEGIN
                      LIMIT 1) err2 ON true
       LEFT JOIN xm ON xm.s = pt.s AND xm.h = err2.h
      ORDER BY pt.s, pt.step;
-    PERFORM cipred.auto_cleanup();
+    PERFORM cipred.drop_work_tables(work_tables);
 END
 $$;
 COMMENT ON FUNCTION cipred.auto_forecast(text, name, name, name, int, float8[], jsonb, jsonb, int) IS

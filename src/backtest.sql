@@ -196,23 +196,23 @@ $$;
 COMMENT ON FUNCTION cipred.backtest_column(text, name, text) IS
 'Support function of cipred.backtest: the type of a column of a source, or an error naming it.';
 
--- Drops the work tables of a backtest (left over only by an error caught
--- in the caller's own exception block).
-CREATE FUNCTION cipred.backtest_cleanup() RETURNS void
+-- Drops the named work tables from pg_temp, those that exist (left over
+-- only by an error caught in the caller's own exception block).
+CREATE FUNCTION cipred.drop_work_tables(tables text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m', 'cipred_bt_lm'] LOOP
-        IF pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL THEN
-            EXECUTE 'DROP TABLE pg_temp.' || t;
+    FOREACH t IN ARRAY tables LOOP
+        IF pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident(t)) IS NOT NULL THEN
+            EXECUTE 'DROP TABLE pg_temp.' || pg_catalog.quote_ident(t);
         END IF;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_cleanup() IS
-'Support function of cipred.backtest: drops its work tables in pg_temp.';
+COMMENT ON FUNCTION cipred.drop_work_tables(text[]) IS
+'Support function of cipred.backtest and cipred.auto_forecast: drops the named work tables from pg_temp when they exist.';
 
 -- One linear model over every series x fold, by the moving aggregate: the
 -- training rows' features do not depend on the origin (each is as of its
@@ -369,6 +369,7 @@ DECLARE
     ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
         'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
     fold_keys CONSTANT text[] := ARRAY['initial', 'n_folds', 'step', 'gap', 'window_size', 'max_folds'];
+    work_tables CONSTANT text[] := ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m', 'cipred_bt_lm'];
     src text;
     started timestamptz := clock_timestamp();
     t0 timestamptz;
@@ -562,7 +563,7 @@ BEGIN
     END LOOP;
 
     -- the data, read once: (series, time, value) with each series' positions
-    PERFORM cipred.backtest_cleanup();
+    PERFORM cipred.drop_work_tables(work_tables);
     EXECUTE format(
         'CREATE TEMP TABLE pg_temp.cipred_bt_data AS
          SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
@@ -844,7 +845,7 @@ BEGIN
     UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
            forecasts = n_fc
      WHERE r.run_id = rid;
-    PERFORM cipred.backtest_cleanup();
+    PERFORM cipred.drop_work_tables(work_tables);
     RETURN QUERY SELECT s.run_id, s.method, s.step, s.points, s.mae, s.rmse, s.smape, s.mase, s.rmsse, s.bias, s.coverage, s.winkler
                    FROM cipred.backtest_scores s WHERE s.run_id = rid
                   ORDER BY array_position(mnames, s.method), s.step NULLS FIRST;
