@@ -304,6 +304,23 @@ $$;
 COMMENT ON FUNCTION cipred.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
 'Support function of cipred.backtest: the out-of-fold forecasts of a least-squares method without one feature, from its models at each origin refitted exactly by cipred.linreg_drop.';
 
+-- A target column of a FROM item, or an error unless it is a number.
+CREATE FUNCTION cipred.backtest_target(from_item text, col name) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ty regtype := cipred.backtest_column(from_item, col, 'target column');
+BEGIN
+    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RAISE EXCEPTION 'target column "%" has type %, not a numeric type', col, ty
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'The target must be a number (double precision, real, numeric or an integer type); cast it in a query source if needed.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION cipred.backtest_target(text, name) IS
+'Support function of cipred.backtest and cipred.create_pipeline: an error (42703, 42804) unless the column exists and is a number.';
+
 -- The series key of a source as a text expression: the series column, or
 -- for a source of one series the source's own text as its label (the one
 -- convention of the backtest, auto_forecast and the pipelines).
@@ -431,17 +448,8 @@ BEGIN
     IF has_series THEN
         PERFORM cipred.backtest_column(src, series_column, 'series column');
     END IF;
-    ty := cipred.backtest_column(src, time_column, 'time column');
-    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-        RAISE EXCEPTION 'backtest: time column "%" has type %, not a time type', time_column, ty
-            USING ERRCODE = 'datatype_mismatch', HINT = 'The time column must be timestamptz, timestamp or date.';
-    END IF;
-    ty := cipred.backtest_column(src, target_column, 'target column');
-    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
-        RAISE EXCEPTION 'backtest: target column "%" has type %, not a numeric type', target_column, ty
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = 'The target must be a number (double precision, real, numeric or an integer type); cast it in a query source if needed.';
-    END IF;
+    PERFORM cipred.backtest_time(src, time_column, 'time column');
+    PERFORM cipred.backtest_target(src, target_column);
 
     -- folds
     folds := coalesce(folds, '{}');
@@ -669,13 +677,6 @@ BEGIN
             END IF;
             fknown := coalesce((fj->>'known')::bool, false);
             favail := fj->>'available_column';
-            IF favail IS NOT NULL THEN
-                ty := cipred.backtest_column(fsrc, favail, format('feature "%s": available_column', fj->>'name'));
-                IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-                    RAISE EXCEPTION 'backtest: available_column "%" of feature "%" has type %, not a time type', favail, fj->>'name', ty
-                        USING ERRCODE = 'datatype_mismatch';
-                END IF;
-            END IF;
             BEGIN
                 flag := (fj->>'lag')::interval;
             EXCEPTION WHEN OTHERS THEN

@@ -211,7 +211,6 @@ DECLARE
     ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
         'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
     src text;
-    ty regtype;
     m text;
 BEGIN
     IF name IS NULL OR source IS NULL OR time_column IS NULL OR target_column IS NULL
@@ -268,16 +267,8 @@ BEGIN
     IF series_column IS NOT NULL THEN
         PERFORM cipred.backtest_column(src, series_column, 'series column');
     END IF;
-    ty := cipred.backtest_column(src, time_column, 'time column');
-    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-        RAISE EXCEPTION 'create_pipeline: time column "%" has type %, not a time type', time_column, ty
-            USING ERRCODE = 'datatype_mismatch';
-    END IF;
-    ty := cipred.backtest_column(src, target_column, 'target column');
-    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
-        RAISE EXCEPTION 'create_pipeline: target column "%" has type %, not a numeric type', target_column, ty
-            USING ERRCODE = 'datatype_mismatch';
-    END IF;
+    PERFORM cipred.backtest_time(src, time_column, 'time column');
+    PERFORM cipred.backtest_target(src, target_column);
     INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
                                   levels, output_period, budget, folds, period, stale_action, description)
     VALUES (name, source, series_column, time_column, target_column, method, horizon,
