@@ -121,6 +121,18 @@ extern int	cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int
 						cp_ets *out);
 
 /*
+ * The estimation objective (-2 log L less n (log 2 pi + 1)) of form s at
+ * the packed point x = (alpha, f_beta, f_gamma, phi, l0, [b0], s0[0..m-2])
+ * (beta = 1e-4 + f_beta (alpha - 1e-4), gamma = 1e-4 + f_gamma (1 - alpha
+ * - 1e-4), the last seasonal state completing the sum to 0 or m), with
+ * its gradient by reverse accumulation in g (32 doubles; zero for
+ * coordinates the form does not use); INFINITY outside the admissible
+ * region.  The fits minimise it; exposed for tests.
+ */
+extern double cp_ets_objective(const cp_ets_spec *s, const double *x, const double *y, int64_t n,
+							   double *g);
+
+/*
  * For a form without a multiplicative season (additive error assumed) and a
  * period up to CP_ETS_LS_MAX_PERIOD: the initial states l0, b0, s0[0..m-1]
  * (additive, summing to zero; s0[j] used at t = j) that minimise the sum of

@@ -318,3 +318,135 @@ cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *f
 		*nev += ev;
 	return iters;
 }
+
+/* BFGS within a box (see optim.h). */
+int
+cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
+			const double *lo, const double *hi, double reltol, int maxit, int *nev)
+{
+	double		B[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM],
+				g[CP_BFGS_MAXDIM],
+				gn[CP_BFGS_MAXDIM],
+				xn[CP_BFGS_MAXDIM],
+				dir[CP_BFGS_MAXDIM],
+				s[CP_BFGS_MAXDIM],
+				yv[CP_BFGS_MAXDIM],
+				fv,
+				fn = INFINITY;
+	int			ev = 0,
+				fresh = 1,
+				first = 1,
+				it;
+
+	clamp(x, lo, hi, d);
+	fv = fg(x, arg, g);
+	ev++;
+	if (d == 0 || !isfinite(fv))
+	{
+		*fx = fv;
+		if (nev)
+			*nev += ev;
+		return 0;
+	}
+	bfgs_reset(d, B);
+	for (it = 1; it <= maxit; it++)
+	{
+		double		slope = 0,
+					big = 0,
+					step = 1.0;
+		int			free_[CP_BFGS_MAXDIM],
+					found = 0;
+
+		/* coordinates held at a bound that the gradient pushes against */
+		for (int i = 0; i < d; i++)
+			free_[i] = !((x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0));
+		for (int i = 0; i < d; i++)
+		{
+			dir[i] = 0;
+			if (!free_[i])
+				continue;
+			for (int j = 0; j < d; j++)
+				if (free_[j])
+					dir[i] -= B[i][j] * g[j];
+			big = fmax(big, fabs(dir[i]));
+		}
+		/* the identity's first step moves no coordinate by more than 0.1 */
+		if (fresh && big > 0.1)
+			step = 0.1 / big;
+		for (int tries = 0; tries < 30; tries++)
+		{
+			int			moved = 0;
+
+			slope = 0;
+			for (int i = 0; i < d; i++)
+			{
+				xn[i] = fmin(hi[i], fmax(lo[i], x[i] + step * dir[i]));
+				s[i] = xn[i] - x[i];
+				slope += g[i] * s[i];
+				moved |= xn[i] != x[i];
+			}
+			if (!moved || !(slope < 0))
+				break;
+			fn = fg(xn, arg, gn);
+			ev++;
+			if (isfinite(fn) && fn <= fv + 1e-4 * slope)
+			{
+				found = 1;
+				break;
+			}
+			/* the minimum of the quadratic through fv, slope and fn, kept
+			 * within [0.1, 0.5] of the step; a barrier: 0.2 */
+			if (isfinite(fn))
+			{
+				double		den = 2.0 * (fn - fv - slope),
+							t = den > 0 ? -slope / den : 0.5;
+
+				step *= fmin(0.5, fmax(0.1, t));
+			}
+			else
+				step *= 0.2;
+		}
+		if (!found)
+		{
+			if (fresh)
+				break;			/* no progress even downhill: a minimum */
+			bfgs_reset(d, B);
+			fresh = 1;
+			continue;
+		}
+		for (int i = 0; i < d; i++)
+			yv[i] = gn[i] - g[i];
+		if (first)
+		{
+			/* scale the identity by s'y / y'y before the first update */
+			double		sy = 0,
+						yy = 0;
+
+			for (int i = 0; i < d; i++)
+			{
+				sy += s[i] * yv[i];
+				yy += yv[i] * yv[i];
+			}
+			if (sy > 0 && yy > 0)
+				for (int i = 0; i < d; i++)
+					B[i][i] = sy / yy;
+			first = 0;
+		}
+		if (!bfgs_update(d, B, s, yv))
+			bfgs_reset(d, B);
+		fresh = 0;
+		{
+			int			done = fv - fn <= reltol * (fabs(fv) + reltol);
+
+			memcpy(x, xn, sizeof(double) * d);
+			memcpy(g, gn, sizeof(double) * d);
+			fv = fn;
+			if (done)
+				break;
+		}
+	}
+	*fx = fv;
+	if (nev)
+		*nev += ev;
+	return it > maxit ? -1 : it;
+}

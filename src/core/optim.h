@@ -33,7 +33,7 @@ extern void cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, do
 								 const double *lo, const double *hi, const double *steps,
 								 int maxev, double tol);
 
-#define CP_BFGS_MAXDIM 16
+#define CP_BFGS_MAXDIM 32
 
 /*
  * Minimise f over d <= CP_BFGS_MAXDIM unconstrained dimensions from x:
@@ -48,5 +48,18 @@ extern void cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, do
  */
 extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 					double h, double reltol, int maxit, int *nev);
+
+/* An objective that also sets its gradient g at x (when finite). */
+typedef double (*cp_objective_grad) (const double *x, void *arg, double *g);
+
+/*
+ * Minimise fg over d <= CP_BFGS_MAXDIM dimensions within [lo, hi] from x
+ * (clamped into the box): BFGS on the coordinates not held at a bound by
+ * the gradient, projected backtracking Armijo line searches (fg may return
+ * INFINITY outside its domain: a barrier), the identity scaled by s'y / y'y
+ * at the first step.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.
+ */
+extern int	cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
+						const double *lo, const double *hi, double reltol, int maxit, int *nev);
 
 #endif							/* CP_OPTIM_H */

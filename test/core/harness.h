@@ -38,6 +38,7 @@ void		test_baselines(void);
 void		test_holt(void);
 void		test_hw(void);
 void		test_otm(void);
+void		test_optim(void);
 void		test_stack(void);
 void		test_online(void);
 void		test_ets(void);

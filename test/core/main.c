@@ -22,6 +22,7 @@ main(void)
 	test_online();
 	test_ets();
 	test_ets_numerics();
+	test_optim();
 	test_stl();
 	test_arima();
 	printf("1..%d\n", cp_tests_run);
