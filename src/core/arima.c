@@ -334,15 +334,16 @@ autocov(const cp_arma_model *mod, double *gam, double *scratch)
 			s += (j == 0 ? 1.0 : mod->theta[j - 1]) * psi[j - k];
 		rhs[k] = s;
 	}
+	/* column-major, so that LAPACKE passes A to dgesv without a transposed copy */
 	memset(A, 0, sizeof(double) * n1 * n1);
 	for (int k = 0; k <= p; k++)
 	{
 		A[k * n1 + k] += 1.0;
 		for (int j = 1; j <= p; j++)
-			A[k * n1 + abs(k - j)] -= mod->phi[j - 1];
+			A[abs(k - j) * n1 + k] -= mod->phi[j - 1];
 		gam[k] = k < r ? rhs[k] : 0.0;
 	}
-	if (p > 0 && LAPACKE_dgesv(LAPACK_ROW_MAJOR, n1, 1, A, n1, ipiv, gam, 1) != 0)
+	if (p > 0 && LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n1, 1, A, n1, ipiv, gam, n1) != 0)
 		return -1;
 	for (int k = p + 1; k < r; k++)
 	{
@@ -448,6 +449,23 @@ harvey_t(const cp_arma_model *mod, const double *x, double *y)
 }
 
 /*
+ * x = T (x + c k) in place (harvey_t without the copy loop, which the
+ * compiler turned into a memmove call per step).
+ */
+static inline void
+update_shift(const cp_arma_model *mod, double *x, const double *k, double c)
+{
+	int			r = mod->r;
+	double		x0 = x[0] + c * k[0];
+
+	for (int i = 0; i < r - 1; i++)
+		x[i] = x[i + 1] + c * k[i + 1];
+	x[r - 1] = 0.0;
+	for (int e = 0; e < mod->np; e++)
+		x[mod->plag[e]] += mod->phi[mod->plag[e]] * x0;
+}
+
+/*
  * Exact Gaussian likelihood pieces of the differenced series w[0..nw-1]
  * (and, when xw is given, of the differenced regressor, for the GLS
  * coefficient beta) by the Kalman filter on Harvey's form started from the
@@ -469,8 +487,7 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 	double		a[CP_MAXR + 1] = {0},
 				ax[CP_MAXR + 1] = {0},
 				k[CP_MAXR + 1] = {0},
-				g[CP_MAXR + 1] = {0},
-				tmp[CP_MAXR + 1] = {0};
+				g[CP_MAXR + 1] = {0};
 	double		sww = 0,
 				swx = 0,
 				sxx = 0,
@@ -491,30 +508,39 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 
 		if (!(F > 0.0) || !isfinite(F))
 			return -1;
-		/* predicted states: a = T (a + k v / F) */
-		for (int i = 0; i < r; i++)
-			tmp[i] = a[i] + k[i] * v / F;
-		harvey_t(mod, tmp, a);
+		/* predicted states: a = T (a + k v / F), T applied in place */
+		update_shift(mod, a, k, v / F);
 		sww += v * v / F;
 		if (xw)
 		{
 			double		vx = xw[t] - ax[0];
 
-			for (int i = 0; i < r; i++)
-				tmp[i] = ax[i] + k[i] * vx / F;
-			harvey_t(mod, tmp, ax);
+			update_shift(mod, ax, k, vx / F);
 			swx += v * vx / F;
 			sxx += vx * vx / F;
 		}
 		sumlog += log(F);
-		/* the gain column and its rank-one change */
+		/* the gain column and its rank-one change: g = T (g - a k / F) with
+		 * k += m a g (the old g), in one pass */
 		Fn = F + m * ga * ga;
-		for (int i = 0; i < r; i++)
 		{
-			tmp[i] = g[i] - ga * k[i] / F;
-			k[i] += m * ga * g[i];
+			double		c = ga / F,
+						d = m * ga,
+						x0 = g[0] - c * k[0];
+
+			k[0] += d * g[0];
+			for (int i = 0; i < r - 1; i++)
+			{
+				double		gi = g[i + 1],
+							ki = k[i + 1];
+
+				g[i] = gi - c * ki;
+				k[i + 1] = ki + d * gi;
+			}
+			g[r - 1] = 0.0;
+			for (int e = 0; e < mod->np; e++)
+				g[mod->plag[e]] += mod->phi[mod->plag[e]] * x0;
 		}
-		harvey_t(mod, tmp, g);
 		m *= F / Fn;
 		F = Fn;
 	}

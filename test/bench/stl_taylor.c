@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/arima.h"
 #include "core/holt.h"
 #include "core/stl.h"
 #include "core/theta.h"
@@ -106,11 +107,11 @@ cmp(const void *a, const void *b)
 /* The methods for the seasonally adjusted series. */
 enum
 {
-	M_SES, M_HOLT, M_DAMPED, M_AICC, M_THETA, M_NAIVE, M_COUNT
+	M_SES, M_HOLT, M_DAMPED, M_AICC, M_THETA, M_NAIVE, M_ARIMA, M_COUNT
 };
 static const char *const method_name[M_COUNT] = {
 	"ses (ETS(A,N,N))", "holt (ETS(A,A,N))", "damped holt (ETS(A,Ad,N))",
-	"AICc among ANN, AAN, AAdN", "theta", "naive"
+	"AICc among ANN, AAN, AAdN", "theta", "naive", "auto ARIMA (non-seasonal)"
 };
 
 /* Forecast adj[0..n-1] H steps by method m into f; work is 2 n doubles. */
@@ -127,6 +128,19 @@ forecast_adjusted(int m, const double *adj, int64_t n, double *f, double *work)
 	{
 		for (int i = 0; i < H; i++)
 			f[i] = adj[n - 1];
+		return;
+	}
+	if (m == M_ARIMA)
+	{
+		cp_arima	fit;
+		cp_arima_auto_info info;
+
+		if (cp_arima_auto(adj, n, 1, &fit, &info) != CP_ARIMA_OK ||
+			cp_arima_forecast(&fit, adj, n, H, f, NULL) != CP_ARIMA_OK)
+			for (int i = 0; i < H; i++)
+				f[i] = NAN;
+		else
+			fprintf(stderr, "arima order (%d,%d,%d)\n", fit.order.p, fit.order.d, fit.order.q);
 		return;
 	}
 	if (m == M_THETA)
