@@ -944,17 +944,33 @@ css_jacobian(fitctx *c, const double *par, double beta, double *J)
 		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2];
 		double	   *D = J + (int64_t) j * nw;
 
+		int64_t		tfull;
+		const double *src;
+
 		nl = coef_derivative(&c->o, ar, ma, sar, sma, j, lag, val, &isma);
-		for (int64_t t = nc; t < nw; t++)
+		src = isma ? e : z;
+		/* from tfull on, every lag of both sums is in range */
+		tfull = nc + 1 + (mod->nq > 0 ? mod->qlag[mod->nq - 1] : 0);
+		for (int i = 0; isma && i < nl; i++)
+			tfull = tfull > nc + 1 + lag[i] ? tfull : nc + 1 + lag[i];
+		for (int64_t t = nc; t < nw && t < tfull; t++)
 		{
 			double		v = 0;
 
 			for (int i = 0; i < nl; i++)
-				if (!isma)
-					v -= val[i] * z[t - lag[i] - 1];
-				else if (lag[i] < t - nc)
-					v -= val[i] * e[t - lag[i] - 1];
+				if (!isma || lag[i] < t - nc)
+					v -= val[i] * src[t - lag[i] - 1];
 			for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
+			D[t] = v;
+		}
+		for (int64_t t = tfull > nc ? tfull : nc; t < nw; t++)
+		{
+			double		v = 0;
+
+			for (int i = 0; i < nl; i++)
+				v -= val[i] * src[t - lag[i] - 1];
+			for (int i = 0; i < mod->nq; i++)
 				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
 			D[t] = v;
 		}
