@@ -177,11 +177,41 @@ static const FieldSpec ets_schema[] = {
 	{NULL, 0, 0, false}
 };
 
+/*
+ * mstl: the adjusted series' model is ETS (the ETS fields) or, with
+ * "adjusted": "arima", ARIMA (the ARIMA fields and the adjusted series);
+ * validate_mstl requires one set and refuses the other.  The order is that
+ * of both builders (ets_fields, arima_fields), interleaved, so that either
+ * model's text is canonical.
+ */
 static const FieldSpec mstl_schema[] = {
 	SERIES_FIELDS,
 	{"periods", CP_I64, LEN_ANY, true},
 	{"seasonal_last", CP_F64, LEN_ANY, true},
-	ETS_FIELDS,
+	{"adjusted", CP_TEXT, LEN_SCALAR, false},
+	{"form", CP_TEXT, LEN_SCALAR, false},
+	{"alpha", CP_F64, LEN_SCALAR, false},
+	{"order", CP_I64, LEN_ANY, false},
+	{"ar", CP_F64, LEN_ANY, false},
+	{"ma", CP_F64, LEN_ANY, false},
+	{"sar", CP_F64, LEN_ANY, false},
+	{"sma", CP_F64, LEN_ANY, false},
+	{"beta", CP_F64, LEN_SCALAR, false},
+	{"gamma", CP_F64, LEN_SCALAR, false},
+	{"phi", CP_F64, LEN_SCALAR, false},
+	{"initial_level", CP_F64, LEN_SCALAR, false},
+	{"initial_trend", CP_F64, LEN_SCALAR, false},
+	{"initial_seasonal", CP_F64, LEN_ANY, false},
+	{"level", CP_F64, LEN_SCALAR, false},
+	{"trend", CP_F64, LEN_SCALAR, false},
+	{"seasonal", CP_F64, LEN_ANY, false},
+	{"sigma2", CP_F64, LEN_SCALAR, false},
+	{"sigma2_ml", CP_F64, LEN_SCALAR, false},
+	{"loglik", CP_F64, LEN_SCALAR, false},
+	{"aic", CP_F64, LEN_SCALAR, false},
+	{"aicc", CP_F64, LEN_SCALAR, false},
+	{"bic", CP_F64, LEN_SCALAR, false},
+	{"adjusted_y", CP_F64, LEN_ANY, false},
 	{"y", CP_F64, LEN_ANY, true},
 	{NULL, 0, 0, false}
 };
@@ -438,9 +468,12 @@ validate_ets(const cp_model_view *view, bool mstl)
 		damaged("sigma2 must not be negative", NULL);
 }
 
+static void validate_arima(const cp_model_view *view, bool mstl);
+
 /*
  * An mstl model: 0 to 4 periods, each from 2 to less than half the series,
- * and one finite seasonal value per step of each period's last cycle.
+ * one finite seasonal value per step of each period's last cycle, and a
+ * valid model of the adjusted series (ETS, or ARIMA with its series).
  */
 static void
 validate_mstl(const cp_model_view *view)
@@ -466,6 +499,36 @@ validate_mstl(const cp_model_view *view)
 	if (lf->count != total)
 		damaged("seasonal_last must hold the last cycle of each period", NULL);
 	all_finite(view, "seasonal_last");
+	/* the adjusted series' model: ETS, or ARIMA with "adjusted": "arima" */
+	{
+		static const char *const ets_only[] = {"form", "alpha", "gamma", "phi", "initial_level",
+		"initial_trend", "initial_seasonal", "level", "trend", "seasonal", NULL};
+		static const char *const arima_only[] = {"order", "ar", "ma", "sar", "sma", "sigma2_ml",
+		"adjusted_y", NULL};
+		const cp_field *af = cp_model_field(view, "adjusted");
+		bool		arima = false;
+		const char *const *other;
+
+		if (af != NULL)
+		{
+			uint32		len;
+			const char *a = cp_field_text(af, 0, &len);
+
+			if (len == 5 && memcmp(a, "arima", 5) == 0)
+				arima = true;
+			else
+				damaged("adjusted must be \"arima\" when given (ETS models leave it out)", pnstrdup(a, len));
+		}
+		other = arima ? ets_only : arima_only;
+		for (int i = 0; other[i]; i++)
+			if (cp_model_field(view, other[i]) != NULL)
+				damaged(arima ? "an mstl model with an ARIMA adjusted series has no ETS fields" :
+						"an mstl model with an ETS adjusted series has no ARIMA fields", other[i]);
+		if (arima)
+			validate_arima(view, true);
+		else
+			validate_ets(view, true);
+	}
 }
 
 /*
@@ -474,13 +537,23 @@ validate_mstl(const cp_model_view *view)
  * values, a non-negative variance, and enough points for the order.
  */
 static void
-validate_arima(const cp_model_view *view)
+validate_arima(const cp_model_view *view, bool mstl)
 {
 	const cp_field *of = model_req(view, "order", CP_I64);
 	cp_arima_order o;
 	int64		n = cp_field_i64(model_req(view, "n", CP_I64), 0);
 
-	method_in(view, (const char *const[]) {"arima", NULL});
+	if (mstl)
+	{
+		const cp_field *af = model_req(view, "adjusted_y", CP_F64);
+
+		method_in(view, (const char *const[]) {"mstl", NULL});
+		if ((uint64) af->count != (uint64) n)
+			damaged("adjusted_y must hold the seasonally adjusted series, n values", NULL);
+		all_finite(view, "adjusted_y");
+	}
+	else
+		method_in(view, (const char *const[]) {"arima", NULL});
 	if (of->count != 8)
 		damaged("order must hold p, d, q, P, D, Q, period and constant", NULL);
 	o.p = (int) cp_field_i64(of, 0);
@@ -613,7 +686,7 @@ model_validate(const cp_model_view *view)
 		view->kind == CP_KIND_MSTL || view->kind == CP_KIND_ARIMA)
 		validate_series(view);
 	if (view->kind == CP_KIND_ARIMA)
-		validate_arima(view);
+		validate_arima(view, false);
 	if (view->kind == CP_KIND_COMBINATION)
 	{
 		const cp_field *wf = model_req(view, "weights", CP_F64);
@@ -657,8 +730,8 @@ model_validate(const cp_model_view *view)
 			}
 		}
 	}
-	if (view->kind == CP_KIND_ETS || view->kind == CP_KIND_MSTL)
-		validate_ets(view, view->kind == CP_KIND_MSTL);
+	if (view->kind == CP_KIND_ETS)
+		validate_ets(view, false);
 	if (view->kind == CP_KIND_MSTL)
 		validate_mstl(view);
 	if (view->kind == CP_KIND_HW)

@@ -67,6 +67,7 @@ typedef struct TsOpts
 	int32		arima[6];		/* arima: p, d, q, P, D, Q; p = -1 automatic */
 	int32		arima_const;	/* arima: -1 as fits (d + D <= 1), 0, 1 */
 	int32		nperiods;		/* mstl: the periods given, 0 = default */
+	int32		mstl_arima;		/* mstl: ARIMA (1), not ETS (0), on the adjusted series */
 	int32		periods[CP_STL_MAX_PERIODS];
 } TsOpts;
 
@@ -200,7 +201,7 @@ option_applies(int32 method, const char *key)
 		ok = method == METHOD_ETS || method == METHOD_MSTL;
 		for_methods = "ets and mstl";
 	}
-	else if (strcmp(key, "periods") == 0)
+	else if (strcmp(key, "periods") == 0 || strcmp(key, "adjusted") == 0)
 	{
 		ok = method == METHOD_MSTL;
 		for_methods = "mstl";
@@ -374,12 +375,30 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 						 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
 			strlcpy(o->ets_model, g, sizeof(o->ets_model));
 		}
+		else if (strcmp(key, "adjusted") == 0)
+		{
+			char	   *g = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
+
+			if (g == NULL || (strcmp(g, "ets") != 0 && strcmp(g, "arima") != 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"adjusted\" must be \"ets\" or \"arima\"%s%s%s",
+								g ? ", not \"" : "", g ? g : "", g ? "\"" : ""),
+						 errdetail("It names the model of mstl's seasonally adjusted series."),
+						 errhint("Write {\"adjusted\": \"arima\"} for an automatic non-seasonal ARIMA, or leave it out for ETS.")));
+			o->mstl_arima = strcmp(g, "arima") == 0;
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("fit: unknown option \"%s\"", key),
-					 errhint("Known options: freq, period, periods, gaps, alpha, model, order, seasonal_order, constant.")));
+					 errhint("Known options: freq, period, periods, adjusted, gaps, alpha, model, order, seasonal_order, constant.")));
 	}
+	if (o->mstl_arima && o->ets_model[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: option \"model\" names an ETS form, but \"adjusted\" is \"arima\""),
+				 errhint("Leave out \"model\" (the ARIMA order is chosen automatically), or \"adjusted\".")));
 }
 
 
@@ -543,6 +562,7 @@ cipred_tsfit_serial(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, a->o.arima[i]);
 	pq_sendint32(&buf, a->o.arima_const);
 	pq_sendint32(&buf, a->o.nperiods);
+	pq_sendint32(&buf, a->o.mstl_arima);
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		pq_sendint32(&buf, a->o.periods[i]);
 	pq_sendint64(&buf, a->skipped);
@@ -587,6 +607,7 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 		a->o.arima[i] = pq_getmsgint(&buf, 4);
 	a->o.arima_const = pq_getmsgint(&buf, 4);
 	a->o.nperiods = pq_getmsgint(&buf, 4);
+	a->o.mstl_arima = pq_getmsgint(&buf, 4);
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		a->o.periods[i] = pq_getmsgint(&buf, 4);
 	a->skipped = pq_getmsgint64(&buf);
@@ -595,6 +616,7 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
 		a->o.ets_model[sizeof(a->o.ets_model) - 1] != '\0' ||
 		a->o.nperiods < 0 || a->o.nperiods > CP_STL_MAX_PERIODS ||
+		a->o.mstl_arima < 0 || a->o.mstl_arima > 1 ||
 		a->o.arima_const < -1 || a->o.arima_const > 1 ||
 		!arima_opts_ok(a->o.arima) ||
 		!periods_ok(a->o.periods, a->o.nperiods) ||
@@ -1039,17 +1061,64 @@ mstl_periods(const TsFitAgg *a, const Interval *freq, int32 period, int64 *out)
 	return n;
 }
 
+/* mstl's periods and the last cycle of each seasonal component. */
+static void
+mstl_seasonal_fields(cp_mbuild *b, const double *seas, int64 n, const int64 *kept, int nkept)
+{
+	int64		nlast = 0,
+				k = 0;
+	double	   *last;
+
+	for (int i = 0; i < nkept; i++)
+		nlast += kept[i];
+	last = palloc(sizeof(double) * (nlast + 1));
+	for (int i = 0; i < nkept; i++)
+		for (int64 j = n - kept[i]; j < n; j++)
+			last[k++] = seas[(int64) i * n + j];
+	cp_mbuild_i64(b, "periods", kept, (uint32) nkept, 1);
+	cp_mbuild_f64(b, "seasonal_last", last, (uint32) nlast, 1);
+}
+
+/* The fields of a fitted ARIMA model (also mstl's adjusted-series model). */
+static void
+arima_fields(cp_mbuild *b, const cp_arima *f)
+{
+	int64		ord[8];
+
+	ord[0] = f->order.p;
+	ord[1] = f->order.d;
+	ord[2] = f->order.q;
+	ord[3] = f->order.P;
+	ord[4] = f->order.D;
+	ord[5] = f->order.Q;
+	ord[6] = f->order.m;
+	ord[7] = f->order.constant;
+	cp_mbuild_i64(b, "order", ord, 8, 1);
+	cp_mbuild_f64(b, "ar", f->ar, (uint32) f->order.p, 1);
+	cp_mbuild_f64(b, "ma", f->ma, (uint32) f->order.q, 1);
+	cp_mbuild_f64(b, "sar", f->sar, (uint32) f->order.P, 1);
+	cp_mbuild_f64(b, "sma", f->sma, (uint32) f->order.Q, 1);
+	cp_mbuild_f64(b, "beta", &f->beta, 1, 0);
+	cp_mbuild_f64(b, "sigma2", &f->sigma2, 1, 0);
+	cp_mbuild_f64(b, "sigma2_ml", &f->sigma2_ml, 1, 0);
+	cp_mbuild_f64(b, "loglik", &f->loglik, 1, 0);
+	cp_mbuild_f64(b, "aic", &f->aic, 1, 0);
+	cp_mbuild_f64(b, "aicc", &f->aicc, 1, 0);
+	cp_mbuild_f64(b, "bic", &f->bic, 1, 0);
+}
+
 /*
  * MSTL (as forecast::stlf): decompose over the periods, fit ETS without a
- * season (form "ZZN" unless given) to the seasonally adjusted series, and
- * keep the last cycle of each seasonal component for its seasonal naive.
+ * season (form "ZZN" unless given) to the seasonally adjusted series, or
+ * with "adjusted": "arima" an automatic non-seasonal ARIMA (stlf's method
+ * "arima"), and keep the last cycle of each seasonal component for its
+ * seasonal naive.
  */
 static Datum
 mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
 {
 	int64		per[CP_STL_MAX_PERIODS],
-				kept[CP_STL_MAX_PERIODS],
-				nlast = 0;
+				kept[CP_STL_MAX_PERIODS];
 	int			np = mstl_periods(a, freq, period, per),
 				nkept = 0,
 				rc,
@@ -1059,8 +1128,7 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	double	   *work,
 			   *seas,
 			   *trend,
-			   *adj,
-			   *last;
+			   *adj;
 	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZN";
 	cp_ets		e;
 	cp_mbuild	b;
@@ -1113,6 +1181,31 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 					 errmsg("fit: mstl cannot fit a series whose seasonally adjusted part is constant"),
 					 errhint("Use snaive for a purely periodic series.")));
 	}
+	if (a->o.mstl_arima)
+	{
+		cp_arima	f;
+		cp_arima_err arc = cp_arima_auto(adj, n, 1, &f, NULL);
+
+		if (arc == CP_ARIMA_ENOMEM)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("fit: out of memory in mstl's arima")));
+		if (arc != CP_ARIMA_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: mstl could not fit an ARIMA model to the seasonally adjusted series: %s",
+							cp_arima_strerror(arc)),
+					 errhint("Fit on a longer series, or leave out \"adjusted\" for ETS.")));
+		series_model_start(&b, CP_KIND_MSTL, "mstl", a, freq, n, period, gaps);
+		mstl_seasonal_fields(&b, seas, n, kept, nkept);
+		{
+			const char *arima_name = "arima";
+
+			cp_mbuild_text(&b, "adjusted", &arima_name, NULL, 1, 0);
+		}
+		arima_fields(&b, &f);
+		cp_mbuild_f64(&b, "adjusted_y", adj, (uint32) n, 1);
+		cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+		return model_finish(&b, false);
+	}
 	rc = cp_ets_auto(adj, n, 1, mask, damped, &e);
 	if (rc == CP_ETS_ESHORT)
 		ereport(ERROR,
@@ -1127,19 +1220,8 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 				 errdetail("%s", rc == CP_ETS_ENONPOS ? "The adjusted series has values at or below zero." :
 						   "Every candidate's likelihood was undefined."),
 				 errhint("Use an additive form, e.g. {\"model\": \"AZN\"}.")));
-	for (int i = 0; i < nkept; i++)
-		nlast += kept[i];
-	last = palloc(sizeof(double) * (nlast + 1));
-	{
-		int64		k = 0;
-
-		for (int i = 0; i < nkept; i++)
-			for (int64 j = n - kept[i]; j < n; j++)
-				last[k++] = seas[(int64) i * n + j];
-	}
 	series_model_start(&b, CP_KIND_MSTL, "mstl", a, freq, n, period, gaps);
-	cp_mbuild_i64(&b, "periods", kept, (uint32) nkept, 1);
-	cp_mbuild_f64(&b, "seasonal_last", last, (uint32) nlast, 1);
+	mstl_seasonal_fields(&b, seas, n, kept, nkept);
 	ets_fields(&b, &e);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
@@ -1164,7 +1246,6 @@ arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	cp_arima_err rc;
 	cp_mbuild	b;
 	bool		given = a->o.arima[0] >= 0;
-	int64		ord[8];
 	int			m = period;
 
 	if (!given && (a->o.arima[3] >= 0 || a->o.arima_const >= 0))
@@ -1229,27 +1310,8 @@ arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: arima could not fit the series: %s", cp_arima_strerror(rc)),
 				 errhint("Try another order, or the automatic search (no \"order\").")));
-	ord[0] = f.order.p;
-	ord[1] = f.order.d;
-	ord[2] = f.order.q;
-	ord[3] = f.order.P;
-	ord[4] = f.order.D;
-	ord[5] = f.order.Q;
-	ord[6] = f.order.m;
-	ord[7] = f.order.constant;
 	series_model_start(&b, CP_KIND_ARIMA, "arima", a, freq, n, period, gaps);
-	cp_mbuild_i64(&b, "order", ord, 8, 1);
-	cp_mbuild_f64(&b, "ar", f.ar, (uint32) f.order.p, 1);
-	cp_mbuild_f64(&b, "ma", f.ma, (uint32) f.order.q, 1);
-	cp_mbuild_f64(&b, "sar", f.sar, (uint32) f.order.P, 1);
-	cp_mbuild_f64(&b, "sma", f.sma, (uint32) f.order.Q, 1);
-	cp_mbuild_f64(&b, "beta", &f.beta, 1, 0);
-	cp_mbuild_f64(&b, "sigma2", &f.sigma2, 1, 0);
-	cp_mbuild_f64(&b, "sigma2_ml", &f.sigma2_ml, 1, 0);
-	cp_mbuild_f64(&b, "loglik", &f.loglik, 1, 0);
-	cp_mbuild_f64(&b, "aic", &f.aic, 1, 0);
-	cp_mbuild_f64(&b, "aicc", &f.aicc, 1, 0);
-	cp_mbuild_f64(&b, "bic", &f.bic, 1, 0);
+	arima_fields(&b, &f);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
@@ -1399,6 +1461,7 @@ typedef struct TsModel
 	int			nper;			/* mstl: periods and last seasonal cycles */
 	int64		per[CP_STL_MAX_PERIODS];
 	double	   *slast;
+	double	   *yadj;			/* mstl with ARIMA: the adjusted series, else NULL */
 	Interval	freq;
 	TimestampTz first;
 	TimestampTz last;
@@ -1494,6 +1557,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 				 errhint("Use predict() for linear models.")));
 	model_validate(view);
 	m->kind = view->kind;
+	m->yadj = NULL;
 	mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
 	memset(&m->fit, 0, sizeof(m->fit));
 	memset(&m->th, 0, sizeof(m->th));
@@ -1555,7 +1619,17 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->slast = palloc(sizeof(double) * (lf->count + 1));
 		for (uint32 i = 0; i < lf->count; i++)
 			m->slast[i] = cp_field_f64(lf, i);
-		ets_of(view, m);
+		if (cp_model_field(view, "adjusted") != NULL)
+		{
+			const cp_field *af = model_req(view, "adjusted_y", CP_F64);
+
+			arima_of(view, m);
+			m->yadj = palloc_extended(sizeof(double) * (m->n + 1), MCXT_ALLOC_HUGE);
+			for (int64 i = 0; i < m->n; i++)
+				m->yadj[i] = cp_field_f64(af, (uint32) i);
+		}
+		else
+			ets_of(view, m);
 	}
 	else if (m->kind == CP_KIND_HOLT)
 	{
@@ -1623,10 +1697,27 @@ tsmodel_forecast(const TsModel *m, int64 h, double *point, double *se, double *d
 		cp_bl_forecast(&m->fit, m->y, h, point, se, df);
 }
 
+/* One-step fitted values of an ARIMA model on its series y. */
+static void
+arima_fitted(const cp_arima *ar, const double *y, int64 n, double *f)
+{
+	cp_arima_err rc = cp_arima_residuals(ar, y, n, NULL, f);
+
+	if (rc == CP_ARIMA_ENOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("fitted: out of memory in the arima residuals")));
+	if (rc != CP_ARIMA_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fitted: the ARIMA model's residuals cannot be computed: %s", cp_arima_strerror(rc)),
+				 errhint("Refit the model with cipred.fit(..., 'arima').")));
+}
+
 /*
  * mstl's fitted values: the decomposition of the training series again
- * (deterministic), ETS's one-step fits of the adjusted series plus the
- * seasonal components, as R's stlf.
+ * (deterministic; with ARIMA the stored adjusted series), the one-step fits
+ * of the adjusted series plus the seasonal components, as R's stlf.
  */
 static void
 mstl_fitted(const TsModel *m, double *f)
@@ -1640,6 +1731,14 @@ mstl_fitted(const TsModel *m, double *f)
 			   *trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE),
 			   *adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 
+	if (m->yadj != NULL)
+	{
+		/* ARIMA: the adjusted series is stored */
+		arima_fitted(&m->ar, m->yadj, n, f);
+		for (int64 t = 0; t < n; t++)
+			f[t] += m->y[t] - m->yadj[t];
+		return;
+	}
 	cp_mstl_opts_init(&mo);
 	if (cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work) != CP_STL_OK)
 		elog(ERROR, "fitted: mstl decomposition failed on a validated model");
@@ -1658,19 +1757,7 @@ tsmodel_fitted(const TsModel *m, double *f)
 	else if (m->kind == CP_KIND_MSTL)
 		mstl_fitted(m, f);
 	else if (m->kind == CP_KIND_ARIMA)
-	{
-		cp_arima_err rc = cp_arima_residuals(&m->ar, m->y, m->n, NULL, f);
-
-		if (rc == CP_ARIMA_ENOMEM)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("fitted: out of memory in the arima residuals")));
-		if (rc != CP_ARIMA_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("fitted: the ARIMA model's residuals cannot be computed: %s", cp_arima_strerror(rc)),
-					 errhint("Refit the model with cipred.fit(..., 'arima').")));
-	}
+		arima_fitted(&m->ar, m->y, m->n, f);
 	else if (m->kind == CP_KIND_HW)
 		cp_hw_fitted(&m->hw, m->y, m->n, f);
 	else if (m->kind == CP_KIND_HOLT)
@@ -1758,7 +1845,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		else
 			cp_hw_forecast_all(&m.hw, h, m.ef, m.ese);
 	}
-	if (m.kind == CP_KIND_ARIMA)
+	if (m.kind == CP_KIND_ARIMA || (m.kind == CP_KIND_MSTL && m.yadj != NULL))
 	{
 		const cp_arima_order *o = &m.ar.order;
 		double		r = Max(o->p + o->m * o->P, o->q + o->m * o->Q + 1) + o->d + o->m * o->D;
@@ -1774,7 +1861,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 					 errhint("Forecast fewer steps, or refit on a coarser frequency.")));
 		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
 		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
-		rc = cp_arima_forecast(&m.ar, m.y, m.n, h, m.ef, m.ese);
+		rc = cp_arima_forecast(&m.ar, m.kind == CP_KIND_MSTL ? m.yadj : m.y, m.n, h, m.ef, m.ese);
 		if (rc == CP_ARIMA_ENOMEM)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -1787,9 +1874,12 @@ cipred_forecast(PG_FUNCTION_ARGS)
 	}
 	if (m.kind == CP_KIND_ETS || m.kind == CP_KIND_MSTL)
 	{
-		m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
-		m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
-		cp_ets_forecast(&m.ets, h, m.ef, m.ese);
+		if (m.yadj == NULL)
+		{
+			m.ef = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+			m.ese = palloc_extended(sizeof(double) * h, MCXT_ALLOC_HUGE);
+			cp_ets_forecast(&m.ets, h, m.ef, m.ese);
+		}
 		if (m.kind == CP_KIND_MSTL)
 		{
 			/* plus the seasonal naive of each component's last cycle */

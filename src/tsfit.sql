@@ -15,9 +15,13 @@ COMMENT ON FUNCTION cipred.fit_serial(internal) IS 'Support function of cipred.f
 CREATE FUNCTION cipred.fit_deserial(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_tsfit_deserial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cipred.fit_deserial(bytea, internal) IS 'Support function of cipred.fit: checks and restores a serialised state.';
--- STABLE: the time grid follows the session time zone
+-- STABLE: the time grid follows the session time zone.  COST: a fit costs
+-- milliseconds per series; with the default cost the planner splits each
+-- series between workers (partial aggregation) and fits every series in the
+-- leader, serially, once partitions hold a few thousand series; at this
+-- cost it fits whole partitions in the workers.
 CREATE FUNCTION cipred.fit_final(internal) RETURNS cipred.model
-AS 'MODULE_PATHNAME', 'cipred_tsfit_final' LANGUAGE C STABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'cipred_tsfit_final' LANGUAGE C STABLE PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION cipred.fit_final(internal) IS 'Support function of cipred.fit: sorts, infers the grid, fills gaps, fits.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text) (
@@ -25,14 +29,14 @@ CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text) (
     COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
     DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text) IS
-'Fits a time-series model to the (time, value) rows of a series, in any order: methods naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets (automatic exponential smoothing, option model), arima (auto.arima, or options order and seasonal_order), mstl (multi-seasonal decomposition with ETS, option periods), theta, otm (optimised theta model). The frequency is inferred from the times.';
+'Fits a time-series model to the (time, value) rows of a series, in any order: methods naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets (automatic exponential smoothing, option model), arima (auto.arima, or options order and seasonal_order), mstl (multi-seasonal decomposition with ETS or ARIMA, options periods and adjusted), theta, otm (optimised theta model). The frequency is inferred from the times.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text, options jsonb) (
     SFUNC = cipred.fit_sfunc, STYPE = internal, FINALFUNC = cipred.fit_final,
     COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
     DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text, jsonb) IS
-'cipred.fit with options: freq (interval text), period (seasonal period in steps), gaps (error, linear, seasonal), alpha (croston, sba).';
+'cipred.fit with options: freq (interval text), period (seasonal period in steps), gaps (error, linear, seasonal), alpha (croston, sba), model (ets, mstl: an ETS form), periods (mstl), adjusted (mstl: ets or arima on the seasonally adjusted series), order, seasonal_order, constant (arima).';
 
 CREATE FUNCTION cipred.forecast(model cipred.model, horizon int, levels float8[] DEFAULT '{80,95}',
     OUT step int, OUT ts timestamptz, OUT forecast float8, OUT lo float8[], OUT hi float8[])

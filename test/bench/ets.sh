@@ -26,6 +26,8 @@ JOIN (SELECT series, max(ts) AS last_ts, max(period) AS period FROM series GROUP
 WHERE p.period <= 24
   AND s.ts <= p.last_ts - CASE p.period WHEN 12 THEN interval '18 months' WHEN 4 THEN interval '24 months'
                                         ELSE interval '6 years' END;
+CREATE INDEX ON train (series);
+ANALYZE train;
 SQL
 
 echo
