@@ -15,6 +15,13 @@ median_ms() {
 	done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+# wall time (ms) of one execution of a long query (no warm-up; the session
+# loads the library first): once_ms DB SETTINGS QUERY
+once_ms() {
+	psql -X -q -At -d "$1" -c "LOAD 'cipred'" -c "$2" -c '\timing on' -c "$3" |
+		sed -n -E 's/^Time: ([0-9.]+) ms.*/\1/p'
+}
+
 # a / b
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'

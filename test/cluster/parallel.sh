@@ -176,4 +176,26 @@ if [ "$cmp" = t ]; then
 else
 	cipred_result fail "backtest: parallel forecasts differ from serial ($cmp)"
 fi
+# many series in hash partitions: the plan must fit whole partitions in the
+# workers (Parallel Append of full aggregates), not split every series
+# between workers and fit them all in the leader (the plan that 10,000
+# series of 200 points got before fit_final declared its cost)
+psql -X -q -d "$DB" <<'SQL'
+CREATE TABLE many (s int, ts timestamptz, y float8) PARTITION BY HASH (s);
+CREATE TABLE many_p0 PARTITION OF many FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE many_p1 PARTITION OF many FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE many_p2 PARTITION OF many FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE many_p3 PARTITION OF many FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+INSERT INTO many SELECT s, timestamptz '2000-01-01' + (i || ' months')::interval, s + i
+FROM generate_series(1, 10000) s, generate_series(0, 199) i;
+VACUUM ANALYZE many;
+SQL
+# (the settings of the benchmark and the README: default tuple cost)
+mplan=$(psql -X -q -At -d "$DB" -c "SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET min_parallel_table_scan_size = 0; SET enable_partitionwise_aggregate = on" \
+	-c "EXPLAIN (COSTS OFF) SELECT count(*) FROM (SELECT s, cipred.fit(ts, y, 'ets') AS m FROM many GROUP BY s) x, cipred.forecast(x.m, 18) f")
+if grep -q "Parallel Append" <<<"$mplan" && ! grep -q "Partial HashAggregate\|Partial GroupAggregate" <<<"$mplan"; then
+	cipred_result pass "10,000 partitioned series: whole partitions fitted in the workers"
+else
+	cipred_result fail "10,000 partitioned series: the plan splits series between workers"; echo "$mplan"
+fi
 dropdb "$DB"
