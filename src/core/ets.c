@@ -1031,6 +1031,38 @@ minimise(ets_problem *pr, ets_objective_fn f, double *x, const double *lo,
 	return fx;
 }
 
+/*
+ * Rounds of a Nelder-Mead run (per_dim simplex moves per dimension, the
+ * steps shrinking by 0.3 from round to round) followed by BFGS with the
+ * exact gradient (at most maxit iterations), until a round improves f by
+ * less than 1e-7 relative or after `rounds` rounds.  The restarted simplex
+ * checks BFGS's end point: BFGS can stop early against the edge of the
+ * admissible region, and Nelder-Mead alone converges slowly.
+ */
+static void
+search(ets_problem *pr, ets_objective_fn f, double *x, const double *lo, const double *hi,
+	   const double *st, int per_dim, int maxit, int rounds)
+{
+	double		steps[CP_NM_MAXDIM],
+				fx;
+
+	memcpy(steps, st, sizeof(steps));
+	pr->f = f;
+	fx = f(x, pr);
+	for (int r = 0; r < rounds; r++)
+	{
+		double		before = fx;
+
+		minimise(pr, f, x, lo, hi, steps, 1, per_dim);
+		polish(pr, x, lo, hi, maxit);
+		fx = f(x, pr);
+		for (int i = 0; i < CP_NM_MAXDIM; i++)
+			steps[i] *= 0.3;
+		if (!(before - fx >= 1e-7 * (fabs(fx) + 1)))
+			break;
+	}
+}
+
 /* List the free coordinates: the form's parameters, with states or not. */
 static void
 set_active(ets_problem *pr, int with_states)
@@ -1141,18 +1173,49 @@ convert_start(const cp_ets_spec *sp, double *x)
 }
 
 /*
- * Fit one form on data scaled to mean absolute value 1, from x (the
- * linear form's fit, or NULL to compute it); the optimum is left in x.
- * A short Nelder-Mead run finds the basin, then BFGS with the exact
- * (adjoint) gradient converges in it: on the shared series this reaches
- * the log-likelihoods of three full Nelder-Mead rounds (which alone took
- * about four times as long); the budgets (5 and 10 simplex moves per
- * dimension, 60 and 150 BFGS iterations) are the smallest that kept every
- * form within the core test's bound of R's fits.  Without memory for the
- * gradient's work array, three Nelder-Mead rounds as before.
+ * A start for when the converted linear fit is outside the form's domain
+ * (a multiplicative form whose one-step forecast would reach zero, as on a
+ * series that jumps from near zero to far above it): small smoothing
+ * parameters, the first cycle's mean as level, no trend, a flat season.
  */
 static void
-ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
+flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
+{
+	int			m = sp->season ? sp->m : 1,
+				k = 4,
+				c = (int) (n < m ? n : m);
+	double		level = 0;
+
+	for (int i = 0; i < c; i++)
+		level += y[i] / c;
+	x[0] = 0.1;
+	x[1] = 0.01;
+	x[2] = 0.01;
+	x[3] = sp->trend && sp->damped ? 0.95 : 1.0;
+	x[k++] = level;
+	if (sp->trend)
+		x[k++] = 0;
+	for (int j = 0; sp->season && j < m - 1; j++)
+		x[k++] = sp->season == CP_ETS_MUL ? 1.0 : 0.0;
+}
+
+/*
+ * Fit one form on data scaled to mean absolute value 1, from x (the
+ * linear form's fit, converted to this form when convert is set, or this
+ * form's own earlier optimum); the optimum is left in x.  Rounds of a short
+ * Nelder-Mead run that finds the basin and BFGS with the exact (adjoint)
+ * gradient that converges in it (search()).  The quick search (robust = 0:
+ * one round, 10 simplex moves per dimension; 5 for the profile) reaches on
+ * the shared series the log-likelihoods of the former three rounds of 30
+ * moves per dimension in a quarter of the time, but on awkward series
+ * (level shifts, spikes) it can stop tens of units short; the thorough one
+ * (robust = 1: up to three rounds of 30 moves, two of 10 for the profile)
+ * is what cp_ets_fit uses and what cp_ets_auto applies to the best forms.
+ * Without memory for the gradient's work array, Nelder-Mead alone, as
+ * before.
+ */
+static void
+ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int robust, int convert)
 {
 	ets_problem pr = {y, n, *sp, 0, {0}, {0}, NULL, NULL};
 	double		lo[CP_NM_MAXDIM],
@@ -1187,9 +1250,10 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
 
 		set_active(&pr, 0);
 		pr.w = malloc(sizeof(double) * 4 * (size_t) n);
-		minimise(&pr, obj_profile, x, lo, hi, st, pr.w ? 1 : 2, pr.w ? 5 : 30);
 		if (pr.w)
-			polish(&pr, x, lo, hi, 60);
+			search(&pr, obj_profile, x, lo, hi, st, robust ? 10 : 5, 60, robust ? 2 : 1);
+		else
+			minimise(&pr, obj_profile, x, lo, hi, st, 2, 30);
 		free(pr.w);
 		unpack_par(sp, x, &p);
 		ls_states_or_flat(sp, &p, y, n, &l0, &b0, s0);
@@ -1200,12 +1264,16 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
 			x[k++] = s0[j];
 		return;
 	}
-	convert_start(sp, x);
+	if (convert)
+		convert_start(sp, x);
+	if (!isfinite(obj_joint(x, &pr)))
+		flat_start(sp, y, n, x);
 	set_active(&pr, 1);
 	pr.w = malloc(sizeof(double) * 4 * (size_t) n);
-	minimise(&pr, obj_joint, x, lo, hi, st, pr.w ? 1 : 3, pr.w ? 10 : 30);
 	if (pr.w)
-		polish(&pr, x, lo, hi, 150);
+		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 10, 150, robust ? 3 : 1);
+	else
+		minimise(&pr, obj_joint, x, lo, hi, st, 3, 30);
 	free(pr.w);
 }
 
@@ -1215,7 +1283,7 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x)
  */
 static int
 ets_fit_from(const double *y, int64_t n, const cp_ets_spec *s, const double *start,
-			 double *xopt, cp_ets *out)
+			 double *xopt, cp_ets *out, int robust, int same)
 {
 	cp_ets_spec sp = *s;
 	double		scale = 0,
@@ -1263,9 +1331,9 @@ ets_fit_from(const double *y, int64_t n, const cp_ets_spec *s, const double *sta
 
 		ets_start_linear(ys, n, &lsp, x);
 		if (lsp.error != sp.error || lsp.season != sp.season)
-			ets_fit_scaled(ys, n, &lsp, x);
+			ets_fit_scaled(ys, n, &lsp, x, robust, 1);
 	}
-	ets_fit_scaled(ys, n, &sp, x);
+	ets_fit_scaled(ys, n, &sp, x, robust, !same);
 	free(ys);
 	if (xopt)
 		memcpy(xopt, x, sizeof(x));
@@ -1300,13 +1368,26 @@ ets_fit_from(const double *y, int64_t n, const cp_ets_spec *s, const double *sta
 int
 cp_ets_fit(const double *y, int64_t n, const cp_ets_spec *s, cp_ets *out)
 {
-	return ets_fit_from(y, n, s, NULL, NULL, out);
+	return ets_fit_from(y, n, s, NULL, NULL, out, 1, 0);
 }
+
+/* A form fitted by the quick search, for refinement. */
+typedef struct ets_candidate
+{
+	cp_ets_spec sp;
+	double		x[CP_NM_MAXDIM];	/* its optimum on the scaled data */
+	double		aicc;
+} ets_candidate;
+
+#define REFINE_MAX 2			/* forms searched again thoroughly */
+#define REFINE_AICC 10.0		/* ... when within this AICc of the best */
 
 /*
  * Automatic selection by AICc.  The additive-error forms without a
  * multiplicative season are fitted first (exact states); each of them
- * starts the multiplicative forms with the same trend.
+ * starts the multiplicative forms with the same trend.  Every form gets the
+ * quick search; the best REFINE_MAX forms within REFINE_AICC of the best
+ * are searched again thoroughly (as cp_ets_fit does) from their optimum.
  */
 int
 cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp_ets *out)
@@ -1319,6 +1400,8 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 	cp_ets		cur;
 	double		starts[3][2][CP_NM_MAXDIM];	/* [trend+damped][seasonal] */
 	int			have[3][2] = {{0}};
+	ets_candidate cand[18];
+	int			nc = 0;
 
 	for (int64_t t = 0; t < n; t++)
 		ymin = fmin(ymin, y[t]);
@@ -1358,13 +1441,16 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 					/* the linear form's fit (also a candidate when allowed) */
 					cp_ets		lin;
 
-					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin) == CP_ETS_OK)
+					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin, 0, 0) == CP_ETS_OK)
 						have[tk][sk] = 1;
 					else
 						why |= 8;
 					if (have[tk][sk] && e == CP_ETS_ADD && se != CP_ETS_MUL)
 					{
 						tried++;
+						cand[nc].sp = lsp;
+						cand[nc].aicc = lin.aicc;
+						memcpy(cand[nc++].x, starts[tk][sk], sizeof(cand[0].x));
 						if (lin.aicc < best)
 						{
 							best = lin.aicc;
@@ -1373,19 +1459,43 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 						continue;
 					}
 				}
-				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, NULL, &cur);
+				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, cand[nc].x, &cur, 0, 0);
 				if (rc != CP_ETS_OK)
 				{
 					why |= 8;
 					continue;
 				}
 				tried++;
+				cand[nc].sp = sp;
+				cand[nc++].aicc = cur.aicc;
 				if (cur.aicc < best)
 				{
 					best = cur.aicc;
 					*out = cur;
 				}
 			}
+	/*
+	 * The quick searches can stop in a poor optimum on awkward series
+	 * (level shifts, spikes); the forms near the best are searched again,
+	 * thoroughly, from where they stopped.
+	 */
+	for (int k = 0; k < REFINE_MAX && isfinite(best); k++)
+	{
+		int			c = -1;
+		double		limit = best + REFINE_AICC;
+
+		for (int i = 0; i < nc; i++)
+			if (cand[i].aicc <= limit && (c < 0 || cand[i].aicc < cand[c].aicc))
+				c = i;
+		if (c < 0)
+			break;
+		if (ets_fit_from(y, n, &cand[c].sp, cand[c].x, NULL, &cur, 1, 1) == CP_ETS_OK && cur.aicc < best)
+		{
+			best = cur.aicc;
+			*out = cur;
+		}
+		cand[c].aicc = INFINITY;	/* done */
+	}
 	if (tried > 0 && isfinite(best))
 		return CP_ETS_OK;
 	return (why & 4) ? CP_ETS_ESHORT : (why & 8) ? CP_ETS_ENONE : (why & 2) ? CP_ETS_ENONPOS :

@@ -355,7 +355,8 @@ cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
 					big = 0,
 					step = 1.0;
 		int			free_[CP_BFGS_MAXDIM],
-					found = 0;
+					found = 0,
+					cut = 0;
 
 		/* coordinates held at a bound that the gradient pushes against */
 		for (int i = 0; i < d; i++)
@@ -392,6 +393,7 @@ cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
 			if (isfinite(fn) && fn <= fv + 1e-4 * slope)
 			{
 				found = 1;
+				cut = tries > 0;
 				break;
 			}
 			/* the minimum of the quadratic through fv, slope and fn, kept
@@ -432,15 +434,29 @@ cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
 					B[i][i] = sy / yy;
 			first = 0;
 		}
-		if (!bfgs_update(d, B, s, yv))
-			bfgs_reset(d, B);
-		fresh = 0;
 		{
-			int			done = fv - fn <= reltol * (fabs(fv) + reltol);
+			int			done = fv - fn <= reltol * (fabs(fv) + reltol),
+						was_fresh = fresh;
 
+			if (!bfgs_update(d, B, s, yv))
+				bfgs_reset(d, B);
+			fresh = 0;
 			memcpy(x, xn, sizeof(double) * d);
 			memcpy(g, gn, sizeof(double) * d);
 			fv = fn;
+			/*
+			 * A small gain from a step the line search had to cut (a
+			 * barrier, a bad curvature model) is no sign of a minimum:
+			 * restart from the identity, and stop only when such a fresh
+			 * step gains as little.
+			 */
+			if (done && cut && !was_fresh)
+			{
+				bfgs_reset(d, B);
+				fresh = 1;
+				first = 1;
+				continue;
+			}
 			if (done)
 				break;
 		}

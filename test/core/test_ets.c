@@ -333,11 +333,105 @@ test_ets_vs_r(void)
 }
 
 /* The ETS suite. */
+/*
+ * Awkward series (level shifts, spikes on a trend, noisy, near-constant,
+ * near zero, plain seasonal; periods 2 to 24; test/data/ets_awkward.csv):
+ * every form R's ets() fits, fitted here too, against R's log-likelihood
+ * (r_ets_awkward.csv, test/reference/make_r_ets_awkward.R).  A quick search
+ * alone (one short Nelder-Mead run and BFGS) stopped up to 207 units short
+ * on some of these, and multiplicative forms whose converted start was
+ * outside their domain were not fitted at all.
+ */
+static void
+test_ets_awkward(void)
+{
+	FILE	   *f = fopen("test/data/ets_awkward.csv", "r"),
+			   *r = fopen("test/data/r_ets_awkward.csv", "r");
+	static double y[90][200];
+	int			len[90] = {0},
+				per[90] = {0},
+				rows = 0,
+				bad = 0,
+				worse = 0;
+	char		line[256];
+	double		sum = 0,
+				worst = 0;
+
+	CHECK(f != NULL && r != NULL, "awkward series and R's fits of them");
+	if (f == NULL || r == NULL)
+	{
+		if (f)
+			fclose(f);
+		if (r)
+			fclose(r);
+		return;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = 0;
+	while (fgets(line, sizeof(line), f))
+	{
+		int			k,
+					m,
+					i;
+		double		v;
+
+		if (sscanf(line, "%d,%d,%d,%lf", &k, &m, &i, &v) == 4 && k >= 0 && k < 90 && i >= 0 && i < 200)
+		{
+			y[k][i] = v;
+			per[k] = m;
+			len[k] = i + 1 > len[k] ? i + 1 : len[k];
+		}
+	}
+	fclose(f);
+	if (fgets(line, sizeof(line), r) == NULL)
+		line[0] = 0;
+	while (fgets(line, sizeof(line), r))
+	{
+		int			k,
+					n;
+		char		form[8];
+		double		ll,
+					d;
+		cp_ets		e;
+		cp_ets_spec sp;
+
+		if (sscanf(line, "%d,\"%7[^\"]\",%d,%lf", &k, form, &n, &ll) != 4 || k < 0 || k >= 90 || n != len[k])
+			continue;
+		sp = spec_of(form, per[k]);
+		rows++;
+		if (cp_ets_fit(y[k], n, &sp, &e) != CP_ETS_OK)
+		{
+			bad++;
+			continue;
+		}
+		d = r_loglik(&e) - ll;
+		sum += d;
+		worst = fmin(worst, d);
+		if (d < -1.0)
+			worse++;
+	}
+	fclose(r);
+	printf("# ets vs R on awkward series: %d forms, mean loglik gain %.3f, worst %.3f, %d worse by > 1\n",
+		   rows, sum / (rows ? rows : 1), worst, worse);
+	CHECK(rows >= 1300 && bad == 0, "awkward series: every form R fits, fitted here too (%d forms, %d failed)", rows, bad);
+	/*
+	 * Measured when this test was added: mean +7.97, worst -67.1, 22 of
+	 * 1,350 below by more than 1 (R's Nelder-Mead finds better optima on
+	 * some level-shift and spike series, a few of them degenerate, a level
+	 * near zero); the quick search alone gave worst -207 and 27, the former
+	 * three Nelder-Mead rounds -169 and 24, with 16 forms not fitted.
+	 */
+	CHECK(sum / rows > 5 && worst > -70 && worse <= 25,
+		  "awkward series: log-likelihood on average 5 above R's, none 70 below, at most 25 of them 1 below (mean %.3f, worst %.3f, %d)",
+		  sum / rows, worst, worse);
+}
+
 void
 test_ets(void)
 {
 	test_ets_basics();
 	test_ets_vs_r();
+	test_ets_awkward();
 }
 
 /*
