@@ -99,12 +99,14 @@ FROM ma, cipred.forecast(ma.m, 48) f JOIN series a ON a.series = 'taylor' AND a.
 SELECT count(*) AS points, count(fitted) AS fitted, avg(abs(residual)) < 0.01 * avg(actual) AS small_residuals
 FROM ma, cipred.fitted(ma.m);
 -- a damaged ARIMA mstl model is refused: ETS fields mixed in, a short
--- adjusted series, an unknown adjusted model, an ETS model with ARIMA fields
+-- adjusted series, an unknown adjusted model, an ETS model with ARIMA fields,
+-- a seasonal ARIMA order (the adjusted series has no season)
 SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{alpha}', '0.5')::text)) AS ets_field,
        pg_temp.err(format($$SELECT %L::cipred.model$$, (ma.m::text::jsonb - 'adjusted_y')::text)) AS no_adjusted_y,
        pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted_y}', '[1, 2]')::text)) AS short_adjusted_y,
        pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted}', '"ets"')::text)) AS adjusted_ets,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m.m::text::jsonb, '{order}', '[0, 1, 1, 0, 0, 0, 1, 0]')::text)) AS arima_field_in_ets
+       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m.m::text::jsonb, '{order}', '[0, 1, 1, 0, 0, 0, 1, 0]')::text)) AS arima_field_in_ets,
+       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{order}', '[1, 1, 3, 0, 1, 0, 48, 0]')::text)) AS seasonal_arima
 FROM ma, m;
 -- bad options
 SELECT q, pg_temp.err(q) FROM (VALUES

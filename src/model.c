@@ -567,6 +567,8 @@ validate_arima(const cp_model_view *view, bool mstl)
 	for (uint32 i = 0; i < 8; i++)
 		if (cp_field_i64(of, i) < 0 || cp_field_i64(of, i) > 1000)
 			damaged("order out of range", NULL);
+	if (mstl && (o.m != 1 || o.P || o.D || o.Q))
+		damaged("the ARIMA model of mstl's adjusted series has no seasonal part", NULL);
 	if (
 		cp_arima_check_order(&o) != CP_ARIMA_OK || (o.constant != 0 && o.constant != 1) ||
 		(o.constant && o.d + o.D > 1) || (o.m == 1 && (o.P || o.D || o.Q)) ||

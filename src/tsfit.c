@@ -1726,10 +1726,10 @@ mstl_fitted(const TsModel *m, double *f)
 	int			nkept;
 	int64		kept[CP_STL_MAX_PERIODS];
 	int64		n = m->n;
-	double	   *work = palloc_extended(sizeof(double) * cp_mstl_work_size(n, m->per, m->nper), MCXT_ALLOC_HUGE),
-			   *seas = palloc_extended(sizeof(double) * n * (m->nper > 0 ? m->nper : 1), MCXT_ALLOC_HUGE),
-			   *trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE),
-			   *adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	double	   *work,
+			   *seas,
+			   *trend,
+			   *adj;
 
 	if (m->yadj != NULL)
 	{
@@ -1739,6 +1739,10 @@ mstl_fitted(const TsModel *m, double *f)
 			f[t] += m->y[t] - m->yadj[t];
 		return;
 	}
+	work = palloc_extended(sizeof(double) * cp_mstl_work_size(n, m->per, m->nper), MCXT_ALLOC_HUGE);
+	seas = palloc_extended(sizeof(double) * n * (m->nper > 0 ? m->nper : 1), MCXT_ALLOC_HUGE);
+	trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 	cp_mstl_opts_init(&mo);
 	if (cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work) != CP_STL_OK)
 		elog(ERROR, "fitted: mstl decomposition failed on a validated model");

@@ -322,8 +322,8 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
  * The objective of ets_run and its gradient by reverse accumulation
  * (adjoints): gp[0..3] with respect to alpha, beta, gamma, phi, gl, gb and
  * gs[0..m-1] with respect to the initial states.  w holds 4 n doubles for
- * the forward pass.  Returns the objective (INFINITY, gradient unset, when
- * it is not finite).
+ * the forward pass.  Returns the objective (as ets_run: -INFINITY for a
+ * perfect fit, INFINITY outside the domain; the gradient unset then).
  */
 static double
 ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const double *s0,
@@ -415,7 +415,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 	}
 	lg += log(prod);
 	if (!(S > 0) || !isfinite(S) || !isfinite(lg))
-		return INFINITY;
+		return S == 0 && isfinite(lg) ? -INFINITY : INFINITY;	/* as ets_run */
 	k = 2.0 * (double) n / S;	/* d objective / d (sum of squares) times 2 */
 	for (int j = 0; j < m; j++)
 		gs[j] = 0;
