@@ -612,7 +612,7 @@ typedef struct fitctx
 	double	   *ew,
 			   *ex;				/* CSS residuals */
 	double	   *scratch;
-	double	   *jac;			/* CSS Jacobian, nw x k */
+	double	   *jac;			/* CSS adjoints, nw */
 	double	   *mem;
 	int			nev;
 	cp_kstats	ks;				/* of the last likelihood evaluation */
@@ -635,7 +635,7 @@ ctx_init(fitctx *c, const double *y, int64_t n, const cp_arima_order *o)
 	c->ncond = o->p + o->m * o->P;
 	c->nw = n - nd;
 	cp_arima_expand(o, zero, zero, zero, zero, &c->mod);
-	need = (4 + (int64_t) c->k) * c->nw + cp_arima_cov_scratch(&c->mod);
+	need = 5 * c->nw + cp_arima_cov_scratch(&c->mod);
 	c->mem = malloc(sizeof(double) * need);
 	if (!c->mem)
 		return CP_ARIMA_ENOMEM;
@@ -905,14 +905,15 @@ coef_derivative(const cp_arima_order *o, const double *ar, const double *ma, con
 }
 
 /*
- * CSS residuals e (in c->ew) of z = w - beta xw at parameters par, and when
- * J is given their Jacobian in the ARMA coefficients, column-major nw x k:
- * the derivative series obey the residuals' own MA recursion, driven by the
- * derivative of the AR part (on z) or of the MA part (on e).  Returns the
- * sum of squares (or -1 when not finite).
+ * The CSS gradient by reverse accumulation: with lambda_t = d SSQ / d e_t
+ * (lambda_t = 2 e_t - sum_l theta_l lambda_{t+l+1}, one backward pass),
+ * d SSQ / d par_j = -sum over the expanded lags L of par_j of
+ * dcoef_L/dpar_j sum_t lambda_t src_{t-L-1}; g[j] = sum_t e_t D_jt, half
+ * of it.  One recursion whatever the number of parameters, where the
+ * Jacobian takes one per parameter.  Returns the SSQ, -1 when not finite.
  */
 static double
-css_jacobian(fitctx *c, const double *par, double beta, double *J)
+css_adjoint(fitctx *c, const double *par, double beta, double *g)
 {
 	double		ar[CP_ARIMA_MAX_P],
 				ma[CP_ARIMA_MAX_Q],
@@ -923,13 +924,13 @@ css_jacobian(fitctx *c, const double *par, double beta, double *J)
 	int			nc = c->ncond;
 	int64_t		nw = c->nw;
 	double	   *z = c->ex,
-			   *e = c->ew;
+			   *e = c->ew,
+			   *lam = c->jac;
 
 	unpack(&c->o, par, 0, ar, ma, sar, sma);
 	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
 	for (int64_t t = 0; t < nw; t++)
 		z[t] = c->w[t] - (c->xw ? beta * c->xw[t] : 0.0);
-	/* residuals; e[t] for t < nc is never read */
 	for (int64_t t = nc; t < nw; t++)
 	{
 		double		v = z[t];
@@ -943,46 +944,35 @@ css_jacobian(fitctx *c, const double *par, double beta, double *J)
 	}
 	if (!isfinite(ssq))
 		return -1.0;
-	if (!J)
-		return ssq;
+	for (int64_t t = nw - 1; t >= nc; t--)
+	{
+		double		v = 2.0 * e[t];
+
+		for (int i = 0; i < mod->nq && t + mod->qlag[i] + 1 < nw; i++)
+			v -= mod->theta[mod->qlag[i]] * lam[t + mod->qlag[i] + 1];
+		lam[t] = v;
+	}
 	for (int j = 0; j < c->k; j++)
 	{
 		int			lag[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
-					nl = 0,
+					nl,
 					isma = 0;
-		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2];
-		double	   *D = J + (int64_t) j * nw;
-
-		int64_t		tfull;
+		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
+					v = 0;
 		const double *src;
 
 		nl = coef_derivative(&c->o, ar, ma, sar, sma, j, lag, val, &isma);
 		src = isma ? e : z;
-		/* from tfull on, every lag of both sums is in range */
-		tfull = nc + 1 + (mod->nq > 0 ? mod->qlag[mod->nq - 1] : 0);
-		for (int i = 0; isma && i < nl; i++)
-			tfull = tfull > nc + 1 + lag[i] ? tfull : nc + 1 + lag[i];
-		for (int64_t t = nc; t < nw && t < tfull; t++)
+		for (int i = 0; i < nl; i++)
 		{
-			double		v = 0;
+			int			L = lag[i];
+			double		d = 0;
 
-			for (int i = 0; i < nl; i++)
-				if (!isma || lag[i] < t - nc)
-					v -= val[i] * src[t - lag[i] - 1];
-			for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
-				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
-			D[t] = v;
+			for (int64_t t = nc + (isma ? L + 1 : 0); t < nw; t++)
+				d += lam[t] * src[t - L - 1];
+			v -= val[i] * d;
 		}
-		for (int64_t t = tfull > nc ? tfull : nc; t < nw; t++)
-		{
-			double		v = 0;
-
-			for (int i = 0; i < nl; i++)
-				v -= val[i] * src[t - lag[i] - 1];
-			for (int i = 0; i < mod->nq; i++)
-				v -= mod->theta[mod->qlag[i]] * D[t - mod->qlag[i] - 1];
-			D[t] = v;
-		}
+		g[j] = 0.5 * v;
 	}
 	return ssq;
 }
@@ -1010,20 +1000,13 @@ css_gradient(const double *par, void *arg, double *g)
 
 	ctx_model(c, par, 0);
 	if (css_sigma2(c) <= 0.0 ||
-		(ssq = css_jacobian(c, par, c->css_beta, c->jac)) <= 0.0)
+		(ssq = css_adjoint(c, par, c->css_beta, g)) <= 0.0)
 	{
 		memset(g, 0, sizeof(double) * c->k);
 		return;
 	}
 	for (int j = 0; j < c->k; j++)
-	{
-		const double *D = c->jac + (int64_t) j * c->nw;
-		double		v = 0;
-
-		for (int64_t t = c->ncond; t < c->nw; t++)
-			v += c->ew[t] * D[t];
-		g[j] = v / ssq;
-	}
+		g[j] /= ssq;
 }
 
 /*
