@@ -77,10 +77,12 @@ else
 fi
 
 # the fits whose options travel in the serialised state (ets form, ARIMA
-# orders and constant, mstl periods): parallel = serial, model for model
+# orders and constant, mstl periods and adjusted model): parallel = serial,
+# model for model
 for fq in "ets|{\"model\": \"AAdN\"}|600" \
 	"arima|{\"order\": [1, 0, 1], \"seasonal_order\": [0, 1, 1], \"period\": 24, \"constant\": false}|600" \
-	"mstl|{\"periods\": [24, 168], \"model\": \"ANN\"}|2000"; do
+	"mstl|{\"periods\": [24, 168], \"model\": \"ANN\"}|2000" \
+	"mstl|{\"periods\": [24, 168], \"adjusted\": \"arima\"}|2000"; do
 	IFS='|' read -r meth opts rows <<<"$fq"
 	q="SELECT cipred.fit(ts, a, '$meth', '$opts')::text FROM fc WHERE i <= $rows"
 	p_par=$(psql -X -q -At -d "$DB" -c "$PAR" -c "$q" 2>&1 | md5sum)
@@ -88,9 +90,9 @@ for fq in "ets|{\"model\": \"AAdN\"}|600" \
 	p_plan=$(psql -X -q -At -d "$DB" -c "$PAR" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q")
 	if grep -q "Partial Aggregate" <<<"$p_plan" && grep -Eq "Workers Launched: [1-9]" <<<"$p_plan" &&
 		[ "$p_par" = "$p_ser" ]; then
-		cipred_result pass "parallel fit $meth with options = serial model"
+		cipred_result pass "parallel fit $meth $opts = serial model"
 	else
-		cipred_result fail "parallel fit $meth differs from serial"; echo "$p_plan"
+		cipred_result fail "parallel fit $meth $opts differs from serial"; echo "$p_plan"
 	fi
 done
 
