@@ -825,8 +825,8 @@ check_input(const double *y, int64_t n, const cp_arima_order *o)
  * sigma2 as forecast::Arima: the sum of squared residuals from R's
  * state-space form over nused - npar + 1.
  */
-static cp_arima_err
-set_sigma2(cp_arima *f, const double *y, int64_t n)
+cp_arima_err
+cp_arima_set_sigma2(cp_arima *f, const double *y, int64_t n)
 {
 	double	   *res = malloc(sizeof(double) * n),
 				ss = 0;
@@ -1112,12 +1112,16 @@ ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
 
 /*
  * Fit one order (see arima_int.h): method CP_FIT_CSS or CP_FIT_CSSML;
- * strict makes a non-stationary CSS start an error, as R's stats::arima.
+ * flags CP_FIT_STRICT makes a non-stationary CSS start an error, as R's
+ * stats::arima; CP_FIT_NO_SIGMA2 skips forecast::Arima's sigma2 (a full
+ * state-space pass: the automatic search computes it for its choice only).
  */
 cp_arima_err
 cp_arima_fit_method(const double *y, int64_t n, const cp_arima_order *o, int method,
-					int strict, cp_arima *f)
+					int flags, cp_arima *f)
 {
+	int			strict = (flags & CP_FIT_STRICT) != 0;
+
 	fitctx		c;
 	double		par[CP_ARIMA_MAX_COEF],
 				fx = BAD;
@@ -1154,8 +1158,8 @@ cp_arima_fit_method(const double *y, int64_t n, const cp_arima_order *o, int met
 	}
 	free(c.mem);
 	f->iterations = iters;
-	if (e == CP_ARIMA_OK && method != CP_FIT_CSS)
-		e = set_sigma2(f, y, n);
+	if (e == CP_ARIMA_OK && method != CP_FIT_CSS && !(flags & CP_FIT_NO_SIGMA2))
+		e = cp_arima_set_sigma2(f, y, n);
 	return e;
 }
 
@@ -1209,5 +1213,5 @@ cp_arima_evaluate(const double *y, int64_t n, cp_arima *f)
 	f->sigma2_ml = c.ks.ssq / c.ks.nu;
 	f->loglik = -0.5 * (c.ks.nu * (log(2.0 * M_PI * f->sigma2_ml) + 1.0) + c.ks.sumlog);
 	set_criteria(f);
-	return set_sigma2(f, y, n);
+	return cp_arima_set_sigma2(f, y, n);
 }

@@ -127,7 +127,8 @@ candidate(search *s, int p, int q, int P, int Q, int c, int approx, cp_arima *f)
 	cp_arima_order o = {p, s->d, q, P, s->D, Q, s->m, c};
 	double		ic;
 
-	if (cp_arima_fit_method(s->y, s->n, &o, approx ? CP_FIT_CSS : CP_FIT_CSSML, 1, f) != CP_ARIMA_OK)
+	if (cp_arima_fit_method(s->y, s->n, &o, approx ? CP_FIT_CSS : CP_FIT_CSSML,
+							CP_FIT_STRICT | CP_FIT_NO_SIGMA2, f) != CP_ARIMA_OK)
 		return INFINITY;
 	if (approx)
 	{
@@ -312,7 +313,7 @@ css_offset(const search *s)
 	cp_arima_order o = {0, s->d, 0, 0, s->D, 0, s->m, s->d + s->D == 0};
 	cp_arima	f;
 
-	if (cp_arima_fit_method(s->y, s->n, &o, CP_FIT_CSSML, 0, &f) != CP_ARIMA_OK)
+	if (cp_arima_fit_method(s->y, s->n, &o, CP_FIT_CSSML, CP_FIT_NO_SIGMA2, &f) != CP_ARIMA_OK)
 		return 0.0;
 	return -2.0 * f.loglik - s->n * log(f.sigma2_ml);
 }
@@ -385,7 +386,8 @@ cp_arima_auto(const double *y, int64_t n, int m, cp_arima *fit, cp_arima_auto_in
 	search	   *s;
 	int			mx[4],
 				cur[5],
-				constant;
+				constant,
+				css_best = 0;
 	cp_arima_err e;
 
 	memset(fit, 0, sizeof(*fit));
@@ -429,8 +431,12 @@ cp_arima_auto(const double *y, int64_t n, int m, cp_arima *fit, cp_arima_auto_in
 	start_models(s, cur, mx, constant);
 	stepwise(s, cur, mx, constant);
 	if (s->approx && s->k > 0)
-		refit_best(s);
+		css_best = !refit_best(s);
 	e = s->best_ic < INFINITY ? CP_ARIMA_OK : CP_ARIMA_ECONVERGE;
+	/* forecast::Arima's sigma2 (the candidates were compared without it;
+	 * a CSS fit keeps its own) */
+	if (e == CP_ARIMA_OK && !css_best)
+		e = cp_arima_set_sigma2(&s->best, y, n);
 	if (e == CP_ARIMA_OK)
 		*fit = s->best;
 	inf.approximation = s->approx;

@@ -17,6 +17,8 @@
 #define CP_FIT_CSS 1
 #define CP_FIT_CSSML 2
 #define CP_FIT_ML 3				/* ML from zero */
+#define CP_FIT_STRICT 1			/* flags of cp_arima_fit_method: as R's arima */
+#define CP_FIT_NO_SIGMA2 2		/* leave sigma2 unset (cp_arima_set_sigma2) */
 
 /* An ARMA(p', q') with the seasonal products expanded. */
 typedef struct cp_arma_model
@@ -50,7 +52,8 @@ extern int	cp_arima_kalman(const cp_arma_model *mod, const double *w, const doub
 							int64_t nw, double *scratch, cp_kstats *ks);
 extern double cp_arima_min_root(const cp_arima *f);
 extern cp_arima_err cp_arima_fit_method(const double *y, int64_t n, const cp_arima_order *o,
-										int method, int strict, cp_arima *f);
+										int method, int flags, cp_arima *f);
+extern cp_arima_err cp_arima_set_sigma2(cp_arima *f, const double *y, int64_t n);
 
 /* Doubles of scratch cp_arima_stationary_cov and cp_arima_kalman need. */
 static inline int64_t
