@@ -1039,6 +1039,7 @@ finish_css(fitctx *c, const double *par, cp_arima *f)
 	set_coefs(f, &c->o, par, 0);
 	f->beta = c->o.constant ? c->css_beta : 0.0;
 	f->sigma2_ml = s2;
+	f->sigma2 = s2;				/* R's for a CSS fit; CSS-ML fits replace it */
 	f->loglik = -0.5 * f->nused * (log(2.0 * M_PI * s2) + 1.0);
 	set_criteria(f);
 }

@@ -434,7 +434,7 @@ cp_arima_auto(const double *y, int64_t n, int m, cp_arima *fit, cp_arima_auto_in
 		css_best = !refit_best(s);
 	e = s->best_ic < INFINITY ? CP_ARIMA_OK : CP_ARIMA_ECONVERGE;
 	/* forecast::Arima's sigma2 (the candidates were compared without it;
-	 * a CSS fit keeps its own) */
+	 * a CSS fit, when no CSS-ML refit was admissible, keeps its CSS one) */
 	if (e == CP_ARIMA_OK && !css_best)
 		e = cp_arima_set_sigma2(&s->best, y, n);
 	if (e == CP_ARIMA_OK)

@@ -1379,15 +1379,18 @@ typedef struct ets_candidate
 	double		aicc;
 } ets_candidate;
 
-#define REFINE_MAX 2			/* forms searched again thoroughly */
-#define REFINE_AICC 10.0		/* ... when within this AICc of the best */
+#define REFINE_MAX 6			/* forms searched again thoroughly */
+#define REFINE_AICC 15.0		/* ... when within this AICc of the best (a
+								 * quick fit can end 12 above its thorough
+								 * one: test_ets_awkward) */
 
 /*
  * Automatic selection by AICc.  The additive-error forms without a
  * multiplicative season are fitted first (exact states); each of them
  * starts the multiplicative forms with the same trend.  Every form gets the
  * quick search; the best REFINE_MAX forms within REFINE_AICC of the best
- * are searched again thoroughly (as cp_ets_fit does) from their optimum.
+ * are searched again thoroughly (as cp_ets_fit does) from their optimum, so
+ * that the choice is as good as fitting every form thoroughly.
  */
 int
 cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp_ets *out)

@@ -355,8 +355,14 @@ test_ets_awkward(void)
 				worse = 0;
 	char		line[256];
 	double		sum = 0,
-				worst = 0;
+				worst = 0,
+				best_form[90],
+				excess = 0;
+	int			above = 0,
+				autos = 0;
 
+	for (int k = 0; k < 90; k++)
+		best_form[k] = INFINITY;
 	CHECK(f != NULL && r != NULL, "awkward series and R's fits of them");
 	if (f == NULL || r == NULL)
 	{
@@ -404,6 +410,7 @@ test_ets_awkward(void)
 			bad++;
 			continue;
 		}
+		best_form[k] = fmin(best_form[k], e.aicc);
 		d = r_loglik(&e) - ll;
 		sum += d;
 		worst = fmin(worst, d);
@@ -414,6 +421,26 @@ test_ets_awkward(void)
 	printf("# ets vs R on awkward series: %d forms, mean loglik gain %.3f, worst %.3f, %d worse by > 1\n",
 		   rows, sum / (rows ? rows : 1), worst, worse);
 	CHECK(rows >= 1300 && bad == 0, "awkward series: every form R fits, fitted here too (%d forms, %d failed)", rows, bad);
+	/* the automatic choice is as good as the best form fitted on its own */
+	for (int k = 0; k < 90; k++)
+	{
+		int			mask[3],
+					damped;
+		cp_ets		a;
+
+		if (!isfinite(best_form[k]))
+			continue;
+		cp_ets_parse("ZZZ", mask, &damped);
+		if (cp_ets_auto(y[k], len[k], per[k], mask, damped, &a) != CP_ETS_OK)
+			continue;
+		autos++;
+		excess = fmax(excess, a.aicc - best_form[k]);
+		if (a.aicc > best_form[k] + 1.0)
+			above++;
+	}
+	CHECK(autos >= 85 && above == 0,
+		  "awkward series: the automatic choice's AICc within 1 of the best form fitted on its own on %d of %d series (most above: %.3f)",
+		  autos - above, autos, excess);
 	/*
 	 * Measured when this test was added: mean +7.97, worst -67.1, 22 of
 	 * 1,350 below by more than 1 (R's Nelder-Mead finds better optima on
