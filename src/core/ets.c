@@ -228,11 +228,13 @@ par_ok(const cp_ets_spec *s, const ets_par *p)
  * n log(S / n) + 2 sum log mu (multiplicative error), S the sum of squared
  * (relative) errors, i.e. -2 log L less n (log 2 pi + 1); INFINITY when a
  * multiplicative form meets a non-positive value.  With fin, its final
- * states and sums are set.
+ * states and sums are set; with w (4 n doubles), the trajectory the
+ * gradient's backward pass needs: T_t, mu_t (a multiplicative season: its
+ * factor), r_t (a multiplicative season: e_t) and b_t.
  */
 static double
 ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const double *s0,
-		const double *y, int64_t n, cp_ets *fin, double *sse_out)
+		const double *y, int64_t n, cp_ets *fin, double *sse_out, double *w)
 {
 	int			m = sp->season ? sp->m : 1;
 	double		s[CP_ETS_MAX_PERIOD];
@@ -273,6 +275,11 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 			sse += raw * raw;
 			r = e * T;
 			s[j] += p->gamma * e * sv;
+			if (w)
+			{
+				w[n + t] = sv;
+				w[2 * n + t] = e;
+			}
 		}
 		else
 		{
@@ -291,6 +298,16 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 			}
 			if (sp->season)
 				s[j] += p->gamma * r;
+			if (w)
+			{
+				w[n + t] = mu;
+				w[2 * n + t] = r;
+			}
+		}
+		if (w)
+		{
+			w[t] = T;
+			w[3 * n + t] = b;
 		}
 		if (merr && (prod > 1e100 || prod < 1e-100))
 		{
@@ -322,7 +339,7 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
  * The objective of ets_run and its gradient by reverse accumulation
  * (adjoints): gp[0..3] with respect to alpha, beta, gamma, phi, gl, gb and
  * gs[0..m-1] with respect to the initial states.  w holds 4 n doubles for
- * the forward pass.  Returns the objective (as ets_run: -INFINITY for a
+ * the forward pass (ets_run's trajectory).  Returns the objective (as ets_run: -INFINITY for a
  * perfect fit, INFINITY outside the domain; the gradient unset then).
  */
 static double
@@ -331,10 +348,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 			 double *gs)
 {
 	int			m = sp->season ? sp->m : 1;
-	double		s[CP_ETS_MAX_PERIOD],
-				S = 0,
-				lg = 0,
-				prod = 1,
+	double		S,
 				phi = sp->trend ? p->phi : 0,
 				ga = 0,
 				gbe = 0,
@@ -342,80 +356,17 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 				gph = 0,
 				aL = 0,			/* adjoints of the states after a step */
 				aB = 0,
-				k;
-	double	   *WT = w,			/* T_t */
-			   *WM = w + n,		/* mu_t (multiplicative season: the factor) */
-			   *WR = w + 2 * n, /* r_t (multiplicative season: e_t) */
-			   *WB = w + 3 * n; /* b_t */
+				k,
+				v = ets_run(sp, p, l, b, s0, y, n, NULL, &S, w);
+	const double *WT = w,		/* the forward pass (ets_run) */
+			   *WM = w + n,
+			   *WR = w + 2 * n,
+			   *WB = w + 3 * n;
 	int			mseas = sp->season == CP_ETS_MUL,
 				merr = sp->error == CP_ETS_MUL;
 
-	if (!sp->trend)
-		b = 0;
-	if (sp->season)
-		memcpy(s, s0, sizeof(double) * m);
-	for (int64_t t = 0, j = 0; t < n; t++, j = j + 1 == m ? 0 : j + 1)
-	{
-		double		T = l + phi * b,
-					r;
-
-		WT[t] = T;
-		WB[t] = b;
-		if (mseas)
-		{
-			double		sv = s[j],
-						mu = T * sv,
-						raw,
-						e;
-
-			if (!(T > 0) || !(sv > 0))
-				return INFINITY;
-			raw = y[t] - mu;
-			e = raw / mu;
-			if (merr)
-			{
-				S += e * e;
-				prod *= mu;
-			}
-			else
-				S += raw * raw;
-			WM[t] = sv;
-			WR[t] = e;
-			r = e * T;
-			s[j] += p->gamma * e * sv;
-		}
-		else
-		{
-			double		mu = T + (sp->season ? s[j] : 0);
-
-			r = y[t] - mu;
-			if (merr)
-			{
-				double		e = r / mu;
-
-				if (!(mu > 0))
-					return INFINITY;
-				S += e * e;
-				prod *= mu;
-			}
-			else
-				S += r * r;
-			WM[t] = mu;
-			WR[t] = r;
-			if (sp->season)
-				s[j] += p->gamma * r;
-		}
-		if (merr && (prod > 1e100 || prod < 1e-100))
-		{
-			lg += log(prod);
-			prod = 1;
-		}
-		l = T + p->alpha * r;
-		b = phi * b + p->beta * r;
-	}
-	lg += log(prod);
-	if (!(S > 0) || !isfinite(S) || !isfinite(lg))
-		return S == 0 && isfinite(lg) ? -INFINITY : INFINITY;	/* as ets_run */
+	if (!isfinite(v))
+		return v;
 	k = 2.0 * (double) n / S;	/* d objective / d (sum of squares) times 2 */
 	for (int j = 0; j < m; j++)
 		gs[j] = 0;
@@ -495,7 +446,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 	gp[3] = gph;
 	*gl = aL;
 	*gb = aB;
-	return (double) n * log(S / (double) n) + 2.0 * lg;
+	return v;
 }
 
 /* ------------------------------------------------------------------
@@ -781,7 +732,7 @@ obj_joint(const double *x, void *arg)
 	if (!par_ok(&pr->sp, &p))
 		return INFINITY;
 	unpack_states(&pr->sp, x, &l0, &b0, s0);
-	return ets_run(&pr->sp, &p, l0, b0, s0, pr->y, pr->n, NULL, NULL);
+	return ets_run(&pr->sp, &p, l0, b0, s0, pr->y, pr->n, NULL, NULL, NULL);
 }
 
 /*
@@ -1351,7 +1302,7 @@ ets_fit_from(const double *y, int64_t n, const cp_ets_spec *s, const double *sta
 	out->b0 *= scale;
 	for (int j = 0; j < m && sp.season == CP_ETS_ADD; j++)
 		out->s0[j] *= scale;
-	crit = ets_run(&sp, &p, out->l0, out->b0, out->s0, y, n, out, &S);
+	crit = ets_run(&sp, &p, out->l0, out->b0, out->s0, y, n, out, &S, NULL);
 	if (!isfinite(crit))
 		return CP_ETS_ENONE;
 	k = cp_ets_npar(&sp);
