@@ -880,6 +880,23 @@ obj_profile_grad(const double *x, ets_problem *pr, double *g)
 	return v;
 }
 
+/* z[i] = full[active[i]]: the active coordinates of a full vector. */
+static void
+gather(const ets_problem *pr, const double *full, double *z)
+{
+	for (int i = 0; i < pr->d; i++)
+		z[i] = full[pr->active[i]];
+}
+
+/* The full vector x: pr->full with the active coordinates from z. */
+static void
+scatter(const ets_problem *pr, const double *z, double *x)
+{
+	memcpy(x, pr->full, sizeof(pr->full));
+	for (int i = 0; i < pr->d; i++)
+		x[pr->active[i]] = z[i];
+}
+
 /* The objective over the active coordinates z (the rest fixed). */
 static double
 obj_active(const double *z, void *arg)
@@ -887,9 +904,7 @@ obj_active(const double *z, void *arg)
 	ets_problem *pr = (ets_problem *) arg;
 	double		x[CP_NM_MAXDIM];
 
-	memcpy(x, pr->full, sizeof(x));
-	for (int i = 0; i < pr->d; i++)
-		x[pr->active[i]] = z[i];
+	scatter(pr, z, x);
 	return pr->f(x, pr);
 }
 
@@ -902,13 +917,10 @@ obj_active_grad(const double *z, void *arg, double *gz)
 				g[CP_NM_MAXDIM],
 				v;
 
-	memcpy(x, pr->full, sizeof(x));
-	for (int i = 0; i < pr->d; i++)
-		x[pr->active[i]] = z[i];
+	scatter(pr, z, x);
 	v = pr->f == obj_profile ? obj_profile_grad(x, pr, g) : obj_joint_grad(x, pr, g);
 	if (isfinite(v))
-		for (int i = 0; i < pr->d; i++)
-			gz[i] = g[pr->active[i]];
+		gather(pr, g, gz);
 	return v;
 }
 
@@ -917,7 +929,7 @@ obj_active_grad(const double *z, void *arg, double *gz)
  * the exact gradient of pr->f (the profile or the joint objective); x is
  * left where BFGS ended, which is never worse than where it started.
  */
-static double
+static void
 polish(ets_problem *pr, double *x, const double *lo, const double *hi, int maxit)
 {
 	double		z[CP_NM_MAXDIM] = {0},
@@ -926,19 +938,12 @@ polish(ets_problem *pr, double *x, const double *lo, const double *hi, int maxit
 				fx;
 
 	memcpy(pr->full, x, sizeof(pr->full));
-	for (int i = 0; i < pr->d; i++)
-	{
-		int			a = pr->active[i];
-
-		z[i] = x[a];
-		zl[i] = lo[a];
-		zh[i] = hi[a];
-	}
+	gather(pr, x, z);
+	gather(pr, lo, zl);
+	gather(pr, hi, zh);
 	cp_bfgs_box(obj_active_grad, pr, pr->d, z, &fx, zl, zh, 1e-9, maxit, NULL);
 	if (isfinite(fx))
-		for (int i = 0; i < pr->d; i++)
-			x[pr->active[i]] = z[i];
-	return fx;
+		scatter(pr, z, x);
 }
 
 /*
@@ -957,15 +962,10 @@ minimise(ets_problem *pr, ets_objective_fn f, double *x, const double *lo,
 
 	pr->f = f;
 	memcpy(pr->full, x, sizeof(pr->full));
-	for (int i = 0; i < pr->d; i++)
-	{
-		int			a = pr->active[i];
-
-		z[i] = x[a];
-		zl[i] = lo[a];
-		zh[i] = hi[a];
-		zs[i] = st[a];
-	}
+	gather(pr, x, z);
+	gather(pr, lo, zl);
+	gather(pr, hi, zh);
+	gather(pr, st, zs);
 	fx = obj_active(z, pr);
 	for (int round = 0; round < rounds; round++)
 	{
@@ -977,8 +977,7 @@ minimise(ets_problem *pr, ets_objective_fn f, double *x, const double *lo,
 		if (before - fx < 1e-7 * (fabs(fx) + 1))
 			break;
 	}
-	for (int i = 0; i < pr->d; i++)
-		x[pr->active[i]] = z[i];
+	scatter(pr, z, x);
 	return fx;
 }
 
