@@ -1,9 +1,7 @@
 /*
- * test_optim.c - the box-constrained BFGS, and the exact gradient of the
- * ETS objective that it uses (against central differences, every form)
+ * test_optim.c - the box-constrained BFGS
  */
 #include "harness.h"
-#include "core/ets.h"
 #include "core/optim.h"
 
 #include <stdlib.h>
@@ -81,81 +79,8 @@ test_bfgs_box(void)
 	CHECK(it == 0 && isinf(fx) && x[0] == 1 && x[1] == 1, "bfgs_box: an infinite start is returned as is");
 }
 
-/*
- * The adjoint gradient of the ETS objective against central differences,
- * for all fifteen forms, on a positive seasonal series with trend.
- */
-static void
-test_ets_gradient(void)
-{
-	static const char *forms[] = {"ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA", "MNN", "MAN", "MAdN",
-	"MNA", "MAA", "MAdA", "MNM", "MAM", "MAdM"};
-	int			n = 150,
-				m = 12,
-				good = 0;
-	double	   *y = malloc(sizeof(double) * n),
-				worst = 0;
-
-	for (int t = 0; t < n; t++)
-		y[t] = (10 + 0.05 * t) * (1 + 0.3 * sin(6.283185307179586 * t / m)) * (1 + 0.05 * sin(t * 1.7));
-	for (int f = 0; f < 15; f++)
-	{
-		int			mask[3],
-					damped,
-					k,
-					ok = 1;
-		cp_ets_spec sp = {0};
-		double		x[32] = {0.3, 0.2, 0.3, 0.9, 10, 0.05},
-					g[32],
-					v;
-
-		cp_ets_parse(forms[f], mask, &damped);
-		sp.error = mask[0] == (1 << CP_ETS_MUL) ? CP_ETS_MUL : CP_ETS_ADD;
-		sp.trend = mask[1] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
-		sp.damped = damped > 0;
-		sp.season = mask[2] == (1 << CP_ETS_MUL) ? CP_ETS_MUL :
-			mask[2] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
-		sp.m = sp.season ? m : 1;
-		k = 5 + (sp.trend ? 1 : 0);
-		for (int j = 0; j < m - 1; j++)
-			x[k + j] = sp.season == CP_ETS_MUL ? 1 + 0.3 * sin(6.283185307179586 * j / m) :
-				3 * sin(6.283185307179586 * j / m);
-		v = cp_ets_objective(&sp, x, y, n, g);
-		if (!isfinite(v))
-			ok = 0;
-		for (int i = 0; ok && i < k + (sp.season ? m - 1 : 0); i++)
-		{
-			double		h = 1e-6,
-						xi = x[i],
-						gd[32],
-						fp,
-						fm,
-						fd,
-						rel;
-			int			used = i >= 4 || i == 0 || (i == 1 && sp.trend) || (i == 2 && sp.season) ||
-				(i == 3 && sp.damped);
-
-			x[i] = xi + h;
-			fp = cp_ets_objective(&sp, x, y, n, gd);
-			x[i] = xi - h;
-			fm = cp_ets_objective(&sp, x, y, n, gd);
-			x[i] = xi;
-			fd = used ? (fp - fm) / (2 * h) : 0;
-			rel = fabs(fd - g[i]) / (fabs(fd) + 1e-3);
-			worst = fmax(worst, rel);
-			if (!(rel < 1e-4))
-				ok = 0;
-		}
-		good += ok;
-	}
-	CHECK(good == 15, "ets: adjoint gradient = central differences for %d of 15 forms (worst relative %.1e)",
-		  good, worst);
-	free(y);
-}
-
 void
 test_optim(void)
 {
 	test_bfgs_box();
-	test_ets_gradient();
 }
