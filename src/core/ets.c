@@ -257,7 +257,11 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 
 		if (mseas)
 		{
-			/* one division: e = r / mu; r / s = e T and r / T = e s */
+			/*
+			 * r = e T = y / s - T: the division by the seasonal factor
+			 * (set m steps back) and the one giving e stay off the chain
+			 * that carries the level from step to step.
+			 */
 			double		sv = s[j],
 						mu = T * sv,
 						raw,
@@ -265,15 +269,15 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 
 			if (!(T > 0) || !(sv > 0))
 				return INFINITY;
-			raw = y[t] - mu;
-			e = raw / mu;
+			r = y[t] / sv - T;
+			raw = r * sv;
+			e = r / T;
 			if (merr)
 			{
 				S += e * e;
 				prod *= mu;
 			}
 			sse += raw * raw;
-			r = e * T;
 			s[j] += p->gamma * e * sv;
 			if (w)
 			{
@@ -384,6 +388,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 			double		sv = WM[t],
 						e = WR[t],
 						mu = T * sv,
+						im = 1.0 / mu,	/* off the chain of adjoints */
 						as = sp->season ? gs[j] : 0,
 						ae,
 						amu;
@@ -395,12 +400,12 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 			if (merr)
 			{
 				ae += k * e;
-				amu = 2.0 / mu;
+				amu = 2.0 * im;
 			}
 			else
 				amu = 0;
 			/* e = (y - mu) / mu, and (additive error) S += (y - mu)^2 */
-			amu += -ae * (e + 1.0) / mu;
+			amu += -ae * (e + 1.0) * im;
 			if (!merr)
 				amu += -k * e * mu;
 			aT += amu * sv;

@@ -27,11 +27,17 @@ cp_roots_inside(double *a, int d)
 		memcpy(a, b, sizeof(double) * d);
 		d--;
 		for (int k = 0; k <= d; k++)
-			big = fmax(big, fabs(a[k]));
+		{
+			double		v = fabs(a[k]);
+
+			big = v > big ? v : big;
+		}
 		if (!(big > 0) || !isfinite(big))
 			return 0;
+		big = 1.0 / big;		/* a power of two would be exact; this is
+								 * only a rescaling against overflow */
 		for (int k = 0; k <= d; k++)
-			a[k] /= big;
+			a[k] *= big;
 	}
 	return 1;
 }
