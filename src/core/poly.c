@@ -23,21 +23,24 @@ cp_roots_inside(double *a, int d)
 		if (fabs(a[0]) >= fabs(a[d]))
 			return 0;
 		for (int k = 0; k < d; k++)
-			b[k] = a[d] * a[k + 1] - a[0] * a[d - 1 - k];
-		memcpy(a, b, sizeof(double) * d);
-		d--;
-		for (int k = 0; k <= d; k++)
 		{
-			double		v = fabs(a[k]);
+			double		v;
 
+			b[k] = a[d] * a[k + 1] - a[0] * a[d - 1 - k];
+			v = fabs(b[k]);
 			big = v > big ? v : big;
 		}
+		d--;
 		if (!(big > 0) || !isfinite(big))
 			return 0;
-		big = 1.0 / big;		/* a power of two would be exact; this is
-								 * only a rescaling against overflow */
-		for (int k = 0; k <= d; k++)
-			a[k] *= big;
+		if (big > 1e100 || big < 1e-100)
+		{
+			/* rescale against overflow or underflow (each step squares) */
+			big = 1.0 / big;
+			for (int k = 0; k <= d; k++)
+				b[k] *= big;
+		}
+		memcpy(a, b, sizeof(double) * (d + 1));
 	}
 	return 1;
 }
