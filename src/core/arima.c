@@ -19,6 +19,8 @@
 #define GRAD_STEP 1e-4			/* central-difference step of the optimiser */
 #define RELTOL 1e-10
 #define MAXIT 100
+#define STEADY 1e-20			/* the filter's steady state: squared gain change
+								 * below STEADY F^2 */
 
 /* ------------------------------------------------------------------ */
 /* orders and polynomials                                              */
@@ -305,7 +307,7 @@ cp_arima_min_root(const cp_arima *f)
  * left in psi[0..max(q, r)] (part of scratch).  -1 when singular.
  */
 static int
-autocov(const cp_arma_model *mod, double *gam, double *scratch)
+autocov(const cp_arma_model *mod, double *gam, double *scratch, int *ipiv_out)
 {
 	int			p = mod->p,
 				q = mod->q,
@@ -315,7 +317,8 @@ autocov(const cp_arma_model *mod, double *gam, double *scratch)
 	double	   *psi = scratch,
 			   *rhs = psi + L,
 			   *A = rhs + r + 1;
-	int			ipiv[CP_MAXR + 1];
+	int			ipiv_own[CP_MAXR + 1],
+			   *ipiv = ipiv_out ? ipiv_out : ipiv_own;
 
 	psi[0] = 1.0;
 	for (int j = 1; j < L; j++)
@@ -373,7 +376,7 @@ cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
 			   *gam = B + r * r,
 			   *psi = gam + r + 1;
 
-	if (autocov(mod, gam, psi) != 0)
+	if (autocov(mod, gam, psi, NULL) != 0)
 		return -1;
 	for (int j = 0; j < r; j++)
 		C[j] = gam[j];
@@ -420,7 +423,7 @@ stationary_col(const cp_arma_model *mod, double *k0, double *scratch)
 	int			r = mod->r;
 	double	   *gam = scratch;
 
-	if (autocov(mod, gam, scratch + r + 1) != 0)
+	if (autocov(mod, gam, scratch + r + 1, NULL) != 0)
 		return -1;
 	for (int i = 0; i < r; i++)
 	{
@@ -476,8 +479,10 @@ update_shift(const cp_arma_model *mod, double *x, const double *k, double c)
  * 1974): with a = g_t[0],
  *     k_{t+1} = k_t + m_t a g_t,   F_{t+1} = F_t + m_t a^2,
  *     g_{t+1} = T (g_t - a k_t / F_t),   m_{t+1} = m_t F_t / F_{t+1},
- * from g_0 = T k_0, m_0 = -1 / F_0; O(r) per step.  Returns -1 when a
- * prediction variance is not positive or the start is singular.
+ * from g_0 = T k_0, m_0 = -1 / F_0; O(r) per step.  Since m_0 F_0 = -1,
+ * m_t = -1 / F_t at every step, so one reciprocal per step serves the
+ * gain, the variance and the innovation.  Returns -1 when a prediction
+ * variance is not positive or the start is singular.
  */
 int
 cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
@@ -493,32 +498,32 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 				sxx = 0,
 				sumlog = 0,
 				prodf = 1.0,
-				F,
-				m;
+				F;
 
 	if (stationary_col(mod, k, scratch) != 0)
 		return -1;
 	F = k[0];
 	harvey_t(mod, k, g);
-	m = -1.0 / F;
 	for (int64_t t = 0; t < nw; t++)
 	{
-		double		v = w[t] - a[0],
-					ga = g[0],
-					Fn;
+		double		iF,
+					v,
+					ga = g[0];
 
 		if (!(F > 0.0) || !isfinite(F))
 			return -1;
+		iF = 1.0 / F;
+		v = w[t] - a[0];
 		/* predicted states: a = T (a + k v / F), T applied in place */
-		update_shift(mod, a, k, v / F);
-		sww += v * v / F;
+		update_shift(mod, a, k, v * iF);
+		sww += v * v * iF;
 		if (xw)
 		{
 			double		vx = xw[t] - ax[0];
 
-			update_shift(mod, ax, k, vx / F);
-			swx += v * vx / F;
-			sxx += vx * vx / F;
+			update_shift(mod, ax, k, vx * iF);
+			swx += v * vx * iF;
+			sxx += vx * vx * iF;
 		}
 		/* sum log F as the log of a product, taken when it leaves
 		 * [1e-100, 1e100] (one log per step was a fifth of the time) */
@@ -529,28 +534,58 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 			prodf = 1.0;
 		}
 		/* the gain column and its rank-one change: g = T (g - a k / F) with
-		 * k += m a g (the old g), in one pass */
-		Fn = F + m * ga * ga;
+		 * k -= (a / F) g (the old g), in one pass; F -= a^2 / F */
 		{
-			double		c = ga / F,
-						d = m * ga,
-						x0 = g[0] - c * k[0];
+			double		c = ga * iF,
+						x0 = g[0] - c * k[0],
+						gg = g[0] * g[0];
 
-			k[0] += d * g[0];
+			k[0] -= c * g[0];
 			for (int i = 0; i < r - 1; i++)
 			{
 				double		gi = g[i + 1],
 							ki = k[i + 1];
 
+				gg += gi * gi;
 				g[i] = gi - c * ki;
-				k[i + 1] = ki + d * gi;
+				k[i + 1] = ki - c * gi;
 			}
 			g[r - 1] = 0.0;
 			for (int e = 0; e < mod->np; e++)
 				g[mod->plag[e]] += mod->phi[mod->plag[e]] * x0;
+			F -= c * ga;
+			/*
+			 * Steady state: when the rank-one changes have died out (the
+			 * squared gain change below STEADY F^2, so F would move by
+			 * less than that relatively), k and F are constant from here
+			 * on; the rest of the series needs only the state update.
+			 */
+			if (gg < STEADY * F * F && F > 0.0 && isfinite(F))
+			{
+				iF = 1.0 / F;
+				for (t++; t < nw; t++)
+				{
+					v = w[t] - a[0];
+					update_shift(mod, a, k, v * iF);
+					sww += v * v * iF;
+					if (xw)
+					{
+						double		vx = xw[t] - ax[0];
+
+						update_shift(mod, ax, k, vx * iF);
+						swx += v * vx * iF;
+						sxx += vx * vx * iF;
+					}
+					prodf *= F;
+					if (prodf > 1e100 || prodf < 1e-100)
+					{
+						sumlog += log(prodf);
+						prodf = 1.0;
+					}
+				}
+				break;
+			}
 		}
-		m *= F / Fn;
-		F = Fn;
 	}
 	sumlog += log(prodf);
 	ks->nu = nw;
@@ -565,6 +600,398 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 		ks->ssq = sww - ks->beta * swx;
 	}
 	return isfinite(ks->ssq) && ks->ssq > 0.0 ? 0 : -1;
+}
+
+/* x_bar += T' y_bar (Harvey's transition), phi_bar += y_bar x0 over slag. */
+static inline void
+harvey_t_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *yb,
+				 double x0, double *xb, double *phib)
+{
+	int			r = mod->r;
+	double		s = 0;
+
+	for (int e = 0; e < ns; e++)
+	{
+		int			l = slag[e];
+
+		s += mod->phi[l] * yb[l];
+		phib[l] += yb[l] * x0;
+	}
+	xb[0] += s;
+	for (int i = 0; i < r - 1; i++)
+		xb[i + 1] += yb[i];
+}
+
+/*
+ * What the backward pass of kalman_adjoint carries from step to step
+ * besides the gain's own adjoints: the adjoints of the three sums (fixed),
+ * of the predicted states a and ax, of the gain k, and the coefficients'.
+ */
+typedef struct innov_adj
+{
+	const cp_arma_model *mod;
+	const int  *slag;
+	int			ns;
+	int			xreg;
+	double		sb_ww,
+				sb_wx,
+				sb_xx;
+	double		ab[CP_MAXR + 1],
+				axb[CP_MAXR + 1],
+				kb[CP_MAXR + 1],
+				phib[CP_MAXR + 1];
+} innov_adj;
+
+/*
+ * The adjoint of one step's innovation part, shared by the steady tail and
+ * the full steps: a' = T(a + c K), c = v / F, v = w - a[0] (the same for
+ * the regressor's ax), and the three sums; K is the step's gain and st its
+ * recorded scalars (F, v, vx, a's and ax's first updated coordinate).
+ * Turns s->ab, s->axb into the adjoints before the step, adds to s->kb and
+ * s->phib, and returns the adjoint of 1 / F.
+ */
+static double
+innovation_adjoint(innov_adj *s, const double *K, const double *st, double iF)
+{
+	int			r = s->mod->r;
+	double		v = st[1],
+				vx = st[2],
+				c = v * iF,
+				cx = vx * iF,
+				cb = 0,
+				cxb = 0,
+				ub[CP_MAXR + 1] = {0},
+				uxb[CP_MAXR + 1] = {0};
+
+	harvey_t_adjoint(s->mod, s->slag, s->ns, s->ab, st[3], ub, s->phib);
+	for (int i = 0; i < r; i++)
+	{
+		cb += ub[i] * K[i];
+		s->kb[i] += c * ub[i];
+	}
+	memcpy(s->ab, ub, sizeof(double) * r);
+	s->ab[0] -= cb * iF + (2.0 * s->sb_ww * v + s->sb_wx * vx) * iF;
+	if (s->xreg)
+	{
+		harvey_t_adjoint(s->mod, s->slag, s->ns, s->axb, st[4], uxb, s->phib);
+		for (int i = 0; i < r; i++)
+		{
+			cxb += uxb[i] * K[i];
+			s->kb[i] += cx * uxb[i];
+		}
+		memcpy(s->axb, uxb, sizeof(double) * r);
+		s->axb[0] -= cxb * iF + (s->sb_wx * v + 2.0 * s->sb_xx * vx) * iF;
+	}
+	return cb * v + cxb * vx + s->sb_ww * v * v + s->sb_wx * v * vx + s->sb_xx * vx * vx;
+}
+
+/* Doubles of trajectory kalman_adjoint needs for nw steps at state size r. */
+static int64_t
+adjoint_traj_size(int r, int64_t nw)
+{
+	return nw * (int64_t) (6 + 2 * r) + r;
+}
+
+/*
+ * The ML objective 0.5 (log(ssq / nu) + sum log F / nu) of cp_arima_kalman
+ * (GLS beta concentrated) and its gradient with respect to the expanded
+ * coefficients, gphi[0..p'-1] and gtheta[0..q'-1], by reverse accumulation
+ * (adjoints) through the filter's Chandrasekhar recursions, its steady
+ * state, and the stationary start: k0 from the autocovariances, which come
+ * from the moment equations A gamma = rhs (the adjoint solves A' lambda =
+ * gamma_bar with the same LU factors) and the psi weights.  slag[0..ns-1]
+ * are the lags the order can make nonzero (the gradient is needed there
+ * even where a coefficient is zero now).  traj holds adjoint_traj_size()
+ * doubles: the gain vectors of every step before the steady state, and six
+ * scalars per step.  Returns BAD when the filter fails.  Costs about three
+ * filter passes whatever the number of parameters, where central
+ * differences take two per parameter.
+ */
+static double
+kalman_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *w,
+			   const double *xw, int64_t nw, double *scratch, double *traj,
+			   double *gphi, double *gtheta)
+{
+	int			r = mod->r,
+				p = mod->p,
+				q = mod->q,
+				L = (q > r ? q : r) + 1,
+				n1 = p + 1,
+				ipiv[CP_MAXR + 1];
+	double	   *gam = scratch,
+			   *psi = scratch + r + 1,
+			   *rhs = psi + L,
+			   *A = rhs + r + 1,
+			   *S = traj,		/* 6 scalars per step */
+			   *V = traj + 6 * nw,	/* k_t, g_t per full step */
+			   *kstar = V + 2 * (int64_t) r * nw;
+	double		a[CP_MAXR + 1] = {0},
+				ax[CP_MAXR + 1] = {0},
+				k[CP_MAXR + 1] = {0},
+				g[CP_MAXR + 1] = {0},
+				k0[CP_MAXR + 1] = {0};
+	double		sww = 0,
+				swx = 0,
+				sxx = 0,
+				sumlog = 0,
+				prodf = 1.0,
+				F,
+				Fs = 0,
+				ssq,
+				beta = 0,
+				nu = (double) nw,
+				J;
+	int64_t		tstar = nw;
+
+	/* forward: the stationary start, as stationary_col */
+	if (autocov(mod, gam, psi, ipiv) != 0)
+		return BAD;
+	for (int i = 0; i < r; i++)
+	{
+		double		v = gam[i];
+
+		for (int e = 0; e < mod->np && mod->plag[e] < i; e++)
+			v -= mod->phi[mod->plag[e]] * gam[i - mod->plag[e] - 1];
+		if (!isfinite(v))
+			return BAD;
+		k0[i] = k[i] = v;
+	}
+	F = k[0];
+	harvey_t(mod, k, g);
+	/* forward: the filter, as cp_arima_kalman, recording */
+	for (int64_t t = 0; t < nw; t++)
+	{
+		double		iF,
+					v,
+					vx = 0,
+					ga = g[0],
+					*st = S + 6 * t;
+
+		if (!(F > 0.0) || !isfinite(F))
+			return BAD;
+		memcpy(V + 2 * (int64_t) r * t, k, sizeof(double) * r);
+		memcpy(V + 2 * (int64_t) r * t + r, g, sizeof(double) * r);
+		iF = 1.0 / F;
+		v = w[t] - a[0];
+		st[0] = F;
+		st[1] = v;
+		st[3] = a[0] + v * iF * k[0];
+		update_shift(mod, a, k, v * iF);
+		sww += v * v * iF;
+		if (xw)
+		{
+			vx = xw[t] - ax[0];
+			st[4] = ax[0] + vx * iF * k[0];
+			update_shift(mod, ax, k, vx * iF);
+			swx += v * vx * iF;
+			sxx += vx * vx * iF;
+		}
+		st[2] = vx;
+		prodf *= F;
+		if (prodf > 1e100 || prodf < 1e-100)
+		{
+			sumlog += log(prodf);
+			prodf = 1.0;
+		}
+		{
+			double		c = ga * iF,
+						x0 = g[0] - c * k[0],
+						gg = g[0] * g[0];
+
+			st[5] = x0;
+			k[0] -= c * g[0];
+			for (int i = 0; i < r - 1; i++)
+			{
+				double		gi = g[i + 1],
+							ki = k[i + 1];
+
+				gg += gi * gi;
+				g[i] = gi - c * ki;
+				k[i + 1] = ki - c * gi;
+			}
+			g[r - 1] = 0.0;
+			for (int e = 0; e < mod->np; e++)
+				g[mod->plag[e]] += mod->phi[mod->plag[e]] * x0;
+			F -= c * ga;
+			if (gg < STEADY * F * F && F > 0.0 && isfinite(F))
+			{
+				tstar = t + 1;
+				Fs = F;
+				memcpy(kstar, k, sizeof(double) * r);
+				iF = 1.0 / F;
+				for (t++; t < nw; t++)
+				{
+					st = S + 6 * t;
+					v = w[t] - a[0];
+					st[1] = v;
+					st[3] = a[0] + v * iF * k[0];
+					update_shift(mod, a, k, v * iF);
+					sww += v * v * iF;
+					if (xw)
+					{
+						vx = xw[t] - ax[0];
+						st[4] = ax[0] + vx * iF * k[0];
+						update_shift(mod, ax, k, vx * iF);
+						swx += v * vx * iF;
+						sxx += vx * vx * iF;
+					}
+					st[2] = vx;
+					prodf *= F;
+					if (prodf > 1e100 || prodf < 1e-100)
+					{
+						sumlog += log(prodf);
+						prodf = 1.0;
+					}
+				}
+				break;
+			}
+		}
+	}
+	sumlog += log(prodf);
+	ssq = sww;
+	if (xw)
+	{
+		if (!(sxx > 0.0))
+			return BAD;
+		beta = swx / sxx;
+		ssq = sww - beta * swx;
+	}
+	if (!(isfinite(ssq) && ssq > 0.0))
+		return BAD;
+	J = 0.5 * (log(ssq / nu) + sumlog / nu);
+
+	/* backward */
+	{
+		innov_adj	ia = {mod, slag, ns, xw != NULL,
+			0.5 / ssq,			/* d J / d sww, swx, sxx */
+			xw ? -beta / ssq : 0.0,
+			xw ? 0.5 * beta * beta / ssq : 0.0,
+		{0}, {0}, {0}, {0}};
+		double		lb = 0.5 / nu,
+					gb[CP_MAXR + 1] = {0},
+					zb[CP_MAXR + 1],
+					Fb = 0,
+					thetab[CP_MAXR + 1] = {0},
+					gamb[CP_MAXR + 1] = {0},
+					rhsb[CP_MAXR + 1] = {0},
+					psib[2 * CP_MAXR + 2] = {0},
+					lam[CP_MAXR + 1];
+
+		/* the steady tail: constant gain kstar and variance Fs */
+		for (int64_t t = nw - 1; t >= tstar; t--)
+		{
+			double		iF = 1.0 / Fs,
+						ifb = innovation_adjoint(&ia, kstar, S + 6 * t, iF);
+
+			Fb += -ifb * iF * iF + lb * iF;
+		}
+		for (int64_t t = tstar - 1; t >= 0; t--)
+		{
+			const double *st = S + 6 * t,
+					   *K = V + 2 * (int64_t) r * t,
+					   *G = K + r;
+			double		Ft = st[0],
+						iF = 1.0 / Ft,
+						ga = G[0],
+						c2 = ga * iF,
+						c2b,
+						gab,
+						ifb,
+						Kb[CP_MAXR + 1];
+
+			/* F' = F - c2 ga */
+			c2b = -Fb * ga;
+			gab = -Fb * c2;
+			/* g' = T(z), z = G - c2 K (z[0] kept); k' = K - c2 G */
+			memset(zb, 0, sizeof(double) * r);
+			harvey_t_adjoint(mod, slag, ns, gb, st[5], zb, ia.phib);
+			for (int i = 0; i < r; i++)
+			{
+				c2b -= zb[i] * K[i] + ia.kb[i] * G[i];
+				Kb[i] = ia.kb[i] - c2 * zb[i];
+				gb[i] = zb[i] - c2 * ia.kb[i];
+			}
+			memcpy(ia.kb, Kb, sizeof(double) * r);
+			/* the innovation part adds to ia.kb (the gain before the step) */
+			ifb = innovation_adjoint(&ia, K, st, iF);
+			/* c2 = ga / F */
+			gb[0] += c2b * iF + gab;
+			ifb += c2b * ga;
+			Fb += -ifb * iF * iF + lb * iF;
+		}
+		/* k_0 = k0, g_0 = T k0, F_0 = k0[0] */
+		{
+			double		k0b[CP_MAXR + 1] = {0};
+
+			harvey_t_adjoint(mod, slag, ns, gb, k0[0], k0b, ia.phib);
+			for (int i = 0; i < r; i++)
+				k0b[i] += ia.kb[i];
+			k0b[0] += Fb;
+			/* k0[i] = gam[i] - sum_l phi_l gam[i - l - 1] */
+			for (int i = 0; i < r; i++)
+			{
+				gamb[i] += k0b[i];
+				for (int e = 0; e < ns && slag[e] < i; e++)
+				{
+					int			l = slag[e];
+
+					gamb[i - l - 1] -= mod->phi[l] * k0b[i];
+					ia.phib[l] -= k0b[i] * gam[i - l - 1];
+				}
+			}
+		}
+		/* gam[k] = rhs[k] + sum_l phi_l gam[k - l - 1], k = p+1 .. r-1 */
+		for (int kk = r - 1; kk > p; kk--)
+		{
+			rhsb[kk] += gamb[kk];
+			for (int e = 0; e < ns; e++)
+			{
+				int			l = slag[e];
+
+				ia.phib[l] += gamb[kk] * gam[kk - l - 1];
+				gamb[kk - l - 1] += mod->phi[l] * gamb[kk];
+			}
+		}
+		/* A gam[0..p] = rhs[0..p]: A' lam = gam_bar, rhs_bar += lam, and
+		 * A[k][|k-j|] -= phi_j gives phi_bar_j += sum_k lam_k gam[|k-j|] */
+		memcpy(lam, gamb, sizeof(double) * n1);
+		if (p > 0 && LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', n1, 1, A, n1, ipiv, lam, n1) != 0)
+			return BAD;
+		for (int kk = 0; kk <= p && kk < r; kk++)
+			rhsb[kk] += lam[kk];
+		for (int j = 1; j <= p; j++)
+		{
+			double		s = 0;
+
+			for (int kk = 0; kk <= p; kk++)
+				s += lam[kk] * gam[abs(kk - j)];
+			ia.phib[j - 1] += s;
+		}
+		/* rhs[k] = sum_{j=k..q} Theta_j psi[j-k], Theta_0 = 1 */
+		for (int kk = 0; kk < r; kk++)
+			for (int j = kk; j <= q; j++)
+			{
+				if (j > 0)
+					thetab[j - 1] += rhsb[kk] * psi[j - kk];
+				psib[j - kk] += rhsb[kk] * (j == 0 ? 1.0 : mod->theta[j - 1]);
+			}
+		/* psi[j] = theta_j + sum_l phi_l psi[j - l - 1] */
+		for (int j = L - 1; j >= 1; j--)
+		{
+			if (j <= q)
+				thetab[j - 1] += psib[j];
+			for (int e = 0; e < ns && slag[e] < j; e++)
+			{
+				int			l = slag[e];
+
+				ia.phib[l] += psib[j] * psi[j - l - 1];
+				psib[j - l - 1] += mod->phi[l] * psib[j];
+			}
+		}
+		memcpy(gphi, ia.phib, sizeof(double) * (p > 0 ? p : 1));
+		memcpy(gtheta, thetab, sizeof(double) * (q > 0 ? q : 1));
+	}
+	return J;
 }
 
 /* ------------------------------------------------------------------ */
@@ -618,6 +1045,12 @@ typedef struct fitctx
 	cp_kstats	ks;				/* of the last likelihood evaluation */
 	double		css_beta;
 	int64_t		css_nu;
+	int			css_at_par;		/* ew, ex and css_beta are css_objective's at
+								 * css_par */
+	double		css_par[CP_ARIMA_MAX_COEF];
+	double	   *traj;			/* ML gradient's trajectory, or NULL */
+	int			slag[CP_MAXPE];	/* lags the order can make nonzero in phi */
+	int			nslag;
 } fitctx;
 
 /* Allocate and fill a context: differenced series and work buffers. */
@@ -725,6 +1158,7 @@ css_sigma2(fitctx *c)
 				ssq;
 	int			nc = c->ncond;
 
+	c->css_at_par = 0;
 	for (int64_t t = nc; t < c->nw; t++)
 	{
 		double		e = c->w[t],
@@ -910,7 +1344,10 @@ coef_derivative(const cp_arima_order *o, const double *ar, const double *ma, con
  * d SSQ / d par_j = -sum over the expanded lags L of par_j of
  * dcoef_L/dpar_j sum_t lambda_t src_{t-L-1}; g[j] = sum_t e_t D_jt, half
  * of it.  One recursion whatever the number of parameters, where the
- * Jacobian takes one per parameter.  Returns the SSQ, -1 when not finite.
+ * Jacobian takes one per parameter.  The residuals of z = w - beta x are
+ * those css_sigma2 left for the same parameters: e_w - beta e_x (the
+ * recursion is linear), so there is no forward pass here; c->ew and c->ex
+ * are overwritten with them and z.  Returns the SSQ, -1 when not finite.
  */
 static double
 css_adjoint(fitctx *c, const double *par, double beta, double *g)
@@ -928,20 +1365,13 @@ css_adjoint(fitctx *c, const double *par, double beta, double *g)
 			   *lam = c->jac;
 
 	unpack(&c->o, par, 0, ar, ma, sar, sma);
-	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
-	for (int64_t t = 0; t < nw; t++)
-		z[t] = c->w[t] - (c->xw ? beta * c->xw[t] : 0.0);
 	for (int64_t t = nc; t < nw; t++)
 	{
-		double		v = z[t];
-
-		for (int i = 0; i < mod->np; i++)
-			v -= mod->phi[mod->plag[i]] * z[t - mod->plag[i] - 1];
-		for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
-			v -= mod->theta[mod->qlag[i]] * e[t - mod->qlag[i] - 1];
-		e[t] = v;
-		ssq += v * v;
+		e[t] -= beta * z[t];
+		ssq += e[t] * e[t];
 	}
+	for (int64_t t = 0; t < nw; t++)
+		z[t] = c->w[t] - (c->xw ? beta * c->xw[t] : 0.0);
 	if (!isfinite(ssq))
 		return -1.0;
 	for (int64_t t = nw - 1; t >= nc; t--)
@@ -987,6 +1417,8 @@ css_objective(const double *par, void *arg)
 
 	ctx_model(c, par, 0);
 	s2 = css_sigma2(c);
+	c->css_at_par = s2 > 0.0;
+	memcpy(c->css_par, par, sizeof(double) * c->k);
 	return s2 > 0.0 ? 0.5 * log(s2) : BAD;
 }
 
@@ -998,9 +1430,18 @@ css_gradient(const double *par, void *arg, double *g)
 	fitctx	   *c = arg;
 	double		ssq;
 
-	ctx_model(c, par, 0);
-	if (css_sigma2(c) <= 0.0 ||
-		(ssq = css_adjoint(c, par, c->css_beta, g)) <= 0.0)
+	/* the residuals css_objective left, when it was last called here */
+	if (!(c->css_at_par && memcmp(par, c->css_par, sizeof(double) * c->k) == 0))
+	{
+		ctx_model(c, par, 0);
+		if (css_sigma2(c) <= 0.0)
+		{
+			memset(g, 0, sizeof(double) * c->k);
+			return;
+		}
+	}
+	c->css_at_par = 0;			/* css_adjoint overwrites the residuals */
+	if ((ssq = css_adjoint(c, par, c->css_beta, g)) <= 0.0)
 	{
 		memset(g, 0, sizeof(double) * c->k);
 		return;
@@ -1078,6 +1519,163 @@ ml_start(fitctx *c, double *par, int strict)
 	return 0;
 }
 
+/* The lags of the expanded AR polynomial the order can make nonzero. */
+static int
+ar_struct_lags(const cp_arima_order *o, int *lags)
+{
+	char		used[CP_MAXPE + 1] = {0};
+	int			n = 0,
+				m = o->m;
+
+	for (int i = 0; i < o->p; i++)
+		used[i] = 1;
+	for (int j = 0; j < o->P; j++)
+	{
+		used[(j + 1) * m - 1] = 1;
+		for (int i = 0; i < o->p; i++)
+			used[(j + 1) * m + i] = 1;
+	}
+	for (int k = 0; k < o->p + m * o->P; k++)
+		if (used[k])
+			lags[n++] = k;
+	return n;
+}
+
+/*
+ * g[0..p-1] = J' g with J[i][j] = d out_i / d raw_j of partrans (its
+ * Durbin-Levinson steps differentiated forward).
+ */
+static void
+partrans_grad(int p, const double *raw, double *g)
+{
+	double		out[CP_ARIMA_MAX_P],
+				J[CP_ARIMA_MAX_P][CP_ARIMA_MAX_P],
+				W[CP_ARIMA_MAX_P][CP_ARIMA_MAX_P],
+				work[CP_ARIMA_MAX_P],
+				res[CP_ARIMA_MAX_P];
+
+	for (int j = 0; j < p; j++)
+	{
+		out[j] = tanh(raw[j]);
+		for (int i = 0; i < p; i++)
+			J[j][i] = 0.0;
+		J[j][j] = 1.0 - out[j] * out[j];
+	}
+	for (int j = 1; j < p; j++)
+	{
+		double		a = out[j];
+
+		for (int k = 0; k < j; k++)
+		{
+			work[k] = out[k] - a * out[j - k - 1];
+			for (int i = 0; i < p; i++)
+				W[k][i] = J[k][i] - J[j][i] * out[j - k - 1] - a * J[j - k - 1][i];
+		}
+		for (int k = 0; k < j; k++)
+		{
+			out[k] = work[k];
+			memcpy(J[k], W[k], sizeof(double) * p);
+		}
+	}
+	for (int i = 0; i < p; i++)
+	{
+		res[i] = 0.0;
+		for (int k = 0; k < p; k++)
+			res[i] += J[k][i] * g[k];
+	}
+	memcpy(g, res, sizeof(double) * p);
+}
+
+/*
+ * The ML objective's exact gradient (kalman_adjoint) with respect to the
+ * optimiser's coordinates: through the seasonal products (coef_derivative)
+ * and, for the AR parts, partrans.
+ */
+static void
+ml_gradient(const double *par, void *arg, double *g)
+{
+	fitctx	   *c = arg;
+	const cp_arima_order *o = &c->o;
+	double		ar[CP_ARIMA_MAX_P],
+				ma[CP_ARIMA_MAX_Q],
+				sar[CP_ARIMA_MAX_SP],
+				sma[CP_ARIMA_MAX_SQ],
+				gphi[CP_MAXR + 1] = {0},
+				gtheta[CP_MAXR + 1] = {0};
+
+	unpack(o, par, c->trans, ar, ma, sar, sma);
+	cp_arima_expand(o, ar, ma, sar, sma, &c->mod);
+	c->nev++;
+	if (kalman_adjoint(&c->mod, c->slag, c->nslag, c->w, c->xw, c->nw, c->scratch, c->traj,
+					   gphi, gtheta) >= BAD)
+	{
+		memset(g, 0, sizeof(double) * c->k);
+		return;
+	}
+	for (int j = 0; j < c->k; j++)
+	{
+		int			lag[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
+					nl,
+					isma = 0;
+		double		val[CP_ARIMA_MAX_P + CP_ARIMA_MAX_Q + 2],
+					v = 0;
+
+		nl = coef_derivative(o, ar, ma, sar, sma, j, lag, val, &isma);
+		for (int i = 0; i < nl; i++)
+			v += val[i] * (isma ? gtheta : gphi)[lag[i]];
+		g[j] = v;
+	}
+	if (c->trans)
+	{
+		partrans_grad(o->p, par, g);
+		partrans_grad(o->P, par + o->p + o->q, g + o->p + o->q);
+	}
+}
+
+/*
+ * For tests (arima_int.h): the ML objective at par (optimiser coordinates:
+ * AR parts as partrans inputs) of order o on y, its exact gradient into g
+ * and central differences of step h into gnum.  Returns the objective, BAD
+ * when inadmissible, -1 without memory.
+ */
+double
+cp_arima_ml_gradient_check(const double *y, int64_t n, const cp_arima_order *o, const double *par,
+						   double h, double *g, double *gnum)
+{
+	fitctx		c;
+	double		v,
+				x[CP_ARIMA_MAX_COEF];
+
+	if (ctx_init(&c, y, n, o) != CP_ARIMA_OK)
+		return -1;
+	c.trans = 1;
+	c.nslag = ar_struct_lags(o, c.slag);
+	c.traj = malloc(sizeof(double) * adjoint_traj_size(c.mod.r, c.nw));
+	if (!c.traj)
+	{
+		free(c.mem);
+		return -1;
+	}
+	memcpy(x, par, sizeof(double) * c.k);
+	v = ml_objective(x, &c);
+	ml_gradient(x, &c, g);
+	for (int j = 0; j < c.k; j++)
+	{
+		double		fp,
+					fm;
+
+		x[j] = par[j] + h;
+		fp = ml_objective(x, &c);
+		x[j] = par[j] - h;
+		fm = ml_objective(x, &c);
+		x[j] = par[j];
+		gnum[j] = (fp - fm) / (2.0 * h);
+	}
+	free(c.traj);
+	free(c.mem);
+	return v;
+}
+
 /* The ML stage from par (optimiser coordinates); fills f. */
 static cp_arima_err
 ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
@@ -1087,7 +1685,13 @@ ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
 				flipped;
 
 	c->trans = 1;
-	it = cp_bfgs(ml_objective, NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL, MAXIT, &c->nev);
+	c->nslag = ar_struct_lags(&c->o, c->slag);
+	c->traj = malloc(sizeof(double) * adjoint_traj_size(c->mod.r, c->nw));
+	/* the exact gradient; central differences when there is no memory for it */
+	it = cp_bfgs(ml_objective, c->traj ? ml_gradient : NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL,
+				 MAXIT, &c->nev);
+	free(c->traj);
+	c->traj = NULL;
 	*iters += it < 0 ? MAXIT : it;
 	if (!(fx < BAD))
 		return CP_ARIMA_ECONVERGE;

@@ -17,8 +17,12 @@
  * coefficients; AR parts are kept stationary by optimising over partial
  * autocorrelations (tanh transform, as R's transform.pars); MA parts are made
  * invertible after the search by flipping roots into the unit circle's
- * outside (as R's maInvert).  The optimiser is a BFGS quasi-Newton with
- * central-difference gradients (as R's optim "BFGS").
+ * outside (as R's maInvert).  The optimiser is a BFGS quasi-Newton (as
+ * R's optim "BFGS"); the conditional sum of squares and the exact
+ * likelihood both have their exact gradients by reverse accumulation (the
+ * latter through the filter and its stationary start), where R takes
+ * central differences (used here too when the gradient's memory, about
+ * 2 r doubles per observation, cannot be had).
  *
  * Residuals, the final state and forecasts come from R's own state-space form
  * of the undifferenced model (differencing states with a diffuse prior of

@@ -55,6 +55,13 @@ extern cp_arima_err cp_arima_fit_method(const double *y, int64_t n, const cp_ari
 										int method, int flags, cp_arima *f);
 extern cp_arima_err cp_arima_set_sigma2(cp_arima *f, const double *y, int64_t n);
 
+/*
+ * For tests: the ML objective of order o on y at par (optimiser
+ * coordinates), its exact gradient g and central differences gnum (step h).
+ */
+extern double cp_arima_ml_gradient_check(const double *y, int64_t n, const cp_arima_order *o,
+										 const double *par, double h, double *g, double *gnum);
+
 /* Doubles of scratch cp_arima_stationary_cov and cp_arima_kalman need. */
 static inline int64_t
 cp_arima_cov_scratch(const cp_arma_model *mod)

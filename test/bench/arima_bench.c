@@ -78,9 +78,9 @@ bench(const char *name, const double *y, int n, int m, double *ratio)
 	}
 	qsort(t, REPS, sizeof(double), cmp);
 	*ratio = rs / t[0];
-	printf("%-15s n=%3d m=%2d (%d,%d,%d)(%d,%d,%d) models %2d  %8.2f ms   R %7.0f ms   R/ours %6.0f\n",
+	printf("%-15s n=%3d m=%2d (%d,%d,%d)(%d,%d,%d) aicc %10.4f models %2d  %8.2f ms   R %7.0f ms   R/ours %6.0f\n",
 		   name, n - h, m, f.order.p, f.order.d, f.order.q, f.order.P, f.order.D, f.order.Q,
-		   info.models, 1e3 * t[0], 1e3 * rs, *ratio);
+		   f.aicc, info.models, 1e3 * t[0], 1e3 * rs, *ratio);
 	return t[0];
 }
 

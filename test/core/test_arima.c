@@ -5,6 +5,7 @@
  * the repository root).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -613,6 +614,69 @@ test_auto(const tseries *ser, int ns, const rrow *rows, int nr)
 }
 
 /* The ARIMA suite. */
+/*
+ * The ML objective's exact gradient (reverse accumulation through the
+ * filter, its steady state and the stationary start) against central
+ * differences, at random admissible points of random orders (seasonal,
+ * differenced, with mean or drift) on the shared series.
+ */
+static void
+test_ml_gradient(const tseries *ser, int ns)
+{
+	uint64_t	s = 0x9E3779B97F4A7C15ULL;
+	int			checked = 0,
+				bad = 0,
+				steady = 0;
+	double		worst = 0;
+
+	for (int trial = 0; trial < 600 && ns > 0; trial++)
+	{
+		const tseries *x = &ser[trial % ns];
+		cp_arima_order o = {0};
+		double		par[CP_ARIMA_MAX_COEF],
+					g[CP_ARIMA_MAX_COEF],
+					gn[CP_ARIMA_MAX_COEF],
+					v,
+					err = 0,
+					scale = 0;
+		int			k;
+
+#define UNIF() (s ^= s << 13, s ^= s >> 7, s ^= s << 17, (double) (s >> 11) / 9007199254740992.0)
+		o.m = x->period > 24 ? 1 : x->period;
+		o.p = (int) (UNIF() * 4);
+		o.q = (int) (UNIF() * 4);
+		if (o.m > 1)
+		{
+			o.P = (int) (UNIF() * 3);
+			o.Q = (int) (UNIF() * 3);
+			o.D = (int) (UNIF() * 2);
+		}
+		o.d = (int) (UNIF() * 2);
+		o.constant = o.d + o.D <= 1 && UNIF() < 0.5;
+		k = o.p + o.q + o.P + o.Q;
+		for (int j = 0; j < k; j++)
+			par[j] = (UNIF() - 0.5) * 1.6;
+#undef UNIF
+		if (k == 0 || x->n < cp_arima_min_points(&o))
+			continue;
+		v = cp_arima_ml_gradient_check(x->y, x->n, &o, par, 1e-6, g, gn);
+		if (v == -1 || !(v < 1e299))
+			continue;
+		checked++;
+		steady += o.q == 0 && o.Q == 0;
+		for (int j = 0; j < k; j++)
+		{
+			err = fmax(err, fabs(g[j] - gn[j]));
+			scale = fmax(scale, fabs(gn[j]));
+		}
+		worst = fmax(worst, err / (scale + 1e-3));
+		bad += !(err / (scale + 1e-3) < 1e-4);
+	}
+	CHECK(checked >= 400 && steady >= 20 && bad == 0,
+		  "arima: exact ML gradient equals central differences at %d random points of random orders (%d pure AR, the filter's steady state), worst relative error %.2g",
+		  checked, steady, worst);
+}
+
 void
 test_arima(void)
 {
@@ -627,6 +691,7 @@ test_arima(void)
 	test_errors();
 	CHECK(ns == 11 && nr > 30, "arima: reference data read (%d series, %d R rows)", ns, nr);
 	test_tests(ser, ns);
+	test_ml_gradient(ser, ns);
 	test_fixed(ser, ns, rows, nr);
 	test_auto(ser, ns, rows, nr);
 }
