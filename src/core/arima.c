@@ -602,24 +602,26 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 	return isfinite(ks->ssq) && ks->ssq > 0.0 ? 0 : -1;
 }
 
-/* x_bar += T' y_bar (Harvey's transition), phi_bar += y_bar x0 over slag. */
+/*
+ * x_bar = T' x_bar in place (the adjoint of Harvey's transition y = T x,
+ * x0 the x[0] it was applied to), phi_bar[l] += x_bar[l] x0 over slag.
+ */
 static inline void
-harvey_t_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *yb,
-				 double x0, double *xb, double *phib)
+harvey_t_adjoint(const cp_arma_model *mod, const int *slag, int ns, double *xb, double x0,
+				 double *phib)
 {
-	int			r = mod->r;
 	double		s = 0;
 
 	for (int e = 0; e < ns; e++)
 	{
 		int			l = slag[e];
 
-		s += mod->phi[l] * yb[l];
-		phib[l] += yb[l] * x0;
+		s += mod->phi[l] * xb[l];
+		phib[l] += xb[l] * x0;
 	}
-	xb[0] += s;
-	for (int i = 0; i < r - 1; i++)
-		xb[i + 1] += yb[i];
+	for (int i = mod->r - 1; i > 0; i--)
+		xb[i] = xb[i - 1];
+	xb[0] = s;
 }
 
 /*
@@ -659,27 +661,24 @@ innovation_adjoint(innov_adj *s, const double *K, const double *st, double iF)
 				c = v * iF,
 				cx = vx * iF,
 				cb = 0,
-				cxb = 0,
-				ub[CP_MAXR + 1] = {0},
-				uxb[CP_MAXR + 1] = {0};
+				cxb = 0;
 
-	harvey_t_adjoint(s->mod, s->slag, s->ns, s->ab, st[3], ub, s->phib);
+	/* a' = T u, u = a + c K: u_bar = T' a'_bar, a_bar = u_bar */
+	harvey_t_adjoint(s->mod, s->slag, s->ns, s->ab, st[3], s->phib);
 	for (int i = 0; i < r; i++)
 	{
-		cb += ub[i] * K[i];
-		s->kb[i] += c * ub[i];
+		cb += s->ab[i] * K[i];
+		s->kb[i] += c * s->ab[i];
 	}
-	memcpy(s->ab, ub, sizeof(double) * r);
 	s->ab[0] -= cb * iF + (2.0 * s->sb_ww * v + s->sb_wx * vx) * iF;
 	if (s->xreg)
 	{
-		harvey_t_adjoint(s->mod, s->slag, s->ns, s->axb, st[4], uxb, s->phib);
+		harvey_t_adjoint(s->mod, s->slag, s->ns, s->axb, st[4], s->phib);
 		for (int i = 0; i < r; i++)
 		{
-			cxb += uxb[i] * K[i];
-			s->kb[i] += cx * uxb[i];
+			cxb += s->axb[i] * K[i];
+			s->kb[i] += cx * s->axb[i];
 		}
-		memcpy(s->axb, uxb, sizeof(double) * r);
 		s->axb[0] -= cxb * iF + (s->sb_wx * v + 2.0 * s->sb_xx * vx) * iF;
 	}
 	return cb * v + cxb * vx + s->sb_ww * v * v + s->sb_wx * v * vx + s->sb_xx * vx * vx;
@@ -869,7 +868,6 @@ kalman_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *
 		{0}, {0}, {0}, {0}};
 		double		lb = 0.5 / nu,
 					gb[CP_MAXR + 1] = {0},
-					zb[CP_MAXR + 1],
 					Fb = 0,
 					thetab[CP_MAXR + 1] = {0},
 					gamb[CP_MAXR + 1] = {0},
@@ -896,22 +894,23 @@ kalman_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *
 						c2 = ga * iF,
 						c2b,
 						gab,
-						ifb,
-						Kb[CP_MAXR + 1];
+						ifb;
 
 			/* F' = F - c2 ga */
 			c2b = -Fb * ga;
 			gab = -Fb * c2;
-			/* g' = T(z), z = G - c2 K (z[0] kept); k' = K - c2 G */
-			memset(zb, 0, sizeof(double) * r);
-			harvey_t_adjoint(mod, slag, ns, gb, st[5], zb, ia.phib);
+			/* g' = T(z), z = G - c2 K (z[0] kept): gb becomes z_bar; then
+			 * k' = K - c2 G */
+			harvey_t_adjoint(mod, slag, ns, gb, st[5], ia.phib);
 			for (int i = 0; i < r; i++)
 			{
-				c2b -= zb[i] * K[i] + ia.kb[i] * G[i];
-				Kb[i] = ia.kb[i] - c2 * zb[i];
-				gb[i] = zb[i] - c2 * ia.kb[i];
+				double		zb = gb[i],
+							kb = ia.kb[i];
+
+				c2b -= zb * K[i] + kb * G[i];
+				ia.kb[i] = kb - c2 * zb;
+				gb[i] = zb - c2 * kb;
 			}
-			memcpy(ia.kb, Kb, sizeof(double) * r);
 			/* the innovation part adds to ia.kb (the gain before the step) */
 			ifb = innovation_adjoint(&ia, K, st, iF);
 			/* c2 = ga / F */
@@ -921,11 +920,11 @@ kalman_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *
 		}
 		/* k_0 = k0, g_0 = T k0, F_0 = k0[0] */
 		{
-			double		k0b[CP_MAXR + 1] = {0};
+			double		k0b[CP_MAXR + 1];
 
-			harvey_t_adjoint(mod, slag, ns, gb, k0[0], k0b, ia.phib);
+			harvey_t_adjoint(mod, slag, ns, gb, k0[0], ia.phib);
 			for (int i = 0; i < r; i++)
-				k0b[i] += ia.kb[i];
+				k0b[i] = gb[i] + ia.kb[i];
 			k0b[0] += Fb;
 			/* k0[i] = gam[i] - sum_l phi_l gam[i - l - 1] */
 			for (int i = 0; i < r; i++)
@@ -1152,43 +1151,68 @@ static double
 css_sigma2(fitctx *c)
 {
 	const cp_arma_model *mod = &c->mod;
+	const double *w = c->w,
+			   *xw = c->xw;
+	double	   *ew = c->ew,
+			   *ex = c->ex;
 	double		sww = 0,
 				swx = 0,
 				sxx = 0,
 				ssq;
-	int			nc = c->ncond;
+	int			nc = c->ncond,
+				np = mod->np,
+				nq = mod->nq;
 
 	c->css_at_par = 0;
 	for (int64_t t = nc; t < c->nw; t++)
 	{
-		double		e = c->w[t],
-					ex = c->xw ? c->xw[t] : 0.0;
+		double		e = w[t];
+		int			nqt = nq;
 
-		for (int i = 0; i < mod->np; i++)
+		/* the MA lags that reach back past the start (residuals zero there) */
+		while (nqt > 0 && mod->qlag[nqt - 1] >= t - nc)
+			nqt--;
+		for (int i = 0; i < np; i++)
 		{
 			int			l = mod->plag[i];
 
-			e -= mod->phi[l] * c->w[t - l - 1];
-			if (c->xw)
-				ex -= mod->phi[l] * c->xw[t - l - 1];
+			e -= mod->phi[l] * w[t - l - 1];
 		}
-		for (int i = 0; i < mod->nq && mod->qlag[i] < t - nc; i++)
+		for (int i = 0; i < nqt; i++)
 		{
 			int			l = mod->qlag[i];
 
-			e -= mod->theta[l] * c->ew[t - l - 1];
-			ex -= mod->theta[l] * c->ex[t - l - 1];
+			e -= mod->theta[l] * ew[t - l - 1];
 		}
-		c->ew[t] = e;
-		c->ex[t] = ex;
+		ew[t] = e;
 		sww += e * e;
-		swx += e * ex;
-		sxx += ex * ex;
+		if (xw)
+		{
+			double		x = xw[t];
+
+			for (int i = 0; i < np; i++)
+			{
+				int			l = mod->plag[i];
+
+				x -= mod->phi[l] * xw[t - l - 1];
+			}
+			for (int i = 0; i < nqt; i++)
+			{
+				int			l = mod->qlag[i];
+
+				x -= mod->theta[l] * ex[t - l - 1];
+			}
+			ex[t] = x;
+			swx += e * x;
+			sxx += x * x;
+		}
+		else
+			ex[t] = 0.0;
 	}
 	c->css_nu = c->nw - nc;
 	c->css_beta = 0.0;
 	ssq = sww;
-	if (c->xw && sxx > 0.0)
+	if (xw && sxx > 0.0)
 	{
 		c->css_beta = swx / sxx;
 		ssq = sww - c->css_beta * swx;

@@ -158,9 +158,16 @@ ss_filter(fullss *s, const cp_arima *f, const double *y, int64_t n, double *resi
 		v = z - z_dot(s, s->a);
 		for (int i = 0; i < rd; i++)
 			s->a[i] += M[i] * v / gain;
+		/* one division per row, not per element (rd^2 divisions were a
+		 * third of a seasonal model's pass) */
 		for (int i = 0; i < rd; i++)
+		{
+			double		mi = M[i] / gain;
+			double	   *Pi = s->P + (int64_t) i * rd;
+
 			for (int j = 0; j < rd; j++)
-				s->P[(int64_t) i * rd + j] -= M[i] * M[j] / gain;
+				Pi[j] -= mi * M[j];
+		}
 		if (resid)
 			resid[t] = v / sqrt(gain);
 	}
