@@ -168,6 +168,33 @@ cp_ets_admissible(const cp_ets_spec *s, double alpha, double beta, double gamma,
 
 	if (m > CP_ETS_LS_MAX_PERIOD)
 		return 0;
+	if (m > 0)
+	{
+		/*
+		 * With S = (1-B) U, U = 1 + B + ... + B^(m-1), the quotient is
+		 * U (f0 + f1 B + f2 B^2) + gamma B^m T: its coefficients directly,
+		 * without the products (this test runs at every evaluation of a
+		 * seasonal form).
+		 */
+		double		t1 = T[1],
+					f[3] = {1.0, (t1 - 1.0) + alpha + pb, -t1 * (1.0 - alpha)};
+
+		d = m + dT;
+		for (int k = 0; k <= d; k++)
+		{
+			double		v = 0;
+
+			for (int j = 0; j < 3; j++)
+				if (k - j >= 0 && k - j < m)
+					v += f[j];
+			if (k == m)
+				v += gamma;
+			if (k == m + 1)
+				v += gamma * t1;
+			rev[d - k] = v;
+		}
+		return cp_roots_inside(rev, d);
+	}
 	memset(S, 0, sizeof(S));
 	memset(th, 0, sizeof(th));
 	S[0] = 1;
