@@ -554,7 +554,10 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 				q = 1 + tr + (sp->season ? m - 1 : 0),
 				rows = 0;
 	double		phi = sp->trend ? p->phi : 0,
-				ybar = 0;
+				ybar = 0,
+				al,
+				be,
+				ga;
 	affine		L,
 				B,
 				S[CP_ETS_LS_MAX_PERIOD];
@@ -592,28 +595,35 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 			S[m - 1].v[1 + tr + j] = -1;
 		}
 	}
-	/* rows u_t (how mu_t moves with the states) and offsets c_t */
+	/* rows u_t (how mu_t moves with the states) and offsets c_t; without a
+	 * season S[0] stays zero (gamma taken as 0) */
+	al = p->alpha;
+	be = p->beta;
+	ga = sp->season ? p->gamma : 0.0;
 	for (int64_t t = 0, j = 0; t < n; t++, j = j + 1 == m ? 0 : j + 1)
 	{
 		affine	   *s = &S[j];
 		double		c = (y[t] - ybar) - (L.c + phi * B.c + s->c);
-		double	   *u = W + (size_t) rows * (size_t) q;
+		double	   *u = W + (size_t) rows * (size_t) q,
+				   *lv = L.v,
+				   *bv = B.v,
+				   *sv = s->v;
 
-		for (int i = 0; i < q; i++)
-			u[i] = L.v[i] + phi * B.v[i] + s->v[i];
 		C[rows++] = c;
-		L.c += phi * B.c + p->alpha * c;
-		B.c = phi * B.c + p->beta * c;
-		if (sp->season)
-			s->c += p->gamma * c;
+		L.c += phi * B.c + al * c;
+		B.c = phi * B.c + be * c;
+		s->c += ga * c;
+		/* one pass: the row, then the states' new dependence on theta */
 		for (int i = 0; i < q; i++)
 		{
-			L.v[i] += phi * B.v[i] - p->alpha * u[i];
-			B.v[i] = phi * B.v[i] - p->beta * u[i];
+			double		pb = phi * bv[i],
+						ui = lv[i] + pb + sv[i];
+
+			u[i] = ui;
+			lv[i] += pb - al * ui;
+			bv[i] = pb - be * ui;
+			sv[i] -= ga * ui;
 		}
-		if (sp->season)
-			for (int i = 0; i < q; i++)
-				s->v[i] -= p->gamma * u[i];
 		if (rows == LS_BLOCK || t == n - 1)
 		{
 			/* U += W'W, r += W'c over the block */
