@@ -1197,9 +1197,10 @@ flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
  * form's own earlier optimum); the optimum is left in x.  Rounds of a short
  * Nelder-Mead run that finds the basin and BFGS with the exact (adjoint)
  * gradient that converges in it (search()).  The quick search (robust = 0:
- * one round, 10 simplex moves per dimension; 5 for the profile) reaches on
- * the shared series the log-likelihoods of the former three rounds of 30
- * moves per dimension in a quarter of the time, but on awkward series
+ * one round, 6 simplex evaluations per dimension; 5 for the profile)
+ * ranks the forms for cp_ets_auto, which searches the best of them again
+ * thoroughly (6 gave the same choices and log-likelihoods as 10 on the
+ * shared and awkward series, and cut gas's fit by a third); on awkward series
  * (level shifts, spikes) it can stop tens of units short; the thorough one
  * (robust = 1: up to three rounds of 30 moves, two of 10 for the profile)
  * is what cp_ets_fit uses and what cp_ets_auto applies to the best forms.
@@ -1263,7 +1264,7 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int
 	set_active(&pr, 1);
 	pr.w = malloc(sizeof(double) * 4 * (size_t) n);
 	if (pr.w)
-		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 10, 150, robust ? 3 : 1);
+		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 6, 150, robust ? 3 : 1);
 	else
 		minimise(&pr, obj_joint, x, lo, hi, st, 3, 30);
 	free(pr.w);
