@@ -6,7 +6,6 @@
 #include "optim.h"
 #include "poly.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,6 +534,28 @@ chol_solve(double U[QMAX][QMAX], const double *r, int q, double *theta)
 
 #define LS_BLOCK 256				/* rows of the design accumulated at once */
 
+/* a . b over n, in four partial sums (independent chains). */
+static inline double
+dot4(const double *a, const double *b, int n)
+{
+	double		s0 = 0,
+				s1 = 0,
+				s2 = 0,
+				s3 = 0;
+	int			k = 0;
+
+	for (; k + 4 <= n; k += 4)
+	{
+		s0 += a[k] * b[k];
+		s1 += a[k + 1] * b[k + 1];
+		s2 += a[k + 2] * b[k + 2];
+		s3 += a[k + 3] * b[k + 3];
+	}
+	for (; k < n; k++)
+		s0 += a[k] * b[k];
+	return (s0 + s1) + (s2 + s3);
+}
+
 /*
  * For a form without a multiplicative season, the initial states that
  * minimise the sum of squared one-step errors at parameters p (the
@@ -566,20 +587,17 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 				theta[QMAX],
 				sse;
 	double	   *W = malloc(sizeof(double) * LS_BLOCK * (size_t) (q + 1)),
-			   *C,
-			   *Ud = malloc(sizeof(double) * QMAX * QMAX);
+			   *C;
 
-	if (W == NULL || Ud == NULL)
-	{
-		free(W);
-		free(Ud);
+	if (W == NULL)
 		return NAN;
-	}
 	C = W + (size_t) LS_BLOCK * (size_t) q;
 	for (int64_t t = 0; t < n; t++)
 		ybar += y[t];
 	ybar /= (double) n;
-	memset(Ud, 0, sizeof(double) * QMAX * QMAX);
+	for (int i = 0; i < q; i++)
+		for (int k = 0; k <= i; k++)
+			U[i][k] = 0;
 	memset(r, 0, sizeof(r));
 	memset(&L, 0, sizeof(L));
 	memset(&B, 0, sizeof(B));
@@ -604,7 +622,7 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 	{
 		affine	   *s = &S[j];
 		double		c = (y[t] - ybar) - (L.c + phi * B.c + s->c);
-		double	   *u = W + (size_t) rows * (size_t) q,
+		double	   *u = W + rows,	/* column-major block: u[i * LS_BLOCK] */
 				   *lv = L.v,
 				   *bv = B.v,
 				   *sv = s->v;
@@ -619,24 +637,26 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 			double		pb = phi * bv[i],
 						ui = lv[i] + pb + sv[i];
 
-			u[i] = ui;
+			u[(size_t) i * LS_BLOCK] = ui;
 			lv[i] += pb - al * ui;
 			bv[i] = pb - be * ui;
 			sv[i] -= ga * ui;
 		}
 		if (rows == LS_BLOCK || t == n - 1)
 		{
-			/* U += W'W, r += W'c over the block */
-			cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, q, rows, 1.0, W, q, 1.0, Ud, q);
-			cblas_dgemv(CblasRowMajor, CblasTrans, rows, q, 1.0, W, q, C, 1, 1.0, r, 1);
+			/* U += W'W, r += W'c over the block (columns contiguous) */
+			for (int i = 0; i < q; i++)
+			{
+				const double *wi = W + (size_t) i * LS_BLOCK;
+
+				for (int k = 0; k <= i; k++)
+					U[i][k] += dot4(wi, W + (size_t) k * LS_BLOCK, rows);
+				r[i] += dot4(wi, C, rows);
+			}
 			rows = 0;
 		}
 	}
-	for (int i = 0; i < q; i++)
-		for (int j = 0; j <= i; j++)
-			U[i][j] = Ud[i * q + j];
 	free(W);
-	free(Ud);
 	chol_solve(U, r, q, theta);
 	for (int i = 0; i < q; i++)
 		if (!isfinite(theta[i]))
