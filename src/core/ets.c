@@ -268,7 +268,12 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 				lg = 0,
 				prod = 1,		/* product of mu since the last log */
 				sse = 0;
-	double		phi = sp->trend ? p->phi : 0;
+	double		phi = sp->trend ? p->phi : 0,
+				al = p->alpha,
+				be = sp->trend ? p->beta : 0,
+				a1 = 1.0 - al,	/* l' = a1 l + a2 b + alpha ys */
+				a2 = (1.0 - al) * phi,
+				b1 = phi * (1.0 - be);	/* b' = b1 b - beta l + beta ys */
 	int			mseas = sp->season == CP_ETS_MUL,
 				merr = sp->error == CP_ETS_MUL;
 
@@ -279,7 +284,9 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 	for (int64_t t = 0, j = 0; t < n; t++, j = j + 1 == m ? 0 : j + 1)
 	{
 		double		T = l + phi * b,
-					r;
+					ys,			/* the observation without its season */
+					r,
+					ln;
 
 		if (mseas)
 		{
@@ -295,7 +302,8 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 
 			if (!(T > 0) || !(sv > 0))
 				return INFINITY;
-			r = y[t] / sv - T;
+			ys = y[t] / sv;
+			r = ys - T;
 			raw = r * sv;
 			e = r / T;
 			if (merr)
@@ -315,7 +323,8 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 		{
 			double		mu = T + (sp->season ? s[j] : 0);
 
-			r = y[t] - mu;
+			ys = y[t] - (sp->season ? s[j] : 0);
+			r = ys - T;
 			sse += r * r;
 			if (merr)
 			{
@@ -344,8 +353,15 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 			lg += log(prod);
 			prod = 1;
 		}
-		l = T + p->alpha * r;
-		b = phi * b + p->beta * r;
+		/*
+		 * l' = T + alpha r and b' = phi b + beta r with r = ys - l - phi b,
+		 * written in l and b so that the level and trend reach the next
+		 * step through two operations each, not through T and r (the
+		 * chain from step to step bounds this loop's speed)
+		 */
+		ln = a1 * l + (a2 * b + al * ys);
+		b = b1 * b + (be * ys - be * l);
+		l = ln;
 	}
 	lg += log(prod);
 	if (sp->error == CP_ETS_ADD)
