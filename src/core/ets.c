@@ -402,6 +402,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 				gph = 0,
 				aL = 0,			/* adjoints of the states after a step */
 				aB = 0,
+				a1,
 				k,
 				v = ets_run(sp, p, l, b, s0, y, n, NULL, &S, w);
 	const double *WT = w,		/* the forward pass (ets_run) */
@@ -413,6 +414,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 
 	if (!isfinite(v))
 		return v;
+	a1 = 1.0 - p->alpha;
 	k = 2.0 * (double) n / S;	/* d objective / d (sum of squares) times 2 */
 	for (int j = 0; j < m; j++)
 		gs[j] = 0;
@@ -420,7 +422,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 	{
 		double		T = WT[t],
 					ar = aL * p->alpha + aB * p->beta,	/* adjoint of r */
-					aT = aL,
+					aT,
 					aPrevB;
 
 		ga += aL * (mseas ? WR[t] * T : WR[t]);
@@ -438,7 +440,6 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 			/* s_j' = sv (1 + gamma e), r = e T */
 			ae = as * p->gamma * sv + ar * T;
 			gga += as * e * sv;
-			aT += ar * e;
 			if (merr)
 			{
 				ae += k * e;
@@ -450,36 +451,43 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 			amu += -ae * (e + 1.0) * im;
 			if (!merr)
 				amu += -k * e * mu;
-			aT += amu * sv;
 			gs[j] = as * (1.0 + p->gamma * e) + amu * T;
+			/*
+			 * aT = aL + ar e + amu sv, where sv im T = 1 turns ar's terms
+			 * into -ar: aT = (1 - alpha) aL - beta aB + (terms off the
+			 * chain of adjoints), so aL and aB reach the previous step
+			 * through two operations
+			 */
+			aT = a1 * aL - p->beta * aB +
+				(-(as * p->gamma * sv + (merr ? k * e : 0.0)) * (e + 1.0) / T +
+				 (merr ? 2.0 / T : -k * e * mu * sv));
 		}
 		else
 		{
 			double		mu = WM[t],
 						r = WR[t],
-						amu;
+						rest,		/* ar's terms off the chain */
+						a0;			/* amu's own term */
 
+			rest = sp->season ? gs[j] * p->gamma : 0.0;
 			if (sp->season)
-			{
 				gga += gs[j] * r;
-				ar += gs[j] * p->gamma;
-			}
 			if (merr)
 			{
 				double		e = r / mu;
 
-				ar += k * e / mu;
-				amu = -k * e * e / mu + 2.0 / mu;
+				rest += k * e / mu;
+				a0 = -k * e * e / mu + 2.0 / mu;
 			}
 			else
 			{
-				ar += k * r;
-				amu = 0;
+				rest += k * r;
+				a0 = 0;
 			}
-			amu -= ar;
-			aT += amu;
+			/* amu = a0 - ar - rest, aT = aL + amu */
+			aT = a1 * aL - p->beta * aB + (a0 - rest);
 			if (sp->season)
-				gs[j] += amu;
+				gs[j] += aT - aL;
 		}
 		/* T = l + phi b; b' = phi b + beta r */
 		aPrevB = (aB + aT) * phi;
