@@ -19,6 +19,9 @@
 #define GRAD_STEP 1e-4			/* central-difference step of the optimiser */
 #define RELTOL 1e-10
 #define MAXIT 100
+#define ADJ_MAX_DOUBLES (4 * 1024 * 1024)	/* the exact ML gradient's trajectory
+												 * (32 MB): about 2 r doubles per
+												 * observation */
 #define STEADY 1e-20			/* the filter's steady state: squared gain change
 								 * below STEADY F^2 */
 
@@ -1140,6 +1143,7 @@ ctx_model(fitctx *c, const double *par, int trans)
 
 	unpack(&c->o, par, trans, ar, ma, sar, sma);
 	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
+	c->css_at_par = 0;			/* the CSS gradient relies on c->mod too */
 }
 
 /*
@@ -1629,6 +1633,7 @@ ml_gradient(const double *par, void *arg, double *g)
 
 	unpack(o, par, c->trans, ar, ma, sar, sma);
 	cp_arima_expand(o, ar, ma, sar, sma, &c->mod);
+	c->css_at_par = 0;
 	c->nev++;
 	if (kalman_adjoint(&c->mod, c->slag, c->nslag, c->w, c->xw, c->nw, c->scratch, c->traj,
 					   gphi, gtheta) >= BAD)
@@ -1710,8 +1715,10 @@ ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
 
 	c->trans = 1;
 	c->nslag = ar_struct_lags(&c->o, c->slag);
-	c->traj = malloc(sizeof(double) * adjoint_traj_size(c->mod.r, c->nw));
-	/* the exact gradient; central differences when there is no memory for it */
+	c->traj = adjoint_traj_size(c->mod.r, c->nw) <= ADJ_MAX_DOUBLES ?
+		malloc(sizeof(double) * adjoint_traj_size(c->mod.r, c->nw)) : NULL;
+	/* the exact gradient; central differences when its trajectory would
+	 * pass ADJ_MAX_DOUBLES or there is no memory for it */
 	it = cp_bfgs(ml_objective, c->traj ? ml_gradient : NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL,
 				 MAXIT, &c->nev);
 	free(c->traj);
