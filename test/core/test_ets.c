@@ -516,11 +516,46 @@ test_ets_gradient(void)
 	free(y);
 }
 
+/*
+ * For a season without trend the usual region (0 < alpha < 1, 0 < gamma <
+ * 1 - alpha) lies inside the admissible one, boundary included, for every
+ * period ETS allows: the estimation skips the admissibility test for those
+ * forms.  With a trend it does not (AAA has inadmissible usual points).
+ */
+static void
+test_ets_usual_inside(void)
+{
+	int			tried = 0,
+				inside = 0,
+				trend_out = 0;
+
+	for (int m = 2; m <= CP_ETS_MAX_PERIOD; m++)
+	{
+		cp_ets_spec ana = {CP_ETS_ADD, CP_ETS_NONE, 0, CP_ETS_ADD, m},
+					aaa = {CP_ETS_ADD, CP_ETS_ADD, 0, CP_ETS_ADD, m};
+
+		for (int i = 0; i <= 300; i++)
+			for (int k = 0; k <= 300; k++)
+			{
+				double		a = 1e-4 + (0.9999 - 1e-4) * i / 300.0,
+							g = 1e-4 + (1.0 - a - 1e-4) * k / 300.0;
+
+				tried++;
+				inside += cp_ets_admissible(&ana, a, 0, g, 1);
+				trend_out += !cp_ets_admissible(&aaa, a, 0.5 * a, g, 1);
+			}
+	}
+	CHECK(inside == tried && trend_out > 0,
+		  "a season without trend: the usual region is admissible (%d of %d grid points, periods 2 to 24); with a trend %d are not",
+		  inside, tried, trend_out);
+}
+
 void
 test_ets(void)
 {
 	test_ets_basics();
 	test_ets_vs_r();
+	test_ets_usual_inside();
 	test_ets_awkward();
 	test_ets_gradient();
 }
