@@ -75,7 +75,9 @@ cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 		for (int i = 0; i <= d; i++)
 			if (i != wo)
 				for (int j = 0; j < d; j++)
-					cen[j] += sx[i][j] / d;
+					cen[j] += sx[i][j];
+		for (int j = 0; j < d; j++)
+			cen[j] /= d;
 		memcpy(xr, sx[wo], sz);
 		for (int j = 0; j < d; j++)
 			xr[j] = cen[j] + (cen[j] - sx[wo][j]);
