@@ -561,7 +561,9 @@ chol_solve(double U[QMAX][QMAX], const double *r, int q, double *theta)
 	}
 }
 
-#define LS_BLOCK 256				/* rows of the design accumulated at once */
+#define LS_BLOCK 252				/* rows of the design accumulated at once (not
+								 * a power of two: the columns are written
+								 * with this stride) */
 
 /*
  * a . b over n: four partial sums in two-lane vectors (GCC and Clang
