@@ -604,7 +604,9 @@ dot4(const double *a, const double *b, int n)
  * minimise the sum of squared one-step errors at parameters p (the
  * one-step forecasts are affine in them): l0, b0 and s0[0..m-1] (additive,
  * summing to zero).  Returns that sum, recomputed from the residuals of a
- * pass with the solved states (so no cancellation) when resid is set, else
+ * pass with the solved states (so no cancellation) when resid is 1, from
+ * the normal equations (c'c - theta'r: cheaper, good enough to rank
+ * starting points) when it is 2, else
  * 0; NAN when memory runs out or the system is singular.  The series is centred first (a shift only moves the level), and
  * the normal equations are accumulated in blocks of LS_BLOCK rows, so the
  * memory is O(q^2) whatever n.
@@ -619,6 +621,7 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 				rows = 0;
 	double		phi = sp->trend ? p->phi : 0,
 				ybar = 0,
+				cc = 0,
 				al,
 				be,
 				ga;
@@ -671,6 +674,7 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 				   *sv = s->v;
 
 		C[rows++] = c;
+		cc += c * c;
 		L.c += phi * B.c + al * c;
 		B.c = phi * B.c + be * c;
 		s->c += ga * c;
@@ -717,6 +721,14 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 	}
 	if (!resid)
 		return 0;
+	if (resid == 2)
+	{
+		sse = cc;
+		for (int i = 0; i < q; i++)
+			sse -= theta[i] * r[i];
+		if (isfinite(sse) && sse > 1e-8 * cc)
+			return sse;
+	}
 	/* the SSE from the residuals of the solved states */
 	{
 		double		l = *l0,
@@ -955,6 +967,23 @@ obj_profile(const double *x, void *arg)
 	}
 }
 
+/* The exact-state SSE from the normal equations, to rank starting points. */
+static double
+profile_rank(const double *x, ets_problem *pr)
+{
+	ets_par		p;
+	double		l0,
+				b0,
+				s0[CP_ETS_MAX_PERIOD],
+				v;
+
+	unpack_par(&pr->sp, x, &p);
+	if (!par_ok(&pr->sp, &p))
+		return INFINITY;
+	v = ets_ls_states(&pr->sp, &p, pr->y, pr->n, &l0, &b0, s0, 2);
+	return isnan(v) ? INFINITY : v;
+}
+
 /*
  * The profile objective as n log(SSE / n) with its gradient over the
  * parameters: at the exact states the states' own gradient vanishes, so
@@ -1165,7 +1194,7 @@ ets_start_linear(const double *y, int64_t n, const cp_ets_spec *lsp, double *x)
 				for (int ip = 0; ip < (lsp->damped ? 2 : 1); ip++)
 			{
 				double		c[CP_NM_MAXDIM] = {ga[ia], gb[ib], gg[ig], lsp->damped ? gp[ip] : 1.0};
-				double		v = obj_profile(c, &lp);
+				double		v = profile_rank(c, &lp);
 
 				if (v < best)
 				{
