@@ -1289,10 +1289,11 @@ flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
  * form's own earlier optimum); the optimum is left in x.  Rounds of a short
  * Nelder-Mead run that finds the basin and BFGS with the exact (adjoint)
  * gradient that converges in it (search()).  The quick search (robust = 0:
- * one round, 6 simplex evaluations per dimension; 5 for the profile)
+ * one round, 10 simplex evaluations per dimension; 5 for the profile)
  * ranks the forms for cp_ets_auto, which searches the best of them again
- * thoroughly (6 gave the same choices and log-likelihoods as 10 on the
- * shared and awkward series, and cut gas's fit by a third); on awkward series
+ * thoroughly from where it stopped (6 evaluations left named forms up to
+ * 50 AICc short on gas and awkward series: the refit starts in the quick
+ * search's basin); on awkward series
  * (level shifts, spikes) it can stop tens of units short; the thorough one
  * (robust = 1: up to three rounds of 30 moves, two of 10 for the profile)
  * is what cp_ets_fit uses and what cp_ets_auto applies to the best forms.
@@ -1356,7 +1357,7 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int
 	set_active(&pr, 1);
 	pr.w = malloc(sizeof(double) * 4 * (size_t) n);
 	if (pr.w)
-		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 6, 150, robust ? 3 : 1);
+		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 10, 150, robust ? 3 : 1);
 	else
 		minimise(&pr, obj_joint, x, lo, hi, st, 3, 30);
 	free(pr.w);
@@ -1583,6 +1584,18 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 			*out = cur;
 		}
 		cand[c].aicc = INFINITY;	/* done */
+	}
+	/*
+	 * A single allowed form (a named one): also its thorough fit from the
+	 * linear start, as cp_ets_fit, keeping the better; the refit above
+	 * starts in the quick search's basin, which on some series is not the
+	 * best one
+	 */
+	if (nc == 1 && isfinite(best) &&
+		ets_fit_from(y, n, &cand[0].sp, NULL, NULL, &cur, 1, 0) == CP_ETS_OK && cur.aicc < best)
+	{
+		best = cur.aicc;
+		*out = cur;
 	}
 	if (tried > 0 && isfinite(best))
 		return CP_ETS_OK;
