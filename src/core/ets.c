@@ -1289,11 +1289,14 @@ flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
  * form's own earlier optimum); the optimum is left in x.  Rounds of a short
  * Nelder-Mead run that finds the basin and BFGS with the exact (adjoint)
  * gradient that converges in it (search()).  The quick search (robust = 0:
- * one round, 10 simplex evaluations per dimension; 5 for the profile)
- * ranks the forms for cp_ets_auto, which searches the best of them again
- * thoroughly from where it stopped (6 evaluations left named forms up to
- * 50 AICc short on gas and awkward series: the refit starts in the quick
- * search's basin); on awkward series
+ * one round, 10 simplex evaluations per dimension; 5 for the profile;
+ * robust = -1, when cp_ets_auto only ranks more forms than it refits: 6
+ * for the joint search) ranks the forms for cp_ets_auto, which searches
+ * the best of them again thoroughly from where it stopped (6 evaluations
+ * left forms named alone or in short lists up to 50 AICc short on gas and
+ * awkward series: the refit starts in the quick search's basin; among all
+ * forms the choice was the same on the shared and awkward series); on
+ * awkward series
  * (level shifts, spikes) it can stop tens of units short; the thorough one
  * (robust = 1: up to three rounds of 30 moves, two of 10 for the profile)
  * is what cp_ets_fit uses and what cp_ets_auto applies to the best forms.
@@ -1337,7 +1340,7 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int
 		set_active(&pr, 0);
 		pr.w = malloc(sizeof(double) * 4 * (size_t) n);
 		if (pr.w)
-			search(&pr, obj_profile, x, lo, hi, st, robust ? 10 : 5, 60, robust ? 2 : 1);
+			search(&pr, obj_profile, x, lo, hi, st, robust > 0 ? 10 : 5, 60, robust > 0 ? 2 : 1);
 		else
 			minimise(&pr, obj_profile, x, lo, hi, st, 2, 30);
 		free(pr.w);
@@ -1357,7 +1360,8 @@ ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int
 	set_active(&pr, 1);
 	pr.w = malloc(sizeof(double) * 4 * (size_t) n);
 	if (pr.w)
-		search(&pr, obj_joint, x, lo, hi, st, robust ? 30 : 10, 150, robust ? 3 : 1);
+		search(&pr, obj_joint, x, lo, hi, st, robust > 0 ? 30 : robust < 0 ? 6 : 10, 150,
+			   robust > 0 ? 3 : 1);
 	else
 		minimise(&pr, obj_joint, x, lo, hi, st, 3, 30);
 	free(pr.w);
@@ -1490,10 +1494,20 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 	double		starts[3][2][CP_NM_MAXDIM];	/* [trend+damped][seasonal] */
 	int			have[3][2] = {{0}};
 	ets_candidate cand[18];
-	int			nc = 0;
+	int			nc = 0,
+				nmask = 0,		/* forms the mask allows */
+				quick;
 
 	for (int64_t t = 0; t < n; t++)
 		ymin = fmin(ymin, y[t]);
+	/* the lean quick search when the quick fits only rank the forms */
+	for (int e = CP_ETS_ADD; e <= CP_ETS_MUL; e++)
+		for (int tk = 0; tk < 3; tk++)
+			for (int se = CP_ETS_NONE; se <= CP_ETS_MUL; se++)
+				nmask += (mask[0] & (1 << e)) && (mask[1] & (1 << (tk > 0 ? CP_ETS_ADD : CP_ETS_NONE))) &&
+					(mask[2] & (1 << se)) && !(tk > 0 && damped >= 0 && (tk == 2) != damped) &&
+					!(e == CP_ETS_ADD && se == CP_ETS_MUL);
+	quick = nmask > REFINE_MAX ? -1 : 0;
 	for (int e = CP_ETS_ADD; e <= CP_ETS_MUL; e++)
 		for (int tk = 0; tk < 3; tk++)
 			for (int se = CP_ETS_NONE; se <= CP_ETS_MUL; se++)
@@ -1530,7 +1544,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 					/* the linear form's fit (also a candidate when allowed) */
 					cp_ets		lin;
 
-					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin, 0, 0) == CP_ETS_OK)
+					if (ets_fit_from(y, n, &lsp, NULL, starts[tk][sk], &lin, quick, 0) == CP_ETS_OK)
 						have[tk][sk] = 1;
 					else
 						why |= 8;
@@ -1548,7 +1562,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 						continue;
 					}
 				}
-				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, cand[nc].x, &cur, 0, 0);
+				rc = ets_fit_from(y, n, &sp, have[tk][sk] ? starts[tk][sk] : NULL, cand[nc].x, &cur, quick, 0);
 				if (rc != CP_ETS_OK)
 				{
 					why |= 8;
