@@ -245,7 +245,7 @@ par_ok(const cp_ets_spec *s, const ets_par *p)
 	 * (Hyndman et al. 2008, table 10.1), and so it does for a season
 	 * without trend (test_ets_usual_inside: the whole region, boundary
 	 * included, for m = 2 .. 24), so only seasonal forms with a trend are
-	 * tested (a quarter of the cost of their evaluations was this test)
+	 * tested
 	 */
 	return !(s->season && s->trend) || cp_ets_admissible(s, p->alpha, p->beta, p->gamma, p->phi);
 }
