@@ -418,15 +418,17 @@ cp_arima_stationary_cov(const cp_arma_model *mod, double *P0, double *scratch)
  * ARMA, and the first column k0[0..r-1] of the stationary state covariance
  * of Harvey's form, k0[i] = gamma(i) - sum_{j=1..i} phi_j gamma(i - j)
  * (the state is x[i] = w_{t+i|t} - sum_{j<=i} phi_j w_{t+i-j|t}); scratch as
- * for cp_arima_stationary_cov.  Returns -1 when the system is singular.
+ * for cp_arima_stationary_cov (gam at its start, then autocov's psi, rhs
+ * and LU factors, with their pivots in ipiv when given).  Returns -1 when
+ * the system is singular.
  */
 static int
-stationary_col(const cp_arma_model *mod, double *k0, double *scratch)
+stationary_col(const cp_arma_model *mod, double *k0, double *scratch, int *ipiv)
 {
 	int			r = mod->r;
 	double	   *gam = scratch;
 
-	if (autocov(mod, gam, scratch + r + 1, NULL) != 0)
+	if (autocov(mod, gam, scratch + r + 1, ipiv) != 0)
 		return -1;
 	for (int i = 0; i < r; i++)
 	{
@@ -487,55 +489,118 @@ update_shift(const cp_arma_model *mod, double *x, const double *k, double c)
  * gain, the variance and the innovation.  Returns -1 when a prediction
  * variance is not positive or the start is singular.
  */
-int
-cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
-				double *scratch, cp_kstats *ks)
+/*
+ * What the filter records for the ML gradient's backward pass
+ * (kalman_backward), in adjoint_traj_size() doubles: six scalars per step
+ * (F, v, vx, the updated first coordinates of a and ax, that of g), the
+ * gain vectors k_t and g_t of every step before the steady state, and the
+ * steady gain.
+ */
+typedef struct kalman_rec
+{
+	double	   *S;				/* 6 nw */
+	double	   *V;				/* 2 r per step before tstar */
+	double	   *kstar;			/* r */
+	int64_t		tstar;			/* first step of the steady state (nw: none) */
+	double		Fs;				/* its variance */
+	int			ipiv[CP_MAXR + 1];	/* the moment equations' pivots */
+} kalman_rec;
+
+/* Doubles of trajectory kalman_rec needs for nw steps at state size r. */
+static int64_t
+adjoint_traj_size(int r, int64_t nw)
+{
+	return nw * (int64_t) (6 + 2 * r) + r;
+}
+
+/* sum log F as the log of a running product, taken when it leaves [1e-100,
+ * 1e100] (one log per step was a fifth of the time) */
+static inline void
+add_log(double *prodf, double *sumlog, double F)
+{
+	*prodf *= F;
+	if (*prodf > 1e100 || *prodf < 1e-100)
+	{
+		*sumlog += log(*prodf);
+		*prodf = 1.0;
+	}
+}
+
+/*
+ * One innovation of the filter with gain k and 1 / F = iF: v = w - a[0],
+ * a = T (a + k v / F) in place, the sums v^2 / F (and with the regressor x,
+ * v vx / F and vx^2 / F) into sums[0..2]; st (may be NULL) records v, vx
+ * and the first updated coordinates for the backward pass.
+ */
+static inline void
+innovate(const cp_arma_model *mod, double w, const double *x, double *a, double *ax,
+		 const double *k, double iF, double *sums, double *st)
+{
+	double		v = w - a[0],
+				vx = 0;
+
+	if (st)
+	{
+		st[1] = v;
+		st[3] = a[0] + v * iF * k[0];
+	}
+	update_shift(mod, a, k, v * iF);
+	sums[0] += v * v * iF;
+	if (x)
+	{
+		vx = *x - ax[0];
+		if (st)
+			st[4] = ax[0] + vx * iF * k[0];
+		update_shift(mod, ax, k, vx * iF);
+		sums[1] += v * vx * iF;
+		sums[2] += vx * vx * iF;
+	}
+	if (st)
+		st[2] = vx;
+}
+
+/*
+ * The filter of cp_arima_kalman; rec (may be NULL) records what the
+ * gradient's backward pass needs.
+ */
+static int
+kalman_filter(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
+			  double *scratch, cp_kstats *ks, kalman_rec *rec)
 {
 	int			r = mod->r;
 	double		a[CP_MAXR + 1] = {0},
 				ax[CP_MAXR + 1] = {0},
 				k[CP_MAXR + 1] = {0},
 				g[CP_MAXR + 1] = {0};
-	double		sww = 0,
-				swx = 0,
-				sxx = 0,
+	double		sums[3] = {0, 0, 0},	/* sww, swx, sxx */
 				sumlog = 0,
 				prodf = 1.0,
 				F;
 
-	if (stationary_col(mod, k, scratch) != 0)
+	if (stationary_col(mod, k, scratch, rec ? rec->ipiv : NULL) != 0)
 		return -1;
 	F = k[0];
 	harvey_t(mod, k, g);
+	if (rec)
+		rec->tstar = nw;
 	for (int64_t t = 0; t < nw; t++)
 	{
 		double		iF,
-					v,
-					ga = g[0];
+					ga = g[0],
+				   *st = rec ? rec->S + 6 * t : NULL;
 
 		if (!(F > 0.0) || !isfinite(F))
 			return -1;
+		if (rec)
+		{
+			memcpy(rec->V + 2 * (int64_t) r * t, k, sizeof(double) * r);
+			memcpy(rec->V + 2 * (int64_t) r * t + r, g, sizeof(double) * r);
+			st[0] = F;
+		}
 		iF = 1.0 / F;
-		v = w[t] - a[0];
 		/* predicted states: a = T (a + k v / F), T applied in place */
-		update_shift(mod, a, k, v * iF);
-		sww += v * v * iF;
-		if (xw)
-		{
-			double		vx = xw[t] - ax[0];
-
-			update_shift(mod, ax, k, vx * iF);
-			swx += v * vx * iF;
-			sxx += vx * vx * iF;
-		}
-		/* sum log F as the log of a product, taken when it leaves
-		 * [1e-100, 1e100] (one log per step was a fifth of the time) */
-		prodf *= F;
-		if (prodf > 1e100 || prodf < 1e-100)
-		{
-			sumlog += log(prodf);
-			prodf = 1.0;
-		}
+		innovate(mod, w[t], xw ? xw + t : NULL, a, ax, k, iF, sums, st);
+		add_log(&prodf, &sumlog, F);
 		/* the gain column and its rank-one change: g = T (g - a k / F) with
 		 * k -= (a / F) g (the old g), in one pass; F -= a^2 / F */
 		{
@@ -543,6 +608,8 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 						x0 = g[0] - c * k[0],
 						gg = g[0] * g[0];
 
+			if (st)
+				st[5] = x0;
 			k[0] -= c * g[0];
 			for (int i = 0; i < r - 1; i++)
 			{
@@ -565,26 +632,18 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 			 */
 			if (gg < STEADY * F * F && F > 0.0 && isfinite(F))
 			{
+				if (rec)
+				{
+					rec->tstar = t + 1;
+					rec->Fs = F;
+					memcpy(rec->kstar, k, sizeof(double) * r);
+				}
 				iF = 1.0 / F;
 				for (t++; t < nw; t++)
 				{
-					v = w[t] - a[0];
-					update_shift(mod, a, k, v * iF);
-					sww += v * v * iF;
-					if (xw)
-					{
-						double		vx = xw[t] - ax[0];
-
-						update_shift(mod, ax, k, vx * iF);
-						swx += v * vx * iF;
-						sxx += vx * vx * iF;
-					}
-					prodf *= F;
-					if (prodf > 1e100 || prodf < 1e-100)
-					{
-						sumlog += log(prodf);
-						prodf = 1.0;
-					}
+					innovate(mod, w[t], xw ? xw + t : NULL, a, ax, k, iF, sums,
+							 rec ? rec->S + 6 * t : NULL);
+					add_log(&prodf, &sumlog, F);
 				}
 				break;
 			}
@@ -594,15 +653,22 @@ cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int
 	ks->nu = nw;
 	ks->sumlog = sumlog;
 	ks->beta = 0.0;
-	ks->ssq = sww;
+	ks->ssq = sums[0];
 	if (xw)
 	{
-		if (!(sxx > 0.0))
+		if (!(sums[2] > 0.0))
 			return -1;
-		ks->beta = swx / sxx;
-		ks->ssq = sww - ks->beta * swx;
+		ks->beta = sums[1] / sums[2];
+		ks->ssq = sums[0] - ks->beta * sums[1];
 	}
 	return isfinite(ks->ssq) && ks->ssq > 0.0 ? 0 : -1;
+}
+
+int
+cp_arima_kalman(const cp_arma_model *mod, const double *w, const double *xw, int64_t nw,
+				double *scratch, cp_kstats *ks)
+{
+	return kalman_filter(mod, w, xw, nw, scratch, ks, NULL);
 }
 
 /*
@@ -628,7 +694,7 @@ harvey_t_adjoint(const cp_arma_model *mod, const int *slag, int ns, double *xb, 
 }
 
 /*
- * What the backward pass of kalman_adjoint carries from step to step
+ * What the backward pass of kalman_backward carries from step to step
  * besides the gain's own adjoints: the adjoints of the three sums (fixed),
  * of the predicted states a and ax, of the gain k, and the coefficients'.
  */
@@ -687,313 +753,174 @@ innovation_adjoint(innov_adj *s, const double *K, const double *st, double iF)
 	return cb * v + cxb * vx + s->sb_ww * v * v + s->sb_wx * v * vx + s->sb_xx * vx * vx;
 }
 
-/* Doubles of trajectory kalman_adjoint needs for nw steps at state size r. */
-static int64_t
-adjoint_traj_size(int r, int64_t nw)
-{
-	return nw * (int64_t) (6 + 2 * r) + r;
-}
-
 /*
- * The ML objective 0.5 (log(ssq / nu) + sum log F / nu) of cp_arima_kalman
- * (GLS beta concentrated) and its gradient with respect to the expanded
- * coefficients, gphi[0..p'-1] and gtheta[0..q'-1], by reverse accumulation
- * (adjoints) through the filter's Chandrasekhar recursions, its steady
- * state, and the stationary start: k0 from the autocovariances, which come
- * from the moment equations A gamma = rhs (the adjoint solves A' lambda =
- * gamma_bar with the same LU factors) and the psi weights.  slag[0..ns-1]
+ * The gradient of the ML objective 0.5 (log(ssq / nu) + sum log F / nu)
+ * (GLS beta concentrated) with respect to the expanded coefficients,
+ * gphi[0..p'-1] and gtheta[0..q'-1], by reverse accumulation (adjoints)
+ * through the filter's Chandrasekhar recursions, its steady state, and the
+ * stationary start: k0 from the autocovariances, which come from the moment
+ * equations A gamma = rhs (the adjoint solves A' lambda = gamma_bar with
+ * the same LU factors) and the psi weights.  It runs backward over what
+ * kalman_filter recorded in rec (and left in scratch) for the same model,
+ * with ks its result; xreg whether there was a regressor.  slag[0..ns-1]
  * are the lags the order can make nonzero (the gradient is needed there
- * even where a coefficient is zero now).  traj holds adjoint_traj_size()
- * doubles: the gain vectors of every step before the steady state, and six
- * scalars per step.  Returns BAD when the filter fails.  Costs about three
- * filter passes whatever the number of parameters, where central
- * differences take two per parameter.
+ * even where a coefficient is zero now).  About twice a filter pass,
+ * whatever the number of parameters, where central differences take two
+ * passes per parameter.  Returns -1 when the adjoint solve fails.
  */
-static double
-kalman_adjoint(const cp_arma_model *mod, const int *slag, int ns, const double *w,
-			   const double *xw, int64_t nw, double *scratch, double *traj,
-			   double *gphi, double *gtheta)
+static int
+kalman_backward(const cp_arma_model *mod, const int *slag, int ns, int xreg, int64_t nw,
+				const double *scratch, const kalman_rec *rec, const cp_kstats *ks,
+				double *gphi, double *gtheta)
 {
 	int			r = mod->r,
 				p = mod->p,
 				q = mod->q,
 				L = (q > r ? q : r) + 1,
-				n1 = p + 1,
-				ipiv[CP_MAXR + 1];
-	double	   *gam = scratch,
+				n1 = p + 1;
+	const double *gam = scratch,
 			   *psi = scratch + r + 1,
 			   *rhs = psi + L,
 			   *A = rhs + r + 1,
-			   *S = traj,		/* 6 scalars per step */
-			   *V = traj + 6 * nw,	/* k_t, g_t per full step */
-			   *kstar = V + 2 * (int64_t) r * nw;
-	double		a[CP_MAXR + 1] = {0},
-				ax[CP_MAXR + 1] = {0},
-				k[CP_MAXR + 1] = {0},
-				g[CP_MAXR + 1] = {0},
-				k0[CP_MAXR + 1] = {0};
-	double		sww = 0,
-				swx = 0,
-				sxx = 0,
-				sumlog = 0,
-				prodf = 1.0,
-				F,
-				Fs = 0,
-				ssq,
-				beta = 0,
+			   *S = rec->S,
+			   *V = rec->V,
+			   *kstar = rec->kstar,
+			   *k0 = rec->V;	/* the first step's gain is the start */
+	double		ssq = ks->ssq,
+				beta = ks->beta,
 				nu = (double) nw,
-				J;
-	int64_t		tstar = nw;
+				Fs = rec->Fs;
+	int64_t		tstar = rec->tstar;
+	innov_adj	ia = {mod, slag, ns, xreg,
+		0.5 / ssq,			/* d J / d sww, swx, sxx */
+		xreg ? -beta / ssq : 0.0,
+		xreg ? 0.5 * beta * beta / ssq : 0.0,
+	{0}, {0}, {0}, {0}};
+	double		lb = 0.5 / nu,
+				gb[CP_MAXR + 1] = {0},
+				Fb = 0,
+				thetab[CP_MAXR + 1] = {0},
+				gamb[CP_MAXR + 1] = {0},
+				rhsb[CP_MAXR + 1] = {0},
+				psib[2 * CP_MAXR + 2] = {0},
+				lam[CP_MAXR + 1];
 
-	/* forward: the stationary start, as stationary_col */
-	if (autocov(mod, gam, psi, ipiv) != 0)
-		return BAD;
-	for (int i = 0; i < r; i++)
+	/* the steady tail: constant gain kstar and variance Fs */
+	for (int64_t t = nw - 1; t >= tstar; t--)
 	{
-		double		v = gam[i];
+		double		iF = 1.0 / Fs,
+					ifb = innovation_adjoint(&ia, kstar, S + 6 * t, iF);
 
-		for (int e = 0; e < mod->np && mod->plag[e] < i; e++)
-			v -= mod->phi[mod->plag[e]] * gam[i - mod->plag[e] - 1];
-		if (!isfinite(v))
-			return BAD;
-		k0[i] = k[i] = v;
+		Fb += -ifb * iF * iF + lb * iF;
 	}
-	F = k[0];
-	harvey_t(mod, k, g);
-	/* forward: the filter, as cp_arima_kalman, recording */
-	for (int64_t t = 0; t < nw; t++)
+	for (int64_t t = tstar - 1; t >= 0; t--)
 	{
-		double		iF,
-					v,
-					vx = 0,
-					ga = g[0],
-					*st = S + 6 * t;
+		const double *st = S + 6 * t,
+				   *K = V + 2 * (int64_t) r * t,
+				   *G = K + r;
+		double		Ft = st[0],
+					iF = 1.0 / Ft,
+					ga = G[0],
+					c2 = ga * iF,
+					c2b,
+					gab,
+					ifb;
 
-		if (!(F > 0.0) || !isfinite(F))
-			return BAD;
-		memcpy(V + 2 * (int64_t) r * t, k, sizeof(double) * r);
-		memcpy(V + 2 * (int64_t) r * t + r, g, sizeof(double) * r);
-		iF = 1.0 / F;
-		v = w[t] - a[0];
-		st[0] = F;
-		st[1] = v;
-		st[3] = a[0] + v * iF * k[0];
-		update_shift(mod, a, k, v * iF);
-		sww += v * v * iF;
-		if (xw)
+		/* F' = F - c2 ga */
+		c2b = -Fb * ga;
+		gab = -Fb * c2;
+		/* g' = T(z), z = G - c2 K (z[0] kept): gb becomes z_bar; then
+		 * k' = K - c2 G */
+		harvey_t_adjoint(mod, slag, ns, gb, st[5], ia.phib);
+		for (int i = 0; i < r; i++)
 		{
-			vx = xw[t] - ax[0];
-			st[4] = ax[0] + vx * iF * k[0];
-			update_shift(mod, ax, k, vx * iF);
-			swx += v * vx * iF;
-			sxx += vx * vx * iF;
-		}
-		st[2] = vx;
-		prodf *= F;
-		if (prodf > 1e100 || prodf < 1e-100)
-		{
-			sumlog += log(prodf);
-			prodf = 1.0;
-		}
-		{
-			double		c = ga * iF,
-						x0 = g[0] - c * k[0],
-						gg = g[0] * g[0];
+			double		zb = gb[i],
+						kb = ia.kb[i];
 
-			st[5] = x0;
-			k[0] -= c * g[0];
-			for (int i = 0; i < r - 1; i++)
-			{
-				double		gi = g[i + 1],
-							ki = k[i + 1];
-
-				gg += gi * gi;
-				g[i] = gi - c * ki;
-				k[i + 1] = ki - c * gi;
-			}
-			g[r - 1] = 0.0;
-			for (int e = 0; e < mod->np; e++)
-				g[mod->plag[e]] += mod->phi[mod->plag[e]] * x0;
-			F -= c * ga;
-			if (gg < STEADY * F * F && F > 0.0 && isfinite(F))
-			{
-				tstar = t + 1;
-				Fs = F;
-				memcpy(kstar, k, sizeof(double) * r);
-				iF = 1.0 / F;
-				for (t++; t < nw; t++)
-				{
-					st = S + 6 * t;
-					v = w[t] - a[0];
-					st[1] = v;
-					st[3] = a[0] + v * iF * k[0];
-					update_shift(mod, a, k, v * iF);
-					sww += v * v * iF;
-					if (xw)
-					{
-						vx = xw[t] - ax[0];
-						st[4] = ax[0] + vx * iF * k[0];
-						update_shift(mod, ax, k, vx * iF);
-						swx += v * vx * iF;
-						sxx += vx * vx * iF;
-					}
-					st[2] = vx;
-					prodf *= F;
-					if (prodf > 1e100 || prodf < 1e-100)
-					{
-						sumlog += log(prodf);
-						prodf = 1.0;
-					}
-				}
-				break;
-			}
+			c2b -= zb * K[i] + kb * G[i];
+			ia.kb[i] = kb - c2 * zb;
+			gb[i] = zb - c2 * kb;
 		}
+		/* the innovation part adds to ia.kb (the gain before the step) */
+		ifb = innovation_adjoint(&ia, K, st, iF);
+		/* c2 = ga / F */
+		gb[0] += c2b * iF + gab;
+		ifb += c2b * ga;
+		Fb += -ifb * iF * iF + lb * iF;
 	}
-	sumlog += log(prodf);
-	ssq = sww;
-	if (xw)
+	/* k_0 = k0, g_0 = T k0, F_0 = k0[0] */
 	{
-		if (!(sxx > 0.0))
-			return BAD;
-		beta = swx / sxx;
-		ssq = sww - beta * swx;
-	}
-	if (!(isfinite(ssq) && ssq > 0.0))
-		return BAD;
-	J = 0.5 * (log(ssq / nu) + sumlog / nu);
+		double		k0b[CP_MAXR + 1];
 
-	/* backward */
-	{
-		innov_adj	ia = {mod, slag, ns, xw != NULL,
-			0.5 / ssq,			/* d J / d sww, swx, sxx */
-			xw ? -beta / ssq : 0.0,
-			xw ? 0.5 * beta * beta / ssq : 0.0,
-		{0}, {0}, {0}, {0}};
-		double		lb = 0.5 / nu,
-					gb[CP_MAXR + 1] = {0},
-					Fb = 0,
-					thetab[CP_MAXR + 1] = {0},
-					gamb[CP_MAXR + 1] = {0},
-					rhsb[CP_MAXR + 1] = {0},
-					psib[2 * CP_MAXR + 2] = {0},
-					lam[CP_MAXR + 1];
-
-		/* the steady tail: constant gain kstar and variance Fs */
-		for (int64_t t = nw - 1; t >= tstar; t--)
+		harvey_t_adjoint(mod, slag, ns, gb, k0[0], ia.phib);
+		for (int i = 0; i < r; i++)
+			k0b[i] = gb[i] + ia.kb[i];
+		k0b[0] += Fb;
+		/* k0[i] = gam[i] - sum_l phi_l gam[i - l - 1] */
+		for (int i = 0; i < r; i++)
 		{
-			double		iF = 1.0 / Fs,
-						ifb = innovation_adjoint(&ia, kstar, S + 6 * t, iF);
-
-			Fb += -ifb * iF * iF + lb * iF;
-		}
-		for (int64_t t = tstar - 1; t >= 0; t--)
-		{
-			const double *st = S + 6 * t,
-					   *K = V + 2 * (int64_t) r * t,
-					   *G = K + r;
-			double		Ft = st[0],
-						iF = 1.0 / Ft,
-						ga = G[0],
-						c2 = ga * iF,
-						c2b,
-						gab,
-						ifb;
-
-			/* F' = F - c2 ga */
-			c2b = -Fb * ga;
-			gab = -Fb * c2;
-			/* g' = T(z), z = G - c2 K (z[0] kept): gb becomes z_bar; then
-			 * k' = K - c2 G */
-			harvey_t_adjoint(mod, slag, ns, gb, st[5], ia.phib);
-			for (int i = 0; i < r; i++)
-			{
-				double		zb = gb[i],
-							kb = ia.kb[i];
-
-				c2b -= zb * K[i] + kb * G[i];
-				ia.kb[i] = kb - c2 * zb;
-				gb[i] = zb - c2 * kb;
-			}
-			/* the innovation part adds to ia.kb (the gain before the step) */
-			ifb = innovation_adjoint(&ia, K, st, iF);
-			/* c2 = ga / F */
-			gb[0] += c2b * iF + gab;
-			ifb += c2b * ga;
-			Fb += -ifb * iF * iF + lb * iF;
-		}
-		/* k_0 = k0, g_0 = T k0, F_0 = k0[0] */
-		{
-			double		k0b[CP_MAXR + 1];
-
-			harvey_t_adjoint(mod, slag, ns, gb, k0[0], ia.phib);
-			for (int i = 0; i < r; i++)
-				k0b[i] = gb[i] + ia.kb[i];
-			k0b[0] += Fb;
-			/* k0[i] = gam[i] - sum_l phi_l gam[i - l - 1] */
-			for (int i = 0; i < r; i++)
-			{
-				gamb[i] += k0b[i];
-				for (int e = 0; e < ns && slag[e] < i; e++)
-				{
-					int			l = slag[e];
-
-					gamb[i - l - 1] -= mod->phi[l] * k0b[i];
-					ia.phib[l] -= k0b[i] * gam[i - l - 1];
-				}
-			}
-		}
-		/* gam[k] = rhs[k] + sum_l phi_l gam[k - l - 1], k = p+1 .. r-1 */
-		for (int kk = r - 1; kk > p; kk--)
-		{
-			rhsb[kk] += gamb[kk];
-			for (int e = 0; e < ns; e++)
+			gamb[i] += k0b[i];
+			for (int e = 0; e < ns && slag[e] < i; e++)
 			{
 				int			l = slag[e];
 
-				ia.phib[l] += gamb[kk] * gam[kk - l - 1];
-				gamb[kk - l - 1] += mod->phi[l] * gamb[kk];
+				gamb[i - l - 1] -= mod->phi[l] * k0b[i];
+				ia.phib[l] -= k0b[i] * gam[i - l - 1];
 			}
 		}
-		/* A gam[0..p] = rhs[0..p]: A' lam = gam_bar, rhs_bar += lam, and
-		 * A[k][|k-j|] -= phi_j gives phi_bar_j += sum_k lam_k gam[|k-j|] */
-		memcpy(lam, gamb, sizeof(double) * n1);
-		if (p > 0 && LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', n1, 1, A, n1, ipiv, lam, n1) != 0)
-			return BAD;
-		for (int kk = 0; kk <= p && kk < r; kk++)
-			rhsb[kk] += lam[kk];
-		for (int j = 1; j <= p; j++)
-		{
-			double		s = 0;
-
-			for (int kk = 0; kk <= p; kk++)
-				s += lam[kk] * gam[abs(kk - j)];
-			ia.phib[j - 1] += s;
-		}
-		/* rhs[k] = sum_{j=k..q} Theta_j psi[j-k], Theta_0 = 1 */
-		for (int kk = 0; kk < r; kk++)
-			for (int j = kk; j <= q; j++)
-			{
-				if (j > 0)
-					thetab[j - 1] += rhsb[kk] * psi[j - kk];
-				psib[j - kk] += rhsb[kk] * (j == 0 ? 1.0 : mod->theta[j - 1]);
-			}
-		/* psi[j] = theta_j + sum_l phi_l psi[j - l - 1] */
-		for (int j = L - 1; j >= 1; j--)
-		{
-			if (j <= q)
-				thetab[j - 1] += psib[j];
-			for (int e = 0; e < ns && slag[e] < j; e++)
-			{
-				int			l = slag[e];
-
-				ia.phib[l] += psib[j] * psi[j - l - 1];
-				psib[j - l - 1] += mod->phi[l] * psib[j];
-			}
-		}
-		memcpy(gphi, ia.phib, sizeof(double) * (p > 0 ? p : 1));
-		memcpy(gtheta, thetab, sizeof(double) * (q > 0 ? q : 1));
 	}
-	return J;
+	/* gam[k] = rhs[k] + sum_l phi_l gam[k - l - 1], k = p+1 .. r-1 */
+	for (int kk = r - 1; kk > p; kk--)
+	{
+		rhsb[kk] += gamb[kk];
+		for (int e = 0; e < ns; e++)
+		{
+			int			l = slag[e];
+
+			ia.phib[l] += gamb[kk] * gam[kk - l - 1];
+			gamb[kk - l - 1] += mod->phi[l] * gamb[kk];
+		}
+	}
+	/* A gam[0..p] = rhs[0..p]: A' lam = gam_bar, rhs_bar += lam, and
+	 * A[k][|k-j|] -= phi_j gives phi_bar_j += sum_k lam_k gam[|k-j|] */
+	memcpy(lam, gamb, sizeof(double) * n1);
+	if (p > 0 && LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', n1, 1, (double *) A, n1,
+									 (int *) rec->ipiv, lam, n1) != 0)
+		return -1;
+	for (int kk = 0; kk <= p && kk < r; kk++)
+		rhsb[kk] += lam[kk];
+	for (int j = 1; j <= p; j++)
+	{
+		double		s = 0;
+
+		for (int kk = 0; kk <= p; kk++)
+			s += lam[kk] * gam[abs(kk - j)];
+		ia.phib[j - 1] += s;
+	}
+	/* rhs[k] = sum_{j=k..q} Theta_j psi[j-k], Theta_0 = 1 */
+	for (int kk = 0; kk < r; kk++)
+		for (int j = kk; j <= q; j++)
+		{
+			if (j > 0)
+				thetab[j - 1] += rhsb[kk] * psi[j - kk];
+			psib[j - kk] += rhsb[kk] * (j == 0 ? 1.0 : mod->theta[j - 1]);
+		}
+	/* psi[j] = theta_j + sum_l phi_l psi[j - l - 1] */
+	for (int j = L - 1; j >= 1; j--)
+	{
+		if (j <= q)
+			thetab[j - 1] += psib[j];
+		for (int e = 0; e < ns && slag[e] < j; e++)
+		{
+			int			l = slag[e];
+
+			ia.phib[l] += psib[j] * psi[j - l - 1];
+			psib[j - l - 1] += mod->phi[l] * psib[j];
+		}
+	}
+	memcpy(gphi, ia.phib, sizeof(double) * (p > 0 ? p : 1));
+	memcpy(gtheta, thetab, sizeof(double) * (q > 0 ? q : 1));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1051,6 +978,10 @@ typedef struct fitctx
 								 * css_par */
 	double		css_par[CP_ARIMA_MAX_COEF];
 	double	   *traj;			/* ML gradient's trajectory, or NULL */
+	kalman_rec	rec;			/* ... laid out in traj */
+	int			ml_at_par;		/* rec, scratch and ks are ml_objective's at
+								 * ml_par */
+	double		ml_par[CP_ARIMA_MAX_COEF];
 	int			slag[CP_MAXPE];	/* lags the order can make nonzero in phi */
 	int			nslag;
 } fitctx;
@@ -1143,7 +1074,8 @@ ctx_model(fitctx *c, const double *par, int trans)
 
 	unpack(&c->o, par, trans, ar, ma, sar, sma);
 	cp_arima_expand(&c->o, ar, ma, sar, sma, &c->mod);
-	c->css_at_par = 0;			/* the CSS gradient relies on c->mod too */
+	c->css_at_par = 0;			/* the gradients rely on c->mod too */
+	c->ml_at_par = 0;
 }
 
 /*
@@ -1241,8 +1173,14 @@ ml_objective(const double *par, void *arg)
 
 	ctx_model(c, par, c->trans);
 	c->nev++;
-	if (ctx_likelihood(c) != 0)
+	/* with the gradient's trajectory, recorded for ml_gradient at par */
+	if (kalman_filter(&c->mod, c->w, c->xw, c->nw, c->scratch, &c->ks, c->traj ? &c->rec : NULL) != 0)
 		return BAD;
+	if (c->traj)
+	{
+		c->ml_at_par = 1;
+		memcpy(c->ml_par, par, sizeof(double) * c->k);
+	}
 	return 0.5 * (log(c->ks.ssq / c->ks.nu) + c->ks.sumlog / c->ks.nu);
 }
 
@@ -1570,6 +1508,27 @@ ar_struct_lags(const cp_arima_order *o, int *lags)
 }
 
 /*
+ * Give c the ML gradient's trajectory (rec laid out in it), unless it would
+ * pass ADJ_MAX_DOUBLES or there is no memory: then c->traj stays NULL and
+ * the optimiser takes central differences.
+ */
+static void
+ctx_trajectory(fitctx *c)
+{
+	int64_t		size = adjoint_traj_size(c->mod.r, c->nw);
+
+	c->nslag = ar_struct_lags(&c->o, c->slag);
+	c->ml_at_par = 0;
+	c->traj = size <= ADJ_MAX_DOUBLES ? malloc(sizeof(double) * size) : NULL;
+	if (c->traj)
+	{
+		c->rec.S = c->traj;
+		c->rec.V = c->traj + 6 * c->nw;
+		c->rec.kstar = c->rec.V + 2 * (int64_t) c->mod.r * c->nw;
+	}
+}
+
+/*
  * g[0..p-1] = J' g with J[i][j] = d out_i / d raw_j of partrans (its
  * Durbin-Levinson steps differentiated forward).
  */
@@ -1615,7 +1574,7 @@ partrans_grad(int p, const double *raw, double *g)
 }
 
 /*
- * The ML objective's exact gradient (kalman_adjoint) with respect to the
+ * The ML objective's exact gradient (kalman_backward) with respect to the
  * optimiser's coordinates: through the seasonal products (coef_derivative)
  * and, for the AR parts, partrans.
  */
@@ -1632,11 +1591,15 @@ ml_gradient(const double *par, void *arg, double *g)
 				gtheta[CP_MAXR + 1] = {0};
 
 	unpack(o, par, c->trans, ar, ma, sar, sma);
-	cp_arima_expand(o, ar, ma, sar, sma, &c->mod);
-	c->css_at_par = 0;
-	c->nev++;
-	if (kalman_adjoint(&c->mod, c->slag, c->nslag, c->w, c->xw, c->nw, c->scratch, c->traj,
-					   gphi, gtheta) >= BAD)
+	/* the forward pass ml_objective recorded, when it was last called here */
+	if (!(c->ml_at_par && memcmp(par, c->ml_par, sizeof(double) * c->k) == 0) &&
+		ml_objective(par, c) >= BAD)
+	{
+		memset(g, 0, sizeof(double) * c->k);
+		return;
+	}
+	if (kalman_backward(&c->mod, c->slag, c->nslag, c->xw != NULL, c->nw, c->scratch, &c->rec,
+						&c->ks, gphi, gtheta) != 0)
 	{
 		memset(g, 0, sizeof(double) * c->k);
 		return;
@@ -1678,8 +1641,7 @@ cp_arima_ml_gradient_check(const double *y, int64_t n, const cp_arima_order *o, 
 	if (ctx_init(&c, y, n, o) != CP_ARIMA_OK)
 		return -1;
 	c.trans = 1;
-	c.nslag = ar_struct_lags(o, c.slag);
-	c.traj = malloc(sizeof(double) * adjoint_traj_size(c.mod.r, c.nw));
+	ctx_trajectory(&c);
 	if (!c.traj)
 	{
 		free(c.mem);
@@ -1714,11 +1676,8 @@ ml_stage(fitctx *c, double *par, cp_arima *f, int *iters)
 				flipped;
 
 	c->trans = 1;
-	c->nslag = ar_struct_lags(&c->o, c->slag);
-	c->traj = adjoint_traj_size(c->mod.r, c->nw) <= ADJ_MAX_DOUBLES ?
-		malloc(sizeof(double) * adjoint_traj_size(c->mod.r, c->nw)) : NULL;
-	/* the exact gradient; central differences when its trajectory would
-	 * pass ADJ_MAX_DOUBLES or there is no memory for it */
+	ctx_trajectory(c);
+	/* the exact gradient; central differences without its trajectory */
 	it = cp_bfgs(ml_objective, c->traj ? ml_gradient : NULL, c, c->k, par, &fx, GRAD_STEP, RELTOL,
 				 MAXIT, &c->nev);
 	free(c->traj);
