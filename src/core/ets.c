@@ -387,20 +387,16 @@ ets_run(const cp_ets_spec *sp, const ets_par *p, double l, double b, const doubl
 }
 
 /*
- * The objective of ets_run and its gradient by reverse accumulation
- * (adjoints): gp[0..3] with respect to alpha, beta, gamma, phi, gl, gb and
- * gs[0..m-1] with respect to the initial states.  w holds 4 n doubles for
- * the forward pass (ets_run's trajectory).  Returns the objective (as ets_run: -INFINITY for a
- * perfect fit, INFINITY outside the domain; the gradient unset then).
+ * The backward pass alone: the gradient (as ets_run_grad) from the
+ * trajectory w that ets_run recorded at the same parameters, S the sum of
+ * squares it returned through sse_out.
  */
-static double
-ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const double *s0,
-			 const double *y, int64_t n, double *w, double *gp, double *gl, double *gb,
-			 double *gs)
+static void
+ets_back(const cp_ets_spec *sp, const ets_par *p, int64_t n, const double *w, double S,
+		 double *gp, double *gl, double *gb, double *gs)
 {
 	int			m = sp->season ? sp->m : 1;
-	double		S,
-				phi = sp->trend ? p->phi : 0,
+	double		phi = sp->trend ? p->phi : 0,
 				ga = 0,
 				gbe = 0,
 				gga = 0,
@@ -408,8 +404,7 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 				aL = 0,			/* adjoints of the states after a step */
 				aB = 0,
 				a1,
-				k,
-				v = ets_run(sp, p, l, b, s0, y, n, NULL, &S, w);
+				k;
 	const double *WT = w,		/* the forward pass (ets_run) */
 			   *WM = w + n,
 			   *WR = w + 2 * n,
@@ -417,8 +412,6 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 	int			mseas = sp->season == CP_ETS_MUL,
 				merr = sp->error == CP_ETS_MUL;
 
-	if (!isfinite(v))
-		return v;
 	a1 = 1.0 - p->alpha;
 	k = 2.0 * (double) n / S;	/* d objective / d (sum of squares) times 2 */
 	for (int j = 0; j < m; j++)
@@ -506,6 +499,25 @@ ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const 
 	gp[3] = gph;
 	*gl = aL;
 	*gb = aB;
+}
+
+/*
+ * The objective of ets_run and its gradient by reverse accumulation
+ * (adjoints): gp[0..3] with respect to alpha, beta, gamma, phi, gl, gb and
+ * gs[0..m-1] with respect to the initial states.  w holds 4 n doubles for
+ * the forward pass (ets_run's trajectory).  Returns the objective (as ets_run: -INFINITY for a
+ * perfect fit, INFINITY outside the domain; the gradient unset then).
+ */
+static double
+ets_run_grad(const cp_ets_spec *sp, const ets_par *p, double l, double b, const double *s0,
+			 const double *y, int64_t n, double *w, double *gp, double *gl, double *gb,
+			 double *gs)
+{
+	double		S,
+				v = ets_run(sp, p, l, b, s0, y, n, NULL, &S, w);
+
+	if (isfinite(v))
+		ets_back(sp, p, n, w, S, gp, gl, gb, gs);
 	return v;
 }
 
@@ -801,6 +813,11 @@ typedef struct ets_problem
 	double		full[CP_NM_MAXDIM];	/* the full vector, inactive ones fixed */
 	ets_objective_fn f;
 	double	   *w;				/* 4 n doubles for gradients, or NULL */
+	/* the pass obj_active_rec recorded in w, for obj_active_back */
+	int			rec_ok;			/* w holds the pass at rx */
+	double		rx[CP_NM_MAXDIM];	/* its full vector */
+	ets_par		rp;				/* its parameters */
+	double		rS;				/* its sum of squares */
 } ets_problem;
 
 /* Parameters from the packed (alpha, f_beta, f_gamma, phi) coordinates. */
@@ -915,7 +932,7 @@ obj_joint_grad(const double *x, ets_problem *pr, double *g)
 double
 cp_ets_objective(const cp_ets_spec *s, const double *x, const double *y, int64_t n, double *g)
 {
-	ets_problem pr = {y, n, *s, 0, {0}, {0}, NULL, NULL};
+	ets_problem pr = {.y = y, .n = n, .sp = *s};
 	double		v;
 
 	if (!s->trend)
@@ -984,36 +1001,6 @@ profile_rank(const double *x, ets_problem *pr)
 	return isnan(v) ? INFINITY : v;
 }
 
-/*
- * The profile objective as n log(SSE / n) with its gradient over the
- * parameters: at the exact states the states' own gradient vanishes, so
- * the joint gradient with respect to the parameters is the profile's.
- */
-static double
-obj_profile_grad(const double *x, ets_problem *pr, double *g)
-{
-	const cp_ets_spec *sp = &pr->sp;
-	ets_par		p;
-	double		l0,
-				b0,
-				s0[CP_ETS_MAX_PERIOD],
-				gp[4],
-				gl,
-				gb,
-				gs[CP_ETS_MAX_PERIOD],
-				v;
-
-	unpack_par(sp, x, &p);
-	if (!par_ok(sp, &p))
-		return INFINITY;
-	if (isnan(ets_ls_states(sp, &p, pr->y, pr->n, &l0, &b0, s0, 0)))
-		return INFINITY;
-	v = ets_run_grad(sp, &p, l0, b0, s0, pr->y, pr->n, pr->w, gp, &gl, &gb, gs);
-	if (isfinite(v))
-		par_grad(sp, x, gp, g);
-	return v;
-}
-
 /* z[i] = full[active[i]]: the active coordinates of a full vector. */
 static void
 gather(const ets_problem *pr, const double *full, double *z)
@@ -1042,20 +1029,82 @@ obj_active(const double *z, void *arg)
 	return pr->f(x, pr);
 }
 
-/* The joint objective and its gradient over the active coordinates z. */
+/*
+ * For BFGS: the objective over the active coordinates z with its pass
+ * recorded in pr->w, which obj_active_back differentiates.  For the
+ * profile, ets_run's value at the exact states, n log(SSE / n).
+ */
 static double
-obj_active_grad(const double *z, void *arg, double *gz)
+obj_active_rec(const double *z, void *arg)
 {
 	ets_problem *pr = (ets_problem *) arg;
+	const cp_ets_spec *sp = &pr->sp;
 	double		x[CP_NM_MAXDIM],
-				g[CP_NM_MAXDIM],
+				l0,
+				b0,
+				s0[CP_ETS_MAX_PERIOD],
 				v;
 
 	scatter(pr, z, x);
-	v = pr->f == obj_profile ? obj_profile_grad(x, pr, g) : obj_joint_grad(x, pr, g);
+	pr->rec_ok = 0;
+	unpack_par(sp, x, &pr->rp);
+	if (!par_ok(sp, &pr->rp))
+		return INFINITY;
+	if (pr->f == obj_profile)
+	{
+		if (isnan(ets_ls_states(sp, &pr->rp, pr->y, pr->n, &l0, &b0, s0, 0)))
+			return INFINITY;
+	}
+	else
+		unpack_states(sp, x, &l0, &b0, s0);
+	v = ets_run(sp, &pr->rp, l0, b0, s0, pr->y, pr->n, NULL, &pr->rS, pr->w);
 	if (isfinite(v))
-		gather(pr, g, gz);
+	{
+		memcpy(pr->rx, x, sizeof(x));
+		pr->rec_ok = 1;
+	}
 	return v;
+}
+
+/*
+ * The gradient over the active coordinates at z, by the backward pass
+ * over obj_active_rec's record at the same point (made again if it is not
+ * there).  At the profile's exact states the states' own gradient
+ * vanishes, so the joint gradient with respect to the parameters is the
+ * profile's.
+ */
+static void
+obj_active_back(const double *z, void *arg, double *gz)
+{
+	ets_problem *pr = (ets_problem *) arg;
+	const cp_ets_spec *sp = &pr->sp;
+	double		x[CP_NM_MAXDIM],
+				g[CP_NM_MAXDIM],
+				gp[4],
+				gl,
+				gb,
+				gs[CP_ETS_MAX_PERIOD];
+	int			k = 4;
+
+	scatter(pr, z, x);
+	if (!pr->rec_ok || memcmp(x, pr->rx, sizeof(x)) != 0)
+		(void) obj_active_rec(z, pr);
+	if (!pr->rec_ok)
+	{
+		memset(gz, 0, sizeof(double) * pr->d);
+		return;
+	}
+	ets_back(sp, &pr->rp, pr->n, pr->w, pr->rS, gp, &gl, &gb, gs);
+	par_grad(sp, x, gp, g);
+	if (pr->f != obj_profile)
+	{
+		g[k++] = gl;
+		if (sp->trend)
+			g[k++] = gb;
+		for (int j = 0; sp->season && j < sp->m - 1; j++)
+			g[k++] = gs[j] - gs[sp->m - 1];
+	}
+	gather(pr, g, gz);
 }
 
 /*
@@ -1075,7 +1124,7 @@ polish(ets_problem *pr, double *x, const double *lo, const double *hi, int maxit
 	gather(pr, x, z);
 	gather(pr, lo, zl);
 	gather(pr, hi, zh);
-	cp_bfgs_box(obj_active_grad, pr, pr->d, z, &fx, zl, zh, 1e-9, maxit, NULL);
+	cp_bfgs_box(obj_active_rec, obj_active_back, pr, pr->d, z, &fx, zl, zh, 1e-9, maxit, NULL);
 	if (isfinite(fx))
 		scatter(pr, z, x);
 }
@@ -1179,7 +1228,7 @@ set_active(ets_problem *pr, int with_states)
 static void
 ets_start_linear(const double *y, int64_t n, const cp_ets_spec *lsp, double *x)
 {
-	ets_problem lp = {y, n, *lsp, 0, {0}, {0}, NULL, NULL};
+	ets_problem lp = {.y = y, .n = n, .sp = *lsp};
 	const double ga[] = {0.1, 0.3, 0.6, 0.9};
 	const double gb[] = {0.02, 0.3, 1.0};
 	const double gg[] = {0.02, 0.3};
@@ -1306,7 +1355,7 @@ flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
 static void
 ets_fit_scaled(const double *y, int64_t n, const cp_ets_spec *sp, double *x, int robust, int convert)
 {
-	ets_problem pr = {y, n, *sp, 0, {0}, {0}, NULL, NULL};
+	ets_problem pr = {.y = y, .n = n, .sp = *sp};
 	double		lo[CP_NM_MAXDIM],
 				hi[CP_NM_MAXDIM],
 				st[CP_NM_MAXDIM];

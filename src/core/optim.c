@@ -323,7 +323,7 @@ cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *f
 
 /* BFGS within a box (see optim.h). */
 int
-cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
+cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 			const double *lo, const double *hi, double reltol, int maxit, int *nev)
 {
 	double		B[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM],
@@ -341,8 +341,10 @@ cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
 				it;
 
 	clamp(x, lo, hi, d);
-	fv = fg(x, arg, g);
+	fv = f(x, arg);
 	ev++;
+	if (d > 0 && isfinite(fv))
+		grad(x, arg, g);
 	if (d == 0 || !isfinite(fv))
 	{
 		*fx = fv;
@@ -390,10 +392,11 @@ cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
 			}
 			if (!moved || !(slope < 0))
 				break;
-			fn = fg(xn, arg, gn);
+			fn = f(xn, arg);
 			ev++;
 			if (isfinite(fn) && fn <= fv + 1e-4 * slope)
 			{
+				grad(xn, arg, gn);
 				found = 1;
 				cut = tries > 0;
 				break;

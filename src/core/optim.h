@@ -49,17 +49,17 @@ extern void cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, do
 extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 					double h, double reltol, int maxit, int *nev);
 
-/* An objective that also sets its gradient g at x (when finite). */
-typedef double (*cp_objective_grad) (const double *x, void *arg, double *g);
-
 /*
- * Minimise fg over d <= CP_BFGS_MAXDIM dimensions within [lo, hi] from x
+ * Minimise f over d <= CP_BFGS_MAXDIM dimensions within [lo, hi] from x
  * (clamped into the box): BFGS on the coordinates not held at a bound by
- * the gradient, projected backtracking Armijo line searches (fg may return
+ * the gradient, projected backtracking Armijo line searches (f may return
  * INFINITY outside its domain: a barrier), the identity scaled by s'y / y'y
- * at the first step.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.
+ * at the first step.  grad is called only at points whose value f has
+ * just returned (finite): the start and each accepted step, never at a
+ * rejected trial point, so an objective may record its pass for the
+ * gradient to reuse.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.
  */
-extern int	cp_bfgs_box(cp_objective_grad fg, void *arg, int d, double *x, double *fx,
+extern int	cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 						const double *lo, const double *hi, double reltol, int maxit, int *nev);
 
 #endif							/* CP_OPTIM_H */

@@ -9,7 +9,7 @@
 
 /* Rosenbrock's function and its gradient. */
 static double
-rosen(const double *x, void *arg, double *g)
+rosen_fg(const double *x, void *arg, double *g)
 {
 	double		a = 1.0 - x[0],
 				b = x[1] - x[0] * x[0];
@@ -22,7 +22,7 @@ rosen(const double *x, void *arg, double *g)
 
 /* (x - 3)^2 + (y + 1)^2: outside [0, 2]^2's reach on both coordinates. */
 static double
-bowl(const double *x, void *arg, double *g)
+bowl_fg(const double *x, void *arg, double *g)
 {
 	(void) arg;
 	g[0] = 2.0 * (x[0] - 3.0);
@@ -32,7 +32,7 @@ bowl(const double *x, void *arg, double *g)
 
 /* (x - 1)^2 + (y - 1)^2, infinite where x + y > 1 (a barrier). */
 static double
-walled(const double *x, void *arg, double *g)
+walled_fg(const double *x, void *arg, double *g)
 {
 	(void) arg;
 	if (x[0] + x[1] > 1.0)
@@ -40,6 +40,46 @@ walled(const double *x, void *arg, double *g)
 	g[0] = 2.0 * (x[0] - 1.0);
 	g[1] = 2.0 * (x[1] - 1.0);
 	return (x[0] - 1.0) * (x[0] - 1.0) + (x[1] - 1.0) * (x[1] - 1.0);
+}
+
+/*
+ * The value and gradient functions cp_bfgs_box takes, over one of the
+ * functions above, checking its contract: the gradient only at the point
+ * whose finite value f has just returned.
+ */
+typedef struct probe
+{
+	double		(*fg) (const double *x, void *arg, double *g);
+	double		last[2];		/* f's last point */
+	int			finite;			/* ... its value was finite */
+	int			nf,
+				ng,
+				misplaced;		/* gradients elsewhere */
+} probe;
+
+static double
+probe_f(const double *x, void *arg)
+{
+	probe	   *pb = (probe *) arg;
+	double		g[2],
+				v = pb->fg(x, NULL, g);
+
+	pb->nf++;
+	memcpy(pb->last, x, sizeof(pb->last));
+	pb->finite = isfinite(v);
+	return v;
+}
+
+static void
+probe_grad(const double *x, void *arg, double *g)
+{
+	probe	   *pb = (probe *) arg;
+
+	pb->ng++;
+	if (!pb->finite || memcmp(pb->last, x, sizeof(pb->last)) != 0)
+		pb->misplaced++;
+	pb->finite = 0;				/* once per value */
+	pb->fg(x, NULL, g);
 }
 
 static void
@@ -51,32 +91,41 @@ test_bfgs_box(void)
 				fx;
 	int			nev = 0,
 				it;
+	probe		ro = {.fg = rosen_fg},
+				bo = {.fg = bowl_fg},
+				wa = {.fg = walled_fg};
 
-	it = cp_bfgs_box(rosen, NULL, 2, x, &fx, lo, hi, 1e-14, 500, &nev);
+	it = cp_bfgs_box(probe_f, probe_grad, &ro, 2, x, &fx, lo, hi, 1e-14, 500, &nev);
 	CHECK(it > 0 && fabs(x[0] - 1) < 1e-4 && fabs(x[1] - 1) < 1e-4 && fx < 1e-8,
 		  "bfgs_box: Rosenbrock from (-1.2, 1) to (%.6f, %.6f) in %d iterations, %d evaluations", x[0], x[1],
 		  it, nev);
 
 	lo[0] = lo[1] = 0;
 	x[0] = x[1] = 1;
-	cp_bfgs_box(bowl, NULL, 2, x, &fx, lo, hi, 1e-14, 100, NULL);
+	cp_bfgs_box(probe_f, probe_grad, &bo, 2, x, &fx, lo, hi, 1e-14, 100, NULL);
 	CHECK(x[0] == 2.0 && x[1] == 0.0 && CLOSE(fx, 2.0, 1e-12),
 		  "bfgs_box: a minimum outside the box ends on its corner (%g, %g)", x[0], x[1]);
 
 	x[0] = 5;
 	x[1] = -5;
-	cp_bfgs_box(bowl, NULL, 2, x, &fx, lo, hi, 1e-14, 100, NULL);
+	cp_bfgs_box(probe_f, probe_grad, &bo, 2, x, &fx, lo, hi, 1e-14, 100, NULL);
 	CHECK(x[0] == 2.0 && x[1] == 0.0, "bfgs_box: a start outside the box is clamped into it");
 
 	lo[0] = lo[1] = -2;
 	x[0] = x[1] = 0;
-	cp_bfgs_box(walled, NULL, 2, x, &fx, lo, hi, 1e-14, 200, NULL);
+	cp_bfgs_box(probe_f, probe_grad, &wa, 2, x, &fx, lo, hi, 1e-14, 200, NULL);
 	CHECK(x[0] + x[1] <= 1.0 && fabs(x[0] - 0.5) < 1e-3 && fabs(x[1] - 0.5) < 1e-3 && fx < 0.5 + 1e-3,
 		  "bfgs_box: an infinite region is a barrier: ends at (%.4f, %.4f) inside it", x[0], x[1]);
 
 	x[0] = x[1] = 1;
-	it = cp_bfgs_box(walled, NULL, 2, x, &fx, lo, hi, 1e-14, 200, NULL);
+	it = cp_bfgs_box(probe_f, probe_grad, &wa, 2, x, &fx, lo, hi, 1e-14, 200, NULL);
 	CHECK(it == 0 && isinf(fx) && x[0] == 1 && x[1] == 1, "bfgs_box: an infinite start is returned as is");
+	CHECK(ro.misplaced + bo.misplaced + wa.misplaced == 0 && ro.ng > 0 && bo.ng > 0 && wa.ng > 0,
+		  "bfgs_box: gradients only where f has just returned a finite value (%d elsewhere of %d, %d, %d)",
+		  ro.misplaced + bo.misplaced + wa.misplaced, ro.ng, bo.ng, wa.ng);
+	CHECK(wa.ng < wa.nf && ro.ng < ro.nf,
+		  "bfgs_box: no gradient at rejected trial points (barrier: %d gradients for %d values; Rosenbrock: %d for %d)",
+		  wa.ng, wa.nf, ro.ng, ro.nf);
 }
 
 void
