@@ -44,11 +44,11 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 
 # Core unit tests: plain C, no server.
 CORE_TEST_SRCS = $(wildcard test/core/*.c)
-test/core/run_core: $(CORE_TEST_SRCS) $(wildcard src/core/*.c) $(wildcard src/core/*.h)
+test/core/run_core: $(CORE_TEST_SRCS) $(wildcard test/core/*.h) $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -Isrc -o $@ $(CORE_TEST_SRCS) $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
 # STL + exponential smoothing on taylor vs R's stlf, and MSTL's speed (no server)
-test/bench/stl_taylor: test/bench/stl_taylor.c $(wildcard src/core/*.c) $(wildcard src/core/*.h)
+test/bench/stl_taylor: test/bench/stl_taylor.c test/core/r_stlf_cv.h $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o $@ test/bench/stl_taylor.c $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
 .PHONY: deps demo test bench core-test bench-stl bench-arima

@@ -10,7 +10,11 @@
  * methods were fixed before looking at the holdout; the AICc choice among
  * ANN, AAN and AAdN is the nearest to R's automatic ETS that the core has.
  *
- *   ./test/bench/stl_taylor [series.csv] [r_reference.csv]
+ * Then the day-ahead MASE from the 28 daily origins before the holdout,
+ * cipred's mstl (automatic ETS ZZN or ARIMA on the adjusted series) beside
+ * R's stlf from the same origins (r_stlf_cv.csv, make_r_stlf_cv.R).
+ *
+ *   ./test/bench/stl_taylor [series.csv] [r_reference.csv] [r_stlf_cv.csv]
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,9 +23,11 @@
 #include <time.h>
 
 #include "core/arima.h"
+#include "core/ets.h"
 #include "core/holt.h"
 #include "core/stl.h"
 #include "core/theta.h"
+#include "../core/r_stlf_cv.h"
 
 #define H 48
 #define MAXN 4100
@@ -107,12 +113,16 @@ cmp(const void *a, const void *b)
 /* The methods for the seasonally adjusted series. */
 enum
 {
-	M_SES, M_HOLT, M_DAMPED, M_AICC, M_THETA, M_NAIVE, M_ARIMA, M_COUNT
+	M_SES, M_HOLT, M_DAMPED, M_AICC, M_THETA, M_NAIVE, M_ARIMA, M_ETS, M_COUNT
 };
 static const char *const method_name[M_COUNT] = {
 	"ses (ETS(A,N,N))", "holt (ETS(A,A,N))", "damped holt (ETS(A,Ad,N))",
-	"AICc among ANN, AAN, AAdN", "theta", "naive", "auto ARIMA (non-seasonal)"
+	"AICc among ANN, AAN, AAdN", "theta", "naive", "auto ARIMA (non-seasonal)",
+	"automatic ETS ZZN (mstl's)"
 };
+
+/* The ETS form the last M_ETS forecast chose, as R names it: ETS(M,N,N). */
+static char ets_chosen[16];
 
 /* Forecast adj[0..n-1] H steps by method m into f; work is 2 n doubles. */
 static void
@@ -141,6 +151,28 @@ forecast_adjusted(int m, const double *adj, int64_t n, double *f, double *work)
 				f[i] = NAN;
 		else
 			fprintf(stderr, "arima order (%d,%d,%d)\n", fit.order.p, fit.order.d, fit.order.q);
+		return;
+	}
+	if (m == M_ETS)
+	{
+		/* what cipred's mstl fits: cp_ets_auto over the forms "ZZN" allows */
+		int			mask[3],
+					damped;
+		cp_ets		e;
+		char		name[8];
+		double		sd[H];
+
+		(void) cp_ets_parse("ZZN", mask, &damped);
+		if (cp_ets_auto(adj, n, 1, mask, damped, &e) != CP_ETS_OK)
+		{
+			for (int i = 0; i < H; i++)
+				f[i] = NAN;
+			return;
+		}
+		cp_ets_forecast(&e, H, f, sd);
+		cp_ets_name(&e.spec, name);
+		snprintf(ets_chosen, sizeof(ets_chosen), "ETS(%c,%s,%c)", name[0],
+				 name[1] == 'N' ? "N" : name[2] == 'd' ? "Ad" : "A", name[strlen(name) - 1]);
 		return;
 	}
 	if (m == M_THETA)
@@ -269,6 +301,68 @@ forecasts(const double *y, int64_t n, double r_mase)
 		   best_name, best_hold, r_mase);
 }
 
+#define CV_DAYS R_STLF_CV_DAYS
+
+/*
+ * Day-ahead forecasts from the CV_DAYS daily origins before the holdout,
+ * cipred's mstl (automatic ETS ZZN on the adjusted series, and auto ARIMA)
+ * beside R's stlf from the same origins: the held-out day alone is one
+ * draw, these are 28.
+ */
+static void
+rolling(const double *y, int64_t n, const char *r_path, double r_hold)
+{
+	static int64_t origin[CV_DAYS];
+	static double r_ets[CV_DAYS][H],
+				r_arima[CV_DAYS][H];
+	static char r_form[CV_DAYS][16];
+	const int64_t sw[2] = {0, 0};
+	int			nd = r_stlf_cv_load(r_path, origin, r_ets, r_arima, r_form),
+				same_form = 0;
+	double		m_ours[2] = {0, 0},
+				m_r[2] = {0, 0},
+				worst_gap = 0,
+				r_worst = 0,
+				f[H];
+
+	if (nd == 0)
+	{
+		printf("(no %s: make_r_stlf_cv.R writes it)\n", r_path);
+		return;
+	}
+	printf("\nday-ahead MASE from %d daily origins before the holdout (each fitted on all data before it)\n", nd);
+	printf("%-6s %7s %12s %12s %12s %12s %s\n", "day", "origin", "cipred ets", "R stlf", "cipred arima",
+		   "R arima", "ETS form (cipred, R)");
+	for (int d = 0; d < nd; d++)
+	{
+		int64_t		o = origin[d];
+		double		sc = mase_scale(y, o),
+					v[4];
+
+		if (o < 1000 || o + H > n)
+			continue;
+		stl_forecast(M_ETS, sw, y, o, f);
+		v[0] = mase(y + o, f, sc);
+		v[1] = mase(y + o, r_ets[d], sc);
+		stl_forecast(M_ARIMA, sw, y, o, f);
+		v[2] = mase(y + o, f, sc);
+		v[3] = mase(y + o, r_arima[d], sc);
+		same_form += strcmp(ets_chosen, r_form[d]) == 0;
+		worst_gap = fmax(worst_gap, fabs(v[0] - v[1]));
+		r_worst = fmax(r_worst, v[1]);
+		m_ours[0] += v[0] / nd;
+		m_r[0] += v[1] / nd;
+		m_ours[1] += v[2] / nd;
+		m_r[1] += v[3] / nd;
+		printf("%-6d %7ld %12.4f %12.4f %12.4f %12.4f %s %s\n", d + 1, (long) o, v[0], v[1], v[2], v[3],
+			   ets_chosen, r_form[d]);
+	}
+	printf("mean   %7s %12.4f %12.4f %12.4f %12.4f same ETS form on %d of %d days\n", "", m_ours[0], m_r[0],
+		   m_ours[1], m_r[1], same_form, nd);
+	printf("largest |cipred - R| of a day's ETS MASE: %.4f; R stlf's worst of the %d days %.4f, its held-out day %.4f\n",
+		   worst_gap, nd, r_worst, r_hold);
+}
+
 /* Median time of 5 runs of MSTL, and the mean of 100. */
 static void
 timing(const double *y, int64_t n, const int64_t *periods, double *trend, double *seas,
@@ -319,6 +413,7 @@ main(int argc, char **argv)
 		f[i] = y[n + i - 336];
 	printf("snaive (weekly), for reference: holdout MASE %.4f\n", mase(y + n, f, mase_scale(y, n)));
 	forecasts(y, n, r_mase);
+	rolling(y, n, argc > 3 ? argv[3] : "test/data/r_stlf_cv.csv", r_mase);
 	work = malloc(sizeof(double) * cp_mstl_work_size(n, periods, 2));
 	timing(y, n, periods, trend, seas, work);
 	free(work);

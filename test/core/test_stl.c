@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ets.h"
 #include "core/stl.h"
 #include "core/theta.h"
 #include "harness.h"
+#include "r_stlf_cv.h"
 
 #define MAXN 4100
 
@@ -301,6 +303,97 @@ stlf_vs_r(void)
 	free(work);
 }
 
+#define CV_DAYS R_STLF_CV_DAYS
+
+/*
+ * What cipred's mstl does (automatic ETS over the forms "ZZN" allows on the
+ * seasonally adjusted series, plus each component's last cycle) from the
+ * 28 daily origins before taylor's held-out day, against R's stlf from
+ * the same origins: the same ETS form every day, the same forecasts, so
+ * the same day-ahead MASE over 28 days rather than one.
+ */
+static void
+stlf_rolling_vs_r(void)
+{
+	static double y[MAXN],
+				seas[2 * MAXN],
+				t[MAXN],
+				adj[MAXN],
+				rf[CV_DAYS][48];
+	static int64_t origin[CV_DAYS];
+	static char rform[CV_DAYS][16];
+	int			nd = r_stlf_cv_load("test/data/r_stlf_cv.csv", origin, rf, NULL, rform),
+				forms = 0,
+				fits = 0;
+	int64_t		periods[2] = {48, 336},
+				n = load_series("taylor", y, MAXN);
+	double		worst = 0,
+				gap = 0,
+				mean = 0,
+				mean_r = 0,
+				range = series_range(y, n);
+	double	   *work = malloc(sizeof(double) * cp_mstl_work_size(n, periods, 2));
+	char		first_bad[64] = "";
+
+	CHECK(nd == CV_DAYS && work != NULL, "stlf taylor, 28 origins: R's forecasts read (%d days)", nd);
+	for (int d = 0; d < nd && work != NULL; d++)
+	{
+		int64_t		o = origin[d],
+					kept[2];
+		int			nk,
+					mask[3],
+					damped;
+		cp_mstl_opts opt;
+		cp_ets		e;
+		double		f[48],
+					sd[48],
+					sf[48],
+					scale = 0,
+					ae = 0,
+					ae_r = 0;
+		char		name[8],
+					rname[16];
+
+		if (o < 1000 || o + 48 > n)
+			continue;
+		cp_mstl_opts_init(&opt);
+		(void) cp_ets_parse("ZZN", mask, &damped);
+		if (cp_mstl(y, o, periods, 2, &opt, &nk, kept, t, seas, NULL, work) != CP_STL_OK)
+			continue;
+		cp_mstl_seasadj(y, o, seas, nk, adj);
+		if (cp_ets_auto(adj, o, 1, mask, damped, &e) != CP_ETS_OK)
+			continue;
+		fits++;
+		cp_ets_forecast(&e, 48, f, sd);
+		cp_mstl_seasonal_forecast(seas, o, kept, nk, 48, sf);
+		cp_ets_name(&e.spec, name);
+		snprintf(rname, sizeof(rname), "ETS(%c,%s,%c)", name[0],
+				 name[1] == 'N' ? "N" : name[2] == 'd' ? "Ad" : "A", name[strlen(name) - 1]);
+		if (strcmp(rname, rform[d]) == 0)
+			forms++;
+		else if (!first_bad[0])
+			snprintf(first_bad, sizeof(first_bad), "origin %ld: %s, R %s", (long) o, rname, rform[d]);
+		for (int64_t i = 336; i < o; i++)
+			scale += fabs(y[i] - y[i - 336]) / (double) (o - 336);
+		for (int i = 0; i < 48; i++)
+		{
+			f[i] += sf[i];
+			worst = fmax(worst, fabs(f[i] - rf[d][i]) / range);
+			ae += fabs(y[o + i] - f[i]) / 48.0;
+			ae_r += fabs(y[o + i] - rf[d][i]) / 48.0;
+		}
+		gap = fmax(gap, fabs(ae - ae_r) / scale);
+		mean += ae / scale / nd;
+		mean_r += ae_r / scale / nd;
+	}
+	CHECK(fits == nd && forms == nd, "stlf taylor, 28 origins: mstl + automatic ETS (ZZN) fits every day "
+		  "(%d of %d) and chooses R's form every day (%d%s%s)", fits, nd, forms, first_bad[0] ? "; " : "", first_bad);
+	CHECK(worst < 1e-4 && gap < 1e-3,
+		  "stlf taylor, 28 origins: forecasts as R's stlf (max |diff| / range %.2g), day-ahead MASE "
+		  "within %.1g of R's every day; mean %.4f, R's %.4f", worst, gap, mean, mean_r);
+	free(work);
+}
+
 /* Synthetic series: level or line plus a non-centred periodic season. */
 static void
 stl_synthetic(void)
@@ -556,4 +649,5 @@ test_stl(void)
 	stl_vs_r_options();
 	mstl_vs_r();
 	stlf_vs_r();
+	stlf_rolling_vs_r();
 }
