@@ -8,39 +8,38 @@
 
 /*
  * Schur-Cohn: whether every root of a[0] + a[1] z + ... + a[d] z^d lies
- * strictly inside the unit circle.
+ * strictly inside the unit circle.  Each step needs |a[0]| < |a[d]| and
+ * lowers the degree: b[k] = a[k+1] - c a[d-1-k] with c = a[0] / a[d] (the
+ * classical a[d] a[k+1] - a[0] a[d-1-k] divided by a[d], which moves no
+ * root), so the coefficients grow at most twofold a step instead of
+ * squaring, and need no rescaling.  Infinite or NaN coefficients are not
+ * inside.  a is used as scratch.
  */
 int
 cp_roots_inside(double *a, int d)
 {
+	double		buf[CP_POLY_MAX_DEGREE + 1],
+			   *cur = a,
+			   *nxt = buf;
+
 	if (d < 0 || d > CP_POLY_MAX_DEGREE)
 		return 0;
 	while (d > 0)
 	{
-		double		big = 0,
-					b[CP_POLY_MAX_DEGREE + 1];
+		double		c,
+				   *tmp;
 
-		if (fabs(a[0]) >= fabs(a[d]))
+		/* NaN fails too; an infinite leading coefficient (an overflow) is
+		 * no root location */
+		if (!(fabs(cur[0]) < fabs(cur[d])) || !isfinite(cur[d]))
 			return 0;
+		c = cur[0] / cur[d];
 		for (int k = 0; k < d; k++)
-		{
-			double		v;
-
-			b[k] = a[d] * a[k + 1] - a[0] * a[d - 1 - k];
-			v = fabs(b[k]);
-			big = v > big ? v : big;
-		}
+			nxt[k] = cur[k + 1] - c * cur[d - 1 - k];
 		d--;
-		if (!(big > 0) || !isfinite(big))
-			return 0;
-		if (big > 1e100 || big < 1e-100)
-		{
-			/* rescale against overflow or underflow (each step squares) */
-			big = 1.0 / big;
-			for (int k = 0; k <= d; k++)
-				b[k] *= big;
-		}
-		memcpy(a, b, sizeof(double) * (d + 1));
+		tmp = cur;
+		cur = nxt;
+		nxt = tmp;
 	}
 	return 1;
 }

@@ -1,9 +1,11 @@
 /*
- * test_optim.c - the box-constrained BFGS
+ * test_optim.c - the box-constrained BFGS, and the Schur-Cohn root test
  */
 #include "harness.h"
 #include "core/optim.h"
+#include "core/poly.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,8 +130,91 @@ test_bfgs_box(void)
 		  wa.ng, wa.nf, ro.ng, ro.nf);
 }
 
+/* p (degree d) times z^2 - 2 re z + |r|^2 (a conjugate pair) or z - re. */
+static int
+times_root(double *p, int d, double re, double im)
+{
+	int			k = im != 0 ? 2 : 1;
+	double		c1 = im != 0 ? -2.0 * re : -re,
+				c0 = im != 0 ? re * re + im * im : 0;
+
+	for (int i = d + k; i >= 0; i--)
+	{
+		double		v = i - k >= 0 ? p[i - k] : 0;
+
+		if (k == 2)
+			v += (i - 1 >= 0 && i - 1 <= d ? c1 * p[i - 1] : 0) + (i <= d ? c0 * p[i] : 0);
+		else
+			v += i <= d ? c1 * p[i] : 0;
+		p[i] = v;
+	}
+	return d + k;
+}
+
+/*
+ * Polynomials built from known roots (real and complex pairs, moduli up to
+ * 0.9, degrees up to 40): inside; with one root of modulus 1.1 added: not;
+ * the same at scales 1e200 and 1e-200.
+ */
+static void
+test_roots_inside(void)
+{
+	uint64_t	seed = 7;
+	int			wrong = 0,
+				cases = 0;
+
+	for (int trial = 0; trial < 400; trial++)
+	{
+		double		p[64],
+					a[64];
+		int			d = 0,
+					want_deg = 1 + trial % 40,
+					outside = trial % 2;
+
+		p[0] = 1;
+		while (d < want_deg)
+		{
+			double		u,
+						v,
+						mod,
+						ang;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			u = (double) (seed >> 11) / 9007199254740992.0;
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			v = (double) (seed >> 11) / 9007199254740992.0;
+			mod = (outside && d == 0) ? 1.1 : 0.9 * u;
+			ang = 6.283185307179586 * v;
+			if (d + 2 <= want_deg && v > 0.3)
+				d = times_root(p, d, mod * cos(ang), mod * sin(ang));
+			else
+				d = times_root(p, d, v > 0.15 ? mod : -mod, 0);
+		}
+		for (int sc = 0; sc < 3; sc++)
+		{
+			double		scale = sc == 0 ? 1.0 : sc == 1 ? 1e200 : 1e-200;
+
+			for (int i = 0; i <= d; i++)
+				a[i] = p[i] * scale;
+			cases++;
+			wrong += cp_roots_inside(a, d) != !outside;
+		}
+	}
+	CHECK(wrong == 0, "roots inside: polynomials of known roots up to degree 40, at scales 1, 1e200, 1e-200 "
+		  "(%d of %d cases wrong)", wrong, cases);
+	{
+		double		a[3] = {NAN, 0, 1},
+					b[2] = {0.5, INFINITY},
+					c[3] = {0.25, 0, 1};
+
+		CHECK(!cp_roots_inside(a, 2) && !cp_roots_inside(b, 1) && cp_roots_inside(c, 2),
+			  "roots inside: NaN and infinite coefficients are not inside; z^2 + 1/4 is");
+	}
+}
+
 void
 test_optim(void)
 {
 	test_bfgs_box();
+	test_roots_inside();
 }
