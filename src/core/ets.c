@@ -690,16 +690,49 @@ ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t 
 		L.c += phi * B.c + al * c;
 		B.c = phi * B.c + be * c;
 		s->c += ga * c;
-		/* one pass: the row, then the states' new dependence on theta */
-		for (int i = 0; i < q; i++)
+		/*
+		 * one pass: the row, then the states' new dependence on theta (two
+		 * columns at a time, each with the scalar loop's operations)
+		 */
 		{
-			double		pb = phi * bv[i],
-						ui = lv[i] + pb + sv[i];
+			int			i = 0;
+			v2d			vphi = {phi, phi},
+						val = {al, al},
+						vbe = {be, be},
+						vga = {ga, ga};
 
-			u[(size_t) i * LS_BLOCK] = ui;
-			lv[i] += pb - al * ui;
-			bv[i] = pb - be * ui;
-			sv[i] -= ga * ui;
+			for (; i + 2 <= q; i += 2)
+			{
+				v2d			l2,
+							b2,
+							s2,
+							pb,
+							ui;
+
+				memcpy(&l2, lv + i, sizeof(l2));
+				memcpy(&b2, bv + i, sizeof(b2));
+				memcpy(&s2, sv + i, sizeof(s2));
+				pb = vphi * b2;
+				ui = l2 + pb + s2;
+				u[(size_t) i * LS_BLOCK] = ui[0];
+				u[(size_t) (i + 1) * LS_BLOCK] = ui[1];
+				l2 += pb - val * ui;
+				b2 = pb - vbe * ui;
+				s2 -= vga * ui;
+				memcpy(lv + i, &l2, sizeof(l2));
+				memcpy(bv + i, &b2, sizeof(b2));
+				memcpy(sv + i, &s2, sizeof(s2));
+			}
+			for (; i < q; i++)
+			{
+				double		pb = phi * bv[i],
+							ui = lv[i] + pb + sv[i];
+
+				u[(size_t) i * LS_BLOCK] = ui;
+				lv[i] += pb - al * ui;
+				bv[i] = pb - be * ui;
+				sv[i] -= ga * ui;
+			}
 		}
 		if (rows == LS_BLOCK || t == n - 1)
 		{
