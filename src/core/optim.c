@@ -6,12 +6,23 @@
 #include <math.h>
 #include <string.h>
 
+/* two-lane vectors (GCC and Clang vector extensions: SSE2, NEON) */
+typedef double v2d __attribute__((vector_size(16)));
+
 /* Clamp into the box. */
 static void
 clamp(double *p, const double *lo, const double *hi, int d)
 {
 	for (int i = 0; i < d; i++)
-		p[i] = fmin(hi[i], fmax(lo[i], p[i]));
+	{
+		double		v = p[i];
+
+		if (!(v >= lo[i]))		/* NaN to lo, as fmax */
+			v = lo[i];
+		if (v > hi[i])
+			v = hi[i];
+		p[i] = v;
+	}
 }
 
 /* Nelder-Mead with one initial step for every coordinate. */
@@ -55,7 +66,7 @@ cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 		int			b = 0,
 					wo = 0,
 					sec;
-		double		cen[CP_NM_MAXDIM] = {0},
+		double		cen[CP_NM_MAXDIM],
 					xr[CP_NM_MAXDIM],
 					fr;
 
@@ -72,12 +83,31 @@ cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 				sec = i;
 		if (fv[wo] - fv[b] <= tol * (fabs(fv[b]) + 1e-300))
 			break;
-		for (int i = 0; i <= d; i++)
-			if (i != wo)
-				for (int j = 0; j < d; j++)
-					cen[j] += sx[i][j];
-		for (int j = 0; j < d; j++)
-			cen[j] /= d;
+		/*
+		 * the centroid of all but the worst, each coordinate summed in
+		 * index order (four coordinates at a time)
+		 */
+		for (int j = 0; j < d; j += 4)
+		{
+			v2d			c0 = {0, 0},
+						c1 = {0, 0};
+
+			for (int i = 0; i <= d; i++)
+				if (i != wo)
+				{
+					v2d			a0,
+								a1;
+
+					memcpy(&a0, sx[i] + j, sizeof(a0));
+					memcpy(&a1, sx[i] + j + 2, sizeof(a1));
+					c0 += a0;
+					c1 += a1;
+				}
+			cen[j] = c0[0] / d;
+			cen[j + 1] = c0[1] / d;
+			cen[j + 2] = c1[0] / d;
+			cen[j + 3] = c1[1] / d;
+		}
 		memcpy(xr, sx[wo], sz);
 		for (int j = 0; j < d; j++)
 			xr[j] = cen[j] + (cen[j] - sx[wo][j]);
