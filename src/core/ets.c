@@ -847,7 +847,8 @@ typedef struct ets_problem
 	ets_objective_fn f;
 	double	   *w;				/* 4 n doubles for gradients, or NULL */
 	/* the pass obj_active_rec recorded in w, for obj_active_back */
-	int			rec_ok;			/* w holds the pass at rx */
+	int			rec_ok;			/* w holds the pass at rx of objective rf */
+	ets_objective_fn rf;
 	double		rx[CP_NM_MAXDIM];	/* its full vector */
 	ets_par		rp;				/* its parameters */
 	double		rS;				/* its sum of squares */
@@ -1094,6 +1095,7 @@ obj_active_rec(const double *z, void *arg)
 	if (isfinite(v))
 	{
 		memcpy(pr->rx, x, sizeof(x));
+		pr->rf = pr->f;
 		pr->rec_ok = 1;
 	}
 	return v;
@@ -1120,7 +1122,7 @@ obj_active_back(const double *z, void *arg, double *gz)
 	int			k = 4;
 
 	scatter(pr, z, x);
-	if (!pr->rec_ok || memcmp(x, pr->rx, sizeof(x)) != 0)
+	if (!pr->rec_ok || pr->rf != pr->f || memcmp(x, pr->rx, sizeof(x)) != 0)
 		(void) obj_active_rec(z, pr);
 	if (!pr->rec_ok)
 	{

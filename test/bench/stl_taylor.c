@@ -327,7 +327,7 @@ rolling(const double *y, int64_t n, const char *r_path, double r_hold)
 
 	if (nd == 0)
 	{
-		printf("(no %s: make_r_stlf_cv.R writes it)\n", r_path);
+		printf("(no usable %s: make_r_stlf_cv.R writes it)\n", r_path);
 		return;
 	}
 	printf("\nday-ahead MASE from %d daily origins before the holdout (each fitted on all data before it)\n", nd);

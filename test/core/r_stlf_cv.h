@@ -17,7 +17,9 @@
 /*
  * Rows origin,step,ets,arima,"ETS(M,N,N)" into origin[d], ets[d][step - 1],
  * arima[d][step - 1] (arima may be NULL) and form[d]; returns the origins
- * read (0 when the file is missing).
+ * read, or 0 when the file is missing or malformed (a field missing, steps
+ * not 1..48 in order within each origin, more than R_STLF_CV_DAYS origins,
+ * a day cut short), with the line on stderr.
  */
 static inline int
 r_stlf_cv_load(const char *path, int64_t *origin, double (*ets)[R_STLF_CV_H_STEPS],
@@ -25,7 +27,9 @@ r_stlf_cv_load(const char *path, int64_t *origin, double (*ets)[R_STLF_CV_H_STEP
 {
 	FILE	   *f = fopen(path, "r");
 	char		line[256];
-	int			nd = 0;
+	int			nd = 0,
+				last = R_STLF_CV_H_STEPS,	/* the step read last */
+				lineno = 0;
 
 	if (f == NULL)
 		return 0;
@@ -33,29 +37,55 @@ r_stlf_cv_load(const char *path, int64_t *origin, double (*ets)[R_STLF_CV_H_STEP
 	{
 		char	   *p = line,
 				   *q;
-		int64_t		o = (int64_t) strtod(p, &p);
+		double		v[4];
 		int			step;
-		double		a;
 
-		if (*p != ',')
+		lineno++;
+		if (lineno == 1 && strncmp(line, "\"origin\"", 8) == 0)
 			continue;			/* the header */
-		step = (int) strtod(p + 1, &p);
-		if (step < 1 || step > R_STLF_CV_H_STEPS || (step == 1 && nd == R_STLF_CV_DAYS) ||
-			(step > 1 && nd == 0))
-			break;
+		/* four numbers, each but the first after a comma */
+		for (int k = 0; k < 4; k++)
+		{
+			char	   *end;
+
+			if (k > 0 && *p++ != ',')
+				goto bad;
+			v[k] = strtod(p, &end);
+			if (end == p)
+				goto bad;
+			p = end;
+		}
+		step = (int) v[1];
+		if (step != last % R_STLF_CV_H_STEPS + 1 || (double) step != v[1])
+			goto bad;
 		if (step == 1)
-			origin[nd++] = o;
-		ets[nd - 1][step - 1] = strtod(p + 1, &p);
-		a = strtod(p + 1, &p);
+		{
+			if (nd == R_STLF_CV_DAYS)
+				goto bad;
+			origin[nd++] = (int64_t) v[0];
+		}
+		else if ((int64_t) v[0] != origin[nd - 1])
+			goto bad;
+		ets[nd - 1][step - 1] = v[2];
 		if (arima)
-			arima[nd - 1][step - 1] = a;
-		p = strchr(p, '"');
-		q = p ? strchr(p + 1, '"') : NULL;
-		if (p && q && q - p - 1 < 16)
-			snprintf(form[nd - 1], 16, "%.*s", (int) (q - p - 1), p + 1);
+			arima[nd - 1][step - 1] = v[3];
+		/* ,"ETS(M,N,N)" */
+		if (*p++ != ',' || *p != '"' || (q = strchr(p + 1, '"')) == NULL || q - p - 1 >= 16 || q == p + 1)
+			goto bad;
+		snprintf(form[nd - 1], 16, "%.*s", (int) (q - p - 1), p + 1);
+		last = step;
 	}
 	fclose(f);
+	if (last != R_STLF_CV_H_STEPS)
+	{
+		fprintf(stderr, "%s: the last origin stops at step %d of %d\n", path, last, R_STLF_CV_H_STEPS);
+		return 0;
+	}
 	return nd;
+bad:
+	fprintf(stderr, "%s:%d: malformed: %s", path, lineno, line);
+	fclose(f);
+	return 0;
 }
 
 #endif							/* R_STLF_CV_H */

@@ -204,11 +204,43 @@ test_roots_inside(void)
 		  "(%d of %d cases wrong)", wrong, cases);
 	{
 		double		a[3] = {NAN, 0, 1},
+					a1[2] = {NAN, 1},
 					b[2] = {0.5, INFINITY},
 					c[3] = {0.25, 0, 1};
 
-		CHECK(!cp_roots_inside(a, 2) && !cp_roots_inside(b, 1) && cp_roots_inside(c, 2),
+		CHECK(!cp_roots_inside(a, 2) && !cp_roots_inside(a1, 1) && !cp_roots_inside(b, 1) &&
+			  cp_roots_inside(c, 2),
 			  "roots inside: NaN and infinite coefficients are not inside; z^2 + 1/4 is");
+	}
+	{
+		/*
+		 * roots on the unit circle are not inside: z - 1, z + 1, z^2 + 1,
+		 * alone and times z - 1/2 (exact coefficients, exact steps); with
+		 * more roots rounding decides such a boundary case, in the
+		 * classical recursion as in this one
+		 */
+		const double dy[1] = {0.5};
+		int			onwrong = 0,
+					oncases = 0;
+		const double unit[3][2] = {{1, 0}, {-1, 0}, {0, 1}};
+
+		for (int u = 0; u < 3; u++)
+			for (int deg = 0; deg <= 1; deg++)
+			{
+				double		p[32],
+							a[32];
+				int			d = 0;
+
+				p[0] = 1;
+				for (int k = 0; k < deg; k++)
+					d = times_root(p, d, dy[k], 0);
+				d = times_root(p, d, unit[u][0], unit[u][1]);
+				memcpy(a, p, sizeof(double) * (d + 1));
+				oncases++;
+				onwrong += cp_roots_inside(a, d) != 0;
+			}
+		CHECK(onwrong == 0, "roots inside: a root on the unit circle is not inside (%d of %d cases wrong)",
+			  onwrong, oncases);
 	}
 }
 
