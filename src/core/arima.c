@@ -1079,6 +1079,32 @@ ctx_model(fitctx *c, const double *par, int trans)
 }
 
 /*
+ * The ARMA recursion's residual at t of the series v with earlier
+ * residuals res: v[t] less the np AR lags of v and the first nqt MA lags
+ * of res.
+ */
+static inline double
+arma_residual(const cp_arma_model *mod, const double *v, const double *res, int64_t t, int np,
+			  int nqt)
+{
+	double		e = v[t];
+
+	for (int i = 0; i < np; i++)
+	{
+		int			l = mod->plag[i];
+
+		e -= mod->phi[l] * v[t - l - 1];
+	}
+	for (int i = 0; i < nqt; i++)
+	{
+		int			l = mod->qlag[i];
+
+		e -= mod->theta[l] * res[t - l - 1];
+	}
+	return e;
+}
+
+/*
  * Conditional sum of squares (as R's CSS): residuals of the ARMA recursion
  * from w[ncond] with earlier residuals zero; beta by least squares on the
  * regressor's residuals.  Returns ssq / nu, or -1 when not finite.
@@ -1102,42 +1128,19 @@ css_sigma2(fitctx *c)
 	c->css_at_par = 0;
 	for (int64_t t = nc; t < c->nw; t++)
 	{
-		double		e = w[t];
+		double		e;
 		int			nqt = nq;
 
 		/* the MA lags that reach back past the start (residuals zero there) */
 		while (nqt > 0 && mod->qlag[nqt - 1] >= t - nc)
 			nqt--;
-		for (int i = 0; i < np; i++)
-		{
-			int			l = mod->plag[i];
-
-			e -= mod->phi[l] * w[t - l - 1];
-		}
-		for (int i = 0; i < nqt; i++)
-		{
-			int			l = mod->qlag[i];
-
-			e -= mod->theta[l] * ew[t - l - 1];
-		}
+		e = arma_residual(mod, w, ew, t, np, nqt);
 		ew[t] = e;
 		sww += e * e;
 		if (xw)
 		{
-			double		x = xw[t];
+			double		x = arma_residual(mod, xw, ex, t, np, nqt);
 
-			for (int i = 0; i < np; i++)
-			{
-				int			l = mod->plag[i];
-
-				x -= mod->phi[l] * xw[t - l - 1];
-			}
-			for (int i = 0; i < nqt; i++)
-			{
-				int			l = mod->qlag[i];
-
-				x -= mod->theta[l] * ex[t - l - 1];
-			}
 			ex[t] = x;
 			swx += e * x;
 			sxx += x * x;
