@@ -395,15 +395,39 @@ cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, doubl
 		/* coordinates held at a bound that the gradient pushes against */
 		for (int i = 0; i < d; i++)
 			free_[i] = !((x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0));
-		for (int i = 0; i < d; i++)
 		{
-			dir[i] = 0;
-			if (!free_[i])
-				continue;
-			for (int j = 0; j < d; j++)
-				if (free_[j])
-					dir[i] -= B[i][j] * g[j];
-			big = fmax(big, fabs(dir[i]));
+			/*
+			 * The free coordinates' inverse Hessian is not B's free block
+			 * (that is their inverse Hessian when the held ones may move
+			 * too, too large along a valley coupled to a held one: steps to
+			 * the box's corners, cut back again and again) but its Schur
+			 * complement: B_FF - B_FH B_HH^-1 B_HF, one held coordinate at
+			 * a time.
+			 */
+			double		R[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM];
+
+			memcpy(R, B, sizeof(R));
+			for (int a = 0; a < d; a++)
+			{
+				if (free_[a] || !(R[a][a] > 0))
+					continue;
+				for (int i = 0; i < d; i++)
+					for (int j = 0; j < d; j++)
+						if (i != a && j != a)
+							R[i][j] -= R[i][a] * R[a][j] / R[a][a];
+				for (int i = 0; i < d; i++)
+					R[i][a] = R[a][i] = 0;
+			}
+			for (int i = 0; i < d; i++)
+			{
+				dir[i] = 0;
+				if (!free_[i])
+					continue;
+				for (int j = 0; j < d; j++)
+					if (free_[j])
+						dir[i] -= R[i][j] * g[j];
+				big = fmax(big, fabs(dir[i]));
+			}
 		}
 		/* the identity's first step moves no coordinate by more than 0.1 */
 		if (fresh && big > 0.1)
