@@ -1200,8 +1200,9 @@ minimise(ets_problem *pr, ets_objective_fn f, double *x, const double *lo,
 }
 
 /*
- * Rounds of a Nelder-Mead run (per_dim simplex moves per dimension, none
- * when per_dim is 0; the steps shrinking by 0.3 from round to round)
+ * Rounds of a Nelder-Mead run (per_dim simplex moves per dimension; none
+ * when per_dim is 0 unless f is infinite at x, then 5; the steps shrinking
+ * by 0.3 from round to round)
  * followed by BFGS with the
  * exact gradient (at most maxit iterations), until a round improves f by
  * less than 1e-7 relative or after `rounds` rounds.  The restarted simplex
@@ -1222,8 +1223,9 @@ search(ets_problem *pr, ets_objective_fn f, double *x, const double *lo, const d
 	{
 		double		before = fx;
 
-		if (per_dim > 0)
-			minimise(pr, f, x, lo, hi, steps, 1, per_dim);
+		/* BFGS cannot leave an infinite start: Nelder-Mead then */
+		if (per_dim > 0 || !isfinite(fx))
+			minimise(pr, f, x, lo, hi, steps, 1, per_dim > 0 ? per_dim : 5);
 		polish(pr, x, lo, hi, maxit);
 		fx = f(x, pr);
 		for (int i = 0; i < CP_NM_MAXDIM; i++)

@@ -53,9 +53,9 @@ extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x
  * Minimise f over d <= CP_BFGS_MAXDIM dimensions within [lo, hi] from x
  * (clamped into the box): BFGS on the coordinates not held at a bound by
  * the gradient (their inverse Hessian the Schur complement of the held
- * ones' block in the full one), projected backtracking Armijo line searches (f may return
- * INFINITY outside its domain: a barrier), the identity scaled by s'y / y'y
- * at the first step.  grad is called only at points whose value f has
+ * ones' block in the full one), projected backtracking Armijo line
+ * searches (f may return INFINITY outside its domain: a barrier), the
+ * identity scaled by s'y / y'y at the first step.  grad is called only at points whose value f has
  * just returned (finite): the start and each accepted step, never at a
  * rejected trial point, so an objective may record its pass for the
  * gradient to reuse.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.

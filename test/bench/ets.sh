@@ -34,35 +34,38 @@ SQL
 echo
 echo "automatic ETS and ARIMA per series (training part of each shared series), runs: $RUNS (medians)"
 have_r=0
+rtime=/tmp/cipred_bench_ets_r.R
 if command -v Rscript >/dev/null && Rscript -e 'library(forecast)' >/dev/null 2>&1; then
 	have_r=1
-	# R: median of RUNS fits of ets() per series, in ms
-	RUNS=$RUNS Rscript -e '
+	# R: median of RUNS fits of ets() or auto.arima() on one series, in ms;
+	# run just before cipred's fits of the same series, so that the two
+	# are timed in the same minute (this VM's speed drifts by a fifth
+	# within minutes; timing all of R's series first moved the ratios by a
+	# third from run to run)
+	cat > "$rtime" <<'RSRC'
 suppressMessages(library(forecast))
-d <- read.csv("test/data/series.csv"); runs <- as.integer(Sys.getenv("RUNS", "5"))
-for (s in unique(d$series)) {
-  x <- d[d$series == s, ]; m <- x$period[1]; if (m > 24) next
-  h <- if (m == 12) 18 else if (m == 4) 8 else 6
-  y <- ts(x$value[1:(nrow(x) - h)], frequency = m)
-  te <- sapply(1:runs, function(i) system.time(ets(y))[["elapsed"]])
-  ta <- sapply(1:runs, function(i) system.time(auto.arima(y))[["elapsed"]])
-  cat(s, m, 1000 * median(te), 1000 * median(ta), "\n")
-}' > /tmp/cipred_bench_ets_r.txt
+a <- commandArgs(TRUE); runs <- as.integer(Sys.getenv("RUNS", "5"))
+d <- read.csv("test/data/series.csv"); x <- d[d$series == a[1], ]; m <- x$period[1]
+h <- if (m == 12) 18 else if (m == 4) 8 else 6
+y <- ts(x$value[1:(nrow(x) - h)], frequency = m)
+f <- if (a[2] == "ets") function() ets(y) else function() auto.arima(y)
+invisible(f())
+cat(1000 * median(sapply(1:runs, function(i) system.time(f())[["elapsed"]])), "\n")
+RSRC
 fi
 for meth in ets arima; do
 	rfun=$([ "$meth" = ets ] && echo "ets()" || echo "auto.arima()")
-	col=$([ "$meth" = ets ] && echo 3 || echo 4)
 	echo
 	printf '%-16s %6s %12s %14s %10s\n' "series ($meth)" "period" "cipred ms" "R $rfun ms" "R / cipred"
 	ratios=()
 	monthly=()					# "cipred R" ms of the period-12 series
 	while read -r s per; do
+		[ "$have_r" = 1 ] && r=$(RUNS=$RUNS Rscript "$rtime" "$s" "$meth" </dev/null)
 		# ten fits in one query, so that a new connection's library load is not timed
 		ours=$(median_ms "$DB" "SET max_parallel_workers_per_gather = 0" \
 			"SELECT count(m) FROM generate_series(1, 10) g, LATERAL (SELECT cipred.fit(ts, value, '$meth') AS m FROM train WHERE series = '$s' AND g > 0) x")
 		ours=$(ratio "$ours" 10)
 		if [ "$have_r" = 1 ]; then
-			r=$(awk -v s="$s" -v c="$col" '$1 == s {print $c}' /tmp/cipred_bench_ets_r.txt)
 			rat=$(ratio "$r" "$ours")
 			ratios+=("$rat")
 			[ "$per" = 12 ] && monthly+=("$ours $r")
