@@ -50,7 +50,7 @@ h <- if (m == 12) 18 else if (m == 4) 8 else 6
 y <- ts(x$value[1:(nrow(x) - h)], frequency = m)
 f <- if (a[2] == "ets") function() ets(y) else function() auto.arima(y)
 invisible(f())
-cat(1000 * median(sapply(1:runs, function(i) system.time(f())[["elapsed"]])), "\n")
+cat(sprintf("%.1f\n", 1000 * median(sapply(1:runs, function(i) system.time(f())[["elapsed"]]))))
 RSRC
 fi
 for meth in ets arima; do
