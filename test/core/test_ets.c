@@ -373,9 +373,13 @@ test_ets_awkward(void)
 				excess = 0;
 	int			above = 0,
 				autos = 0;
+	double		r_mam[90];
 
 	for (int k = 0; k < 90; k++)
+	{
 		best_form[k] = INFINITY;
+		r_mam[k] = NAN;
+	}
 	CHECK(f != NULL && r != NULL, "awkward series and R's fits of them");
 	if (f == NULL || r == NULL)
 	{
@@ -416,6 +420,8 @@ test_ets_awkward(void)
 
 		if (sscanf(line, "%d,\"%7[^\"]\",%d,%lf", &k, form, &n, &ll) != 4 || k < 0 || k >= 90 || n != len[k])
 			continue;
+		if (strcmp(form, "MAM") == 0)
+			r_mam[k] = ll;
 		sp = spec_of(form, per[k]);
 		rows++;
 		if (cp_ets_fit(y[k], n, &sp, &e) != CP_ETS_OK)
@@ -454,6 +460,35 @@ test_ets_awkward(void)
 	CHECK(autos >= 85 && above == 0,
 		  "awkward series: the automatic choice's AICc within 1 of the best form fitted on its own on %d of %d series (most above: %.3f)",
 		  autos - above, autos, excess);
+	/*
+	 * A form named alone on a series with a level shift (awkward series 17,
+	 * 23, 83 and 89, ETS(M,A,M)): the searches from the linear start ended
+	 * where every smoothing parameter sits at its lower bound, 18.6 below
+	 * R's log-likelihood on series 23; the extra starts with a large alpha
+	 * find alpha near 1, 74 to 203 above R's.
+	 */
+	{
+		const int	shift[] = {17, 23, 83, 89};
+		int			ok = 0;
+		double		gap = INFINITY;
+
+		for (int i = 0; i < 4; i++)
+		{
+			int			k = shift[i],
+						mask[3],
+						damped;
+			cp_ets		a;
+
+			cp_ets_parse("MAM", mask, &damped);
+			if (!isnan(r_mam[k]) && cp_ets_auto(y[k], len[k], per[k], mask, damped, &a) == CP_ETS_OK)
+			{
+				gap = fmin(gap, r_loglik(&a) - r_mam[k]);
+				ok += r_loglik(&a) >= r_mam[k] + 50.0;
+			}
+		}
+		CHECK(ok == 4, "awkward series: MAM named alone on 4 level-shift series at least 50 above R's log-likelihood (%d; least gain %.1f)",
+			  ok, gap);
+	}
 	/*
 	 * Measured when this test was added: mean +7.97, worst -67.1, 22 of
 	 * 1,350 below by more than 1 (R's Nelder-Mead finds better optima on
