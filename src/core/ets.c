@@ -618,10 +618,10 @@ dot4(const double *a, const double *b, int n)
  * summing to zero).  Returns that sum, recomputed from the residuals of a
  * pass with the solved states (so no cancellation) when resid is 1, from
  * the normal equations (c'c - theta'r: cheaper, good enough to rank
- * starting points) when it is 2, else
- * 0; NAN when memory runs out or the system is singular.  The series is centred first (a shift only moves the level), and
- * the normal equations are accumulated in blocks of LS_BLOCK rows, so the
- * memory is O(q^2) whatever n.
+ * starting points) when it is 2, else 0; NAN when memory runs out or the
+ * system is singular.  The series is centred first (a shift only moves the
+ * level), and the normal equations are accumulated in blocks of LS_BLOCK
+ * rows, so the memory is O(q^2) whatever n.
  */
 static double
 ets_ls_states(const cp_ets_spec *sp, const ets_par *p, const double *y, int64_t n,
@@ -928,6 +928,23 @@ par_grad(const cp_ets_spec *sp, const double *x, const double *gp, double *g)
 }
 
 /*
+ * g[4..]: the gradient with respect to the packed states of unpack_states
+ * (l0, b0, s0 .. s_{m-2}, the last seasonal state their negated sum) from
+ * gl, gb and gs, the one with respect to l0, b0 and s0[0..m-1].
+ */
+static void
+state_grad(const cp_ets_spec *sp, double gl, double gb, const double *gs, double *g)
+{
+	int			k = 4;
+
+	g[k++] = gl;
+	if (sp->trend)
+		g[k++] = gb;
+	for (int j = 0; sp->season && j < sp->m - 1; j++)
+		g[k++] = gs[j] - gs[sp->m - 1];
+}
+
+/*
  * The joint objective and its gradient g over the full packed vector x
  * (unpack_par and unpack_states differentiated).
  */
@@ -944,7 +961,6 @@ obj_joint_grad(const double *x, ets_problem *pr, double *g)
 				gb,
 				gs[CP_ETS_MAX_PERIOD],
 				v;
-	int			k = 4;
 
 	unpack_par(sp, x, &p);
 	if (!par_ok(sp, &p))
@@ -954,11 +970,7 @@ obj_joint_grad(const double *x, ets_problem *pr, double *g)
 	if (!isfinite(v))
 		return v;
 	par_grad(sp, x, gp, g);
-	g[k++] = gl;
-	if (sp->trend)
-		g[k++] = gb;
-	for (int j = 0; sp->season && j < sp->m - 1; j++)
-		g[k++] = gs[j] - gs[sp->m - 1];
+	state_grad(sp, gl, gb, gs, g);
 	return v;
 }
 
@@ -1119,7 +1131,6 @@ obj_active_back(const double *z, void *arg, double *gz)
 				gl,
 				gb,
 				gs[CP_ETS_MAX_PERIOD];
-	int			k = 4;
 
 	scatter(pr, z, x);
 	if (!pr->rec_ok || pr->rf != pr->f || memcmp(x, pr->rx, sizeof(x)) != 0)
@@ -1132,13 +1143,7 @@ obj_active_back(const double *z, void *arg, double *gz)
 	ets_back(sp, &pr->rp, pr->n, pr->w, pr->rS, gp, &gl, &gb, gs);
 	par_grad(sp, x, gp, g);
 	if (pr->f != obj_profile)
-	{
-		g[k++] = gl;
-		if (sp->trend)
-			g[k++] = gb;
-		for (int j = 0; sp->season && j < sp->m - 1; j++)
-			g[k++] = gs[j] - gs[sp->m - 1];
-	}
+		state_grad(sp, gl, gb, gs, g);
 	gather(pr, g, gz);
 }
 
@@ -1202,10 +1207,9 @@ minimise(ets_problem *pr, ets_objective_fn f, double *x, const double *lo,
 /*
  * Rounds of a Nelder-Mead run (per_dim simplex moves per dimension; none
  * when per_dim is 0 unless f is infinite at x, then 5; the steps shrinking
- * by 0.3 from round to round)
- * followed by BFGS with the
- * exact gradient (at most maxit iterations), until a round improves f by
- * less than 1e-7 relative or after `rounds` rounds.  The restarted simplex
+ * by 0.3 from round to round) followed by BFGS with the exact gradient
+ * (at most maxit iterations), until a round improves f by less than 1e-7
+ * relative or after `rounds` rounds.  The restarted simplex
  * checks BFGS's end point: BFGS can stop early against the edge of the
  * admissible region, and Nelder-Mead alone converges slowly.
  */
@@ -1385,8 +1389,7 @@ flat_start(const cp_ets_spec *sp, const double *y, int64_t n, double *x)
  * for the joint search, BFGS alone from the grid's best start for the
  * profile: every automatic choice and its AICc as with 5, to 1e-5, on the
  * shared and awkward series, 13% faster) ranks the forms for cp_ets_auto,
- * which searches
- * the best of them again thoroughly from where it stopped (6 evaluations
+ * which searches the best of them again thoroughly from where it stopped (6 evaluations
  * left forms named alone or in short lists up to 50 AICc short on gas and
  * awkward series: the refit starts in the quick search's basin; among all
  * forms the choice was the same on the shared and awkward series); on

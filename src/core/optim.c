@@ -405,11 +405,19 @@ cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, doubl
 			 * a time.
 			 */
 			double		R[CP_BFGS_MAXDIM][CP_BFGS_MAXDIM];
+			double		(*P)[CP_BFGS_MAXDIM] = B;	/* B, or R when one is held */
 
-			memcpy(R, B, sizeof(R));
 			for (int a = 0; a < d; a++)
 			{
-				if (free_[a] || !(R[a][a] > 0))
+				if (free_[a])
+					continue;
+				if (P == B)
+				{
+					for (int i = 0; i < d; i++)
+						memcpy(R[i], B[i], sizeof(double) * d);
+					P = R;
+				}
+				if (!(R[a][a] > 0))
 					continue;
 				for (int i = 0; i < d; i++)
 					for (int j = 0; j < d; j++)
@@ -425,7 +433,7 @@ cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, doubl
 					continue;
 				for (int j = 0; j < d; j++)
 					if (free_[j])
-						dir[i] -= R[i][j] * g[j];
+						dir[i] -= P[i][j] * g[j];
 				big = fmax(big, fabs(dir[i]));
 			}
 		}

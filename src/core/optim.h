@@ -55,10 +55,10 @@ extern int	cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x
  * the gradient (their inverse Hessian the Schur complement of the held
  * ones' block in the full one), projected backtracking Armijo line
  * searches (f may return INFINITY outside its domain: a barrier), the
- * identity scaled by s'y / y'y at the first step.  grad is called only at points whose value f has
- * just returned (finite): the start and each accepted step, never at a
- * rejected trial point, so an objective may record its pass for the
- * gradient to reuse.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.
+ * identity scaled by s'y / y'y at the first step.  grad is called only
+ * at points whose value f has just returned (finite): the start and each
+ * accepted step, never at a rejected trial point, so an objective may
+ * record its pass for the gradient to reuse.  Stops as cp_bfgs; x, *fx and *nev as cp_bfgs.
  */
 extern int	cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *fx,
 						const double *lo, const double *hi, double reltol, int maxit, int *nev);
