@@ -177,14 +177,22 @@ BEGIN
     IF col IS NULL THEN
         RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF pg_catalog.to_regclass('pg_temp.cipred_bt_probe') IS NOT NULL THEN
-        DROP TABLE pg_temp.cipred_bt_probe;
+    -- the column's declared type, from no rows (pg_typeof of the NULL that
+    -- an outer join gives): no temporary table, so that it also runs in a
+    -- security-restricted operation (cipred.run_as).  The column is named
+    -- bare (cipred_src.name would also accept a function of the row, such
+    -- as text); the bare alias itself would be the whole row.
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.pg_typeof(c.v)::pg_catalog.regtype
+                                     FROM (VALUES (1)) cipred_one LEFT JOIN (SELECT %I AS v FROM %s LIMIT 0) c ON true',
+                                  col, from_item) INTO t;
+    EXCEPTION WHEN undefined_column THEN
+        t := NULL;
+    END;
+    IF col = 'cipred_src' AND t IS NOT NULL
+       AND (SELECT ty.typtype IN ('c', 'p') FROM pg_catalog.pg_type ty WHERE ty.oid = t) THEN
+        t := NULL;
     END IF;
-    EXECUTE 'CREATE TEMP TABLE pg_temp.cipred_bt_probe AS SELECT * FROM ' || from_item || ' LIMIT 0';
-    SELECT a.atttypid::regtype INTO t FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid = 'pg_temp.cipred_bt_probe'::regclass AND a.attname = col
-       AND a.attnum > 0 AND NOT a.attisdropped;
-    DROP TABLE pg_temp.cipred_bt_probe;
     IF t IS NULL THEN
         RAISE EXCEPTION '% "%" does not exist in %', what, col, pg_catalog.regexp_replace(from_item, ' AS cipred_src$', '')
             USING ERRCODE = 'undefined_column',

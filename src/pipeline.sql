@@ -97,12 +97,14 @@ COMMENT ON TABLE cipred.alerts IS
 'Alerts raised by pipeline runs (failed, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
 
 -- a pipeline belongs to its owner: others may read its definition, only
--- the owner (or a superuser) may change or drop it
+-- the owner (a member of the owner's role, or a superuser) may change or
+-- drop it
 ALTER TABLE cipred.pipelines ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (true);
 CREATE POLICY pipelines_own_insert ON cipred.pipelines FOR INSERT WITH CHECK (owner = CURRENT_USER);
-CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE USING (owner = CURRENT_USER) WITH CHECK (owner = CURRENT_USER);
-CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (owner = CURRENT_USER);
+CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
 
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipelines', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs', '');
@@ -131,32 +133,104 @@ $$;
 COMMENT ON FUNCTION cipred.pipeline_get(text, text) IS
 'Support function of the pipeline functions: the pipeline of that name, or an error (42704) naming the calling function.';
 
--- The pipeline's source and feature queries are its owner's code: every
--- function that runs them switches to the owner's role for the rest of the
--- call (until the transaction-local setting is restored), after checking
--- that the caller may act as the owner.  A superuser running someone else's
--- pipeline runs it with that user's rights, not its own.  Returns the role
--- setting to restore.
-CREATE FUNCTION cipred.pipeline_enter(p cipred.pipelines, what text) RETURNS text
+-- Runs one SELECT as another role the way PostgreSQL runs another role's
+-- code (REFRESH MATERIALIZED VIEW, index expressions): the user id switched
+-- in C inside a security-restricted operation, so that the code can neither
+-- change role nor leave anything behind that runs later with the caller's
+-- rights; its rows are returned once it has finished.
+CREATE FUNCTION cipred.run_as(role name, query text) RETURNS SETOF record
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'cipred_run_as';
+COMMENT ON FUNCTION cipred.run_as(name, text) IS
+'Runs one SELECT as another role inside a security-restricted operation (as PostgreSQL runs REFRESH MATERIALIZED VIEW): the query cannot change role, create temporary objects or leave settings behind; its rows are returned after it has finished. The caller must be a member of the role or a superuser. Call it in FROM with a column definition list.';
+
+-- A pipeline belongs to its owner: its source and the checks of it are the
+-- owner's code.  The caller must be able to act as the owner.
+CREATE FUNCTION cipred.pipeline_check(p cipred.pipelines, what text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_has_role(p.owner, 'MEMBER') THEN
+        RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it (its source always runs with the owner''s rights).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_check(cipred.pipelines, text) IS
+'Support function of the pipeline functions: an error (42501) naming the calling function unless the caller is the pipeline''s owner, a member of the owner''s role, or a superuser.';
+
+-- The query that reads a source in the one shape the pipeline functions
+-- use: s (the series key as text), t (timestamptz), y (float8, not NULL).
+-- Checks the source and its columns; run as the pipeline's owner.
+CREATE FUNCTION cipred.pipeline_query(source text, series_column name, time_column name, target_column name)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    src text := cipred.backtest_source(source);
+    tx text;
+BEGIN
+    IF series_column IS NOT NULL THEN
+        PERFORM cipred.backtest_column(src, series_column, 'series column');
+    END IF;
+    tx := cipred.backtest_time(src, time_column, 'time column');
+    PERFORM cipred.backtest_target(src, target_column);
+    RETURN pg_catalog.format('SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s WHERE %I IS NOT NULL',
+                             cipred.backtest_series(source, series_column), tx, target_column, src, target_column);
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_query(text, name, name, name) IS
+'Support function of the pipeline functions: checks a source and its columns and returns the query that reads it as s (series key, text), t (timestamptz) and y (float8, not NULL).';
+
+-- A pipeline's source with columns s, t, y: a parenthesised query or a
+-- temporary table, to be used as a FROM item or as a source.  Run by its
+-- owner in the owner's own session, the source is read in place (so that
+-- fits can run in parallel workers).  Run by anyone else (a superuser, a
+-- member of the owner's role, the owner under SET ROLE), the source runs as
+-- the owner in a security-restricted operation (cipred.run_as) and its rows
+-- are copied to a temporary table: the owner's code never runs with the
+-- caller's rights, and the rest of the run reads only plain values.
+CREATE FUNCTION cipred.pipeline_source(p cipred.pipelines, what text) RETURNS text
+LANGUAGE plpgsql VOLATILE
+-- (no pinned search_path: the source resolves names as the session does)
+AS $$
+DECLARE
+    q text;
+BEGIN
+    PERFORM cipred.pipeline_check(p, what);
+    SELECT x.q INTO q
+      FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+                                                    p.source, p.series_column, p.time_column, p.target_column)) AS x(q text);
+    IF session_user = current_user AND current_user = p.owner THEN
+        RETURN '(' || q || ')';
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.cipred_pl_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.cipred_pl_src;
+    END IF;
+    CREATE TEMP TABLE cipred_pl_src (s text, t timestamptz, y float8);
+    INSERT INTO pg_temp.cipred_pl_src SELECT * FROM cipred.run_as(p.owner, q) AS x(s text, t timestamptz, y float8);
+    ANALYZE pg_temp.cipred_pl_src;
+    RETURN 'pg_temp.cipred_pl_src';
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_source(cipred.pipelines, text) IS
+'Support function of the pipeline functions: the pipeline''s source, as a parenthesised query or a temporary table, with columns s (series), t (time) and y (target). The owner''s own run reads the source in place; anyone else''s run reads it as the owner in a security-restricted operation (cipred.run_as) into a temporary table, so the owner''s code never runs with the caller''s rights.';
+
+-- Drops the copy of a source that pipeline_source made, if any.
+CREATE FUNCTION cipred.pipeline_release() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    prev text := current_setting('role');
 BEGIN
-    IF p.owner <> CURRENT_USER THEN
-        IF NOT pg_has_role(CURRENT_USER, p.owner, 'MEMBER') THEN
-            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
-                USING ERRCODE = 'insufficient_privilege',
-                      HINT = 'Only its owner, a member of the owner''s role, or a superuser may run it (always with the owner''s rights).';
-        END IF;
-        PERFORM set_config('role', p.owner, true);
+    IF to_regclass('pg_temp.cipred_pl_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.cipred_pl_src;
     END IF;
-    RETURN prev;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_enter(cipred.pipelines, text) IS
-'Support function of the pipeline functions: checks that the caller may act as the pipeline''s owner and switches to the owner''s role (so that the pipeline''s source runs with its owner''s rights); returns the role setting to restore.';
+COMMENT ON FUNCTION cipred.pipeline_release() IS
+'Support function of the pipeline functions: drops the temporary copy of a source made by cipred.pipeline_source, if any.';
 
 -- Raises an alert: a row in cipred.alerts and a NOTIFY on cipred_alerts
 -- with the alert as JSON.
@@ -210,7 +284,6 @@ AS $$
 DECLARE
     ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
         'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
-    src text;
     m text;
 BEGIN
     IF name IS NULL OR source IS NULL OR time_column IS NULL OR target_column IS NULL
@@ -263,12 +336,10 @@ BEGIN
         RAISE EXCEPTION 'create_pipeline: method keys are method and options (cipred.fit methods) or candidates (auto)'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', method);
     END IF;
-    src := cipred.backtest_source(source);
-    IF series_column IS NOT NULL THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
-    END IF;
-    PERFORM cipred.backtest_time(src, time_column, 'time column');
-    PERFORM cipred.backtest_target(src, target_column);
+    -- the source is checked as its owner (the caller) in a security-
+    -- restricted operation: under SET ROLE it cannot switch back
+    PERFORM FROM cipred.run_as(current_user, format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+                                                    source, series_column, time_column, target_column)) AS x(q text);
     INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
                                   levels, output_period, budget, folds, period, stale_action, description)
     VALUES (name, source, series_column, time_column, target_column, method, horizon,
@@ -285,16 +356,14 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     p cipred.pipelines := cipred.pipeline_get(name, 'drop_pipeline');
-    prev text;
 BEGIN
-    -- as the owner (another role gets a clear error, not a silent no-op
-    -- from row-level security)
-    prev := cipred.pipeline_enter(p, 'drop_pipeline');
+    -- another role gets a clear error, not a silent no-op from row-level
+    -- security
+    PERFORM cipred.pipeline_check(p, 'drop_pipeline');
     IF p.cron_job IS NOT NULL THEN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
     DELETE FROM cipred.pipelines x WHERE x.name = p.name;
-    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.drop_pipeline(text) IS
@@ -303,41 +372,49 @@ COMMENT ON FUNCTION cipred.drop_pipeline(text) IS
 -- Copies the actuals of forecast target times that have arrived in the
 -- pipeline's source, with each series' MASE scale (over its data before
 -- its first forecast origin).
-CREATE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
+CREATE FUNCTION cipred.pipeline_actuals(p cipred.pipelines, src text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
+-- (no pinned search_path: the source resolves names as the session does)
 AS $$
 DECLARE
-    p cipred.pipelines;
     n bigint;
-    prev text;
 BEGIN
-    p := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
-    prev := cipred.pipeline_enter(p, 'refresh_actuals');
     -- the MASE scale of each series over its data before its first origin,
     -- at the pipeline's period or the one of the series' own forecast grid
-    EXECUTE format(
-        'WITH src AS (SELECT %1$s AS s, %2$s AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
-              first_origin AS (SELECT f.series, min(f.origin) AS o,
+    EXECUTE pg_catalog.format(
+        'WITH first_origin AS (SELECT f.series, min(f.origin) AS o,
                                       coalesce($2, (SELECT (cipred.model_info(cipred.fit(g.ts, 1.0::float8, ''naive''))->>''period'')::int
                                                       FROM (SELECT DISTINCT f2.ts FROM cipred.forecasts f2
                                                              WHERE f2.pipeline = $1 AND f2.series = f.series ORDER BY 1 LIMIT 3) g), 1) AS period
                                  FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),
               sc AS (SELECT fo.series, cipred.mase_scale(src.t, src.y, fo.period) AS scale
-                       FROM first_origin fo JOIN src ON src.s = fo.series AND src.t <= fo.o GROUP BY 1)
+                       FROM first_origin fo JOIN %1$s src ON src.s = fo.series AND src.t <= fo.o GROUP BY 1)
          INSERT INTO cipred.actuals (pipeline, series, ts, actual, scale)
          SELECT DISTINCT ON (f.series, f.ts) $1, f.series, f.ts, src.y, nullif(sc.scale, 0)
            FROM cipred.forecasts f
-           JOIN src ON src.s = f.series AND src.t = f.ts
+           JOIN %1$s src ON src.s = f.series AND src.t = f.ts
            LEFT JOIN sc ON sc.series = f.series
           WHERE f.pipeline = $1
             AND NOT EXISTS (SELECT 1 FROM cipred.actuals a WHERE a.pipeline = $1 AND a.series = f.series AND a.ts = f.ts AND a.actual = src.y)
          ON CONFLICT (pipeline, series, ts) DO UPDATE SET actual = EXCLUDED.actual, scale = EXCLUDED.scale, recorded_at = now()',
-        cipred.backtest_series(p.source, p.series_column),
-        cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'),
-        p.target_column, cipred.backtest_source(p.source))
+        src)
     USING p.name, p.period;
     GET DIAGNOSTICS n = ROW_COUNT;
-    PERFORM set_config('role', prev, true);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_actuals(cipred.pipelines, text) IS
+'Support function of refresh_actuals and run_pipeline: copies the arrived actuals of a pipeline''s forecast target times from its source read as a FROM item of cipred.pipeline_source.';
+
+CREATE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
+    n bigint;
+BEGIN
+    n := cipred.pipeline_actuals(p, cipred.pipeline_source(p, 'refresh_actuals'));
+    PERFORM cipred.pipeline_release();
     RETURN n;
 END
 $$;
@@ -362,31 +439,30 @@ DECLARE
     msg text;
     det text;
     stale_list text;
-    prev text;
     bts bigint[];
 BEGIN
     p := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
-    prev := cipred.pipeline_enter(p, 'run_pipeline');
+    PERFORM cipred.pipeline_check(p, 'run_pipeline');
     INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget) VALUES (p.name, t0, p.budget)
     RETURNING pipeline_runs.run_id INTO rid;
     run_id := rid;
     BEGIN
-        src := cipred.backtest_source(p.source);
-        PERFORM cipred.refresh_actuals(p.name);
-        -- freshness of a guarded source
-        IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g WHERE g.rel = p.source::regclass) THEN
-            SELECT count(*) FILTER (WHERE f.stale), string_agg(f.series::text, ', ') FILTER (WHERE f.stale)
+        -- the source with columns s, t, y (read as the owner: see
+        -- cipred.pipeline_source)
+        src := cipred.pipeline_source(p, 'run_pipeline');
+        PERFORM cipred.pipeline_actuals(p, src);
+        -- freshness of a guarded source (read as the owner)
+        IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g WHERE g.rel = to_regclass(p.source)) THEN
+            SELECT count(*) FILTER (WHERE f.stale), string_agg(f.series, ', ') FILTER (WHERE f.stale)
               INTO n_stale, stale_list
-              FROM cipred.freshness(p.source::regclass) f;
+              FROM cipred.run_as(p.owner, format('SELECT f.series::text, f.stale FROM cipred.freshness(%L::regclass) f', p.source))
+                   AS f(series text, stale bool);
             IF n_stale > 0 AND p.stale_action = 'fail' THEN
                 RAISE EXCEPTION 'the input of pipeline "%" is stale: % series overdue', p.name, n_stale
                     USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = left('Stale: ' || stale_list, 1000);
             END IF;
         END IF;
-        EXECUTE format('SELECT count(*), count(DISTINCT %s) FROM %s WHERE %I IS NOT NULL',
-                       CASE WHEN p.series_column IS NULL THEN '1' ELSE quote_ident(p.series_column) END,
-                       src, p.target_column)
-           INTO n_rows, n_series;
+        EXECUTE format('SELECT count(*), count(DISTINCT src.s) FROM %s src', src) INTO n_rows, n_series;
         m := p.method->>'method';
         IF m = 'auto' THEN
             IF pg_catalog.to_regclass('pg_temp.cipred_pl_auto') IS NOT NULL THEN
@@ -395,14 +471,11 @@ BEGIN
             IF pg_catalog.to_regclass('pg_temp.cipred_pl_origin') IS NOT NULL THEN
                 DROP TABLE pg_temp.cipred_pl_origin;
             END IF;
-            CREATE TEMP TABLE pg_temp.cipred_pl_auto AS
-            SELECT * FROM cipred.auto_forecast(p.source, p.series_column, p.time_column, p.target_column, p.horizon,
+            CREATE TEMP TABLE cipred_pl_auto AS
+            SELECT * FROM cipred.auto_forecast(src, 's', 't', 'y', p.horizon,
                                                nullif(p.levels, '{}'), coalesce(p.method->'candidates', '["ets", "arima", "theta"]'),
                                                p.folds, p.period);
-            EXECUTE format('CREATE TEMP TABLE pg_temp.cipred_pl_origin AS
-                            SELECT %s AS s, max(%s) AS origin FROM %s WHERE %I IS NOT NULL GROUP BY 1',
-                           cipred.backtest_series(p.source, p.series_column),
-                           cipred.backtest_time(src, p.time_column, 'time column'), src, p.target_column);
+            EXECUTE format('CREATE TEMP TABLE cipred_pl_origin AS SELECT src.s, max(src.t) AS origin FROM %s src GROUP BY 1', src);
             INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method, expected_mase)
             SELECT p.name, rid, a.series, o.origin, a.ts, a.step, a.forecast, a.lo, a.hi, a.strategy, a.expected_mase
               FROM pg_temp.cipred_pl_auto a JOIN pg_temp.cipred_pl_origin o ON o.s = a.series;
@@ -413,13 +486,10 @@ BEGIN
             EXECUTE format(
                 'INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, forecast, lo, hi, method)
                  SELECT $1, $2, x.s, x.origin, f.ts, f.step, f.forecast, f.lo, f.hi, $3
-                   FROM (SELECT %1$s AS s, max(%2$s) AS origin,
-                                cipred.fit(%2$s, %3$I::float8, $3, $4) AS model
-                           FROM %4$s WHERE %3$I IS NOT NULL GROUP BY 1) x,
+                   FROM (SELECT src.s, max(src.t) AS origin, cipred.fit(src.t, src.y, $3, $4) AS model
+                           FROM %s src GROUP BY 1) x,
                         cipred.forecast(x.model, $5, $6) f
-                  WHERE x.s IS NOT NULL',
-                cipred.backtest_series(p.source, p.series_column),
-                cipred.backtest_time(src, p.time_column, 'time column'), p.target_column, src)
+                  WHERE x.s IS NOT NULL', src)
             USING p.name, rid, m,
                   coalesce(p.method->'options', '{}') || CASE WHEN p.period IS NOT NULL AND NOT coalesce(p.method->'options', '{}') ? 'period'
                                                               THEN jsonb_build_object('period', p.period) ELSE '{}' END,
@@ -457,7 +527,7 @@ BEGIN
                                    jsonb_build_object('duration', run_pipeline.duration, 'budget', p.budget,
                                                       'budget_used', run_pipeline.budget_used));
     END IF;
-    PERFORM set_config('role', prev, true);
+    PERFORM cipred.pipeline_release();
 END
 $$;
 COMMENT ON FUNCTION cipred.run_pipeline(text) IS
@@ -507,15 +577,23 @@ AS $$
 DECLARE
     p cipred.pipelines;
     job bigint;
-    prev text;
+    preload text;
 BEGIN
     p := cipred.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
+    PERFORM cipred.pipeline_check(p, 'schedule_pipeline');
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Install the Debian package postgresql-15-cron, add pg_cron to shared_preload_libraries (and set cron.database_name to this database) in postgresql.conf, restart the server, then CREATE EXTENSION pg_cron. Or run the pipeline from any scheduler with SELECT cipred.run_pipeline(name).';
     END IF;
-    IF NOT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+    -- (shared_preload_libraries is readable only with pg_read_all_settings;
+    -- without it, pg_cron's own error tells)
+    BEGIN
+        preload := current_setting('shared_preload_libraries');
+    EXCEPTION WHEN insufficient_privilege THEN
+        preload := NULL;
+    END;
+    IF preload IS NOT NULL AND NOT 'pg_cron' = ANY (string_to_array(replace(preload, ' ', ''), ',')) THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is installed but not preloaded'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Add pg_cron to shared_preload_libraries in postgresql.conf and restart the server; its scheduler only runs when preloaded.';
@@ -530,11 +608,10 @@ BEGIN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
     -- the job is the owner's: pg_cron runs it as its owner
-    prev := cipred.pipeline_enter(p, 'schedule_pipeline');
-    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
-    USING 'cipred:' || p.name, schedule, format('SELECT cipred.run_pipeline(%L)', p.name);
+    SELECT x.job INTO job
+      FROM cipred.run_as(p.owner, format('SELECT cron.schedule(%L, %L, %L)', 'cipred:' || p.name, schedule,
+                                         format('SELECT cipred.run_pipeline(%L)', p.name))) AS x(job bigint);
     UPDATE cipred.pipelines x SET cron_job = job WHERE x.name = p.name;
-    PERFORM set_config('role', prev, true);
     RETURN job;
 END
 $$;
@@ -547,19 +624,18 @@ AS $$
 DECLARE
     p cipred.pipelines;
     job bigint;
-    prev text;
 BEGIN
     p := cipred.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
+    PERFORM cipred.pipeline_check(p, 'unschedule_pipeline');
     job := p.cron_job;
     IF job IS NULL THEN
         RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
     END IF;
-    prev := cipred.pipeline_enter(p, 'unschedule_pipeline');
+    -- the job is the owner's
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+        PERFORM FROM cipred.run_as(p.owner, format('SELECT cron.unschedule(%s::bigint)', job)) AS x(done bool);
     END IF;
     UPDATE cipred.pipelines x SET cron_job = NULL WHERE x.name = unschedule_pipeline.name;
-    PERFORM set_config('role', prev, true);
 END
 $$;
 COMMENT ON FUNCTION cipred.unschedule_pipeline(text) IS 'Removes a pipeline''s pg_cron job.';
@@ -651,11 +727,12 @@ AS $$
 DECLARE
     p cipred.pipelines;
     r record;
-    prev text;
+    src text;
 BEGIN
     p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
-    prev := cipred.pipeline_enter(p, 'check_drift');
-    PERFORM cipred.refresh_actuals(p.name);
+    -- the source with columns s, t, y, read as the owner
+    src := cipred.pipeline_source(p, 'check_drift');
+    PERFORM cipred.pipeline_actuals(p, src);
     -- forecast errors: one value per run (vintage), its mean absolute
     -- scaled error over the target times whose actuals have arrived, in
     -- run order (errors within a vintage grow with the horizon: mixing
@@ -682,13 +759,10 @@ BEGIN
     -- input shift: the target's recent window against its history
     IF psi_window IS NOT NULL THEN
         FOR r IN EXECUTE format(
-            'WITH src AS (SELECT %1$s AS s, %2$s AS t, %3$I::float8 AS y FROM %4$s WHERE %3$I IS NOT NULL),
+            'WITH src AS (SELECT * FROM %s src),
                   lim AS (SELECT s, max(t) - $1 AS cut FROM src GROUP BY s)
              SELECT src.s, array_agg(src.y) FILTER (WHERE src.t <= lim.cut) AS hist, array_agg(src.y) FILTER (WHERE src.t > lim.cut) AS recent
-               FROM src JOIN lim USING (s) GROUP BY src.s ORDER BY src.s',
-            cipred.backtest_series(p.source, p.series_column),
-            cipred.backtest_time(cipred.backtest_source(p.source), p.time_column, 'time column'), p.target_column,
-            cipred.backtest_source(p.source))
+               FROM src JOIN lim USING (s) GROUP BY src.s ORDER BY src.s', src)
         USING psi_window
         LOOP
             CONTINUE WHEN r.hist IS NULL OR cardinality(r.hist) < 10 OR r.recent IS NULL;
@@ -703,7 +777,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END IF;
-    PERFORM set_config('role', prev, true);
+    PERFORM cipred.pipeline_release();
 END
 $$;
 COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) IS
