@@ -216,6 +216,28 @@ GROUP BY c.relname ORDER BY c.relname;
 SELECT pg_temp.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
 SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,24 hours,7 days,1 mon,7 minutes,5 hours,30 days,720 hours,2 mons}'::text[]) p;
 
+-- 8b. execute_pipeline commits a run's start before its work; a run left
+-- 'running' by a backend that has gone (as after kill -9: the cluster test
+-- pipeline_kill kills real ones) is marked abandoned by the next run or
+-- check, with an alert; a live backend's run is not
+SET client_min_messages = warning;
+CALL cipred.execute_pipeline('dayahead');
+RESET client_min_messages;
+SELECT status, forecasts, pid = pg_backend_pid() AS this_backend,
+       backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS backend_start_known
+FROM cipred.pipeline_runs WHERE run_id = (SELECT max(run_id) FROM cipred.pipeline_runs);
+INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget, pid, backend_start)
+VALUES ('dayahead', now() - interval '1 hour', '16 hours', 2147483647, now() - interval '2 hours'),
+       ('dayahead', now() - interval '1 hour', '16 hours', pg_backend_pid(), now() - interval '2 days'),
+       ('dayahead', now(), '16 hours', pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()));
+SELECT cipred.mark_abandoned('dayahead') AS abandoned;
+SELECT pid = 2147483647 AS gone_pid, status, finished_at IS NOT NULL AS finished, error IS NOT NULL AS explained
+FROM cipred.pipeline_runs WHERE pipeline = 'dayahead' AND status IN ('running', 'abandoned') ORDER BY run_id;
+SELECT kind, severity, run_id IS NOT NULL AS has_run FROM cipred.alerts WHERE kind = 'abandoned' ORDER BY alert_id;
+SELECT cipred.mark_abandoned() AS again;
+DELETE FROM cipred.pipeline_runs WHERE pipeline = 'dayahead' AND status IN ('running', 'abandoned');
+DELETE FROM cipred.alerts WHERE kind = 'abandoned';
+
 -- 9. bad input
 SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.create_pipeline('dayahead', 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
@@ -233,6 +255,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 48, '1 day', stale_action => 'ignore')$$),
     ($$SELECT cipred.create_pipeline(NULL, 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
     ($$SELECT cipred.run_pipeline('nosuch')$$),
+    ($$CALL cipred.execute_pipeline('nosuch')$$),
     ($$SELECT cipred.drop_pipeline('nosuch')$$),
     ($$SELECT cipred.unschedule_pipeline('dayahead')$$),
     ($$SELECT cipred.page_hinkley(ARRAY[1.0], -1, 5)$$),

@@ -36,7 +36,7 @@ CREATE TABLE cipred.pipeline_runs (
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at timestamptz,
     duration interval,
-    status text NOT NULL DEFAULT 'running' CONSTRAINT pipeline_runs_status_check CHECK (status IN ('running', 'succeeded', 'failed')),
+    status text NOT NULL DEFAULT 'running' CONSTRAINT pipeline_runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned')),
     error text,
     rows_read bigint,
     series int,
@@ -45,11 +45,13 @@ CREATE TABLE cipred.pipeline_runs (
     budget interval NOT NULL,
     budget_used float8,
     backtest_runs bigint[],
-    run_by name NOT NULL DEFAULT CURRENT_USER
+    run_by name NOT NULL DEFAULT CURRENT_USER,
+    pid int NOT NULL DEFAULT pg_catalog.pg_backend_pid(),
+    backend_start timestamptz
 );
 CREATE INDEX pipeline_runs_pipeline ON cipred.pipeline_runs (pipeline, started_at);
 COMMENT ON TABLE cipred.pipeline_runs IS
-'Every run of every pipeline: when, how long, rows read, series, forecasts written, status and error, input staleness, the share of the run-time budget used (budget_used = duration / budget), and the backtest runs behind an auto pipeline''s forecasts.';
+'Every run of every pipeline: when, how long, rows read, series, forecasts written, status (running, succeeded, failed, or abandoned when the backend running it ended first) and error, input staleness, the share of the run-time budget used (budget_used = duration / budget), the backtest runs behind an auto pipeline''s forecasts, who ran it and the backend that ran it (pid, backend_start).';
 
 CREATE TABLE cipred.forecasts (
     pipeline text NOT NULL REFERENCES cipred.pipelines ON DELETE CASCADE,
@@ -86,7 +88,7 @@ CREATE TABLE cipred.alerts (
     at timestamptz NOT NULL DEFAULT clock_timestamp(),
     pipeline text,
     run_id bigint,
-    kind text NOT NULL CONSTRAINT alerts_kind_check CHECK (kind IN ('failed', 'budget', 'stale', 'drift', 'shift')),
+    kind text NOT NULL CONSTRAINT alerts_kind_check CHECK (kind IN ('failed', 'abandoned', 'budget', 'stale', 'drift', 'shift')),
     severity text NOT NULL CONSTRAINT alerts_severity_check CHECK (severity IN ('warning', 'critical')),
     message text NOT NULL,
     detail jsonb NOT NULL DEFAULT '{}',
@@ -94,7 +96,7 @@ CREATE TABLE cipred.alerts (
 );
 CREATE INDEX alerts_open ON cipred.alerts (at) WHERE resolved_at IS NULL;
 COMMENT ON TABLE cipred.alerts IS
-'Alerts raised by pipeline runs (failed, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
+'Alerts raised by pipeline runs (failed, abandoned, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
 
 -- a pipeline belongs to its owner: others may read its definition, only
 -- the owner (a member of the owner's role, or a superuser) may change or
@@ -243,9 +245,9 @@ AS $$
 DECLARE
     a cipred.alerts;
 BEGIN
-    IF kind IS NULL OR kind NOT IN ('failed', 'budget', 'stale', 'drift', 'shift')
+    IF kind IS NULL OR kind NOT IN ('failed', 'abandoned', 'budget', 'stale', 'drift', 'shift')
        OR severity IS NULL OR severity NOT IN ('warning', 'critical') OR message IS NULL THEN
-        RAISE EXCEPTION 'raise_alert: kind must be failed, budget, stale, drift or shift, severity warning or critical, and message not NULL'
+        RAISE EXCEPTION 'raise_alert: kind must be failed, abandoned, budget, stale, drift or shift, severity warning or critical, and message not NULL'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('kind was %s, severity %s.', coalesce(kind, 'NULL'), coalesce(severity, 'NULL'));
     END IF;
@@ -264,7 +266,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION cipred.raise_alert(text, bigint, text, text, text, jsonb) IS
-'Records an alert (kind failed, budget, stale, drift or shift; severity warning or critical) and sends it with NOTIFY on the channel cipred_alerts as JSON (alert_id, at, pipeline, run_id, kind, severity, message); returns its id.';
+'Records an alert (kind failed, abandoned, budget, stale, drift or shift; severity warning or critical) and sends it with NOTIFY on the channel cipred_alerts as JSON (alert_id, at, pipeline, run_id, kind, severity, message); returns its id.';
 
 CREATE FUNCTION cipred.resolve_alert(alert_id bigint) RETURNS void
 LANGUAGE sql VOLATILE
@@ -421,15 +423,71 @@ $$;
 COMMENT ON FUNCTION cipred.refresh_actuals(text) IS
 'Copies into cipred.actuals the actuals that have arrived in a pipeline''s source for its forecast target times (and corrections of earlier ones); returns how many rows it wrote. run_pipeline calls it first.';
 
-CREATE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status text, OUT forecasts bigint,
+-- Runs that are 'running' but whose backend has gone (killed, crashed,
+-- disconnected) are marked 'abandoned', with an alert each.  A backend is
+-- known by its pid and start time; a pid that another role's backend holds
+-- (its start time not visible) counts as alive.
+CREATE FUNCTION cipred.mark_abandoned(pipeline text DEFAULT NULL) RETURNS int
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    n int := 0;
+BEGIN
+    FOR r IN
+        UPDATE cipred.pipeline_runs x
+           SET status = 'abandoned', finished_at = clock_timestamp(), duration = clock_timestamp() - x.started_at,
+               budget_used = extract(epoch FROM clock_timestamp() - x.started_at) / extract(epoch FROM x.budget),
+               error = format('the backend that ran it (pid %s) ended before the run finished: it was killed, crashed or lost its connection', x.pid)
+         WHERE x.status = 'running'
+           AND (mark_abandoned.pipeline IS NULL OR x.pipeline = mark_abandoned.pipeline)
+           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                            WHERE a.pid = x.pid AND (a.backend_start IS NULL OR x.backend_start IS NULL
+                                                     OR a.backend_start = x.backend_start))
+           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND pg_has_role(p.owner, 'MEMBER'))
+        RETURNING x.*
+    LOOP
+        n := n + 1;
+        PERFORM cipred.raise_alert(r.pipeline, r.run_id, 'abandoned', 'critical',
+                                   format('pipeline %s: run %s started at %s was abandoned (its backend ended)', r.pipeline, r.run_id, r.started_at),
+                                   jsonb_build_object('pid', r.pid, 'started_at', r.started_at, 'run_by', r.run_by));
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION cipred.mark_abandoned(text) IS
+'Marks as abandoned the runs of a pipeline (NULL: of every pipeline the caller may act for) that are still running but whose backend has ended (killed, crashed, disconnected), raising a critical alert for each; returns how many. run_pipeline, execute_pipeline and check_drift call it first.';
+
+-- A new run of a pipeline: its row, status 'running', with the backend
+-- that runs it.
+CREATE FUNCTION cipred.pipeline_start(p cipred.pipelines) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    PERFORM cipred.mark_abandoned(p.name);
+    INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget, backend_start)
+    VALUES (p.name, clock_timestamp(), p.budget,
+            (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()))
+    RETURNING run_id INTO rid;
+    RETURN rid;
+END
+$$;
+COMMENT ON FUNCTION cipred.pipeline_start(cipred.pipelines) IS
+'Support function of run_pipeline and execute_pipeline: marks the pipeline''s abandoned runs, then logs a new run (status running, with the pid and start time of its backend) and returns its id.';
+
+-- The work of a run logged by pipeline_start, and its log; returns the
+-- run's outcome.
+CREATE FUNCTION cipred.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id bigint, OUT status text, OUT forecasts bigint,
                                     OUT duration interval, OUT budget_used float8, OUT error text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    p cipred.pipelines;
-    rid bigint;
-    t0 timestamptz := clock_timestamp();
+    t0 timestamptz := (SELECT r.started_at FROM cipred.pipeline_runs r WHERE r.run_id = rid);
     src text;
     n_rows bigint;
     n_series int;
@@ -441,10 +499,6 @@ DECLARE
     stale_list text;
     bts bigint[];
 BEGIN
-    p := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
-    PERFORM cipred.pipeline_check(p, 'run_pipeline');
-    INSERT INTO cipred.pipeline_runs (pipeline, started_at, budget) VALUES (p.name, t0, p.budget)
-    RETURNING pipeline_runs.run_id INTO rid;
     run_id := rid;
     BEGIN
         -- the source with columns s, t, y (read as the owner: see
@@ -519,19 +573,58 @@ BEGIN
                                    jsonb_build_object('stale', left(stale_list, 1000)));
     END IF;
     SELECT r.status, r.forecasts, r.duration, r.budget_used, r.error
-      INTO run_pipeline.status, run_pipeline.forecasts, run_pipeline.duration, run_pipeline.budget_used, run_pipeline.error
+      INTO pipeline_run.status, pipeline_run.forecasts, pipeline_run.duration, pipeline_run.budget_used, pipeline_run.error
       FROM cipred.pipeline_runs r WHERE r.run_id = rid;
-    IF run_pipeline.duration > p.budget THEN
+    IF pipeline_run.duration > p.budget THEN
         PERFORM cipred.raise_alert(p.name, rid, 'budget', 'warning',
-                                   format('pipeline %s took %s, over its budget of %s', p.name, run_pipeline.duration, p.budget),
-                                   jsonb_build_object('duration', run_pipeline.duration, 'budget', p.budget,
-                                                      'budget_used', run_pipeline.budget_used));
+                                   format('pipeline %s took %s, over its budget of %s', p.name, pipeline_run.duration, p.budget),
+                                   jsonb_build_object('duration', pipeline_run.duration, 'budget', p.budget,
+                                                      'budget_used', pipeline_run.budget_used));
     END IF;
     PERFORM cipred.pipeline_release();
 END
 $$;
+COMMENT ON FUNCTION cipred.pipeline_run(cipred.pipelines, bigint) IS
+'Support function of run_pipeline and execute_pipeline: the work of a logged run (actuals, freshness, fits, forecasts) and its outcome in the run log, with alerts.';
+
+CREATE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status text, OUT forecasts bigint,
+                                    OUT duration interval, OUT budget_used float8, OUT error text)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
+BEGIN
+    PERFORM cipred.pipeline_check(p, 'run_pipeline');
+    SELECT * INTO run_id, status, forecasts, duration, budget_used, error
+      FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
+END
+$$;
 COMMENT ON FUNCTION cipred.run_pipeline(text) IS
 'Runs a pipeline once: copies arrived actuals, checks the freshness of a guarded source, refits and forecasts every series, writes the forecasts as a new vintage, and logs the run. A failed run leaves no forecasts, is logged as failed with its error and raises an alert; a stale input or a run over its budget raises an alert too.';
+
+-- The same run as a procedure that commits the run's start before its
+-- work: a run whose backend is killed stays in the log as running, and the
+-- next run or check marks it abandoned.  CALL it outside a transaction
+-- block (pg_cron does).
+CREATE PROCEDURE cipred.execute_pipeline(name text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(execute_pipeline.name, 'execute_pipeline');
+    rid bigint;
+    r record;
+BEGIN
+    PERFORM cipred.pipeline_check(p, 'execute_pipeline');
+    rid := cipred.pipeline_start(p);
+    COMMIT;
+    SELECT * INTO r FROM cipred.pipeline_run(p, rid);
+    RAISE NOTICE 'execute_pipeline: run % of pipeline % %: % forecasts in %', r.run_id, p.name, r.status,
+                 coalesce(r.forecasts, 0), r.duration;
+END
+$$;
+COMMENT ON PROCEDURE cipred.execute_pipeline(text) IS
+'Runs a pipeline as run_pipeline does, but commits the run''s start (status running) before its work, so that a run whose backend is killed stays in the log and is marked abandoned (with an alert) by the next run or check. CALL it outside a transaction block; the pg_cron jobs of schedule_pipeline do.';
 
 -- pg_cron: the schedule of an output period, or NULL when it has no cron
 -- form (then the caller gives one)
@@ -584,7 +677,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
             USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Install the Debian package postgresql-15-cron, add pg_cron to shared_preload_libraries (and set cron.database_name to this database) in postgresql.conf, restart the server, then CREATE EXTENSION pg_cron. Or run the pipeline from any scheduler with SELECT cipred.run_pipeline(name).';
+                  HINT = 'Install the Debian package postgresql-15-cron, add pg_cron to shared_preload_libraries (and set cron.database_name to this database) in postgresql.conf, restart the server, then CREATE EXTENSION pg_cron. Or run the pipeline from any scheduler with CALL cipred.execute_pipeline(name).';
     END IF;
     -- (shared_preload_libraries is readable only with pg_read_all_settings;
     -- without it, pg_cron's own error tells)
@@ -610,13 +703,13 @@ BEGIN
     -- the job is the owner's: pg_cron runs it as its owner
     SELECT x.job INTO job
       FROM cipred.run_as(p.owner, format('SELECT cron.schedule(%L, %L, %L)', 'cipred:' || p.name, schedule,
-                                         format('SELECT cipred.run_pipeline(%L)', p.name))) AS x(job bigint);
+                                         format('CALL cipred.execute_pipeline(%L)', p.name))) AS x(job bigint);
     UPDATE cipred.pipelines x SET cron_job = job WHERE x.name = p.name;
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION cipred.schedule_pipeline(text, text) IS
-'Schedules a pipeline with pg_cron (job cipred:<name> running SELECT cipred.run_pipeline(name)), on the given cron schedule or the one that serves its output period; returns the pg_cron job id. A clear error when pg_cron is not installed or not preloaded.';
+'Schedules a pipeline with pg_cron (job cipred:<name> running CALL cipred.execute_pipeline(name)), on the given cron schedule or the one that serves its output period; returns the pg_cron job id. A clear error when pg_cron is not installed or not preloaded.';
 
 CREATE FUNCTION cipred.unschedule_pipeline(name text) RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -732,6 +825,7 @@ BEGIN
     p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
     -- the source with columns s, t, y, read as the owner
     src := cipred.pipeline_source(p, 'check_drift');
+    PERFORM cipred.mark_abandoned(p.name);
     PERFORM cipred.pipeline_actuals(p, src);
     -- forecast errors: one value per run (vintage), its mean absolute
     -- scaled error over the target times whose actuals have arrived, in
