@@ -175,12 +175,14 @@ SELECT method, round(mae::numeric, 6) AS mae FROM cipred.backtest('ap', NULL, 't
     features => '[{"name": "vint", "source": "vintages", "column": "v", "available_column": "issued"}]')
 WHERE step IS NULL;
 
--- 5. a non-superuser runs a backtest and reads every run; deletes only its own
+-- 5. a non-superuser runs a backtest and reads only its own runs (a run
+-- holds its source's values); deletes only its own
 CREATE ROLE cipred_bt_user;
 GRANT SELECT ON ap TO cipred_bt_user;
 SET ROLE cipred_bt_user;
 SELECT method, points FROM cipred.backtest('ap', NULL, 'ts', 'y', '["snaive"]', 6, '{"n_folds": 2}') WHERE step IS NULL;
-SELECT count(*) > 1 AS sees_all_runs FROM cipred.backtest_runs;
+SELECT count(*) AS runs_seen, bool_and(run_by = current_user) AS all_own,
+       (SELECT count(DISTINCT run_id) FROM cipred.backtest_forecasts) AS forecast_runs_seen FROM cipred.backtest_runs;
 -- no rows into someone else's run, no work rows in someone else's name
 SELECT pg_temp.err($$INSERT INTO cipred.backtest_scores (run_id, method, points, mae) VALUES (1, 'naive', 1, 0.001)$$) AS foreign_scores,
        pg_temp.err($$INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
@@ -188,7 +190,7 @@ SELECT pg_temp.err($$INSERT INTO cipred.backtest_scores (run_id, method, points,
 -- work rows planted in one's own name for a future run id
 INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y)
 SELECT gen_random_uuid(), r, 'ap', 1, '1958-06-01', 1, 200, array_agg(ts ORDER BY ts), array_agg(1e6::float8)
-FROM ap, generate_series((SELECT max(run_id) + 1 FROM cipred.backtest_runs), (SELECT max(run_id) + 20 FROM cipred.backtest_runs)) r GROUP BY r;
+FROM ap, generate_series(currval('cipred.backtest_runs_run_id_seq') + 1, currval('cipred.backtest_runs_run_id_seq') + 20) r GROUP BY r;
 DELETE FROM cipred.backtest_runs;
 SELECT count(*) AS own_runs_left FROM cipred.backtest_runs WHERE run_by = 'cipred_bt_user';
 RESET ROLE;

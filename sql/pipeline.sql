@@ -139,71 +139,70 @@ SELECT series, ts, actual, scale > 0 AS scaled FROM cipred.actuals WHERE pipelin
 SELECT cipred.drop_pipeline('weeklies');
 DROP TABLE weekly;
 
--- 7. BI views: a read-only role reads them and nothing else
-CREATE ROLE cipred_bi_reader;
-GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
-                cipred.model_leaderboard, cipred.run_history, cipred.open_alerts TO cipred_bi_reader;
-SET ROLE cipred_bi_reader;
+-- 7. BI views: a BI login with cipred_reader reads every pipeline's
+-- results through the views and the tables, and changes nothing
+CREATE ROLE regress_bi LOGIN;
+GRANT cipred_reader TO regress_bi;
+SET ROLE regress_bi;
 SELECT (SELECT count(*) FROM cipred.latest_forecasts) > 0 AS latest, (SELECT count(*) FROM cipred.forecast_vintages) > 0 AS vintages,
        (SELECT count(*) FROM cipred.pipeline_accuracy) > 0 AS accuracy, (SELECT count(*) FROM cipred.accuracy_over_time) > 0 AS over_time,
        (SELECT count(*) FROM cipred.model_leaderboard) > 0 AS leaderboard, (SELECT count(*) FROM cipred.run_history) > 0 AS runs,
-       (SELECT count(*) FROM cipred.open_alerts) > 0 AS alerts;
+       (SELECT count(*) FROM cipred.open_alerts) > 0 AS alerts,
+       (SELECT count(DISTINCT pipeline) FROM cipred.forecasts) AS pipelines_read;
 SELECT q, pg_temp.err(q) FROM (VALUES
-    ($$SELECT * FROM cipred.forecasts$$),
-    ($$SELECT * FROM cipred.pipelines$$),
     ($$SELECT * FROM demand$$),
     ($$SELECT cipred.run_pipeline('dayahead')$$),
     ($$DELETE FROM cipred.alerts$$),
-    ($$UPDATE cipred.pipeline_runs SET status = 'failed'$$)
+    ($$UPDATE cipred.pipeline_runs SET status = 'failed'$$),
+    ($$INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, method) VALUES ('dayahead', 1, 'x', now(), now(), 1, 'x')$$)
 ) t(q);
 RESET ROLE;
--- a forecaster role with the documented grants defines and runs pipelines
-CREATE ROLE cipred_forecaster;
-GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts,
-                                       cipred.actuals, cipred.alerts TO cipred_forecaster;
-GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_forecaster;
-GRANT SELECT ON series TO cipred_forecaster;
--- (a function that records who runs a pipeline's source)
-CREATE TABLE whoami (who name);
-GRANT INSERT ON whoami TO cipred_forecaster;
-CREATE FUNCTION pg_temp.record_user() RETURNS int LANGUAGE sql AS $$ INSERT INTO public.whoami VALUES (current_user) RETURNING 1 $$;
-SET ROLE cipred_forecaster;
+-- a forecaster: one GRANT cipred_forecaster (and SELECT on its data) to
+-- define and run pipelines
+CREATE ROLE regress_forecaster;
+GRANT cipred_forecaster TO regress_forecaster;
+GRANT SELECT ON series TO regress_forecaster;
+SET ROLE regress_forecaster;
 SELECT cipred.create_pipeline('by_forecaster', '(SELECT * FROM series WHERE series = ''AirPassengers'')', 'series', 'ts', 'value',
                               12, '1 mon', folds => '{"n_folds": 4, "step": 3}');
 SELECT status, forecasts, error FROM cipred.run_pipeline('by_forecaster');
+-- a forecaster sees its own pipelines, runs and forecasts, not others'
+SELECT (SELECT array_agg(name ORDER BY name) FROM cipred.pipelines) AS pipelines_seen,
+       (SELECT array_agg(DISTINCT pipeline) FROM cipred.forecasts) AS forecasts_seen,
+       (SELECT array_agg(DISTINCT pipeline) FROM cipred.latest_forecasts) AS latest_seen,
+       (SELECT array_agg(DISTINCT pipeline) FROM cipred.run_history) AS runs_seen;
 -- a pipeline runs with its owner's rights: a superuser running it runs the
--- owner's query as the owner, and another role may not run it at all
-SELECT cipred.create_pipeline('by_forecaster2', '(SELECT * FROM series WHERE series = ''Nile'' AND pg_temp.record_user() = 1)', 'series', 'ts', 'value',
-                              3, '1 day', method => '"naive"');
+-- owner's query as the owner (this source has rows only for its owner),
+-- and another role may not run it at all
+SELECT cipred.create_pipeline('by_forecaster2', '(SELECT * FROM series WHERE series = ''Nile'' AND current_user = ''regress_forecaster'')',
+                              'series', 'ts', 'value', 3, '1 day', method => '"naive"');
 UPDATE cipred.pipelines SET description = 'changed by its owner' WHERE name = 'by_forecaster2';
 RESET ROLE;
-CREATE ROLE cipred_other;
-GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts,
-                                       cipred.actuals, cipred.alerts TO cipred_other;
-GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_other;
-SET ROLE cipred_other;
+CREATE ROLE regress_other;
+GRANT cipred_forecaster TO regress_other;
+SET ROLE regress_other;
 SELECT pg_temp.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs,
        pg_temp.err($$SELECT cipred.drop_pipeline('by_forecaster2')$$) AS other_drops;
 UPDATE cipred.pipelines SET source = '(SELECT 1)' WHERE name = 'by_forecaster2';
 SELECT pg_temp.err($$INSERT INTO cipred.pipelines (name, source, time_column, target_column, method, horizon, output_period, budget, owner)
-                     VALUES ('spoof', 'series', 'ts', 'value', '"naive"', 1, '1 day', '1 hour', 'cipred_forecaster')$$) AS spoofed_owner;
+                     VALUES ('spoof', 'series', 'ts', 'value', '"naive"', 1, '1 day', '1 hour', 'regress_forecaster')$$) AS spoofed_owner;
 RESET ROLE;
 SELECT source FROM cipred.pipelines WHERE name = 'by_forecaster2';
 SELECT status, forecasts FROM cipred.run_pipeline('by_forecaster2');
 SELECT run_by FROM cipred.pipeline_runs WHERE pipeline = 'by_forecaster2';
-SELECT DISTINCT who AS source_ran_as FROM whoami;
 SELECT current_user = session_user AS role_restored;
-SET ROLE cipred_forecaster;
+SET ROLE regress_forecaster;
 SELECT cipred.drop_pipeline('by_forecaster');
 SELECT cipred.drop_pipeline('by_forecaster2');
 RESET ROLE;
-REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts, series FROM cipred_forecaster;
-REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM cipred_forecaster;
-REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts FROM cipred_other;
-REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM cipred_other;
-REVOKE ALL ON whoami FROM cipred_forecaster;
-DROP TABLE whoami;
-DROP ROLE cipred_forecaster, cipred_other;
+-- without the role, the error names it
+CREATE ROLE regress_nobody;
+SET ROLE regress_nobody;
+SELECT pg_temp.err($$SELECT cipred.create_pipeline('nobodys', 'series', 'series', 'ts', 'value', 3, '1 day')$$) AS without_role;
+RESET ROLE;
+REVOKE ALL ON series FROM regress_forecaster;
+DELETE FROM cipred.alerts WHERE raised_by IN ('regress_forecaster', 'regress_other');
+DROP ROLE regress_forecaster, regress_other, regress_nobody;
 -- the views' columns are plain types
 SELECT c.relname, string_agg(DISTINCT format_type(a.atttypid, a.atttypmod), ', ') AS types
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -269,7 +268,5 @@ SELECT (SELECT count(*) FROM cipred.pipeline_runs WHERE pipeline = 'levels') AS 
        (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'levels') AS forecasts,
        (SELECT count(*) FROM cipred.alerts WHERE pipeline = 'levels') > 0 AS alerts_kept;
 SELECT cipred.unguard('demand');
-REVOKE ALL ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
-              cipred.model_leaderboard, cipred.run_history, cipred.open_alerts FROM cipred_bi_reader;
-DROP ROLE cipred_bi_reader;
+DROP ROLE regress_bi;
 DROP TABLE series, demand, short, two, level;

@@ -51,12 +51,13 @@ SELECT pg_temp.err($$DELETE FROM cipred.models WHERE name = 'load'$$);
 SELECT pg_temp.err($$UPDATE cipred.models SET status = 'production' WHERE name = 'load' AND version = 1$$);
 
 -- who and when cannot be forged: they are set by the registry
+SELECT cipred.save_model('forged', cipred.get_model('load', 1));
 INSERT INTO cipred.models (name, version, model, created_by, created_at, status)
-VALUES ('forged', 1, cipred.get_model('load', 1), 'somebody_else', '2000-01-01', 'production');
-SELECT name, created_by, created_at > '2020-01-01' AS created_now, status FROM cipred.models WHERE name = 'forged';
+VALUES ('forged', 2, cipred.get_model('load', 1), 'somebody_else', '2000-01-01', 'production');
+SELECT name, version, created_by, created_at > '2020-01-01' AS created_now, status FROM cipred.models WHERE name = 'forged' ORDER BY version;
 SELECT pg_temp.err($$INSERT INTO cipred.model_events (name, version, event, at) VALUES ('load', 1, 'promoted', '9999-01-01')$$);
-UPDATE cipred.models SET status = 'retired', status_changed_by = 'somebody_else' WHERE name = 'forged';
-SELECT status, status_changed_by FROM cipred.models WHERE name = 'forged';
+UPDATE cipred.models SET status = 'retired', status_changed_by = 'somebody_else' WHERE name = 'forged' AND version = 2;
+SELECT status, status_changed_by FROM cipred.models WHERE name = 'forged' AND version = 2;
 SELECT version, event, by_user FROM cipred.model_events WHERE name = 'forged' ORDER BY at;
 
 -- export and import as JSON

@@ -18,16 +18,14 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
-CREATE ROLE regress_alice;
+CREATE ROLE regress_alice LOGIN PASSWORD 'regress_alice_pw';
 CREATE ROLE regress_bob;
 CREATE ROLE regress_carol;
 GRANT regress_alice TO regress_bob;
 CREATE SCHEMA alice AUTHORIZATION regress_alice;
 GRANT USAGE ON SCHEMA alice TO PUBLIC;
--- what a forecaster needs (the operations issue gives this one role)
-GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts,
-                                       cipred.actuals, cipred.alerts TO regress_alice, regress_bob, regress_carol;
-GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO regress_alice, regress_bob, regress_carol;
+-- what a forecaster needs: one role
+GRANT cipred_forecaster TO regress_alice, regress_bob, regress_carol;
 
 SET ROLE regress_alice;
 CREATE TABLE alice.src (s text, ts timestamptz, y float8);
@@ -92,6 +90,33 @@ BEGIN
     INSERT INTO alice.log VALUES (1);
     RETURN 1;
 END $$;
+-- a helper left in the caller's pg_temp, a cursor left open for the
+-- caller to fetch from, the caller's constraint mode and advisory locks
+-- (these runs succeed: what they leave is undone)
+CREATE FUNCTION alice.via_temp_function() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regprocedure('pg_temp.helper()') IS NULL THEN
+        EXECUTE 'CREATE FUNCTION pg_temp.helper() RETURNS int LANGUAGE sql AS ''SELECT 1''';
+    END IF;
+    RETURN 1;
+END $$;
+CREATE FUNCTION alice.via_open_cursor() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_cursors WHERE name = 'alice_cur') THEN
+        EXECUTE 'DECLARE alice_cur CURSOR FOR SELECT 1';
+    END IF;
+    RETURN 1;
+END $$;
+CREATE FUNCTION alice.via_constraints() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'SET CONSTRAINTS ALL DEFERRED';
+    RETURN 1;
+END $$;
+CREATE FUNCTION alice.via_advisory_lock() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_lock(4242);
+    RETURN 1;
+END $$;
 -- borrowing the caller's rights directly
 CREATE FUNCTION alice.via_run_as() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
@@ -100,7 +125,7 @@ BEGIN
 END $$;
 SELECT cipred.create_pipeline('alice_' || v, format('(SELECT * FROM alice.src WHERE alice.%I() = 1)', v), 's', 'ts', 'y', 3, '1 day',
                               method => '"naive"')
-FROM unnest('{via_set_config,via_set_role,via_reset_role,via_session_authorization,via_definer,via_search_path,via_temp_view,via_deferred_trigger,via_run_as}'::text[]) v
+FROM unnest('{via_set_config,via_set_role,via_reset_role,via_session_authorization,via_definer,via_search_path,via_temp_view,via_deferred_trigger,via_run_as,via_temp_function,via_open_cursor,via_constraints,via_advisory_lock}'::text[]) v
 ORDER BY v;
 SELECT cipred.create_pipeline('alice_ok', 'alice.src', 's', 'ts', 'y', 5, '1 day', method => '"theta"');
 RESET ROLE;
@@ -113,13 +138,45 @@ FROM cipred.pipelines p, cipred.run_pipeline(p.name) r
 WHERE p.name LIKE 'alice\_via\_%' ORDER BY p.name;
 SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
 SELECT current_user, session_user, current_setting('search_path') AS search_path;
-SELECT count(*) AS temp_objects FROM pg_class WHERE relnamespace = pg_my_temp_schema();
+SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()) AS temp_relations,
+       (SELECT count(*) FROM pg_proc WHERE pronamespace = pg_my_temp_schema() AND proname <> 'err') AS temp_functions,
+       (SELECT count(*) FROM pg_cursors) AS open_cursors,
+       (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory_locks;
+-- the caller's constraint mode stays immediate after a source that set
+-- every constraint deferred
+CREATE TABLE imm (x int UNIQUE DEFERRABLE INITIALLY IMMEDIATE);
+BEGIN;
+SELECT status FROM cipred.run_pipeline('alice_via_constraints');
+INSERT INTO imm VALUES (1);
+SELECT pg_temp.err($$INSERT INTO imm VALUES (1)$$) AS still_immediate;
+ROLLBACK;
+DROP TABLE imm;
 -- refresh_actuals and check_drift run the source too
 SELECT pg_temp.err($$SELECT cipred.refresh_actuals('alice_via_set_config')$$) AS refresh_actuals,
        pg_temp.err($$SELECT * FROM cipred.check_drift('alice_via_reset_role')$$) AS check_drift,
        pg_temp.err($$SELECT * FROM cipred.check_drift('alice_via_session_authorization', psi_window => '7 days')$$) AS check_drift_psi;
 SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
 SELECT current_user, session_user, current_setting('search_path') AS search_path;
+
+-- a superuser acting as the owner with SET SESSION AUTHORIZATION is not the
+-- owner's own session: the source is still sandboxed
+SET SESSION AUTHORIZATION regress_alice;
+SELECT session_user, current_user, status, error FROM cipred.run_pipeline('alice_via_session_authorization');
+RESET SESSION AUTHORIZATION;
+-- a function of alice's that would be a better match than a built-in
+-- cipred calls, on the caller's search_path: cipred's functions pin theirs
+CREATE FUNCTION alice.format(f text, a text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'ALTER ROLE regress_alice SUPERUSER';
+    RETURN pg_catalog.format(f, a);
+END $$;
+ALTER FUNCTION alice.format(text, text) OWNER TO regress_alice;
+SET search_path = "$user", public, alice;
+SELECT status, error FROM cipred.run_pipeline('alice_ok');
+SELECT pg_temp.err($$SELECT * FROM cipred.check_drift('alice_ok', psi_window => '7 days')$$) AS check_drift;
+RESET search_path;
+DROP FUNCTION alice.format(text, text);
+SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
 
 -- 2. a member of the owner's role and the owner under SET ROLE are
 -- sandboxed the same way (the session user stays the caller)
@@ -139,12 +196,24 @@ SELECT pg_temp.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS carol_runs,
 RESET ROLE;
 
 -- 3. the same pipeline gives the same forecasts whoever runs it: its
--- owner in its own session (the source read in place), a superuser and a
+-- owner logged in as itself (the source read in place), a superuser and a
 -- member (the source read as the owner in a restricted operation)
-SET SESSION AUTHORIZATION regress_alice;
-SELECT session_user, current_user, status, forecasts FROM cipred.run_pipeline('alice_ok');
-RESET SESSION AUTHORIZATION;
-SELECT session_user, current_user, status, forecasts FROM cipred.run_pipeline('alice_ok');
+DELETE FROM cipred.forecasts WHERE pipeline = 'alice_ok';
+DELETE FROM cipred.pipeline_runs WHERE pipeline = 'alice_ok';
+\c -reuse-previous=on "user=regress_alice password=regress_alice_pw"
+SELECT session_user, current_user, cipred.runs_as_itself(current_user) AS in_place, status, forecasts FROM cipred.run_pipeline('alice_ok');
+\c -reuse-previous=on "user=postgres"
+SET TimeZone = 'UTC';
+SET extra_float_digits = 0;
+SET DateStyle = 'ISO, YMD';
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT session_user, current_user, cipred.runs_as_itself('regress_alice') AS in_place, status, forecasts FROM cipred.run_pipeline('alice_ok');
 SET ROLE regress_bob;
 SELECT session_user, current_user, status, forecasts FROM cipred.run_pipeline('alice_ok');
 RESET ROLE;
@@ -166,17 +235,125 @@ SELECT current_setting('work_mem') <> '77kB' AS setting_undone;
 SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1; SELECT 2') AS x(one int)$$),
     ($$SELECT * FROM cipred.run_as('regress_alice', 'DELETE FROM alice.src') AS x(one int)$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', 'DELETE FROM alice.src RETURNING 1') AS x(one int)$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', 'WITH d AS (DELETE FROM alice.src RETURNING 1) SELECT 1') AS x(one int)$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1 FROM alice.src FOR UPDATE') AS x(one int)$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', 'SHOW work_mem') AS x(v text)$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT ''abcdef''::varchar(6)') AS x(v varchar(2))$$),
+    ($$SELECT * FROM cipred.run_as('regress_alice', NULL) AS x(v text)$$),
     ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1, 2') AS x(one int)$$),
     ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1::int8') AS x(one int)$$),
     ($$SELECT * FROM cipred.run_as('regress_nosuch', 'SELECT 1') AS x(one int)$$),
     ($$SELECT cipred.run_as('regress_alice', 'SELECT 1')$$)
 ) t(q);
 SELECT count(*) AS alice_rows_kept FROM alice.src;
+-- what the query writes is undone, unless keep_changes
+SET ROLE regress_alice;
+DROP TRIGGER later ON alice.log;
+CREATE FUNCTION alice.write_log() RETURNS int LANGUAGE sql AS $$ INSERT INTO alice.log VALUES (1) RETURNING 1 $$;
+RESET ROLE;
+SELECT * FROM cipred.run_as('regress_alice', 'SELECT alice.write_log()') AS x(n int);
+SELECT count(*) AS log_rows_undone FROM alice.log;
+SELECT * FROM cipred.run_as('regress_alice', 'SELECT alice.write_log()', NULL, true) AS x(n int);
+SELECT count(*) AS log_rows_kept FROM alice.log;
+-- the query's names resolve in the search_path given
+SELECT * FROM cipred.run_as('regress_alice', 'SELECT count(*) FROM src', 'alice') AS x(n bigint);
+
+-- 5. rows belong to someone: two ordinary roles cannot read or change
+-- each other's runs, forecasts, actuals, alerts, backtests or models, and
+-- a superuser's backtest is not readable by them
+SET ROLE regress_alice;
+SELECT cipred.save_model('alice/m', cipred.fit(ts, y, 'naive')) FROM alice.src WHERE s = 'a';
+SELECT cipred.promote_model('alice/m', 1);
+SELECT count(*) AS alice_backtest FROM cipred.backtest('alice.src', 's', 'ts', 'y', '["naive"]', 2, '{"n_folds": 2}') WHERE step IS NULL;
+RESET ROLE;
+CREATE TABLE secret (ts timestamptz, y float8);
+INSERT INTO secret SELECT '2024-01-01'::timestamptz + i * interval '1 day', 1000 + i FROM generate_series(1, 30) i;
+SELECT count(*) AS superuser_backtest FROM cipred.backtest('secret', NULL, 'ts', 'y', '["naive"]', 1, '{"n_folds": 2}') WHERE step IS NULL;
+SET ROLE regress_carol;
+SELECT (SELECT count(*) FROM cipred.pipelines) AS pipelines, (SELECT count(*) FROM cipred.pipeline_runs) AS runs,
+       (SELECT count(*) FROM cipred.forecasts) AS forecasts, (SELECT count(*) FROM cipred.actuals) AS actuals,
+       (SELECT count(*) FROM cipred.alerts) AS alerts, (SELECT count(*) FROM cipred.latest_forecasts) AS latest,
+       (SELECT count(*) FROM cipred.run_history) AS history, (SELECT count(*) FROM cipred.backtest_runs) AS backtests,
+       (SELECT count(*) FROM cipred.backtest_forecasts) AS backtest_rows, (SELECT count(*) FROM cipred.model_leaderboard) AS leaderboard,
+       (SELECT count(*) FROM cipred.models) AS models, (SELECT count(*) FROM cipred.model_names) AS model_names,
+       (SELECT count(*) FROM cipred.model_events) AS model_events;
+-- writes to another role's rows change nothing or fail
+UPDATE cipred.forecasts SET forecast = -1;
+DELETE FROM cipred.forecasts;
+UPDATE cipred.pipeline_runs SET status = 'failed';
+UPDATE cipred.alerts SET resolved_at = now();
+UPDATE cipred.model_names SET last_version = 1000;
+UPDATE cipred.models SET status = 'retired';
+SELECT q, pg_temp.err(q) FROM (VALUES
+    ($$SELECT cipred.save_model('alice/m', (SELECT cipred.fit(t, v, 'mean') FROM (VALUES (timestamptz '2024-01-01', 1.0::float8), ('2024-01-02', 2.0), ('2024-01-03', 3.0)) x(t, v)))$$),
+    ($$SELECT cipred.get_model('alice/m')$$),
+    ($$SELECT cipred.promote_model('alice/m', 1)$$),
+    ($$SELECT cipred.retire_model('alice/m', 1)$$),
+    ($$SELECT cipred.rollback_model('alice/m')$$),
+    ($$SELECT cipred.share_model('alice/m', 'regress_carol')$$),
+    ($$INSERT INTO cipred.model_names (name, last_version, owner) VALUES ('carol/m', 1, 'regress_alice')$$),
+    ($$INSERT INTO cipred.models (name, version, model) VALUES ('alice/m', 99, (SELECT cipred.fit(t, v, 'mean') FROM (VALUES (timestamptz '2024-01-01', 1.0::float8), ('2024-01-02', 2.0), ('2024-01-03', 3.0)) x(t, v)))$$),
+    ($$INSERT INTO cipred.forecasts (pipeline, run_id, series, origin, ts, step, method) VALUES ('alice_ok', 1, 'x', now(), now(), 1, 'x')$$),
+    ($$SELECT cipred.raise_alert('alice_ok', NULL, 'drift', 'warning', 'fake')$$),
+    ($$SELECT cipred.share_pipeline('alice_ok', 'regress_carol')$$),
+    ($$SELECT cipred.create_pipeline('alice_ok', 'alice.src', 's', 'ts', 'y', 1, '1 day')$$)
+) t(q);
+RESET ROLE;
+SELECT (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok' AND forecast = -1) AS forecasts_changed,
+       (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') AS forecasts_kept,
+       (SELECT count(*) FROM cipred.pipeline_runs WHERE pipeline = 'alice_ok' AND status = 'succeeded') AS runs_kept,
+       (SELECT last_version FROM cipred.model_names WHERE name = 'alice/m') AS last_version,
+       (SELECT status FROM cipred.models WHERE name = 'alice/m' AND version = 1) AS status;
+-- the owner's next save still works, and get_model serves the owner's model
+SET ROLE regress_alice;
+SELECT cipred.save_model('alice/m', cipred.get_model('alice/m')) AS next_version;
+-- sharing: alice shares the model and a pipeline with carol, for reading
+SELECT cipred.share_model('alice/m', 'regress_carol'), cipred.share_pipeline('alice_ok', 'regress_carol');
+RESET ROLE;
+SET ROLE regress_carol;
+SELECT cipred.model_kind(cipred.get_model('alice/m')) AS shared_model,
+       (SELECT count(*) FROM cipred.models WHERE name = 'alice/m') AS versions,
+       (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') > 0 AS shared_forecasts,
+       (SELECT count(*) FROM cipred.pipelines) AS pipelines,
+       pg_temp.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS still_cannot_promote,
+       pg_temp.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS still_cannot_run;
+RESET ROLE;
+SET ROLE regress_alice;
+SELECT cipred.unshare_model('alice/m', 'regress_carol'), cipred.unshare_pipeline('alice_ok', 'regress_carol');
+RESET ROLE;
+SET ROLE regress_carol;
+SELECT (SELECT count(*) FROM cipred.models) AS models_after_unshare, (SELECT count(*) FROM cipred.forecasts) AS forecasts_after_unshare;
+RESET ROLE;
+-- a BI login with cipred_reader reads everything, writes nothing
+CREATE ROLE regress_bi;
+GRANT cipred_reader TO regress_bi;
+SET ROLE regress_bi;
+SELECT (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') > 0 AS reads_forecasts,
+       (SELECT count(*) FROM cipred.backtest_runs WHERE source = 'secret') AS reads_backtests,
+       cipred.model_kind(cipred.get_model('alice/m')) AS reads_models,
+       pg_temp.err($$UPDATE cipred.forecasts SET forecast = 0$$) AS cannot_write,
+       pg_temp.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS cannot_promote;
+RESET ROLE;
+-- the event log records what happened, not what a user says: with the old
+-- event switch and a note set by hand, direct status changes and a direct
+-- call of the internal set_model_status are logged as plain promotions and
+-- retirements without notes; promote_model and rollback_model are logged
+-- as what they are
+SET ROLE regress_alice;
+SELECT set_config('cipred_registry.event', 'rolled_back', false), set_config('cipred_registry.note', 'forged note', false);
+UPDATE cipred.models SET status = 'retired' WHERE name = 'alice/m' AND version = 1;
+UPDATE cipred.models SET status = 'production' WHERE name = 'alice/m' AND version = 2;
+SELECT cipred.set_model_status('alice/m', 2, 'retired', 'rolled_back', 'forged too');
+SELECT cipred.promote_model('alice/m', 1), cipred.promote_model('alice/m', 2);
+SELECT cipred.rollback_model('alice/m') AS rolled_back_to;
+SELECT version, event, note FROM cipred.model_events WHERE name = 'alice/m' ORDER BY at, version;
+RESET cipred_registry.event;
+RESET cipred_registry.note;
+RESET ROLE;
+DROP TABLE secret;
 
 DROP SCHEMA alice CASCADE;
 SELECT cipred.drop_pipeline(name) FROM cipred.pipelines WHERE name LIKE 'alice\_%' ORDER BY name;
 DELETE FROM cipred.alerts WHERE pipeline LIKE 'alice\_%';
-REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts
-    FROM regress_alice, regress_bob, regress_carol;
-REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM regress_alice, regress_bob, regress_carol;
-DROP ROLE regress_alice, regress_bob, regress_carol;
+DROP ROLE regress_alice, regress_bob, regress_carol, regress_bi;

@@ -83,7 +83,7 @@ COMMENT ON TABLE cipred.backtest_work IS
 'Work rows of running backtests (one per series x fold: the training window as arrays), read by a parallel scan so that the fits run in parallel workers; emptied by each backtest before it ends. Each user sees only their own rows, and a backtest reads only the rows of its own random token, so rows planted by someone else never reach it.';
 ALTER TABLE cipred.backtest_work ENABLE ROW LEVEL SECURITY;
 CREATE POLICY backtest_work_own ON cipred.backtest_work USING (run_by = CURRENT_USER) WITH CHECK (run_by = CURRENT_USER);
-GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC, cipred_forecaster;
 
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_forecasts', '');
@@ -91,10 +91,11 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_scores', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_features', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs_run_id_seq', '');
 
--- everyone reads every run (results are meant to be compared); a run belongs
--- to its author, who alone may add to it or delete it
+-- a run belongs to its author, who alone may add to it or delete it; it is
+-- read by the author's role and by cipred_reader (a run holds the source's
+-- name and its actual values)
 ALTER TABLE cipred.backtest_runs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (true);
+CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred.may_read(run_by));
 CREATE POLICY backtest_runs_own_insert ON cipred.backtest_runs FOR INSERT WITH CHECK (run_by = CURRENT_USER);
 CREATE POLICY backtest_runs_own_update ON cipred.backtest_runs FOR UPDATE USING (run_by = CURRENT_USER);
 CREATE POLICY backtest_runs_own_delete ON cipred.backtest_runs FOR DELETE USING (run_by = CURRENT_USER);
@@ -102,13 +103,24 @@ GRANT SELECT, INSERT, DELETE ON cipred.backtest_runs TO PUBLIC;
 GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC;
 GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC;
 GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC;
+-- (the same, named for the roles: they keep working if PUBLIC's grants are
+-- revoked)
+GRANT SELECT, INSERT, DELETE ON cipred.backtest_runs TO cipred_forecaster;
+GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO cipred_forecaster;
+GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO cipred_forecaster;
+GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_forecaster;
+GRANT SELECT ON cipred.backtest_runs, cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_reader;
 -- rows are added only to one's own runs
 ALTER TABLE cipred.backtest_forecasts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.backtest_scores ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.backtest_features ENABLE ROW LEVEL SECURITY;
-CREATE POLICY backtest_forecasts_read ON cipred.backtest_forecasts FOR SELECT USING (true);
-CREATE POLICY backtest_scores_read ON cipred.backtest_scores FOR SELECT USING (true);
-CREATE POLICY backtest_features_read ON cipred.backtest_features FOR SELECT USING (true);
+-- (the subquery sees only the runs the reader may read)
+CREATE POLICY backtest_forecasts_read ON cipred.backtest_forecasts FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_forecasts.run_id));
+CREATE POLICY backtest_scores_read ON cipred.backtest_scores FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_scores.run_id));
+CREATE POLICY backtest_features_read ON cipred.backtest_features FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_features.run_id));
 CREATE POLICY backtest_forecasts_own ON cipred.backtest_forecasts FOR INSERT
     WITH CHECK (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_forecasts.run_id AND r.run_by = CURRENT_USER));
 CREATE POLICY backtest_scores_own ON cipred.backtest_scores FOR INSERT

@@ -2,10 +2,14 @@
 -- a run log with a run-time budget, forecast vintages, actuals, alerts sent
 -- with NOTIFY, drift checks, and views for BI tools
 --
--- Privileges: these tables are not granted to PUBLIC.  The extension's owner
--- grants the right to define and run pipelines (see the README's operations
--- guide) and SELECT on the views to BI roles; the views read the tables with
--- their owner's rights, so a BI role needs nothing but the views.
+-- Privileges: these tables are not granted to PUBLIC but to the roles
+-- cipred_forecaster (define, run and schedule one's own pipelines) and
+-- cipred_reader (read every pipeline's results).  Every row belongs to a
+-- pipeline, and a pipeline to its owner: row-level security lets a role see
+-- the rows of the pipelines it owns (or is a member of the owner's role),
+-- that are shared with it (cipred.share_pipeline), or all of them with
+-- cipred_reader; only the owner's side writes them.  The views read the
+-- tables with the reader's rights (security_invoker).
 
 CREATE TABLE cipred.pipelines (
     name text PRIMARY KEY
@@ -24,8 +28,10 @@ CREATE TABLE cipred.pipelines (
     stale_action text NOT NULL DEFAULT 'alert' CONSTRAINT pipelines_stale_check CHECK (stale_action IN ('alert', 'fail')),
     cron_job bigint,
     owner name NOT NULL DEFAULT CURRENT_USER,
+    readers name[] NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
-    description text
+    description text,
+    search_path text NOT NULL DEFAULT pg_catalog.current_setting('search_path')
 );
 COMMENT ON TABLE cipred.pipelines IS
 'Stored forecasting pipelines: where the data is, the method (a cipred.fit method or auto), the horizon and interval levels, the output period the pipeline serves and its run-time budget (default two thirds of the period).';
@@ -92,21 +98,59 @@ CREATE TABLE cipred.alerts (
     severity text NOT NULL CONSTRAINT alerts_severity_check CHECK (severity IN ('warning', 'critical')),
     message text NOT NULL,
     detail jsonb NOT NULL DEFAULT '{}',
-    resolved_at timestamptz
+    resolved_at timestamptz,
+    raised_by name NOT NULL DEFAULT CURRENT_USER
 );
 CREATE INDEX alerts_open ON cipred.alerts (at) WHERE resolved_at IS NULL;
 COMMENT ON TABLE cipred.alerts IS
 'Alerts raised by pipeline runs (failed, abandoned, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
 
--- a pipeline belongs to its owner: others may read its definition, only
--- the owner (a member of the owner's role, or a superuser) may change or
--- drop it
+-- Row-level security.  A pipeline: read by its owner's role, the roles it
+-- is shared with and cipred_reader; created by its owner; changed and
+-- dropped by the owner's members.  Its runs, forecasts and actuals: read
+-- with it (the policy's subquery sees only the pipelines the reader may),
+-- written by the owner's members (a superuser's run writes as the
+-- superuser, who bypasses row-level security).  An alert: read with its
+-- pipeline, or by whoever raised it (no pipeline, or a dropped one).
 ALTER TABLE cipred.pipelines ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (true);
+CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (cipred.may_read(owner, readers));
 CREATE POLICY pipelines_own_insert ON cipred.pipelines FOR INSERT WITH CHECK (owner = CURRENT_USER);
 CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE
-    USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
-CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
+CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (cipred.has_role(owner, 'MEMBER'));
+ALTER TABLE cipred.pipeline_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.forecasts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.actuals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pipeline_runs_read ON cipred.pipeline_runs FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline));
+CREATE POLICY pipeline_runs_write ON cipred.pipeline_runs FOR ALL
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+CREATE POLICY forecasts_read ON cipred.forecasts FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline));
+CREATE POLICY forecasts_write ON cipred.forecasts FOR ALL
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+CREATE POLICY actuals_read ON cipred.actuals FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline));
+CREATE POLICY actuals_write ON cipred.actuals FOR ALL
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+CREATE POLICY alerts_read ON cipred.alerts FOR SELECT
+    USING (cipred.may_read(raised_by) OR EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline));
+CREATE POLICY alerts_insert ON cipred.alerts FOR INSERT
+    WITH CHECK (raised_by = CURRENT_USER AND (alerts.pipeline IS NULL OR EXISTS (
+                    SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND cipred.has_role(p.owner, 'MEMBER'))));
+CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
+    USING (CASE WHEN EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline)
+                THEN EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND cipred.has_role(p.owner, 'MEMBER'))
+                ELSE cipred.has_role(raised_by, 'MEMBER') END);
+GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines TO cipred_forecaster;
+GRANT SELECT, INSERT, UPDATE ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
+GRANT SELECT, INSERT, DELETE ON cipred.forecasts TO cipred_forecaster;
+GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_forecaster;
+GRANT SELECT ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts TO cipred_reader;
 
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipelines', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs', '');
@@ -115,6 +159,16 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.actuals', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.pipeline_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.alerts_alert_id_seq', '');
+
+-- The owner of a pipeline name, whoever may see it (so that a taken or
+-- unreadable name gets a clear error): reveals only that the name is taken
+-- and by whom.
+CREATE FUNCTION cipred.pipeline_owner(name text) RETURNS name
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p.owner FROM cipred.pipelines p WHERE p.name = pipeline_owner.name $$;
+COMMENT ON FUNCTION cipred.pipeline_owner(text) IS
+'Support function of the pipeline functions: the owner of a pipeline name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
 
 -- A pipeline by name, or an error naming the calling function.
 CREATE FUNCTION cipred.pipeline_get(name text, what text) RETURNS cipred.pipelines
@@ -126,25 +180,19 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = pipeline_get.name;
     IF NOT FOUND THEN
+        IF cipred.pipeline_owner(name) IS NOT NULL THEN
+            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, name, cipred.pipeline_owner(name)
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it; its owner may share it for reading with cipred.share_pipeline.';
+        END IF;
         RAISE EXCEPTION '%: no pipeline named "%"', what, name
-            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists them.';
+            USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM cipred.pipelines lists those you may see.';
     END IF;
     RETURN p;
 END
 $$;
 COMMENT ON FUNCTION cipred.pipeline_get(text, text) IS
 'Support function of the pipeline functions: the pipeline of that name, or an error (42704) naming the calling function.';
-
--- Runs one SELECT as another role the way PostgreSQL runs another role's
--- code (REFRESH MATERIALIZED VIEW, index expressions): the user id switched
--- in C inside a security-restricted operation, so that the code can neither
--- change role nor leave anything behind that runs later with the caller's
--- rights; its rows are returned once it has finished.
-CREATE FUNCTION cipred.run_as(role name, query text) RETURNS SETOF record
-LANGUAGE C VOLATILE STRICT
-AS 'MODULE_PATHNAME', 'cipred_run_as';
-COMMENT ON FUNCTION cipred.run_as(name, text) IS
-'Runs one SELECT as another role inside a security-restricted operation (as PostgreSQL runs REFRESH MATERIALIZED VIEW): the query cannot change role, create temporary objects or leave settings behind; its rows are returned after it has finished. The caller must be a member of the role or a superuser. Call it in FROM with a column definition list.';
 
 -- A pipeline belongs to its owner: its source and the checks of it are the
 -- owner's code.  The caller must be able to act as the owner.
@@ -153,7 +201,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT pg_has_role(p.owner, 'MEMBER') THEN
+    IF NOT cipred.has_role(p.owner, 'MEMBER') THEN
         RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it (its source always runs with the owner''s rights).';
@@ -188,15 +236,18 @@ COMMENT ON FUNCTION cipred.pipeline_query(text, name, name, name) IS
 
 -- A pipeline's source with columns s, t, y: a parenthesised query or a
 -- temporary table, to be used as a FROM item or as a source.  Run by its
--- owner in the owner's own session, the source is read in place (so that
--- fits can run in parallel workers).  Run by anyone else (a superuser, a
--- member of the owner's role, the owner under SET ROLE), the source runs as
--- the owner in a security-restricted operation (cipred.run_as) and its rows
--- are copied to a temporary table: the owner's code never runs with the
--- caller's rights, and the rest of the run reads only plain values.
+-- owner in the owner's own session (cipred.runs_as_itself: logged in as the
+-- owner, no SET ROLE or SET SESSION AUTHORIZATION), the source is read in
+-- place (so that fits can run in parallel workers), with the pipeline's
+-- search_path.  Run by anyone else (a superuser, a member of the owner's
+-- role, the owner under SET ROLE), the source runs as the owner in a
+-- security-restricted operation (cipred.run_as) and its rows are copied to
+-- a temporary table: the owner's code never runs with the caller's rights,
+-- and the rest of the run reads only plain values.
 CREATE FUNCTION cipred.pipeline_source(p cipred.pipelines, what text) RETURNS text
 LANGUAGE plpgsql VOLATILE
--- (no pinned search_path: the source resolves names as the session does)
+-- (not pinned: for a source read in place it sets the pipeline's
+-- search_path until the calling function, which pins its own, returns)
 AS $$
 DECLARE
     q text;
@@ -204,15 +255,17 @@ BEGIN
     PERFORM cipred.pipeline_check(p, what);
     SELECT x.q INTO q
       FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
-                                                    p.source, p.series_column, p.time_column, p.target_column)) AS x(q text);
-    IF session_user = current_user AND current_user = p.owner THEN
+                                                    p.source, p.series_column, p.time_column, p.target_column),
+                         p.search_path) AS x(q text);
+    IF cipred.runs_as_itself(p.owner) THEN
+        PERFORM pg_catalog.set_config('search_path', p.search_path, true);
         RETURN '(' || q || ')';
     END IF;
     IF pg_catalog.to_regclass('pg_temp.cipred_pl_src') IS NOT NULL THEN
         DROP TABLE pg_temp.cipred_pl_src;
     END IF;
     CREATE TEMP TABLE cipred_pl_src (s text, t timestamptz, y float8);
-    INSERT INTO pg_temp.cipred_pl_src SELECT * FROM cipred.run_as(p.owner, q) AS x(s text, t timestamptz, y float8);
+    INSERT INTO pg_temp.cipred_pl_src SELECT * FROM cipred.run_as(p.owner, q, p.search_path) AS x(s text, t timestamptz, y float8);
     ANALYZE pg_temp.cipred_pl_src;
     RETURN 'pg_temp.cipred_pl_src';
 END
@@ -279,9 +332,10 @@ CREATE FUNCTION cipred.create_pipeline(
     horizon int, output_period interval,
     method jsonb DEFAULT '"auto"', levels float8[] DEFAULT '{80,95}', budget interval DEFAULT NULL,
     folds jsonb DEFAULT NULL, period int DEFAULT NULL, stale_action text DEFAULT 'alert',
-    description text DEFAULT NULL)
+    description text DEFAULT NULL, search_path text DEFAULT pg_catalog.current_setting('search_path'))
 RETURNS text
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
@@ -299,10 +353,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use 1 to 63 letters, digits, _ . : - (starting with a letter or digit).';
     END IF;
-    IF EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = create_pipeline.name) THEN
-        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists', name
+    IF cipred.pipeline_owner(create_pipeline.name) IS NOT NULL THEN
+        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists (owned by %)', name, cipred.pipeline_owner(create_pipeline.name)
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cipred.drop_pipeline(name), or choose another name.';
     END IF;
+    PERFORM cipred.require_privileges('create_pipeline', '{cipred.pipelines:INSERT}');
     IF horizon < 1 OR horizon > 100000 THEN
         RAISE EXCEPTION 'create_pipeline: horizon must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon);
@@ -340,21 +395,27 @@ BEGIN
     END IF;
     -- the source is checked as its owner (the caller) in a security-
     -- restricted operation: under SET ROLE it cannot switch back
+    IF create_pipeline.search_path IS NULL THEN
+        RAISE EXCEPTION 'create_pipeline: search_path must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Omit it to use the current search_path.';
+    END IF;
     PERFORM FROM cipred.run_as(current_user, format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
-                                                    source, series_column, time_column, target_column)) AS x(q text);
+                                                    source, series_column, time_column, target_column),
+                               create_pipeline.search_path) AS x(q text);
     INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
-                                  levels, output_period, budget, folds, period, stale_action, description)
+                                  levels, output_period, budget, folds, period, stale_action, description, search_path)
     VALUES (name, source, series_column, time_column, target_column, method, horizon,
             coalesce(levels, '{}'), output_period, coalesce(budget, output_period * 2 / 3), folds, period,
-            stale_action, description);
+            stale_action, description, create_pipeline.search_path);
     RETURN name;
 END
 $$;
-COMMENT ON FUNCTION cipred.create_pipeline(text, text, name, name, name, int, interval, jsonb, float8[], interval, jsonb, int, text, text) IS
-'Defines a pipeline: source table or query, series/time/target columns, horizon, the output period it serves, the method ("auto" by default, or a cipred.fit method with options), interval levels, run-time budget (default two thirds of the period), folds and seasonal period for auto, and what a stale input does (alert or fail).';
+COMMENT ON FUNCTION cipred.create_pipeline(text, text, name, name, name, int, interval, jsonb, float8[], interval, jsonb, int, text, text, text) IS
+'Defines a pipeline: source table or query, series/time/target columns, horizon, the output period it serves, the method ("auto" by default, or a cipred.fit method with options), interval levels, run-time budget (default two thirds of the period), folds and seasonal period for auto, what a stale input does (alert or fail), and the search_path its source''s names resolve in (default: the current one), whoever runs it.';
 
 CREATE FUNCTION cipred.drop_pipeline(name text) RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines := cipred.pipeline_get(name, 'drop_pipeline');
@@ -370,6 +431,41 @@ END
 $$;
 COMMENT ON FUNCTION cipred.drop_pipeline(text) IS
 'Drops a pipeline with its runs, forecasts, actuals (and unschedules it); its alerts stay.';
+
+-- Sharing: a pipeline's owner lets another role read it (its definition,
+-- runs, forecasts, actuals and alerts), or stops.
+CREATE FUNCTION cipred.share_pipeline(name text, role name) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(share_pipeline.name, 'share_pipeline');
+BEGIN
+    PERFORM cipred.pipeline_check(p, 'share_pipeline');
+    IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_pipeline.role) THEN
+        RAISE EXCEPTION 'share_pipeline: role "%" does not exist', role
+            USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
+    END IF;
+    UPDATE cipred.pipelines x SET readers = array_append(array_remove(x.readers, share_pipeline.role), share_pipeline.role)
+     WHERE x.name = p.name;
+END
+$$;
+COMMENT ON FUNCTION cipred.share_pipeline(text, name) IS
+'Lets a role (and its members) read a pipeline: its definition, runs, forecasts, actuals and alerts, also through the views. Only the owner''s members may share.';
+
+CREATE FUNCTION cipred.unshare_pipeline(name text, role name) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p cipred.pipelines := cipred.pipeline_get(unshare_pipeline.name, 'unshare_pipeline');
+BEGIN
+    PERFORM cipred.pipeline_check(p, 'unshare_pipeline');
+    UPDATE cipred.pipelines x SET readers = array_remove(x.readers, unshare_pipeline.role) WHERE x.name = p.name;
+END
+$$;
+COMMENT ON FUNCTION cipred.unshare_pipeline(text, name) IS
+'Stops sharing a pipeline with a role (cipred.share_pipeline).';
 
 -- Copies the actuals of forecast target times that have arrived in the
 -- pipeline's source, with each series' MASE scale (over its data before
@@ -410,6 +506,7 @@ COMMENT ON FUNCTION cipred.pipeline_actuals(cipred.pipelines, text) IS
 
 CREATE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
@@ -485,6 +582,7 @@ CREATE FUNCTION cipred.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id b
                                     OUT duration interval, OUT budget_used float8, OUT error text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t0 timestamptz := (SELECT r.started_at FROM cipred.pipeline_runs r WHERE r.run_id = rid);
@@ -506,11 +604,13 @@ BEGIN
         src := cipred.pipeline_source(p, 'run_pipeline');
         PERFORM cipred.pipeline_actuals(p, src);
         -- freshness of a guarded source (read as the owner)
-        IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g WHERE g.rel = to_regclass(p.source)) THEN
+        IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g
+                                             WHERE g.rel = (SELECT x.r FROM cipred.run_as(p.owner, format('SELECT pg_catalog.to_regclass(%L)', p.source),
+                                                                                          p.search_path) AS x(r regclass))) THEN
             SELECT count(*) FILTER (WHERE f.stale), string_agg(f.series, ', ') FILTER (WHERE f.stale)
               INTO n_stale, stale_list
-              FROM cipred.run_as(p.owner, format('SELECT f.series::text, f.stale FROM cipred.freshness(%L::regclass) f', p.source))
-                   AS f(series text, stale bool);
+              FROM cipred.run_as(p.owner, format('SELECT f.series::text, f.stale FROM cipred.freshness(%L::regclass) f', p.source),
+                                 p.search_path) AS f(series text, stale bool);
             IF n_stale > 0 AND p.stale_action = 'fail' THEN
                 RAISE EXCEPTION 'the input of pipeline "%" is stale: % series overdue', p.name, n_stale
                     USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = left('Stale: ' || stale_list, 1000);
@@ -591,11 +691,13 @@ CREATE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status tex
                                     OUT duration interval, OUT budget_used float8, OUT error text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
 BEGIN
     PERFORM cipred.pipeline_check(p, 'run_pipeline');
+    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
     SELECT * INTO run_id, status, forecasts, duration, budget_used, error
       FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
 END
@@ -616,11 +718,14 @@ DECLARE
     r record;
 BEGIN
     PERFORM cipred.pipeline_check(p, 'execute_pipeline');
+    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
     rid := cipred.pipeline_start(p);
     COMMIT;
     SELECT * INTO r FROM cipred.pipeline_run(p, rid);
+    -- (a procedure that commits cannot pin its search_path: every name here
+    -- is qualified, and the work runs in cipred.pipeline_run, which pins it)
     RAISE NOTICE 'execute_pipeline: run % of pipeline % %: % forecasts in %', r.run_id, p.name, r.status,
-                 coalesce(r.forecasts, 0), r.duration;
+                 COALESCE(r.forecasts, 0), r.duration;
 END
 $$;
 COMMENT ON PROCEDURE cipred.execute_pipeline(text) IS
@@ -666,6 +771,7 @@ COMMENT ON FUNCTION cipred.cron_schedule(interval) IS
 
 CREATE FUNCTION cipred.schedule_pipeline(name text, schedule text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines;
@@ -703,7 +809,8 @@ BEGIN
     -- the job is the owner's: pg_cron runs it as its owner
     SELECT x.job INTO job
       FROM cipred.run_as(p.owner, format('SELECT cron.schedule(%L, %L, %L)', 'cipred:' || p.name, schedule,
-                                         format('CALL cipred.execute_pipeline(%L)', p.name))) AS x(job bigint);
+                                         format('CALL cipred.execute_pipeline(%L)', p.name)),
+                         NULL, true) AS x(job bigint);
     UPDATE cipred.pipelines x SET cron_job = job WHERE x.name = p.name;
     RETURN job;
 END
@@ -713,6 +820,7 @@ COMMENT ON FUNCTION cipred.schedule_pipeline(text, text) IS
 
 CREATE FUNCTION cipred.unschedule_pipeline(name text) RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines;
@@ -726,7 +834,7 @@ BEGIN
     END IF;
     -- the job is the owner's
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        PERFORM FROM cipred.run_as(p.owner, format('SELECT cron.unschedule(%s::bigint)', job)) AS x(done bool);
+        PERFORM FROM cipred.run_as(p.owner, format('SELECT cron.unschedule(%s::bigint)', job), NULL, true) AS x(done bool);
     END IF;
     UPDATE cipred.pipelines x SET cron_job = NULL WHERE x.name = unschedule_pipeline.name;
 END
@@ -816,6 +924,7 @@ CREATE FUNCTION cipred.check_drift(pipeline text, delta float8 DEFAULT 0.1, lamb
     OUT series text, OUT check_kind text, OUT statistic float8, OUT threshold float8, OUT alarm bool, OUT alert_id bigint)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     p cipred.pipelines;
@@ -879,7 +988,7 @@ COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) I
 
 -- Views for BI tools ----------------------------------------------------------
 
-CREATE VIEW cipred.latest_forecasts AS
+CREATE VIEW cipred.latest_forecasts WITH (security_invoker = true) AS
 SELECT f.pipeline, f.series, f.origin, f.ts, f.step, f.forecast,
        f.lo[array_position(p.levels, 80)] AS lo_80, f.hi[array_position(p.levels, 80)] AS hi_80,
        f.lo[array_position(p.levels, 95)] AS lo_95, f.hi[array_position(p.levels, 95)] AS hi_95,
@@ -892,7 +1001,7 @@ WHERE f.run_id = (SELECT max(r2.run_id) FROM cipred.pipeline_runs r2 WHERE r2.pi
 COMMENT ON VIEW cipred.latest_forecasts IS
 'The latest successful vintage of every pipeline: forecasts with their 80% and 95% bounds (NULL when the pipeline has not that level) next to the actuals that have arrived.';
 
-CREATE VIEW cipred.forecast_vintages AS
+CREATE VIEW cipred.forecast_vintages WITH (security_invoker = true) AS
 SELECT f.pipeline, f.series, f.ts, f.origin, f.step, f.forecast,
        f.lo[array_position(p.levels, 80)] AS lo_80, f.hi[array_position(p.levels, 80)] AS hi_80,
        f.lo[array_position(p.levels, 95)] AS lo_95, f.hi[array_position(p.levels, 95)] AS hi_95,
@@ -904,7 +1013,7 @@ LEFT JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AN
 COMMENT ON VIEW cipred.forecast_vintages IS
 'Every forecast ever made for each target time (one row per vintage), with its origin, step and, once known, the actual and the error.';
 
-CREATE VIEW cipred.pipeline_accuracy AS
+CREATE VIEW cipred.pipeline_accuracy WITH (security_invoker = true) AS
 SELECT f.pipeline, f.series, f.step, count(*) AS points,
        cipred.mae(a.actual, f.forecast) AS mae, cipred.rmse(a.actual, f.forecast) AS rmse,
        cipred.smape(a.actual, f.forecast) AS smape, cipred.mase(a.actual, f.forecast, a.scale) AS mase,
@@ -918,7 +1027,7 @@ GROUP BY f.pipeline, f.series, f.step;
 COMMENT ON VIEW cipred.pipeline_accuracy IS
 'Realised accuracy per pipeline, series and horizon step over every vintage whose actual has arrived (MAE, RMSE, sMAPE, MASE, 80%/95% coverage), next to the out-of-fold MASE that the backtests of auto runs expected for the chosen strategy at that step (averaged over those vintages).';
 
-CREATE VIEW cipred.accuracy_over_time AS
+CREATE VIEW cipred.accuracy_over_time WITH (security_invoker = true) AS
 SELECT f.pipeline, date_trunc('day', f.ts) AS day, count(*) AS points,
        cipred.mae(a.actual, f.forecast) AS mae, cipred.smape(a.actual, f.forecast) AS smape,
        cipred.mase(a.actual, f.forecast, a.scale) AS mase,
@@ -929,7 +1038,7 @@ JOIN cipred.actuals a ON a.pipeline = f.pipeline AND a.series = f.series AND a.t
 GROUP BY f.pipeline, date_trunc('day', f.ts);
 COMMENT ON VIEW cipred.accuracy_over_time IS 'Realised accuracy per pipeline and day of the target time.';
 
-CREATE VIEW cipred.model_leaderboard AS
+CREATE VIEW cipred.model_leaderboard WITH (security_invoker = true) AS
 SELECT s.run_id, r.source, r.started_at, s.method, s.points, s.mae, s.rmse, s.smape, s.mase,
        s.coverage[1] AS coverage_level_1, s.coverage[2] AS coverage_level_2,
        rank() OVER (PARTITION BY s.run_id ORDER BY s.mase NULLS LAST) AS rank
@@ -938,14 +1047,19 @@ WHERE s.step IS NULL;
 COMMENT ON VIEW cipred.model_leaderboard IS
 'Every backtest run''s methods ranked by out-of-fold MASE, with their MAE, RMSE, sMAPE and interval coverage (at the run''s first and second levels).';
 
-CREATE VIEW cipred.run_history AS
+CREATE VIEW cipred.run_history WITH (security_invoker = true) AS
 SELECT r.run_id, r.pipeline, r.started_at, r.finished_at, extract(epoch FROM r.duration) AS seconds,
        r.status, r.error, r.rows_read, r.series, r.forecasts, r.stale_series,
        extract(epoch FROM r.budget) AS budget_seconds, r.budget_used, r.budget_used > 1 AS over_budget, r.run_by
 FROM cipred.pipeline_runs r;
 COMMENT ON VIEW cipred.run_history IS 'Every pipeline run with its duration and budget use in seconds, status and error.';
 
-CREATE VIEW cipred.open_alerts AS
+CREATE VIEW cipred.open_alerts WITH (security_invoker = true) AS
 SELECT alert_id, at, pipeline, run_id, kind, severity, message, detail::text AS detail
 FROM cipred.alerts WHERE resolved_at IS NULL;
 COMMENT ON VIEW cipred.open_alerts IS 'Alerts not resolved yet (cipred.resolve_alert closes one).';
+
+-- the views read the tables with the reader's rights: cipred_reader reads
+-- every pipeline's, cipred_forecaster its own
+GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
+                cipred.model_leaderboard, cipred.run_history, cipred.open_alerts TO cipred_forecaster, cipred_reader;

@@ -49,9 +49,11 @@ COMMENT ON COLUMN cipred.models.fingerprint IS 'Fingerprint of the training data
 
 CREATE TABLE cipred.model_names (
     name text PRIMARY KEY,
-    last_version int NOT NULL
+    last_version int NOT NULL,
+    owner name NOT NULL DEFAULT CURRENT_USER,
+    readers name[] NOT NULL DEFAULT '{}'
 );
-COMMENT ON TABLE cipred.model_names IS 'The last version handed out for each model name (so that concurrent saves get distinct versions).';
+COMMENT ON TABLE cipred.model_names IS 'Each model name: its owner (the role that first saved under it: only its members save, promote, retire or roll back versions), the roles it is shared with for reading (cipred.share_model), and the last version handed out (so that concurrent saves get distinct versions).';
 
 CREATE TABLE cipred.model_events (
     name text NOT NULL,
@@ -109,23 +111,34 @@ FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
 
 -- The event log is written only by this trigger, from what really happened
 -- to cipred.models (users cannot insert events).  SECURITY DEFINER, hardened:
--- a pinned search_path, every name qualified, nothing taken from the user but
--- the transaction-local event label and note that cipred's functions set.
+-- a pinned search_path, every name qualified.  What kind of change it was
+-- (a rollback, an import) and the note come from cipred's own functions,
+-- known from the call stack: a user's direct UPDATE, or a user's setting of
+-- cipred_registry.note, cannot make the log say what did not happen.
 CREATE FUNCTION cipred.models_log() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    label text := nullif(current_setting('cipred_registry.event', true), '');
-    note text := nullif(current_setting('cipred_registry.note', true), '');
+    stack text;
+    ours bool;
+    note text;
     ev text;
 BEGIN
+    -- (functions of schema cipred print qualified here: the pinned
+    -- search_path does not hold cipred, and only cipred's owner creates in it)
+    GET DIAGNOSTICS stack = PG_CONTEXT;
     IF TG_OP = 'INSERT' THEN
-        ev := CASE WHEN label = 'imported' THEN 'imported' ELSE 'saved' END;
+        ours := stack ~ '(^|\n)PL/pgSQL function cipred\.import_model\(jsonb,text\) line ';
+        ev := CASE WHEN ours THEN 'imported' ELSE 'saved' END;
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        ev := CASE NEW.status WHEN 'production' THEN CASE WHEN label = 'rolled_back' THEN 'rolled_back' ELSE 'promoted' END
+        ours := stack ~ '(^|\n)PL/pgSQL function cipred\.set_model_status\(text,integer,text,text,text\) line '
+                AND stack ~ '(^|\n)PL/pgSQL function cipred\.(promote_model\(text,integer\)|retire_model\(text,integer\)|rollback_model\(text\)) line ';
+        ev := CASE NEW.status WHEN 'production' THEN CASE WHEN ours AND stack ~ '(^|\n)PL/pgSQL function cipred\.rollback_model\(text\) line '
+                                                          THEN 'rolled_back' ELSE 'promoted' END
                               WHEN 'retired' THEN 'retired' ELSE 'staged' END;
     ELSE
         RETURN NULL;
     END IF;
+    note := CASE WHEN ours THEN nullif(current_setting('cipred_registry.note', true), '') END;
     -- the user as the BEFORE trigger recorded it (CURRENT_USER here is the owner)
     INSERT INTO cipred.model_events (name, version, event, at, by_user, note)
     VALUES (NEW.name, NEW.version, ev, pg_catalog.clock_timestamp(),
@@ -136,6 +149,31 @@ COMMENT ON FUNCTION cipred.models_log() IS 'Trigger function: records every save
 
 CREATE TRIGGER models_logged AFTER INSERT OR UPDATE OF status ON cipred.models
 FOR EACH ROW EXECUTE FUNCTION cipred.models_log();
+
+-- The owner of a model name, whoever may see it (so that a taken or
+-- unreadable name gets a clear error): reveals only that the name is taken
+-- and by whom.
+CREATE FUNCTION cipred.model_name_owner(name text) RETURNS name
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT n.owner FROM cipred.model_names n WHERE n.name = model_name_owner.name $$;
+COMMENT ON FUNCTION cipred.model_name_owner(text) IS
+'Support function of the registry: the owner of a model name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
+
+-- An error unless the caller may act for the owner of a model name.
+CREATE FUNCTION cipred.model_check(name text, what text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    o name := cipred.model_name_owner(model_check.name);
+BEGIN
+    IF o IS NOT NULL AND NOT cipred.has_role(o, 'MEMBER') THEN
+        RAISE EXCEPTION '%: model name "%" belongs to %', what, model_check.name, o
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only members of the owner''s role (or a superuser) save, promote, retire or roll back its versions; save under a name of your own, or ask the owner to share it for reading (cipred.share_model).';
+    END IF;
+END $$;
+COMMENT ON FUNCTION cipred.model_check(text, text) IS
+'Support function of the registry: an error (42501) naming the calling function unless the model name is new or the caller may act for its owner.';
 
 -- a name's row of the registry, or a clear error
 CREATE FUNCTION cipred.registry_row(p_name text, p_version int)
@@ -157,6 +195,11 @@ BEGIN
                                                             FROM cipred.models WHERE name = p_name)),
                           HINT = 'Promote one with cipred.promote_model(name, version), or ask for a version.';
             END IF;
+            IF cipred.model_name_owner(p_name) IS NOT NULL THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
+            END IF;
             RAISE EXCEPTION 'no model named "%"', p_name
                 USING ERRCODE = 'no_data_found',
                       HINT = 'Save one with cipred.save_model(name, model); list them with SELECT name, version, status FROM cipred.models.';
@@ -164,6 +207,11 @@ BEGIN
     ELSE
         SELECT * INTO r FROM cipred.models WHERE name = p_name AND version = p_version;
         IF NOT FOUND THEN
+            IF cipred.model_name_owner(p_name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = p_name) THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
+            END IF;
             RAISE EXCEPTION 'model "%" has no version %', p_name, p_version
                 USING ERRCODE = 'no_data_found',
                       DETAIL = format('Its versions are: %s.', coalesce((SELECT string_agg(version::text, ', ' ORDER BY version)
@@ -207,6 +255,7 @@ BEGIN
                   DETAIL = format('train_start is %s and train_end is %s.', save_model.train_start, save_model.train_end),
                   HINT = 'Give the first and the last time of the training data, in that order.';
     END IF;
+    PERFORM cipred.model_check(save_model.name, 'save_model');
     -- versions come from a counter row per name: concurrent saves wait for
     -- each other and get distinct versions (under REPEATABLE READ the later
     -- one fails with a serialization error, to be retried)
@@ -235,13 +284,13 @@ CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status tex
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM set_config('cipred_registry.event', coalesce(p_event, ''), true);
+    PERFORM cipred.model_check(p_name, 'set_model_status');
     PERFORM set_config('cipred_registry.note', coalesce(p_note, ''), true);
     UPDATE cipred.models SET status = p_status WHERE name = p_name AND version = p_version;
-    PERFORM set_config('cipred_registry.event', '', true);
     PERFORM set_config('cipred_registry.note', '', true);
 END $$;
-COMMENT ON FUNCTION cipred.set_model_status(text, int, text, text, text) IS 'Internal: changes a version''s status and records the event.';
+COMMENT ON FUNCTION cipred.set_model_status(text, int, text, text, text) IS
+'Internal: changes a version''s status (the caller must act for the name''s owner); the event log records what the calling cipred function did, whatever p_event says.';
 
 CREATE FUNCTION cipred.promote_model(name text, version int)
 RETURNS void
@@ -254,6 +303,7 @@ BEGIN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give the version to promote.';
     END IF;
+    PERFORM cipred.model_check(promote_model.name, 'promote_model');
     PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || promote_model.name, 0));
     r := cipred.registry_row(promote_model.name, promote_model.version);
     IF r.status = 'production' THEN
@@ -276,6 +326,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r cipred.models;
 BEGIN
+    PERFORM cipred.model_check(retire_model.name, 'retire_model');
     PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || retire_model.name, 0));
     IF retire_model.version IS NULL THEN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -294,6 +345,7 @@ DECLARE
     cur int;
     prev int;
 BEGIN
+    PERFORM cipred.model_check(rollback_model.name, 'rollback_model');
     PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || rollback_model.name, 0));
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = rollback_model.name AND m.status = 'production';
     IF cur IS NULL THEN
@@ -352,7 +404,6 @@ BEGIN
         RAISE EXCEPTION 'the export has no name' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give a name: cipred.import_model(doc, ''my_model'').';
     END IF;
-    PERFORM set_config('cipred_registry.event', 'imported', true);
     PERFORM set_config('cipred_registry.note', format('from %s version %s', doc->>'name', doc->>'version'), true);
     v := cipred.save_model(n, (doc->'model')::text::cipred.model, doc->>'source',
                            (doc->>'train_start')::timestamptz, (doc->>'train_end')::timestamptz,
@@ -360,16 +411,69 @@ BEGIN
                            coalesce(doc->>'description', '') ||
                            format(' (imported from %s version %s, created %s by %s)',
                                   doc->>'name', doc->>'version', doc->>'created_at', doc->>'created_by'));
-    PERFORM set_config('cipred_registry.event', '', true);
     PERFORM set_config('cipred_registry.note', '', true);
     RETURN v;
 END $$;
 COMMENT ON FUNCTION cipred.import_model(jsonb, text) IS
 'Registers an exported model as the next version of a name (its own, or the one given), in staging; the model is checked as any cipred.model input.';
 
--- everyone may train, save, look up and predict; administrators can narrow
--- this with REVOKE ... FROM PUBLIC and GRANT to their own roles
-GRANT SELECT, INSERT ON cipred.models TO PUBLIC;
-GRANT UPDATE (status, status_changed_at, status_changed_by) ON cipred.models TO PUBLIC;
-GRANT SELECT ON cipred.model_events TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE ON cipred.model_names TO PUBLIC;
+-- everyone may train, save and predict; administrators can narrow this with
+-- REVOKE ... FROM PUBLIC (cipred_forecaster keeps the same rights)
+GRANT SELECT, INSERT ON cipred.models TO PUBLIC, cipred_forecaster;
+GRANT UPDATE (status, status_changed_at, status_changed_by) ON cipred.models TO PUBLIC, cipred_forecaster;
+GRANT SELECT ON cipred.model_events TO PUBLIC, cipred_forecaster;
+GRANT SELECT, INSERT ON cipred.model_names TO PUBLIC, cipred_forecaster;
+GRANT UPDATE (last_version, readers) ON cipred.model_names TO PUBLIC, cipred_forecaster;
+GRANT SELECT ON cipred.models, cipred.model_events, cipred.model_names TO cipred_reader;
+
+-- Row-level security: a model name belongs to the role that first saved
+-- under it.  Its versions and events are read by the owner's role, the
+-- roles it is shared with and cipred_reader; only the owner's members save
+-- versions or change their status (the subqueries see only the names the
+-- user may read).
+ALTER TABLE cipred.model_names ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.models ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cipred.model_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY model_names_read ON cipred.model_names FOR SELECT USING (cipred.may_read(owner, readers));
+CREATE POLICY model_names_insert ON cipred.model_names FOR INSERT WITH CHECK (owner = CURRENT_USER);
+CREATE POLICY model_names_update ON cipred.model_names FOR UPDATE
+    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
+CREATE POLICY models_read ON cipred.models FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name));
+CREATE POLICY models_insert ON cipred.models FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+CREATE POLICY models_update ON cipred.models FOR UPDATE
+    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+CREATE POLICY model_events_read ON cipred.model_events FOR SELECT
+    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = model_events.name));
+
+-- Sharing: a model name's owner lets another role read its versions (and
+-- get_model them), or stops.
+CREATE FUNCTION cipred.share_model(name text, role name) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF cipred.model_name_owner(share_model.name) IS NULL THEN
+        RAISE EXCEPTION 'share_model: no model named "%"', share_model.name
+            USING ERRCODE = 'no_data_found', HINT = 'Save one first with cipred.save_model(name, model).';
+    END IF;
+    PERFORM cipred.model_check(share_model.name, 'share_model');
+    IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_model.role) THEN
+        RAISE EXCEPTION 'share_model: role "%" does not exist', role
+            USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
+    END IF;
+    UPDATE cipred.model_names n SET readers = array_append(array_remove(n.readers, share_model.role), share_model.role)
+     WHERE n.name = share_model.name;
+END $$;
+COMMENT ON FUNCTION cipred.share_model(text, name) IS
+'Lets a role (and its members) read every version of a model name, its events, and get_model it. Only the owner''s members may share.';
+
+CREATE FUNCTION cipred.unshare_model(name text, role name) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF cipred.model_name_owner(unshare_model.name) IS NULL THEN
+        RAISE EXCEPTION 'unshare_model: no model named "%"', unshare_model.name USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM cipred.model_check(unshare_model.name, 'unshare_model');
+    UPDATE cipred.model_names n SET readers = array_remove(n.readers, unshare_model.role) WHERE n.name = unshare_model.name;
+END $$;
+COMMENT ON FUNCTION cipred.unshare_model(text, name) IS 'Stops sharing a model name with a role (cipred.share_model).';
