@@ -51,7 +51,7 @@ test/core/run_core: $(CORE_TEST_SRCS) $(wildcard test/core/*.h) $(wildcard src/c
 test/bench/stl_taylor: test/bench/stl_taylor.c test/core/r_stlf_cv.h $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o $@ test/bench/stl_taylor.c $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
-.PHONY: deps demo test bench core-test bench-stl bench-arima
+.PHONY: deps demo test bench core-test bench-stl bench-arima test-bad-input
 deps:
 	bash test/deps.sh
 
@@ -69,6 +69,12 @@ test:
 
 bench:
 	bash test/bench/run.sh
+
+# the bad-input tier alone (make test runs it too), in a throwaway cluster
+test-bad-input:
+	bash test/deps.sh
+	$(MAKE) -s install
+	CIPRED_RESULTS=$$(mktemp) pg_virtualenv -v 15 -t bash test/bad_input/run.sh
 
 # ARIMA engine speed against R's auto.arima (plain -O2, no sanitizers)
 bench-arima:

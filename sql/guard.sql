@@ -201,6 +201,9 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 month 1 day')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump": 3}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "low"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"not_null": "yes"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": "5"}')$$),
+  ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"future": 3600}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"min": 5, "max": 1}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"duplicates": "merge"}')$$),
   ($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '1 hour', '{"jump_k": 0}')$$),
@@ -217,6 +220,8 @@ SELECT q, pg_temp.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.freshness('fresh', 0)$$),
   ($$SELECT * FROM cipred.resubmit((SELECT min(id) FROM cipred.quarantine), '[1]')$$),
   ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL AND rel = 'q'::regclass), '[1]')$$),
+  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL AND rel = 'q'::regclass), '{}')$$),
+  ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE resubmitted_at IS NULL AND rel = 'q'::regclass), '{"nosuch": 1}')$$),
   ($$SELECT * FROM cipred.resubmit((SELECT max(id) FROM cipred.quarantine WHERE table_name = 'public.dropme'))$$)
 ) t(q);
 -- duplicates already in the table refuse a unique guard

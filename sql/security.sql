@@ -335,22 +335,42 @@ SELECT (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') > 0 A
        pg_temp.err($$UPDATE cipred.forecasts SET forecast = 0$$) AS cannot_write,
        pg_temp.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS cannot_promote;
 RESET ROLE;
--- the event log records what happened, not what a user says: with the old
--- event switch and a note set by hand, direct status changes and a direct
--- call of the internal set_model_status are logged as plain promotions and
--- retirements without notes; promote_model and rollback_model are logged
--- as what they are
+-- the event log records what happened, not what a user says: settings,
+-- a direct call of the internal set_model_status, and a comment that
+-- imitates cipred's call stack are ignored; a version put back in
+-- production after being there is logged as rolled back, whoever does it;
+-- nobody can attach the log's trigger to a table of their own
 SET ROLE regress_alice;
 SELECT set_config('cipred_registry.event', 'rolled_back', false), set_config('cipred_registry.note', 'forged note', false);
 UPDATE cipred.models SET status = 'retired' WHERE name = 'alice/m' AND version = 1;
-UPDATE cipred.models SET status = 'production' WHERE name = 'alice/m' AND version = 2;
-SELECT cipred.set_model_status('alice/m', 2, 'retired', 'rolled_back', 'forged too');
+DO $$BEGIN UPDATE cipred.models SET status = 'production' WHERE name = 'alice/m' AND version = 2 /*
+PL/pgSQL function cipred.set_model_status(text,integer,text,text,text) line 1
+PL/pgSQL function cipred.rollback_model(text) line 1
+*/; END$$;
+SELECT cipred.set_model_status('alice/m', 2, 'retired');
 SELECT cipred.promote_model('alice/m', 1), cipred.promote_model('alice/m', 2);
 SELECT cipred.rollback_model('alice/m') AS rolled_back_to;
 SELECT version, event, note FROM cipred.model_events WHERE name = 'alice/m' ORDER BY at, version;
+CREATE TABLE alice.fake_models (name text, version int, status text, created_by name, status_changed_by name, imported_from text);
+SELECT pg_temp.err($$CREATE TRIGGER f AFTER INSERT OR UPDATE ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_log()$$) AS attach_log,
+       pg_temp.err($$CREATE TRIGGER g BEFORE INSERT ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_guard()$$) AS attach_guard;
 RESET cipred_registry.event;
 RESET cipred_registry.note;
 RESET ROLE;
+-- nobody can take the ids of other roles' future runs and alerts
+SET ROLE regress_carol;
+SELECT pg_temp.err($$INSERT INTO cipred.backtest_runs (run_id, source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
+                     VALUES (999999, 'x', '{}', now(), now(), '0', 0, 0, 0, 0)$$) AS plant_backtest_id,
+       pg_temp.err($$INSERT INTO cipred.alerts (alert_id, kind, severity, message) VALUES (999999, 'failed', 'critical', 'x')$$) AS plant_alert_id,
+       pg_temp.err($$INSERT INTO cipred.pipeline_runs (run_id, pipeline, budget) VALUES (999999, 'alice_ok', '1 hour')$$) AS plant_run_id;
+-- an alert of carol's own cannot be moved onto alice's pipeline
+SELECT cipred.raise_alert(NULL, NULL, 'failed', 'critical', 'carol''s own') IS NOT NULL AS raised;
+SELECT pg_temp.err($$UPDATE cipred.alerts SET pipeline = 'alice_ok' WHERE raised_by = 'regress_carol'$$) AS move_alert,
+       pg_temp.err($$UPDATE cipred.alerts SET raised_by = 'regress_alice' WHERE raised_by = 'regress_carol'$$) AS reattribute_alert;
+-- nor can alice's registry operations be blocked by a lock carol takes
+SELECT count(*) AS rows_carol_can_lock FROM (SELECT 1 FROM cipred.model_names WHERE name = 'alice/m' FOR UPDATE) x;
+RESET ROLE;
+DELETE FROM cipred.alerts WHERE raised_by = 'regress_carol';
 DROP TABLE secret;
 
 DROP SCHEMA alice CASCADE;

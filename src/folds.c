@@ -172,6 +172,9 @@ report_fold_error(cp_fold_err err, int64 need, const cp_fold_spec *s,
 	elog(ERROR, "unexpected fold error %d for %s", (int) err, arg);
 }
 
+/* the most folds one call returns (54000 beyond) */
+#define CIPRED_MAX_FOLDS 1000000
+
 /* Resolve a spec or raise the matching error. */
 static void
 resolve_or_error(const cp_fold_spec *s, cp_fold_plan *plan, const len_fmt *f)
@@ -211,6 +214,11 @@ emit_folds(FunctionCallInfo fcinfo, const cp_fold_plan *plan,
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	if (plan->count > CIPRED_MAX_FOLDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the folds would be " INT64_FORMAT ", over the limit of %d", plan->count, CIPRED_MAX_FOLDS),
+				 errhint("Use a larger step, n_folds or max_folds to keep fewer folds.")));
 	InitMaterializedSRF(fcinfo, 0);
 	for (int64 k = 1; k <= plan->count; k++)
 	{

@@ -200,6 +200,17 @@ BEGIN
         RAISE EXCEPTION 'guard: rule duplicates = % needs unique readings', rules->>'duplicates'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave out "unique": false.';
     END IF;
+    -- JSON types first: "yes" would read as a boolean, "5" as a number
+    SELECT string_agg(format('%s is %s', r.key, jsonb_typeof(r.value)), ', ') INTO k
+      FROM jsonb_each(rules) r
+     WHERE (r.key IN ('not_null', 'finite', 'grid', 'unique', 'non_negative') AND jsonb_typeof(r.value) <> 'boolean')
+        OR (r.key IN ('min', 'max', 'jump_k', 'jump_window', 'frozen_steps') AND jsonb_typeof(r.value) <> 'number')
+        OR (r.key IN ('future', 'lateness', 'duplicates', 'gaps') AND jsonb_typeof(r.value) <> 'string');
+    IF k IS NOT NULL THEN
+        RAISE EXCEPTION 'guard: a rule has the wrong JSON type: %', k
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'not_null, finite, grid, unique, non_negative are true/false; min, max, jump_k, jump_window, frozen_steps numbers; future, lateness intervals such as "1 hour"; duplicates, gaps strings.';
+    END IF;
     BEGIN
         PERFORM (rules->>'not_null')::bool, (rules->>'finite')::bool, (rules->>'grid')::bool,
                 (rules->>'unique')::bool, (rules->>'non_negative')::bool,
@@ -360,22 +371,35 @@ BEGIN
         RAISE EXCEPTION 'resubmit: the table % of row % no longer exists', q.table_name, quarantine_id
             USING ERRCODE = 'undefined_table';
     END IF;
-    IF fixed IS NOT NULL AND jsonb_typeof(fixed) <> 'object' THEN
-        RAISE EXCEPTION 'resubmit: fixed must be a JSON object of column values'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the corrected row, e.g. row_data || ''{"kwh": 1.5}''.';
+    IF fixed IS NOT NULL AND (jsonb_typeof(fixed) <> 'object' OR fixed = '{}') THEN
+        RAISE EXCEPTION 'resubmit: fixed must be a non-empty JSON object of column values'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('fixed was %s.', fixed),
+                  HINT = 'Give the columns to correct, e.g. ''{"kwh": 1.5}'' (the others keep their quarantined values), or NULL to resend the row as it is.';
+    END IF;
+    IF fixed IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_object_keys(fixed) k
+                                      WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.rel AND a.attname = k
+                                                          AND a.attnum > 0 AND NOT a.attisdropped)) THEN
+        RAISE EXCEPTION 'resubmit: fixed names columns that % does not have', q.rel
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = format('Unknown: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(fixed) k
+                                                   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.rel AND a.attname = k
+                                                                       AND a.attnum > 0 AND NOT a.attisdropped))),
+                  HINT = 'Use the column names of the table (names are case-sensitive).';
     END IF;
     SELECT coalesce(max(id), 0) INTO before_id FROM cipred.quarantine;
     EXECUTE format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, $1)', q.rel, q.rel)
-        USING coalesce(fixed, q.row_data);
+        USING q.row_data || coalesce(fixed, '{}');
     GET DIAGNOSTICS n = ROW_COUNT;
     UPDATE cipred.quarantine SET resubmitted_at = clock_timestamp() WHERE id = quarantine_id;
     accepted := n > 0;
+    -- (the guard quarantined it again in this statement: the newest row of
+    -- this table received from this role since)
     SELECT min(id) INTO quarantined_again FROM cipred.quarantine
-    WHERE id > before_id AND rel = q.rel AND row_data = coalesce(fixed, q.row_data);
+    WHERE id > before_id AND rel = q.rel AND received_by = current_user;
 END
 $$;
 COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
-'Sends a quarantined row (or its corrected version, fixed) through the table''s guard again: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
+'Sends a quarantined row through the table''s guard again, with the columns of fixed (a non-empty JSON object of column values) corrected: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
 
 CREATE FUNCTION cipred.freshness(tbl regclass DEFAULT NULL, stale_after int DEFAULT 2,
     OUT table_name text, OUT series jsonb, OUT last_ts timestamptz, OUT age interval,

@@ -375,7 +375,10 @@ agg_row(FunctionCallInfo fcinfo, int sign, bool *ok, double **x, double *y, doub
 	ArrayType  *xa;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "linreg called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "linreg"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	*ok = false;
 	*w = 1.0;
 
@@ -535,7 +538,10 @@ cipred_linreg_combine(PG_FUNCTION_ARGS)
 	MemoryContext old;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "linreg_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "linreg_combine"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL || (!a->started && b->started))
@@ -659,7 +665,10 @@ cipred_linreg_deserial(PG_FUNCTION_ARGS)
 	size_t		need;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "linreg_deserial called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "linreg_deserial"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -814,7 +823,7 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 			appendStringInfo(&aliased_names, "%s%s", aliased_names.len ? ", " : "", a->names[j]);
 	if (aliased_names.len > 0)
 	{
-		warnings[nwarn++] = psprintf("collinear or constant features dropped (coefficient NaN, as NA in R's lm): %s",
+		warnings[nwarn++] = psprintf("collinear or constant features dropped (coefficient null, as NA in R's lm): %s",
 									 aliased_names.data);
 		ereport(NOTICE,
 				(errmsg("linreg: dropped features that are constant or collinear with earlier ones: %s",
@@ -1093,7 +1102,7 @@ predict_common(FunctionCallInfo fcinfo, int names_arg)
 
 	if (isnull)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(dot(c, x));
+	PG_RETURN_FLOAT8(finite_out(dot(c, x), "predict", "prediction"));
 }
 
 PG_FUNCTION_INFO_V1(cipred_predict);
@@ -1180,10 +1189,10 @@ cipred_predict_interval(PG_FUNCTION_ARGS)
 	{
 		double		half = q * (pred ? sqrt(v + c->sigma * c->sigma) : se);
 
-		values[0] = Float8GetDatum(fitv);
-		values[1] = Float8GetDatum(fitv - half);
-		values[2] = Float8GetDatum(fitv + half);
-		values[3] = Float8GetDatum(se);
+		values[0] = Float8GetDatum(finite_out(fitv, "predict_interval", "prediction"));
+		values[1] = Float8GetDatum(finite_out(fitv - half, "predict_interval", "interval bound"));
+		values[2] = Float8GetDatum(finite_out(fitv + half, "predict_interval", "interval bound"));
+		values[3] = Float8GetDatum(finite_out(se, "predict_interval", "standard error"));
 		if (!isfinite(half))
 			nulls[1] = nulls[2] = true;
 	}

@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "core/metrics.h"
+#include "model.h"
 #include "points.h"
 
 /* Name of each metric, for messages. */
@@ -168,7 +169,7 @@ metric_final(FunctionCallInfo fcinfo, cp_metric m)
 		metric_error(m, err, NULL);
 	if (isnull)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(out);
+	PG_RETURN_FLOAT8(finite_out(out, metric_names[m], "metric"));
 }
 
 #define METRIC_FUNCS(name, id) \
@@ -262,7 +263,10 @@ cipred_scale_sfunc(PG_FUNCTION_ARGS)
 	double		y;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "scale_sfunc called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "scale_sfunc"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	s = PG_ARGISNULL(0) ? scale_new(aggcxt) : (ScaleState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
@@ -303,7 +307,10 @@ cipred_scale_combine(PG_FUNCTION_ARGS)
 	ScaleState *b = PG_ARGISNULL(1) ? NULL : (ScaleState *) PG_GETARG_POINTER(1);
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "scale_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "scale_combine"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -349,7 +356,10 @@ cipred_scale_deserial(PG_FUNCTION_ARGS)
 	int32		period;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "scale_deserial called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "scale_deserial"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -400,7 +410,7 @@ scale_final(FunctionCallInfo fcinfo, int squared)
 	if (cp_seasonal_scale(y, s->p.n, s->period, squared, &out) != 0)
 		elog(ERROR, "seasonal scale failed for n = " INT64_FORMAT, s->p.n);
 	pfree(y);
-	PG_RETURN_FLOAT8(out);
+	PG_RETURN_FLOAT8(finite_out(out, squared ? "rmsse_scale" : "mase_scale", "scale"));
 }
 
 PG_FUNCTION_INFO_V1(cipred_mase_scale_final);

@@ -3,8 +3,9 @@
  *
  * Inside: the little-endian container of core/model.h.  Text form: a JSON
  * object {"cipred_model": 1, "kind": "...", <fields>} with doubles written
- * in their shortest exact form (and "NaN", "Infinity", "-Infinity" as
- * strings), so text round trips are lossless.  Binary send/recv carry the
+ * in their shortest exact form (a value that is not a finite number, an
+ * undefined statistic, as null), so text round trips are lossless for
+ * every finite value.  Binary send/recv carry the
  * container bytes.  Every input path ends in the same checks: the container
  * (lengths, names, types) and the kind's schema (required fields, types,
  * lengths, values), so damaged or tampered input is refused, never trusted.
@@ -290,10 +291,25 @@ type_name(int t)
 	return "unknown";
 }
 
-/* Raise the error for a damaged model. */
+/* set while checking a model that cipred's own code has just built */
+static bool checking_built = false;
+
+/*
+ * Raise the error for a damaged model; for a model cipred has just built
+ * (from finite inputs), the same finding is an overflow of the fit.
+ */
 static void
 damaged(const char *what, const char *detail)
 {
+	if (checking_built)
+	{
+		checking_built = false;
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the fit is out of range: %s", what),
+				 detail ? errdetail("%s", detail) : errdetail("The inputs are too large (or too degenerate) to fit a model with finite values."),
+				 errhint("Rescale the values (near 1e300 sums overflow), or check the inputs for a degenerate series.")));
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid cipred.model: %s", what),
@@ -700,6 +716,25 @@ model_validate(const cp_model_view *view)
 		all_finite(view, "weights");
 		params_finite(view, (const char *const[]) {"lambda", "train_mse", NULL});
 		{
+			/* every method but ridge combines with a point of the simplex */
+			uint32		ml;
+			const char *m = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+
+			if (!(ml == 5 && memcmp(m, "ridge", 5) == 0))
+			{
+				double		sum = 0;
+
+				for (uint32 i = 0; i < wf->count; i++)
+				{
+					if (!(cp_field_f64(wf, i) >= 0))
+						damaged("weights must not be negative", pnstrdup(m, ml));
+					sum += cp_field_f64(wf, i);
+				}
+				if (fabs(sum - 1.0) > 1e-6)
+					damaged("weights must sum to 1", psprintf("They sum to %.17g.", sum));
+			}
+		}
+		{
 			const cp_field *lr = cp_model_field(view, "learning_rates");
 			const cp_field *ex = cp_model_field(view, "experts");
 
@@ -812,6 +847,19 @@ model_validate(const cp_model_view *view)
 		if (lag < 1 || lag >= n + (snaive ? 0 : 1) || (!snaive && lag != 1) || (snaive && lag != per))
 			damaged("lag out of range", NULL);
 		params_finite(view, (const char *const[]) {"mse", "drift", "drift_se", "mean", "sd", "rate", "alpha", NULL});
+		{
+			const cp_field *rate = cp_model_field(view, "rate");
+			const cp_field *alpha = cp_model_field(view, "alpha");
+			const cp_field *sd = cp_model_field(view, "sd");
+
+			/* Croston's rate is a size over an interval of positive demands */
+			if (rate != NULL && !(cp_field_f64(rate, 0) >= 0))
+				damaged("rate must not be negative", NULL);
+			if (alpha != NULL && !(cp_field_f64(alpha, 0) > 0 && cp_field_f64(alpha, 0) <= 1))
+				damaged("alpha must be in (0, 1]", NULL);
+			if (sd != NULL && cp_field_f64(sd, 0) < 0)
+				damaged("sd must not be negative", NULL);
+		}
 	}
 	if (view->kind == CP_KIND_LINREG)
 	{
@@ -824,6 +872,13 @@ model_validate(const cp_model_view *view)
 		for (int j = 0; j < p; j++)
 			if (!cp_field_bool(al, j) && !isfinite(cp_field_f64(coef, j)))
 				damaged("non-finite coefficient", NULL);
+		{
+			/* the residual scale: >= 0, or undefined (no degree of freedom) */
+			double		sigma = cp_field_f64(model_req(view, "sigma", CP_F64), 0);
+
+			if (sigma < 0 || isinf(sigma))
+				damaged("sigma must be a finite number >= 0", NULL);
+		}
 		if (!isfinite(cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0)))
 			damaged("non-finite intercept", NULL);
 		if (!(lambda >= 0.0 && isfinite(lambda)))
@@ -917,10 +972,27 @@ check_model_bytes(struct varlena *v)
 }
 
 /*
- * Wrap finished builder bytes as a cipred.model varlena.  Models read from
- * outside (text input) are checked fully; models that cipred's own fitting
- * code builds are not checked again (the tests check them, and this is on
- * the path of every moving-window step).
+ * v when it is a finite number; otherwise an error (22003): nothing that
+ * cipred returns is NaN or infinite.  From finite inputs a non-finite
+ * result is an overflow (values too large, or a damaged model's).
+ */
+double
+finite_out(double v, const char *fn, const char *what)
+{
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: the %s is out of range (%s)", fn, what, isnan(v) ? "not a number" : "infinite"),
+				 errdetail("It overflowed: the inputs, or the model's values, are too large to compute with."),
+				 errhint("Check the inputs' scale (rescale values near 1e300), and that the model's text was not edited.")));
+	return v;
+}
+
+/*
+ * Wrap finished builder bytes as a cipred.model varlena.  Every model is
+ * checked fully: one read from outside (text input) is damaged when it
+ * fails; one that cipred's own fitting code built failed because the fit
+ * overflowed (22003), so that no model with non-finite parameters leaves.
  */
 Datum
 model_finish(cp_mbuild *b, bool check)
@@ -934,8 +1006,16 @@ model_finish(cp_mbuild *b, bool check)
 				 errmsg("model too large"),
 				 errdetail("The model needs %zu bytes.", len)));
 	SET_VARSIZE(buf, len + VARHDRSZ);
-	if (check)
+	checking_built = !check;
+	PG_TRY();
+	{
 		check_model_bytes((struct varlena *) buf);
+	}
+	PG_FINALLY();
+	{
+		checking_built = false;
+	}
+	PG_END_TRY();
 	return PointerGetDatum(buf);
 }
 
@@ -943,16 +1023,18 @@ model_finish(cp_mbuild *b, bool check)
  * Text form
  * ------------------------------------------------------------------ */
 
-/* A double as JSON: shortest exact digits, or a string for non-finite. */
+/*
+ * A double as JSON: shortest exact digits, or null for a value that is not
+ * a finite number (a statistic that is undefined, such as the R-squared of
+ * a constant target: the model's parameters are checked to be finite).
+ */
 static void
 json_double(StringInfo out, double d)
 {
 	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
 
-	if (isnan(d))
-		appendStringInfoString(out, "\"NaN\"");
-	else if (isinf(d))
-		appendStringInfoString(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	if (!isfinite(d))
+		appendStringInfoString(out, "null");
 	else
 	{
 		double_to_shortest_decimal_buf(d, buf);
@@ -1020,10 +1102,16 @@ model_json(const cp_model_view *view, const char *skip)
 	return out.data;
 }
 
-/* A JSON scalar as a double (numbers, or the strings NaN/Infinity). */
+/*
+ * A JSON scalar as a double (numbers; null, or the strings NaN/Infinity of
+ * older texts, for an undefined value: the validation decides where one is
+ * allowed).
+ */
 static double
 jv_double(JsonbValue *v, const char *field)
 {
+	if (v->type == jbvNull)
+		return NAN;
 	if (v->type == jbvNumeric)
 		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 												  NumericGetDatum(v->val.numeric)));
@@ -1199,7 +1287,8 @@ model_from_json(char *str)
 	for (const FieldSpec *s = schema; s->name; s++)
 	{
 		v = getKeyJsonValueFromContainer(&j->root, s->name, strlen(s->name), NULL);
-		if (v == NULL || v->type == jbvNull)
+		/* (a null number is an undefined value, NaN; other nulls are absent) */
+		if (v == NULL || (v->type == jbvNull && (s->type != CP_F64 || s->len != LEN_SCALAR)))
 			continue;			/* model_finish reports missing required fields */
 		json_field(&b, s, v);
 	}

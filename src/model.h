@@ -41,6 +41,9 @@ extern const cp_field *model_req(const cp_model_view *view, const char *name, cp
 /* Wrap finished builder bytes as a cipred.model varlena (checked if asked). */
 extern Datum model_finish(cp_mbuild *b, bool check);
 
+/* v, or an error (22003) naming the function and the value that overflowed */
+extern double finite_out(double v, const char *fn, const char *what);
+
 /* A copy of a varlena datum's bytes (as passed, possibly toasted) in cxt. */
 extern struct varlena *varlena_copy(Datum d, MemoryContext cxt);
 

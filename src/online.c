@@ -151,7 +151,10 @@ cipred_online_sfunc(PG_FUNCTION_ARGS)
 	double		y;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "online_sfunc called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "online_sfunc"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -219,6 +222,26 @@ online_state(ArrayType *st)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("online aggregation: invalid state"),
 				 errhint("Call the aggregates instead of their support functions.")));
+	{
+		/* the weights: a point of the simplex; every number finite */
+		int			k = (int) s[CP_ON_K];
+		double		sum = 0;
+		bool		ok = true;
+
+		for (int i = 0; i < len; i++)
+			ok = ok && isfinite(s[i]);
+		for (int i = 0; ok && i < k; i++)
+		{
+			ok = s[CP_ON_HEAD + i] >= 0;
+			sum += s[CP_ON_HEAD + i];
+		}
+		if (!ok || fabs(sum - 1.0) > 1e-6)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("online aggregation: invalid state"),
+					 errdetail("The weights must be finite, non-negative and sum to 1."),
+					 errhint("Call the aggregates instead of their support functions.")));
+	}
 	return s;
 }
 
@@ -230,7 +253,7 @@ cipred_online_forecast_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(online_state(PG_GETARG_ARRAYTYPE_P(0))[CP_ON_PRED]);
+	PG_RETURN_FLOAT8(finite_out(online_state(PG_GETARG_ARRAYTYPE_P(0))[CP_ON_PRED], "online_forecast", "forecast"));
 }
 
 PG_FUNCTION_INFO_V1(cipred_online_weights_final);

@@ -99,7 +99,8 @@ CREATE TABLE cipred.alerts (
     message text NOT NULL,
     detail jsonb NOT NULL DEFAULT '{}',
     resolved_at timestamptz,
-    raised_by name NOT NULL DEFAULT CURRENT_USER
+    raised_by name NOT NULL DEFAULT CURRENT_USER,
+    owner name
 );
 CREATE INDEX alerts_open ON cipred.alerts (at) WHERE resolved_at IS NULL;
 COMMENT ON TABLE cipred.alerts IS
@@ -137,17 +138,34 @@ CREATE POLICY actuals_read ON cipred.actuals FOR SELECT
 CREATE POLICY actuals_write ON cipred.actuals FOR ALL
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
     WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+-- (an alert keeps the owner of its pipeline when it was raised: a pipeline
+-- made later under the same name by another role does not inherit it)
 CREATE POLICY alerts_read ON cipred.alerts FOR SELECT
-    USING (cipred.may_read(raised_by) OR EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline));
+    USING (cipred.may_read(coalesce(owner, raised_by))
+           OR EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND p.owner = alerts.owner));
 CREATE POLICY alerts_insert ON cipred.alerts FOR INSERT
-    WITH CHECK (raised_by = CURRENT_USER AND (alerts.pipeline IS NULL OR EXISTS (
-                    SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND cipred.has_role(p.owner, 'MEMBER'))));
+    WITH CHECK (raised_by = CURRENT_USER AND
+                (alerts.pipeline IS NULL AND owner IS NULL
+                 OR EXISTS (SELECT 1 FROM cipred.pipelines p
+                             WHERE p.name = alerts.pipeline AND p.owner = alerts.owner AND cipred.has_role(p.owner, 'MEMBER'))));
+-- (only resolved_at is granted for UPDATE: the rest of an alert is fixed)
 CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
-    USING (CASE WHEN EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline)
-                THEN EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND cipred.has_role(p.owner, 'MEMBER'))
-                ELSE cipred.has_role(raised_by, 'MEMBER') END);
-GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines TO cipred_forecaster;
-GRANT SELECT, INSERT, UPDATE ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
+    USING (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'))
+    WITH CHECK (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'));
+-- (column grants: ids come from the sequences, so that nobody can take the
+-- ids of other roles' future runs or alerts; a pipeline's name, owner and
+-- source change only through drop and create)
+GRANT SELECT, DELETE ON cipred.pipelines TO cipred_forecaster;
+GRANT INSERT (name, source, series_column, time_column, target_column, method, horizon, levels, output_period,
+              budget, folds, period, stale_action, description, search_path) ON cipred.pipelines TO cipred_forecaster;
+GRANT UPDATE (description, cron_job, readers) ON cipred.pipelines TO cipred_forecaster;
+GRANT SELECT ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
+GRANT INSERT (pipeline, started_at, budget, backend_start) ON cipred.pipeline_runs TO cipred_forecaster;
+GRANT UPDATE (finished_at, duration, status, error, rows_read, series, forecasts, stale_series, budget_used, backtest_runs)
+    ON cipred.pipeline_runs TO cipred_forecaster;
+GRANT INSERT, UPDATE ON cipred.actuals TO cipred_forecaster;
+GRANT INSERT (pipeline, run_id, kind, severity, message, detail, owner) ON cipred.alerts TO cipred_forecaster;
+GRANT UPDATE (resolved_at) ON cipred.alerts TO cipred_forecaster;
 GRANT SELECT, INSERT, DELETE ON cipred.forecasts TO cipred_forecaster;
 GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO cipred_forecaster;
 GRANT SELECT ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts TO cipred_reader;
@@ -304,22 +322,22 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('kind was %s, severity %s.', coalesce(kind, 'NULL'), coalesce(severity, 'NULL'));
     END IF;
-    INSERT INTO cipred.alerts (pipeline, run_id, kind, severity, message, detail)
+    INSERT INTO cipred.alerts (pipeline, run_id, kind, severity, message, detail, owner)
     VALUES (raise_alert.pipeline, raise_alert.run_id, raise_alert.kind, raise_alert.severity,
-            raise_alert.message, coalesce(raise_alert.detail, '{}'))
+            raise_alert.message, coalesce(raise_alert.detail, '{}'),
+            (SELECT p.owner FROM cipred.pipelines p WHERE p.name = raise_alert.pipeline))
     RETURNING * INTO a;
-    -- (a NOTIFY payload holds under 8000 bytes: the message is cut to 1500
-    -- characters and the pipeline to 200, at most 4 bytes each once control
-    -- characters, which JSON would escape in 6, are blanked)
+    -- (any role may LISTEN: the payload names the alert and its kind, not
+    -- its message, which may quote the source's data; listeners read the row,
+    -- which row-level security filters.  Payloads are not authenticated:
+    -- anyone can NOTIFY this channel)
     PERFORM pg_notify('cipred_alerts', jsonb_build_object(
-        'alert_id', a.alert_id, 'at', a.at, 'pipeline', left(regexp_replace(a.pipeline, '[[:cntrl:]]', ' ', 'g'), 200), 'run_id', a.run_id,
-        'kind', a.kind, 'severity', a.severity,
-        'message', left(regexp_replace(a.message, '[[:cntrl:]]', ' ', 'g'), 1500))::text);
+        'alert_id', a.alert_id, 'at', a.at, 'run_id', a.run_id, 'kind', a.kind, 'severity', a.severity)::text);
     RETURN a.alert_id;
 END
 $$;
 COMMENT ON FUNCTION cipred.raise_alert(text, bigint, text, text, text, jsonb) IS
-'Records an alert (kind failed, abandoned, budget, stale, drift or shift; severity warning or critical) and sends it with NOTIFY on the channel cipred_alerts as JSON (alert_id, at, pipeline, run_id, kind, severity, message); returns its id.';
+'Records an alert (kind failed, abandoned, budget, stale, drift or shift; severity warning or critical) and sends it with NOTIFY on the channel cipred_alerts as JSON (alert_id, at, run_id, kind, severity: read the row for the rest, as row-level security allows); returns its id.';
 
 CREATE FUNCTION cipred.resolve_alert(alert_id bigint) RETURNS void
 LANGUAGE sql VOLATILE
@@ -376,6 +394,27 @@ BEGIN
         RAISE EXCEPTION 'create_pipeline: stale_action must be alert or fail'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- a period is months, or days and time: a mix has no fixed length
+    IF (extract(year FROM output_period) <> 0 OR extract(month FROM output_period) <> 0)
+       AND (extract(day FROM output_period) <> 0 OR extract(epoch FROM output_period)
+            <> extract(epoch FROM make_interval(years => extract(year FROM output_period)::int, months => extract(month FROM output_period)::int))) THEN
+        RAISE EXCEPTION 'create_pipeline: output_period % mixes months with days or time', output_period
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give whole months (''1 mon'') or days and time (''1 day'', ''6 hours'').';
+    END IF;
+    IF period IS NOT NULL AND (period < 1 OR period > 100000) THEN
+        RAISE EXCEPTION 'create_pipeline: period must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
+    END IF;
+    IF folds IS NOT NULL AND (jsonb_typeof(folds) <> 'object'
+        OR EXISTS (SELECT 1 FROM jsonb_each(folds) f
+                    WHERE f.key NOT IN ('initial', 'n_folds', 'step', 'gap', 'window_size', 'max_folds')
+                       OR jsonb_typeof(f.value) <> 'number' OR (f.value #>> '{}')::numeric <> trunc((f.value #>> '{}')::numeric)
+                       OR (f.value #>> '{}')::numeric < 0 OR (f.value #>> '{}')::numeric > 100000000)) THEN
+        RAISE EXCEPTION 'create_pipeline: folds must be a JSON object of fold options, each a whole number of points'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('folds was %s.', folds),
+                  HINT = 'Fold options: initial, n_folds, step, gap, window_size, max_folds; e.g. ''{"n_folds": 6, "step": 3}''.';
+    END IF;
     PERFORM cipred.check_levels(levels, 'create_pipeline');
     -- the method: "auto" (options candidates), a cipred.fit method name, or
     -- {"method": ..., "options": {...}} / {"method": "auto", "candidates": [...]}
@@ -392,6 +431,23 @@ BEGIN
        OR (m <> 'auto' AND method ? 'candidates') OR (m = 'auto' AND method ? 'options') THEN
         RAISE EXCEPTION 'create_pipeline: method keys are method and options (cipred.fit methods) or candidates (auto)'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', method);
+    END IF;
+    -- the options, and every candidate of auto, checked now rather than at
+    -- the first run
+    IF m <> 'auto' THEN
+        IF jsonb_typeof(coalesce(method->'options', '{}')) <> 'object' THEN
+            RAISE EXCEPTION 'create_pipeline: method options must be a JSON object'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', method);
+        END IF;
+        PERFORM cipred.check_fit_options(m, method->'options');
+    ELSIF method ? 'candidates' THEN
+        IF jsonb_typeof(method->'candidates') <> 'array' OR jsonb_array_length(method->'candidates') < 1 THEN
+            RAISE EXCEPTION 'create_pipeline: candidates must be a non-empty JSON array of methods'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('candidates was %s.', method->'candidates');
+        END IF;
+        PERFORM cipred.check_fit_options(CASE WHEN jsonb_typeof(c) = 'string' THEN c #>> '{}' ELSE c->>'method' END,
+                                         CASE WHEN jsonb_typeof(c) = 'object' THEN c->'options' END)
+           FROM jsonb_array_elements(method->'candidates') c;
     END IF;
     -- the source is checked as its owner (the caller) in a security-
     -- restricted operation: under SET ROLE it cannot switch back
@@ -542,7 +598,7 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                             WHERE a.pid = x.pid AND (a.backend_start IS NULL OR x.backend_start IS NULL
                                                      OR a.backend_start = x.backend_start))
-           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND pg_has_role(p.owner, 'MEMBER'))
+           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND cipred.has_role(p.owner, 'MEMBER'))
         RETURNING x.*
     LOOP
         n := n + 1;
@@ -857,9 +913,10 @@ DECLARE
     mmin float8 := 0;
     v float8;
 BEGIN
-    IF delta < 0 OR NOT lambda > 0 THEN
-        RAISE EXCEPTION 'page_hinkley: delta must be >= 0 and lambda > 0'
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('delta was %s, lambda %s.', delta, lambda);
+    IF NOT (delta >= 0 AND delta < 'Infinity') OR NOT (lambda > 0 AND lambda < 'Infinity') THEN
+        RAISE EXCEPTION 'page_hinkley: delta must be a finite number >= 0 and lambda a finite number > 0'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('delta was %s, lambda %s.', delta, lambda),
+                  HINT = 'The defaults are delta 0.1 and lambda 5 (in the units of x).';
     END IF;
     n := 0;
     statistic := 0;
@@ -896,6 +953,10 @@ BEGIN
     IF bins < 2 OR bins > 100 THEN
         RAISE EXCEPTION 'psi: bins must be from 2 to 100' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF EXISTS (SELECT 1 FROM unnest(expected || actual) v WHERE v IN ('NaN', 'Infinity', '-Infinity')) THEN
+        RAISE EXCEPTION 'psi: the values must be finite numbers'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave missing values out (NULLs are skipped).';
+    END IF;
     IF cardinality(array_remove(expected, NULL)) < bins OR cardinality(array_remove(actual, NULL)) < 1 THEN
         RAISE EXCEPTION 'psi: expected needs at least % values and actual at least one', bins
             USING ERRCODE = 'invalid_parameter_value',
@@ -931,6 +992,14 @@ DECLARE
     r record;
     src text;
 BEGIN
+    IF NOT (delta >= 0 AND delta < 'Infinity') OR NOT (lambda > 0 AND lambda < 'Infinity')
+       OR psi_window <= '0' OR NOT (psi_threshold >= 0 AND psi_threshold < 'Infinity') THEN
+        RAISE EXCEPTION 'check_drift: delta must be a finite number >= 0, lambda a finite number > 0, psi_window positive and psi_threshold a finite number >= 0'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('delta was %s, lambda %s, psi_window %s, psi_threshold %s.', delta, lambda,
+                                  coalesce(psi_window::text, 'NULL'), coalesce(psi_threshold::text, 'NULL')),
+                  HINT = 'The defaults are delta 0.1, lambda 5 (in MASE units) and psi_threshold 0.25.';
+    END IF;
     p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
     -- the source with columns s, t, y, read as the owner
     src := cipred.pipeline_source(p, 'check_drift');

@@ -40,10 +40,18 @@ PG_FUNCTION_INFO_V1(cipred_fingerprint_sfunc);
 Datum
 cipred_fingerprint_sfunc(PG_FUNCTION_ARGS)
 {
-	ArrayType  *st = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0)
-		: PG_GETARG_ARRAYTYPE_P_COPY(0);
-	int64	   *v = fp_state(st);
+	ArrayType  *st;
+	int64	   *v;
 	uint64		h = UINT64CONST(0x9e3779b97f4a7c15);
+
+	/* (not STRICT, for NULL rows: a NULL state only comes from a direct call) */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fingerprint: the state must not be NULL"),
+				 errhint("Call the aggregate instead of its support functions.")));
+	st = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
+	v = fp_state(st);
 
 	if (!PG_ARGISNULL(1))
 	{

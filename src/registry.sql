@@ -39,6 +39,7 @@ CREATE TABLE cipred.models (
     description text,
     status_changed_at timestamptz,
     status_changed_by name,
+    imported_from text,
     PRIMARY KEY (name, version),
     CONSTRAINT models_window_check CHECK (train_start IS NULL OR train_end IS NULL OR train_start <= train_end)
 );
@@ -46,6 +47,7 @@ CREATE UNIQUE INDEX models_one_production ON cipred.models (name) WHERE status =
 COMMENT ON TABLE cipred.models IS
 'The model registry: one row per (name, version); the model and what it was trained on never change, only the status (staging, production, retired). At most one production version per name.';
 COMMENT ON COLUMN cipred.models.fingerprint IS 'Fingerprint of the training data, e.g. from cipred.fingerprint(t) over the training rows.';
+COMMENT ON COLUMN cipred.models.imported_from IS 'For a version registered by cipred.import_model: the name and version it was exported as (what the saver declares, like the description).';
 
 CREATE TABLE cipred.model_names (
     name text PRIMARY KEY,
@@ -75,6 +77,9 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.model_names', '');
 CREATE FUNCTION cipred.models_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_RELID <> 'cipred.models'::regclass THEN
+        RAISE EXCEPTION 'models_guard is the trigger of cipred.models only' USING ERRCODE = 'feature_not_supported';
+    END IF;
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'registered models cannot be deleted'
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -91,10 +96,10 @@ BEGIN
         RETURN NEW;
     END IF;
     IF (NEW.name, NEW.version, NEW.model::text, NEW.created_at, NEW.created_by, NEW.source,
-        NEW.train_start, NEW.train_end, NEW.n_rows, NEW.fingerprint, NEW.metrics, NEW.description)
+        NEW.train_start, NEW.train_end, NEW.n_rows, NEW.fingerprint, NEW.metrics, NEW.description, NEW.imported_from)
        IS DISTINCT FROM
        (OLD.name, OLD.version, OLD.model::text, OLD.created_at, OLD.created_by, OLD.source,
-        OLD.train_start, OLD.train_end, OLD.n_rows, OLD.fingerprint, OLD.metrics, OLD.description) THEN
+        OLD.train_start, OLD.train_end, OLD.n_rows, OLD.fingerprint, OLD.metrics, OLD.description, OLD.imported_from) THEN
         RAISE EXCEPTION 'registered models are immutable'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = format('Model %s version %s: only its status can change.', OLD.name, OLD.version),
@@ -111,34 +116,47 @@ FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
 
 -- The event log is written only by this trigger, from what really happened
 -- to cipred.models (users cannot insert events).  SECURITY DEFINER, hardened:
--- a pinned search_path, every name qualified.  What kind of change it was
--- (a rollback, an import) and the note come from cipred's own functions,
--- known from the call stack: a user's direct UPDATE, or a user's setting of
--- cipred_registry.note, cannot make the log say what did not happen.
+-- a pinned search_path, every name qualified, never on another table, not
+-- executable by users.  Every event and note is derived from the registry's
+-- own rows, never from what a caller says: a version put back in production
+-- after being there before is 'rolled_back', any other 'promoted'; the
+-- version it replaces is the one retired in the same transaction, whose
+-- event gets the matching note; a save is 'imported' when the version
+-- declares where it was exported from.
 CREATE FUNCTION cipred.models_log() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    stack text;
-    ours bool;
-    note text;
     ev text;
+    note text;
+    replaced int;
 BEGIN
-    -- (functions of schema cipred print qualified here: the pinned
-    -- search_path does not hold cipred, and only cipred's owner creates in it)
-    GET DIAGNOSTICS stack = PG_CONTEXT;
+    IF TG_RELID <> 'cipred.models'::regclass THEN
+        RAISE EXCEPTION 'models_log is the trigger of cipred.models only' USING ERRCODE = 'feature_not_supported';
+    END IF;
     IF TG_OP = 'INSERT' THEN
-        ours := stack ~ '(^|\n)PL/pgSQL function cipred\.import_model\(jsonb,text\) line ';
-        ev := CASE WHEN ours THEN 'imported' ELSE 'saved' END;
+        ev := CASE WHEN NEW.imported_from IS NOT NULL THEN 'imported' ELSE 'saved' END;
+        note := CASE WHEN NEW.imported_from IS NOT NULL THEN 'from ' || NEW.imported_from END;
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        ours := stack ~ '(^|\n)PL/pgSQL function cipred\.set_model_status\(text,integer,text,text,text\) line '
-                AND stack ~ '(^|\n)PL/pgSQL function cipred\.(promote_model\(text,integer\)|retire_model\(text,integer\)|rollback_model\(text\)) line ';
-        ev := CASE NEW.status WHEN 'production' THEN CASE WHEN ours AND stack ~ '(^|\n)PL/pgSQL function cipred\.rollback_model\(text\) line '
-                                                          THEN 'rolled_back' ELSE 'promoted' END
-                              WHEN 'retired' THEN 'retired' ELSE 'staged' END;
+        IF NEW.status = 'production' THEN
+            ev := CASE WHEN EXISTS (SELECT 1 FROM cipred.model_events e
+                                     WHERE e.name = NEW.name AND e.version = NEW.version AND e.event IN ('promoted', 'rolled_back'))
+                       THEN 'rolled_back' ELSE 'promoted' END;
+            -- the version retired in this transaction (now() is its start)
+            SELECT e.version INTO replaced FROM cipred.model_events e
+             WHERE e.name = NEW.name AND e.event = 'retired' AND e.at >= now() AND e.version <> NEW.version
+             ORDER BY e.at DESC LIMIT 1;
+            IF replaced IS NOT NULL THEN
+                note := format('replaces version %s', replaced);
+                UPDATE cipred.model_events e
+                   SET note = format(CASE ev WHEN 'rolled_back' THEN 'rolled back to version %s' ELSE 'replaced by version %s' END, NEW.version)
+                 WHERE e.name = NEW.name AND e.version = replaced AND e.event = 'retired' AND e.at >= now() AND e.note IS NULL;
+            END IF;
+        ELSE
+            ev := CASE NEW.status WHEN 'retired' THEN 'retired' ELSE 'staged' END;
+        END IF;
     ELSE
         RETURN NULL;
     END IF;
-    note := CASE WHEN ours THEN nullif(current_setting('cipred_registry.note', true), '') END;
     -- the user as the BEFORE trigger recorded it (CURRENT_USER here is the owner)
     INSERT INTO cipred.model_events (name, version, event, at, by_user, note)
     VALUES (NEW.name, NEW.version, ev, pg_catalog.clock_timestamp(),
@@ -149,6 +167,7 @@ COMMENT ON FUNCTION cipred.models_log() IS 'Trigger function: records every save
 
 CREATE TRIGGER models_logged AFTER INSERT OR UPDATE OF status ON cipred.models
 FOR EACH ROW EXECUTE FUNCTION cipred.models_log();
+REVOKE EXECUTE ON FUNCTION cipred.models_log(), cipred.models_guard() FROM PUBLIC;
 
 -- The owner of a model name, whoever may see it (so that a taken or
 -- unreadable name gets a clear error): reveals only that the name is taken
@@ -227,7 +246,7 @@ CREATE FUNCTION cipred.save_model(
     name text, model cipred.model,
     source text DEFAULT NULL, train_start timestamptz DEFAULT NULL,
     train_end timestamptz DEFAULT NULL, fingerprint text DEFAULT NULL,
-    metrics jsonb DEFAULT '{}', description text DEFAULT NULL)
+    metrics jsonb DEFAULT '{}', description text DEFAULT NULL, imported_from text DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -263,13 +282,13 @@ BEGIN
     ON CONFLICT ON CONSTRAINT model_names_pkey DO UPDATE SET last_version = c.last_version + 1
     RETURNING c.last_version INTO v;
     INSERT INTO cipred.models (name, version, model, source, train_start, train_end, n_rows,
-                               fingerprint, metrics, description)
+                               fingerprint, metrics, description, imported_from)
     VALUES (save_model.name, v, save_model.model, save_model.source, save_model.train_start,
             save_model.train_end, (cipred.model_info(save_model.model)->>'n')::bigint,
-            save_model.fingerprint, coalesce(save_model.metrics, '{}'), save_model.description);
+            save_model.fingerprint, coalesce(save_model.metrics, '{}'), save_model.description, save_model.imported_from);
     RETURN v;
 END $$;
-COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, timestamptz, text, jsonb, text) IS
+COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, timestamptz, text, jsonb, text, text) IS
 'Registers a model under a name as the next version (status staging), with what it was trained on; returns the version. Concurrent saves under one name get distinct versions.';
 
 CREATE FUNCTION cipred.get_model(name text, version int DEFAULT NULL)
@@ -280,17 +299,15 @@ $$;
 COMMENT ON FUNCTION cipred.get_model(text, int) IS
 'A registered model: the production version of a name, or the given version.';
 
-CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status text, p_event text, p_note text)
+CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cipred.model_check(p_name, 'set_model_status');
-    PERFORM set_config('cipred_registry.note', coalesce(p_note, ''), true);
     UPDATE cipred.models SET status = p_status WHERE name = p_name AND version = p_version;
-    PERFORM set_config('cipred_registry.note', '', true);
 END $$;
-COMMENT ON FUNCTION cipred.set_model_status(text, int, text, text, text) IS
-'Internal: changes a version''s status (the caller must act for the name''s owner); the event log records what the calling cipred function did, whatever p_event says.';
+COMMENT ON FUNCTION cipred.set_model_status(text, int, text) IS
+'Internal: changes a version''s status (the caller must act for the name''s owner); the event log derives what happened from the registry''s rows.';
 
 CREATE FUNCTION cipred.promote_model(name text, version int)
 RETURNS void
@@ -304,18 +321,17 @@ BEGIN
             HINT = 'Give the version to promote.';
     END IF;
     PERFORM cipred.model_check(promote_model.name, 'promote_model');
-    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || promote_model.name, 0));
+    -- (the name's row, locked: only the owner's members can lock it)
+    PERFORM FROM cipred.model_names n WHERE n.name = promote_model.name FOR UPDATE;
     r := cipred.registry_row(promote_model.name, promote_model.version);
     IF r.status = 'production' THEN
         RETURN;
     END IF;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = promote_model.name AND m.status = 'production';
     IF cur IS NOT NULL THEN
-        PERFORM cipred.set_model_status(promote_model.name, cur, 'retired', 'retired',
-                                        format('replaced by version %s', promote_model.version));
+        PERFORM cipred.set_model_status(promote_model.name, cur, 'retired');
     END IF;
-    PERFORM cipred.set_model_status(promote_model.name, promote_model.version, 'production', 'promoted',
-                                    CASE WHEN cur IS NULL THEN NULL ELSE format('replaces version %s', cur) END);
+    PERFORM cipred.set_model_status(promote_model.name, promote_model.version, 'production');
 END $$;
 COMMENT ON FUNCTION cipred.promote_model(text, int) IS
 'Makes a version the production model of its name; the previous production version is retired.';
@@ -327,13 +343,14 @@ DECLARE
     r cipred.models;
 BEGIN
     PERFORM cipred.model_check(retire_model.name, 'retire_model');
-    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || retire_model.name, 0));
+    -- (the name's row, locked: only the owner's members can lock it)
+    PERFORM FROM cipred.model_names n WHERE n.name = retire_model.name FOR UPDATE;
     IF retire_model.version IS NULL THEN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     r := cipred.registry_row(retire_model.name, retire_model.version);
     IF r.status <> 'retired' THEN
-        PERFORM cipred.set_model_status(retire_model.name, retire_model.version, 'retired', 'retired', NULL);
+        PERFORM cipred.set_model_status(retire_model.name, retire_model.version, 'retired');
     END IF;
 END $$;
 COMMENT ON FUNCTION cipred.retire_model(text, int) IS 'Retires a version (it stays in the registry, but is no longer served as production).';
@@ -346,7 +363,8 @@ DECLARE
     prev int;
 BEGIN
     PERFORM cipred.model_check(rollback_model.name, 'rollback_model');
-    PERFORM pg_advisory_xact_lock(hashtextextended('cipred.models:' || rollback_model.name, 0));
+    -- (the name's row, locked: only the owner's members can lock it)
+    PERFORM FROM cipred.model_names n WHERE n.name = rollback_model.name FOR UPDATE;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = rollback_model.name AND m.status = 'production';
     IF cur IS NULL THEN
         PERFORM cipred.registry_row(rollback_model.name, NULL);   -- raises the right error
@@ -360,10 +378,8 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   HINT = 'Promote another version with cipred.promote_model(name, version).';
     END IF;
-    PERFORM cipred.set_model_status(rollback_model.name, cur, 'retired', 'retired',
-                                    format('rolled back to version %s', prev));
-    PERFORM cipred.set_model_status(rollback_model.name, prev, 'production', 'rolled_back',
-                                    format('replaces version %s', cur));
+    PERFORM cipred.set_model_status(rollback_model.name, cur, 'retired');
+    PERFORM cipred.set_model_status(rollback_model.name, prev, 'production');
     RETURN prev;
 END $$;
 COMMENT ON FUNCTION cipred.rollback_model(text) IS
@@ -404,14 +420,13 @@ BEGIN
         RAISE EXCEPTION 'the export has no name' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give a name: cipred.import_model(doc, ''my_model'').';
     END IF;
-    PERFORM set_config('cipred_registry.note', format('from %s version %s', doc->>'name', doc->>'version'), true);
     v := cipred.save_model(n, (doc->'model')::text::cipred.model, doc->>'source',
                            (doc->>'train_start')::timestamptz, (doc->>'train_end')::timestamptz,
                            doc->>'fingerprint', coalesce(doc->'metrics', '{}'),
                            coalesce(doc->>'description', '') ||
                            format(' (imported from %s version %s, created %s by %s)',
-                                  doc->>'name', doc->>'version', doc->>'created_at', doc->>'created_by'));
-    PERFORM set_config('cipred_registry.note', '', true);
+                                  doc->>'name', doc->>'version', doc->>'created_at', doc->>'created_by'),
+                           format('%s version %s', doc->>'name', doc->>'version'));
     RETURN v;
 END $$;
 COMMENT ON FUNCTION cipred.import_model(jsonb, text) IS

@@ -84,6 +84,7 @@ DECLARE
     bucket_sql text;
     step_sql text;
     per int := period;
+    est float8;
 BEGIN
     IF source IS NULL OR series_column IS NULL OR time_column IS NULL OR value_column IS NULL
        OR agg IS NULL OR fill IS NULL OR time_zone IS NULL THEN
@@ -134,6 +135,22 @@ BEGIN
     IF per IS NOT NULL AND per < 1 THEN
         RAISE EXCEPTION 'resample: period must be at least 1, not %', per
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the season in steps, e.g. 12 for monthly data.';
+    END IF;
+
+    -- the size of the result, before any work: at most 10 million steps
+    EXECUTE format(
+        'SELECT sum(CASE WHEN $3 > 0
+                         THEN ((extract(year FROM hi) - extract(year FROM lo)) * 12 + extract(month FROM hi) - extract(month FROM lo)) / $3
+                         ELSE extract(epoch FROM hi - lo) / extract(epoch FROM $1) END + 1)
+           FROM (SELECT min(%2$I::timestamptz AT TIME ZONE $2) AS lo, max(%2$I::timestamptz AT TIME ZONE $2) AS hi
+                   FROM %3$s WHERE %2$I IS NOT NULL GROUP BY %1$I::text) x',
+        series_column, time_column, source)
+    USING freq, time_zone, months INTO est;
+    IF est > 10000000 THEN
+        RAISE EXCEPTION 'resample: the result would have % steps, over the limit of 10,000,000', round(est)::numeric
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = format('Resampling %s to %s.', source, freq),
+                  HINT = 'Choose a coarser frequency, or resample a shorter span (a query source that keeps fewer rows).';
     END IF;
 
     -- each row's step start as an instant (bt): months, days and weeks on

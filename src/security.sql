@@ -62,7 +62,10 @@ DECLARE
     p text;
 BEGIN
     FOREACH p IN ARRAY privileges LOOP
-        IF NOT has_table_privilege(split_part(p, ':', 1), split_part(p, ':', 2)) THEN
+        -- (INSERT and UPDATE are granted on columns: any column will do)
+        IF NOT (CASE WHEN split_part(p, ':', 2) IN ('SELECT', 'INSERT', 'UPDATE')
+                     THEN has_any_column_privilege(split_part(p, ':', 1), split_part(p, ':', 2))
+                     ELSE has_table_privilege(split_part(p, ':', 1), split_part(p, ':', 2)) END) THEN
             RAISE EXCEPTION '%: permission denied: % on %', what, split_part(p, ':', 2), split_part(p, ':', 1)
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = format('Role %s lacks %s on %s.', current_user, split_part(p, ':', 2), split_part(p, ':', 1)),

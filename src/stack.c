@@ -103,7 +103,10 @@ cipred_combination_sfunc(PG_FUNCTION_ARGS)
 	double		lambda = 0;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "combination_sfunc called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "combination_sfunc"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -219,7 +222,10 @@ cipred_combination_combine(PG_FUNCTION_ARGS)
 	MemoryContext agg;
 
 	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "combination_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "combination_combine"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -377,13 +383,13 @@ cipred_combine(PG_FUNCTION_ARGS)
 				f[j] = f[j - 1];
 				f[j - 1] = t;
 			}
-		PG_RETURN_FLOAT8(k % 2 ? f[k / 2] : 0.5 * (f[k / 2 - 1] + f[k / 2]));
+		PG_RETURN_FLOAT8(finite_out(k % 2 ? f[k / 2] : 0.5 * (f[k / 2 - 1] + f[k / 2]), "combine", "combined forecast"));
 	}
 	{
 		double		v = 0;
 
 		for (int i = 0; i < k; i++)
 			v += cp_field_f64(wf, (uint32) i) * f[i];
-		PG_RETURN_FLOAT8(v);
+		PG_RETURN_FLOAT8(finite_out(v, "combine", "combined forecast"));
 	}
 }

@@ -446,6 +446,28 @@ tsfit_new(MemoryContext cxt)
 	return a;
 }
 
+PG_FUNCTION_INFO_V1(cipred_check_fit_options);
+
+/*
+ * cipred.check_fit_options(method text, options jsonb): an error naming the
+ * problem unless method is a cipred.fit method and options are its options,
+ * so that pipelines are checked when they are made, not when they run.
+ */
+Datum
+cipred_check_fit_options(PG_FUNCTION_ARGS)
+{
+	TsFitAgg   *a = tsfit_new(CurrentMemoryContext);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fit: method must not be NULL")));
+	a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	if (!PG_ARGISNULL(1))
+		parse_ts_options(&a->o, PG_GETARG_JSONB_P(1));
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_sfunc);
 
 /* Transition: (ts, y, method [, options]). */
@@ -459,7 +481,10 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 	bool		has_opts = PG_NARGS() > 4 && !PG_ARGISNULL(4);
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "fit called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "fit"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	a = PG_ARGISNULL(0) ? tsfit_new(aggcxt) : (TsFitAgg *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
@@ -518,7 +543,10 @@ cipred_tsfit_combine(PG_FUNCTION_ARGS)
 	TsFitAgg   *b = PG_ARGISNULL(1) ? NULL : (TsFitAgg *) PG_GETARG_POINTER(1);
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "fit_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "fit_combine"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL)
@@ -582,7 +610,10 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	TsFitAgg   *a;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "fit_deserial called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "fit_deserial"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -1912,7 +1943,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(s);
 		/* from the first time, so month ends stay month ends */
 		values[1] = TimestampTzGetDatum(grid_point(m.first, &m.freq, m.n - 1 + s));
-		values[2] = Float8GetDatum(point);
+		values[2] = Float8GetDatum(finite_out(point, "forecast", "point forecast"));
 		if (nlev == 0 || isnan(se))
 			nulls[3] = nulls[4] = true;
 		else
@@ -1925,8 +1956,8 @@ cipred_forecast(PG_FUNCTION_ARGS)
 				double		q = isinf(df) ? cp_qnorm(0.5 + lev[i] / 200.0)
 					: cp_qt(0.5 + lev[i] / 200.0, df);
 
-				lo[i] = Float8GetDatum(point - q * se);
-				hi[i] = Float8GetDatum(point + q * se);
+				lo[i] = Float8GetDatum(finite_out(point - q * se, "forecast", "interval bound"));
+				hi[i] = Float8GetDatum(finite_out(point + q * se, "forecast", "interval bound"));
 			}
 			values[3] = PointerGetDatum(construct_array(lo, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			values[4] = PointerGetDatum(construct_array(hi, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -1957,10 +1988,14 @@ cipred_fitted(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = TimestampTzGetDatum(grid_point(m.first, &m.freq, t));
-		values[1] = Float8GetDatum(m.y[t]);
-		values[2] = Float8GetDatum(f[t]);
-		values[3] = Float8GetDatum(m.y[t] - f[t]);
+		values[1] = Float8GetDatum(finite_out(m.y[t], "fitted", "actual value"));
+		/* (no fitted value yet, e.g. the first season of snaive: NULL) */
 		nulls[2] = nulls[3] = isnan(f[t]);
+		if (!nulls[2])
+		{
+			values[2] = Float8GetDatum(finite_out(f[t], "fitted", "fitted value"));
+			values[3] = Float8GetDatum(finite_out(m.y[t] - f[t], "fitted", "residual"));
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_NULL();

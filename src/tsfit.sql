@@ -117,3 +117,9 @@ END
 $$;
 COMMENT ON FUNCTION cipred.fit_series(timestamptz[], float8[], text, jsonb) IS
 'cipred.fit over a series held as two arrays (times and values, in any order): the same model as the aggregate. A plain function, so that a parallel scan of a table of series fits them in the parallel workers.';
+
+CREATE FUNCTION cipred.check_fit_options(method text, options jsonb DEFAULT NULL) RETURNS void
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cipred_check_fit_options';
+COMMENT ON FUNCTION cipred.check_fit_options(text, jsonb) IS
+'An error (22023) naming the problem unless method is a cipred.fit method and options are options of it with valid values; nothing otherwise. create_pipeline checks a pipeline''s method with it.';

@@ -22,6 +22,9 @@ if [ $rc -ne 0 ]; then
 	grep -q -E '\.\.\. +(FAILED|failed)' /tmp/cipred-regress.out || cipred_result fail "pg_regress run (exit $rc)"
 fi
 
+echo "-- test/bad_input/run.sh"
+bash test/bad_input/run.sh || cipred_result fail "test/bad_input/run.sh exited non-zero"
+
 for t in test/cluster/*.sh; do
 	case "$t" in *.special.sh) continue ;; esac
 	[ -e "$t" ] || continue
