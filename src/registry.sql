@@ -87,6 +87,11 @@ BEGIN
                   HINT = 'Retire it instead: SELECT cipred.retire_model(name, version).';
     END IF;
     IF TG_OP = 'INSERT' THEN
+        -- a restore (pg_dump's COPY, run by a superuser) brings rows made
+        -- before this transaction: they keep who, when and their status
+        IF NEW.created_at < now() AND (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = CURRENT_USER) THEN
+            RETURN NEW;
+        END IF;
         -- who and when are facts, not input; a new version starts in staging
         NEW.created_by := CURRENT_USER;
         NEW.created_at := now();
@@ -134,6 +139,11 @@ BEGIN
         RAISE EXCEPTION 'models_log is the trigger of cipred.models only' USING ERRCODE = 'feature_not_supported';
     END IF;
     IF TG_OP = 'INSERT' THEN
+        -- a restored row (made before this transaction: see models_guard)
+        -- has its events restored with it
+        IF NEW.created_at < now() THEN
+            RETURN NULL;
+        END IF;
         ev := CASE WHEN NEW.imported_from IS NOT NULL THEN 'imported' ELSE 'saved' END;
         note := CASE WHEN NEW.imported_from IS NOT NULL THEN 'from ' || NEW.imported_from END;
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
