@@ -891,7 +891,24 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 		}
 	}
 	cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
-	PG_RETURN_DATUM(model_finish(&b, false));
+	/*
+	 * What the model validation would refuse, checked here (the full check
+	 * is too slow for every step of a moving window): a fit that overflowed
+	 */
+	{
+		bool		ok = isfinite(fit.intercept) && isfinite(fit.y_mean) &&
+			!(fit.sigma < 0) && !isinf(fit.sigma);
+
+		for (int j = 0; ok && j < p; j++)
+			ok = (fit.aliased[j] || isfinite(fit.coef[j])) && isfinite(fit.x_mean[j]);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("linreg: the fit is out of range (a coefficient, the intercept or sigma is not a finite number)"),
+					 errdetail("The inputs are too large to fit a model with finite values."),
+					 errhint("Rescale y and the features (values near 1e300 overflow).")));
+	}
+	PG_RETURN_DATUM(model_finish_trusted(&b));
 }
 
 /* ------------------------------------------------------------------

@@ -957,6 +957,26 @@ model_realloc(void *ptr, size_t size)
 	return ptr ? repalloc(ptr, size) : palloc(size);
 }
 
+/*
+ * Wrap finished builder bytes without the full check: for linreg's final
+ * function, on the path of every moving-window step, which checks the
+ * values that could overflow itself (a full check there cost 2.4x).
+ */
+Datum
+model_finish_trusted(cp_mbuild *b)
+{
+	size_t		len;
+	uint8	   *buf = cp_mbuild_finish(b, &len);
+
+	if (len + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model too large"),
+				 errdetail("The model needs %zu bytes.", len)));
+	SET_VARSIZE(buf, len + VARHDRSZ);
+	return PointerGetDatum(buf);
+}
+
 /* Check a model's bytes (in a varlena) fully. */
 static void
 check_model_bytes(struct varlena *v)

@@ -41,6 +41,12 @@ extern const cp_field *model_req(const cp_model_view *view, const char *name, cp
 /* Wrap finished builder bytes as a cipred.model varlena (checked if asked). */
 extern Datum model_finish(cp_mbuild *b, bool check);
 
+/*
+ * The same without the full check, for the hot path of a fit whose caller
+ * has checked every value that could overflow (linreg's moving windows)
+ */
+extern Datum model_finish_trusted(cp_mbuild *b);
+
 /* v, or an error (22003) naming the function and the value that overflowed */
 extern double finite_out(double v, const char *fn, const char *what);
 
