@@ -2,7 +2,7 @@
 # missing on a Debian 12 machine and run in a throwaway cluster.
 
 EXTENSION = cipred
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 # Capability SQL files, concatenated in this order into the install script.
 SQL_SOURCES = src/schema.sql src/security.sql src/folds.sql src/metrics.sql src/model.sql src/linreg.sql src/registry.sql src/tsfit.sql src/resample.sql src/guard.sql src/stack.sql src/online.sql src/backtest.sql src/auto.sql src/pipeline.sql

@@ -255,6 +255,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
     ($$SELECT cipred.backtest('ap', NULL, 'ts', 'y', '["naive"]', 12, '{"n_folds": 2.5}')$$),
     ($$SELECT cipred.backtest('ap', NULL, 'ts', 'y', '["naive"]', 12, '[]')$$),
     ($$SELECT cipred.backtest('ap', NULL, 'ts', 'y', '["naive"]', 12, levels => '{80,100}')$$),
+    ($$SELECT cipred.backtest('ap', NULL, 'ts', 'y', '["ets", "arima"]', 12, levels => '{0.8,0.95}')$$),
     ($$SELECT cipred.backtest('dup', NULL, 'ts', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('nan', NULL, 'ts', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('(SELECT * FROM ap WHERE false)', NULL, 'ts', 'y', '["naive"]', 6)$$),

@@ -215,6 +215,29 @@ GROUP BY c.relname ORDER BY c.relname;
 SELECT pg_temp.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
 SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,24 hours,7 days,1 mon,7 minutes,5 hours,30 days,720 hours,2 mons}'::text[]) p;
 
+-- 8a. housekeeping: a stale input raises one alert, open until a run finds
+-- the input fresh; an auto pipeline keeps the backtests of its last
+-- backtest_retention runs only
+CREATE TABLE hourly_in (series text, ts timestamptz, y float8);
+SELECT cipred.guard('hourly_in', 'ts', '{series}', '{y}', '1 hour') > 0 AS guarded;
+INSERT INTO hourly_in SELECT 'h', date_trunc('hour', now()) - i * interval '1 hour', 10 + i % 5 FROM generate_series(10, 60) i;
+SELECT cipred.create_pipeline('hourly_stale', 'hourly_in', 'series', 'ts', 'y', 2, '1 hour', method => '"naive"');
+SELECT status FROM cipred.run_pipeline('hourly_stale');
+SELECT status FROM cipred.run_pipeline('hourly_stale');
+SELECT count(*) AS stale_alerts, count(*) FILTER (WHERE resolved_at IS NULL) AS open FROM cipred.alerts WHERE pipeline = 'hourly_stale' AND kind = 'stale';
+INSERT INTO hourly_in SELECT 'h', date_trunc('hour', now()) - i * interval '1 hour', 10 + i % 5 FROM generate_series(0, 9) i;
+SELECT status FROM cipred.run_pipeline('hourly_stale');
+SELECT count(*) AS stale_alerts, count(*) FILTER (WHERE resolved_at IS NULL) AS open FROM cipred.alerts WHERE pipeline = 'hourly_stale' AND kind = 'stale';
+SELECT cipred.drop_pipeline('hourly_stale');
+SELECT cipred.unguard('hourly_in');
+DROP TABLE hourly_in;
+DELETE FROM cipred.alerts WHERE pipeline = 'hourly_stale';
+UPDATE cipred.pipelines SET backtest_retention = 1 WHERE name = 'monthly';
+SELECT status FROM cipred.run_pipeline('monthly');
+SELECT count(*) AS runs, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM cipred.backtest_runs b WHERE b.run_id = ANY (r.backtest_runs))) AS with_backtest_kept
+FROM cipred.pipeline_runs r WHERE r.pipeline = 'monthly' AND r.status = 'succeeded';
+SELECT pg_temp.err($$UPDATE cipred.pipelines SET backtest_retention = -1 WHERE name = 'monthly'$$) AS negative_retention;
+
 -- 8b. execute_pipeline commits a run's start before its work; a run left
 -- 'running' by a backend that has gone (as after kill -9: the cluster test
 -- pipeline_kill kills real ones) is marked abandoned by the next run or

@@ -363,15 +363,17 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l > 0 AND l < 100))) THEN
-        RAISE EXCEPTION '%: levels must be a one-dimensional array of percentages strictly between 0 and 100', what
+    -- (the range of cipred.forecast and predict_interval: checked here
+    -- before any work, not after the fits)
+    IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l >= 1 AND l < 100))) THEN
+        RAISE EXCEPTION '%: levels must be a one-dimensional array of percentages from 1 to below 100', what
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),
-                  HINT = 'Write e.g. ''{80,95}'', or NULL for no intervals.';
+                  HINT = 'Levels are percentages: write e.g. ''{80,95}'' (not {0.8,0.95}), or NULL for no intervals.';
     END IF;
 END
 $$;
 COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
-'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages strictly between 0 and 100.';
+'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages from 1 to below 100 (the range of cipred.forecast).';
 
 -- A time column of a FROM item as a timestamptz expression: timestamp
 -- (without time zone) values are read as UTC, so that local times repeated

@@ -28,10 +28,12 @@ CREATE TABLE cipred.pipelines (
     stale_action text NOT NULL DEFAULT 'alert' CONSTRAINT pipelines_stale_check CHECK (stale_action IN ('alert', 'fail')),
     cron_job bigint,
     owner name NOT NULL DEFAULT CURRENT_USER,
-    readers name[] NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
     description text,
-    search_path text NOT NULL DEFAULT pg_catalog.current_setting('search_path')
+    readers name[] NOT NULL DEFAULT '{}',
+    search_path text NOT NULL DEFAULT pg_catalog.current_setting('search_path'),
+    backtest_retention int NOT NULL DEFAULT 3
+        CONSTRAINT pipelines_backtest_retention_check CHECK (backtest_retention BETWEEN 0 AND 100000)
 );
 COMMENT ON TABLE cipred.pipelines IS
 'Stored forecasting pipelines: where the data is, the method (a cipred.fit method or auto), the horizon and interval levels, the output period the pipeline serves and its run-time budget (default two thirds of the period).';
@@ -158,7 +160,7 @@ CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
 GRANT SELECT, DELETE ON cipred.pipelines TO cipred_forecaster;
 GRANT INSERT (name, source, series_column, time_column, target_column, method, horizon, levels, output_period,
               budget, folds, period, stale_action, description, search_path) ON cipred.pipelines TO cipred_forecaster;
-GRANT UPDATE (description, cron_job, readers) ON cipred.pipelines TO cipred_forecaster;
+GRANT UPDATE (description, cron_job, readers, backtest_retention) ON cipred.pipelines TO cipred_forecaster;
 GRANT SELECT ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
 GRANT INSERT (pipeline, started_at, budget, backend_start) ON cipred.pipeline_runs TO cipred_forecaster;
 GRANT UPDATE (finished_at, duration, status, error, rows_read, series, forecasts, stale_series, budget_used, backtest_runs)
@@ -723,11 +725,25 @@ BEGIN
         PERFORM cipred.raise_alert(p.name, rid, 'failed', 'critical',
                                    format('pipeline %s failed: %s', p.name, msg), jsonb_build_object('detail', det));
     END;
+    -- a stale input raises one alert, which stays open until a run finds
+    -- the input fresh again (then it is resolved)
     IF n_stale > 0 THEN
-        PERFORM cipred.raise_alert(p.name, rid, 'stale', 'warning',
-                                   format('pipeline %s ran on stale input: %s series overdue', p.name, n_stale),
-                                   jsonb_build_object('stale', left(stale_list, 1000)));
+        IF NOT EXISTS (SELECT 1 FROM cipred.alerts a WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL) THEN
+            PERFORM cipred.raise_alert(p.name, rid, 'stale', 'warning',
+                                       format('pipeline %s ran on stale input: %s series overdue', p.name, n_stale),
+                                       jsonb_build_object('stale', left(stale_list, 1000)));
+        END IF;
+    ELSE
+        UPDATE cipred.alerts a SET resolved_at = now()
+         WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL;
     END IF;
+    -- retention: the backtests behind the runs before the last
+    -- backtest_retention runs go (their forecasts keep what they expected)
+    DELETE FROM cipred.backtest_runs b
+     WHERE b.run_id IN (SELECT unnest(r.backtest_runs) FROM cipred.pipeline_runs r
+                         WHERE r.pipeline = p.name AND r.run_id NOT IN (SELECT r2.run_id FROM cipred.pipeline_runs r2
+                                                                         WHERE r2.pipeline = p.name ORDER BY r2.run_id DESC
+                                                                         LIMIT p.backtest_retention));
     SELECT r.status, r.forecasts, r.duration, r.budget_used, r.error
       INTO pipeline_run.status, pipeline_run.forecasts, pipeline_run.duration, pipeline_run.budget_used, pipeline_run.error
       FROM cipred.pipeline_runs r WHERE r.run_id = rid;
