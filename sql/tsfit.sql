@@ -301,3 +301,25 @@ SELECT cipred.fit_series(array_agg(ts ORDER BY ts DESC), array_agg(value ORDER B
 FROM series WHERE series = 'AirPassengers';
 SELECT pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0, 2.0], 'naive')$$) AS lengths,
        pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0], 'prophet')$$) AS method;
+
+-- time zones: a model keeps the time zone its grid was found in (the
+-- session's, or the option time_zone), and steps on that local calendar
+-- whatever the session's zone; daily data fitted in Europe/Berlin forecast
+-- from a UTC session lands on Berlin's midnights across the clock change
+SET TimeZone = 'Europe/Berlin';
+CREATE TEMP TABLE tz_days AS SELECT ('2021-03-20'::date + i) AS day, (10 + i % 7)::float8 AS y FROM generate_series(0, 40) i;
+CREATE TEMP TABLE tz_model AS SELECT cipred.fit(day::timestamptz, y, 'naive') AS model FROM tz_days;
+SELECT cipred.model_info(model)->>'time_zone' AS time_zone FROM tz_model;
+SET TimeZone = 'UTC';
+SELECT step, ts FROM cipred.forecast((SELECT model FROM tz_model), 3) ORDER BY step;
+SELECT count(*) AS fitted, min(ts), max(ts) FROM cipred.fitted((SELECT model FROM tz_model));
+-- Paris midnights fitted from a UTC session: with the option, not without
+SELECT pg_temp.err($$SELECT cipred.fit((day::timestamp) AT TIME ZONE 'Europe/Paris', y, 'naive') FROM tz_days$$) AS without_zone;
+SELECT cipred.model_info(m)->>'time_zone' AS time_zone, (SELECT min(ts) FROM cipred.forecast(m, 2)) AS first_forecast
+FROM (SELECT cipred.fit((day::timestamp) AT TIME ZONE 'Europe/Paris', y, 'naive', '{"time_zone": "Europe/Paris"}') AS m FROM tz_days) x;
+SELECT pg_temp.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": "Mars/Olympus"}') FROM tz_days$$) AS unknown_zone,
+       pg_temp.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": 1}') FROM tz_days$$) AS not_a_string,
+       pg_temp.err($$SELECT jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model$$) AS damaged_text,
+       pg_temp.err($$SELECT * FROM cipred.forecast(jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model, 1)$$) AS damaged_zone;
+-- an older model without time_zone steps on the session's calendar, as before
+SELECT min(ts) AS older_model_first_forecast FROM cipred.forecast(((SELECT model::text::jsonb FROM tz_model) - 'time_zone')::text::cipred.model, 1);

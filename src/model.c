@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -89,7 +90,8 @@ static const FieldSpec linreg_schema[] = {
 	{"n", CP_I64, LEN_SCALAR, true}, \
 	{"period", CP_I64, LEN_SCALAR, true}, \
 	{"gaps_filled", CP_I64, LEN_SCALAR, true}, \
-	{"rows_skipped", CP_I64, LEN_SCALAR, true}
+	{"rows_skipped", CP_I64, LEN_SCALAR, true}, \
+	{"time_zone", CP_TEXT, LEN_SCALAR, false}
 
 static const FieldSpec baseline_schema[] = {
 	SERIES_FIELDS,
@@ -412,6 +414,16 @@ validate_series(const cp_model_view *view)
 	int64		fd = cp_field_i64(model_req(view, "freq_days", CP_I64), 0);
 	int64		fu = cp_field_i64(model_req(view, "freq_usecs", CP_I64), 0);
 	const cp_field *y = model_req(view, "y", CP_F64);
+	const cp_field *zf = cp_model_field(view, "time_zone");
+
+	if (zf != NULL)
+	{
+		uint32		zl;
+		const char *z = cp_field_text(zf, 0, &zl);
+
+		if (zl == 0 || zl >= 64 || pg_tzset(pnstrdup(z, zl)) == NULL)
+			damaged("unknown time zone", psprintf("The model's time_zone is \"%s\".", pnstrdup(z, zl)));
+	}
 
 	if (n < 1 || (uint64) y->count != (uint64) n)
 		damaged("the series length does not match n", NULL);

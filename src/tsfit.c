@@ -17,7 +17,9 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "pgtime.h"
 #include "utils/datetime.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -69,6 +71,7 @@ typedef struct TsOpts
 	int32		nperiods;		/* mstl: the periods given, 0 = default */
 	int32		mstl_arima;		/* mstl: ARIMA (1), not ETS (0), on the adjusted series */
 	int32		periods[CP_STL_MAX_PERIODS];
+	char		time_zone[64];	/* the grid's time zone; "" = the session's */
 } TsOpts;
 
 typedef struct TsFitAgg
@@ -79,7 +82,30 @@ typedef struct TsFitAgg
 	int64		skipped;		/* rows with a NULL time or value */
 	struct varlena *method_raw;
 	struct varlena *opts_raw;
+	char		zone_used[64];	/* final: the time zone the grid was found in */
 } TsFitAgg;
+
+/*
+ * Calendar arithmetic (days, months) in a time zone: the session's TimeZone
+ * set to zone (NULL: left as it is) until zone_leave, as a function's SET
+ * clause does (an error undoes it with the transaction or subtransaction).
+ */
+static int
+zone_enter(const char *zone)
+{
+	int			level = NewGUCNestLevel();
+
+	if (zone != NULL && zone[0] != '\0')
+		(void) set_config_option("TimeZone", zone, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+static void
+zone_leave(int level)
+{
+	AtEOXact_GUC(true, level);
+}
 
 /* ------------------------------------------------------------------
  * Options
@@ -191,7 +217,9 @@ option_applies(int32 method, const char *key)
 	const char *for_methods = NULL;
 	bool		ok = true;
 
-	if (strcmp(key, "alpha") == 0)
+	if (strcmp(key, "time_zone") == 0)
+		ok = true;
+	else if (strcmp(key, "alpha") == 0)
 	{
 		ok = method == CP_BL_CROSTON || method == CP_BL_SBA;
 		for_methods = "croston and sba";
@@ -244,7 +272,19 @@ parse_ts_options(TsOpts *o, Jsonb *opts)
 		key = pnstrdup(k.val.string.val, k.val.string.len);
 		tok = JsonbIteratorNext(&it, &v, true);
 		option_applies(o->method, key);
-		if (strcmp(key, "freq") == 0)
+		if (strcmp(key, "time_zone") == 0)
+		{
+			char	   *z = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
+
+			if (z == NULL || strlen(z) >= sizeof(o->time_zone) || pg_tzset(z) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fit: option \"time_zone\" must name a time zone"),
+						 errdetail("It was %s.", z ? z : "not a string"),
+						 errhint("Write e.g. {\"time_zone\": \"Europe/Paris\"} (SELECT name FROM pg_timezone_names lists them).")));
+			strlcpy(o->time_zone, z, sizeof(o->time_zone));
+		}
+		else if (strcmp(key, "freq") == 0)
 		{
 			Interval   *iv;
 
@@ -594,6 +634,7 @@ cipred_tsfit_serial(PG_FUNCTION_ARGS)
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		pq_sendint32(&buf, a->o.periods[i]);
 	pq_sendint64(&buf, a->skipped);
+	pq_sendbytes(&buf, a->o.time_zone, sizeof(a->o.time_zone));
 	points_send(&buf, &a->p);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -642,7 +683,9 @@ cipred_tsfit_deserial(PG_FUNCTION_ARGS)
 	for (int i = 0; i < CP_STL_MAX_PERIODS; i++)
 		a->o.periods[i] = pq_getmsgint(&buf, 4);
 	a->skipped = pq_getmsgint64(&buf);
+	pq_copymsgbytes(&buf, a->o.time_zone, sizeof(a->o.time_zone));
 	if ((a->started && method_name(a->o.method) == NULL) || a->o.period < 0 ||
+		a->o.time_zone[sizeof(a->o.time_zone) - 1] != '\0' ||
 		a->o.gaps < GAPS_ERROR || a->o.gaps > GAPS_SEASONAL ||
 		!(a->o.alpha > 0 && a->o.alpha <= 1) || a->skipped < 0 ||
 		a->o.ets_model[sizeof(a->o.ets_model) - 1] != '\0' ||
@@ -794,7 +837,8 @@ series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
 				 errmsg("fit: the timestamps are irregular"),
 				 errdetail("Their common step is %s, which would make " INT64_FORMAT " steps for " INT64_FORMAT " points.",
 						   grid_len_text(freq, 1), k[p->n - 1] + 1, p->n),
-				 errhint("Give the frequency ({\"freq\": \"1 hour\"}) if the points are on a grid with gaps, or resample the series first.")));
+				 errhint("Give the frequency ({\"freq\": \"1 hour\"}) if the points are on a grid with gaps, or resample the series first; "
+						 "for days or months on another time zone's clock than the session's, give it ({\"time_zone\": \"Europe/Paris\"}).")));
 }
 
 /* The seasonal period that goes with a frequency (1 when none). */
@@ -843,6 +887,11 @@ series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg 
 	cp_mbuild_i64(b, "period", &per, 1, 0);
 	cp_mbuild_i64(b, "gaps_filled", &gaps, 1, 0);
 	cp_mbuild_i64(b, "rows_skipped", &sk, 1, 0);
+	{
+		const char *z = a->zone_used;
+
+		cp_mbuild_text(b, "time_zone", &z, NULL, 1, 0);
+	}
 }
 
 /* Fit Holt's method (damped or not) and build its model. */
@@ -1347,13 +1396,47 @@ arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	return model_finish(&b, false);
 }
 
+static Datum tsfit_final_body(TsFitAgg *a);
+
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
 
-/* Final: sort, grid, gaps, fit, model. */
+/*
+ * Final: the grid of the series is found in a time zone, the option
+ * time_zone or the session's, which the model keeps, so that its forecasts
+ * step on the same local calendar whatever the session's time zone.
+ */
 Datum
 cipred_tsfit_final(PG_FUNCTION_ARGS)
 {
 	TsFitAgg   *a;
+	int			level;
+	Datum		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (TsFitAgg *) PG_GETARG_POINTER(0);
+	if (!a->started || a->p.n == 0)
+		PG_RETURN_NULL();
+	{
+		const char *z = a->o.time_zone[0] ? a->o.time_zone : pg_get_timezone_name(session_timezone);
+
+		if (strlen(z) >= sizeof(a->zone_used))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: the session's time zone name \"%s\" is too long to keep in a model", z),
+					 errhint("Set TimeZone to a zone name such as 'Europe/Paris', or give {\"time_zone\": ...}.")));
+		strlcpy(a->zone_used, z, sizeof(a->zone_used));
+	}
+	level = zone_enter(a->o.time_zone);
+	r = tsfit_final_body(a);
+	zone_leave(level);
+	return r;
+}
+
+/* Sort, grid, gaps, fit, model. */
+static Datum
+tsfit_final_body(TsFitAgg *a)
+{
 	Interval	freq;
 	int64	   *k;
 	int64		n,
@@ -1364,11 +1447,6 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 	cp_mbuild	b;
 	const char *mname;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	a = (TsFitAgg *) PG_GETARG_POINTER(0);
-	if (!a->started || a->p.n == 0)
-		PG_RETURN_NULL();
 	mname = method_name(a->o.method);
 	points_sort_unique(&a->p, true, "fit");
 	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
@@ -1498,6 +1576,7 @@ typedef struct TsModel
 	TimestampTz last;
 	int64		n;
 	double	   *y;
+	char		zone[64];		/* the grid's time zone; "" (older models): the session's */
 } TsModel;
 
 /* Unpack an ARIMA model (validated). */
@@ -1598,6 +1677,24 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	m->first = cp_field_i64(model_req(view, "first_ts", CP_I64), 0);
 	m->last = cp_field_i64(model_req(view, "last_ts", CP_I64), 0);
 	m->n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+	m->zone[0] = '\0';
+	{
+		const cp_field *zf = cp_model_field(view, "time_zone");
+
+		if (zf != NULL)
+		{
+			uint32		zl;
+			const char *z = cp_field_text(zf, 0, &zl);
+			char	   *zs = pnstrdup(z, zl);
+
+			if (zl >= sizeof(m->zone) || pg_tzset(zs) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid cipred.model: unknown time zone"),
+						 errdetail("The model's time_zone is \"%s\".", zs)));
+			strlcpy(m->zone, zs, sizeof(m->zone));
+		}
+	}
 	if (m->kind == CP_KIND_BASELINE)
 	{
 		m->fit.method = cp_bl_code(pnstrdup(mn, ml));
@@ -1821,6 +1918,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 	int32		h;
 	int			nlev = 0;
 	double	   *lev = NULL;
+	int			zone_level;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -1864,6 +1962,8 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "forecast");
+	/* the grid steps on the model's local calendar */
+	zone_level = zone_enter(m.zone);
 	if (!grid_point_fits(m.first, &m.freq, m.n - 1 + h))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -1964,6 +2064,7 @@ cipred_forecast(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	zone_leave(zone_level);
 	PG_RETURN_NULL();
 }
 
@@ -1976,8 +2077,10 @@ cipred_fitted(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TsModel		m;
 	double	   *f;
+	int			zone_level;
 
 	tsmodel_of(PG_GETARG_DATUM(0), &m, "fitted");
+	zone_level = zone_enter(m.zone);
 	f = palloc_extended(sizeof(double) * (m.n + 1), MCXT_ALLOC_HUGE);
 	tsmodel_fitted(&m, f);
 	InitMaterializedSRF(fcinfo, 0);
@@ -1998,5 +2101,6 @@ cipred_fitted(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	zone_leave(zone_level);
 	PG_RETURN_NULL();
 }
