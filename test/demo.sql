@@ -322,6 +322,32 @@ JOIN cipred.resample('demand', 'series', 'ts', 'mw', '1 day', 'mean') m USING (s
 ORDER BY p.ts DESC LIMIT 3;
 
 \echo
+\echo '== roles and isolation: an analyst (cipred_forecaster) and a BI login (cipred_reader); the DBA runs the analyst''s pipeline'
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_analyst') THEN CREATE ROLE demo_analyst; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_bi') THEN CREATE ROLE demo_bi; END IF;
+END $$;
+GRANT cipred_forecaster TO demo_analyst;
+GRANT cipred_reader TO demo_bi;
+GRANT SELECT ON readings TO demo_analyst;
+SET ROLE demo_analyst;
+SELECT cipred.create_pipeline('analyst_monthly', '(SELECT * FROM readings WHERE period = 12)', 'series', 'ts', 'value', 12, '1 mon',
+                              method => '"theta"') AS pipeline;
+RESET ROLE;
+-- the DBA (a superuser) runs it: the analyst's source runs as the analyst
+-- in a security-restricted operation, never with the DBA's rights
+SELECT run_id, status, forecasts FROM cipred.run_pipeline('analyst_monthly');
+SELECT name AS pipeline, owner, (SELECT run_by FROM cipred.pipeline_runs r WHERE r.pipeline = p.name ORDER BY run_id DESC LIMIT 1) AS run_by
+FROM cipred.pipelines p WHERE name = 'analyst_monthly';
+-- what each role sees through the same BI view
+SET ROLE demo_analyst;
+SELECT count(DISTINCT pipeline) AS analyst_sees FROM cipred.latest_forecasts \gset
+RESET ROLE;
+SET ROLE demo_bi;
+SELECT count(DISTINCT pipeline) AS bi_sees FROM cipred.latest_forecasts \gset
+RESET ROLE;
+SELECT :analyst_sees AS pipelines_the_analyst_sees, :bi_sees AS pipelines_the_bi_login_sees;
+
 \echo '== what it found'
 SELECT format('%s: best baseline by MASE is %s (MASE %s, sMAPE %s%%); %s''s 95%% intervals covered %s%% of actuals',
               series, method, round(mase::numeric, 3), round(smape::numeric, 2), method,
@@ -362,3 +388,5 @@ SELECT format('operations: pipeline dayahead ran %s times in %s s at most (%s%% 
               (SELECT sum(points) FROM cipred.pipeline_accuracy WHERE pipeline = 'dayahead'),
               (SELECT count(*) FROM cipred.open_alerts)) AS finding
 FROM cipred.run_history WHERE pipeline = 'dayahead';
+SELECT format('roles: the analyst''s pipeline, run by the DBA, ran its source as the analyst in a restricted operation; through latest_forecasts the analyst sees %s pipeline(s) (its own), the BI login with cipred_reader %s',
+              :analyst_sees, :bi_sees) AS finding;
