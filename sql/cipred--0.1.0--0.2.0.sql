@@ -7,15 +7,45 @@
 -- values for the rows that exist
 ALTER TABLE cipred.models ADD COLUMN imported_from text;
 ALTER TABLE cipred.model_names ADD COLUMN owner name;
--- a name belongs to the role that saved its first version
+-- a name belongs to the role that saved its first version (the upgrading
+-- role when that role no longer exists); names that several roles saved
+-- under are listed, for a superuser to reassign if another should own them
 UPDATE cipred.model_names n
-   SET owner = coalesce((SELECT m.created_by FROM cipred.models m WHERE m.name = n.name ORDER BY m.version LIMIT 1), CURRENT_USER);
+   SET owner = coalesce((SELECT m.created_by FROM cipred.models m
+                          WHERE m.name = n.name AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = m.created_by)
+                          ORDER BY m.version LIMIT 1), CURRENT_USER);
+DO $$
+DECLARE
+    shared text;
+BEGIN
+    SELECT string_agg(format('%s (%s)', x.name, x.savers), '; ') INTO shared
+      FROM (SELECT m.name, string_agg(DISTINCT m.created_by::text, ', ') AS savers
+              FROM cipred.models m GROUP BY m.name HAVING count(DISTINCT m.created_by) > 1) x;
+    IF shared IS NOT NULL THEN
+        RAISE NOTICE 'cipred 0.2.0: model names now belong to the role that saved their first version; these were saved under by several roles: %', shared
+            USING HINT = 'A superuser gives a name to another role with UPDATE cipred.model_names SET owner = ''role'' WHERE name = ''...''; or the owner shares it for reading with cipred.share_model.';
+    END IF;
+END
+$$;
 ALTER TABLE cipred.model_names ALTER COLUMN owner SET NOT NULL, ALTER COLUMN owner SET DEFAULT CURRENT_USER;
 ALTER TABLE cipred.model_names ADD COLUMN readers name[] NOT NULL DEFAULT '{}';
 ALTER TABLE cipred.pipelines ADD COLUMN readers name[] NOT NULL DEFAULT '{}';
--- existing pipelines resolve their sources' names in the default search_path
+-- existing pipelines resolve their sources' names in the search_path their
+-- owner's sessions get in this database (ALTER ROLE/DATABASE ... SET), else
+-- the default; owners can change it (UPDATE cipred.pipelines SET search_path)
 ALTER TABLE cipred.pipelines ADD COLUMN search_path text;
-UPDATE cipred.pipelines SET search_path = '"$user", public';
+UPDATE cipred.pipelines p
+   SET search_path = coalesce(
+         (SELECT substr(c, length('search_path=') + 1)
+            FROM pg_catalog.pg_db_role_setting s
+            JOIN pg_catalog.pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c
+           WHERE r.rolname = p.owner AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+             AND c LIKE 'search\_path=%' ORDER BY s.setdatabase DESC LIMIT 1),
+         (SELECT substr(c, length('search_path=') + 1)
+            FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) c
+           WHERE s.setrole = 0 AND s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+             AND c LIKE 'search\_path=%'),
+         '"$user", public');
 ALTER TABLE cipred.pipelines ALTER COLUMN search_path SET NOT NULL,
     ALTER COLUMN search_path SET DEFAULT pg_catalog.current_setting('search_path');
 ALTER TABLE cipred.pipelines ADD COLUMN backtest_retention int NOT NULL DEFAULT 3
@@ -44,7 +74,14 @@ DROP FUNCTION cipred.create_pipeline(text, text, name, name, name, int, interval
 REVOKE UPDATE ON cipred.model_names FROM PUBLIC;
 REVOKE INSERT ON cipred.backtest_runs FROM PUBLIC;
 
--- The BI views read with the reader's rights
+-- The BI views read with the reader's rights: a role that could read a
+-- view in 0.1.0 (a BI login) is given cipred_reader below, so that it still
+-- reads every pipeline's rows through it
+CREATE TEMP TABLE cipred_upgrade_view_readers ON COMMIT DROP AS
+SELECT DISTINCT a.grantee::regrole::text AS role
+  FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+ WHERE c.relnamespace = 'cipred'::regnamespace AND c.relkind = 'v' AND a.privilege_type = 'SELECT'
+   AND a.grantee <> 0 AND a.grantee <> c.relowner;
 ALTER VIEW cipred.latest_forecasts SET (security_invoker = true);
 ALTER VIEW cipred.forecast_vintages SET (security_invoker = true);
 ALTER VIEW cipred.pipeline_accuracy SET (security_invoker = true);
@@ -120,6 +157,127 @@ $$;
 
 COMMENT ON FUNCTION cipred.require_privileges(text, text[], text) IS
 'Support function: an error (42501) naming the calling function, the missing privilege and the role to grant (cipred_forecaster by default) unless the caller holds every listed table privilege (''table:PRIVILEGE'').';
+
+CREATE OR REPLACE FUNCTION cipred.linreg_drop(model cipred.model, features text[]) RETURNS cipred.model
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+-- doubles pass through jsonb: shortest exact text, whatever the session says
+SET extra_float_digits = 3
+AS $$
+DECLARE
+    j jsonb := model::text::jsonb;
+    names text[];
+    coef float8[];
+    cov float8[];
+    k int;
+    p int;
+    idx int;
+    f text;
+    cjj float8;
+    bj float8;
+    s2_old float8;
+    s2_new float8;
+    rss float8;
+    df float8;
+    n float8;
+    ic int;
+    kpar float8;
+    ll float8;
+    nc float8[];
+    newcoef float8[];
+    newcov float8[];
+    alias bool[];
+    xm float8[];
+    keep int[];
+BEGIN
+    IF cipred.model_kind(model) <> 'linreg' THEN
+        RAISE EXCEPTION 'linreg_drop: the model is a % model, not linreg', cipred.model_kind(model)
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF j->>'method' <> 'ols' OR NOT j ? 'cov' THEN
+        RAISE EXCEPTION 'linreg_drop: only least-squares models can drop a feature without refitting'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('The model''s method is %s.', j->>'method'),
+                  HINT = 'Refit ridge and elastic-net models with cipred.linreg on the remaining features.';
+    END IF;
+    FOREACH f IN ARRAY features LOOP
+        names := ARRAY(SELECT jsonb_array_elements_text(j->'features'));
+        idx := array_position(names, f);
+        IF f IS NULL OR idx IS NULL THEN
+            RAISE EXCEPTION 'linreg_drop: the model has no feature "%"', f
+                USING ERRCODE = 'undefined_column', DETAIL = format('Its features are %s.', names);
+        END IF;
+        p := cardinality(names);
+        k := p + 1;
+        coef := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'coef') e);
+        alias := ARRAY(SELECT e::bool FROM jsonb_array_elements_text(j->'aliased') e);
+        xm := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'x_mean') e);
+        -- cov over (intercept, features); aliased rows are NaN (null in the text): read as 0
+        cov := ARRAY(SELECT CASE WHEN e = 'NaN' THEN 0 ELSE e::float8 END FROM jsonb_array_elements_text(j->'cov') e);
+        keep := ARRAY(SELECT i FROM generate_series(0, p) i WHERE i <> idx);
+        IF alias[idx] THEN
+            -- an aliased feature never entered the fit: drop it as it is
+            newcoef := ARRAY(SELECT coef[i] FROM unnest(keep) i WHERE i > 0);
+            newcov := ARRAY(SELECT j2.v FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2),
+                                   LATERAL (SELECT (j->'cov'->>(a.r * k + b.c))::float8 AS v) j2 ORDER BY a.o, b.o2);
+            j := jsonb_set(j, '{coef}', to_jsonb(newcoef));
+            j := jsonb_set(j, '{cov}', to_jsonb(newcov));
+        ELSE
+            IF true = ANY (alias) THEN
+                RAISE EXCEPTION 'linreg_drop: the model left out collinear features (%), which "%" may free', 
+                    (SELECT string_agg(names[i], ', ') FROM generate_series(1, p) i WHERE alias[i]), f
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Refit with cipred.linreg on the remaining features.';
+            END IF;
+            IF NOT (j->>'sigma')::float8 > 0 OR NOT (j->>'df_resid')::float8 > 0 THEN
+                RAISE EXCEPTION 'linreg_drop: the model fits its rows exactly (no residual variance), so its covariance cannot be downdated'
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Refit with cipred.linreg on the remaining features.';
+            END IF;
+            cjj := cov[idx * k + idx + 1];
+            bj := coef[idx];
+            IF NOT cjj > 0 THEN
+                RAISE EXCEPTION 'linreg_drop: the covariance of "%" is not positive', f USING ERRCODE = 'data_exception';
+            END IF;
+            rss := (j->>'rss')::float8;
+            df := (j->>'df_resid')::float8;
+            n := (j->>'n')::float8;
+            ic := CASE WHEN (j->>'intercept')::bool THEN 1 ELSE 0 END;
+            s2_old := (j->>'sigma')::float8 ^ 2;
+            -- the removed coefficient's share of the fit: delta RSS = b^2 / [(X'X)^-1]_jj
+            rss := rss + bj * bj * s2_old / cjj;
+            df := df + 1;
+            s2_new := rss / df;
+            -- coefficients: b_-j -= C_-j,j / C_jj b_j (intercept at index 0)
+            nc := ARRAY(SELECT CASE WHEN i = 0 THEN (j->>'intercept_coef')::float8 ELSE coef[i] END
+                               - cov[i * k + idx + 1] / cjj * bj FROM unnest(keep) WITH ORDINALITY u(i, o) ORDER BY o);
+            -- covariance: the Schur complement, rescaled to the new sigma^2
+            newcov := ARRAY(SELECT CASE WHEN alias[nullif(a.r, 0)] OR alias[nullif(b.c, 0)] THEN 'NaN'::float8
+                                        ELSE (cov[a.r * k + b.c + 1] - cov[a.r * k + idx + 1] * cov[idx * k + b.c + 1] / cjj) * s2_new / s2_old END
+                              FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2) ORDER BY a.o, b.o2);
+            newcoef := ARRAY(SELECT CASE WHEN alias[i] THEN 'NaN'::float8 ELSE nc[o] END
+                               FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o);
+            ll := (j->>'loglik')::float8 - n / 2 * (ln(rss) - ln((j->>'rss')::float8));
+            kpar := ((j->>'aic')::float8 + 2 * (j->>'loglik')::float8) / 2 - 1;
+            j := j || jsonb_build_object(
+                'coef', to_jsonb(newcoef),
+                'intercept_coef', CASE WHEN ic = 1 THEN nc[1] ELSE 0 END,
+                'cov', to_jsonb(newcov),
+                'rss', rss, 'df_resid', df, 'sigma', sqrt(s2_new),
+                'r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - rss / (j->>'tss')::float8 ELSE 'NaN'::float8 END,
+                'adj_r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - (rss / (j->>'tss')::float8) * (n - ic) / df ELSE 'NaN'::float8 END,
+                'loglik', ll, 'aic', -2 * ll + 2 * kpar, 'bic', -2 * ll + ln(n) * kpar,
+                'rank', (j->>'rank')::int - 1);
+        END IF;
+        j := j || jsonb_build_object(
+            'features', to_jsonb(ARRAY(SELECT names[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'aliased', to_jsonb(ARRAY(SELECT alias[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'x_mean', to_jsonb(ARRAY(SELECT xm[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
+            'warnings', (j->'warnings') || to_jsonb(format('feature %s dropped by linreg_drop (exact least squares without it; condition_number is the full model''s, an upper bound)', f)));
+    END LOOP;
+    RETURN j::text::cipred.model;
+END
+$$;
 
 COMMENT ON COLUMN cipred.models.imported_from IS 'For a version registered by cipred.import_model: the name and version it was exported as (what the saver declares, like the description).';
 
@@ -1057,7 +1215,7 @@ GRANT SELECT, DELETE ON cipred.pipelines TO cipred_forecaster;
 GRANT INSERT (name, source, series_column, time_column, target_column, method, horizon, levels, output_period,
               budget, folds, period, stale_action, description, search_path) ON cipred.pipelines TO cipred_forecaster;
 
-GRANT UPDATE (description, cron_job, readers, backtest_retention) ON cipred.pipelines TO cipred_forecaster;
+GRANT UPDATE (description, cron_job, readers, backtest_retention, search_path) ON cipred.pipelines TO cipred_forecaster;
 
 GRANT SELECT ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
 
@@ -1591,22 +1749,28 @@ BEGIN
     -- a stale input raises one alert, which stays open until a run finds
     -- the input fresh again (then it is resolved)
     IF n_stale > 0 THEN
-        IF NOT EXISTS (SELECT 1 FROM cipred.alerts a WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL) THEN
+        IF NOT EXISTS (SELECT 1 FROM cipred.alerts a WHERE a.pipeline = p.name AND a.owner = p.owner
+                                                    AND a.kind = 'stale' AND a.resolved_at IS NULL) THEN
             PERFORM cipred.raise_alert(p.name, rid, 'stale', 'warning',
                                        format('pipeline %s ran on stale input: %s series overdue', p.name, n_stale),
                                        jsonb_build_object('stale', left(stale_list, 1000)));
         END IF;
-    ELSE
+    ELSIF (SELECT r.status FROM cipred.pipeline_runs r WHERE r.run_id = rid) = 'succeeded' THEN
+        -- (only a run that checked the input and found it fresh)
         UPDATE cipred.alerts a SET resolved_at = now()
-         WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL;
+         WHERE a.pipeline = p.name AND a.owner = p.owner AND a.kind = 'stale' AND a.resolved_at IS NULL;
     END IF;
     -- retention: the backtests behind the runs before the last
     -- backtest_retention runs go (their forecasts keep what they expected)
+    -- (only succeeded runs count; a backtest goes only if the run that
+    -- recorded it made it: run_by matches, so ids written into
+    -- backtest_runs by hand cannot reach anyone else's backtests)
     DELETE FROM cipred.backtest_runs b
-     WHERE b.run_id IN (SELECT unnest(r.backtest_runs) FROM cipred.pipeline_runs r
-                         WHERE r.pipeline = p.name AND r.run_id NOT IN (SELECT r2.run_id FROM cipred.pipeline_runs r2
-                                                                         WHERE r2.pipeline = p.name ORDER BY r2.run_id DESC
-                                                                         LIMIT p.backtest_retention));
+     USING cipred.pipeline_runs r
+     WHERE r.pipeline = p.name AND r.status = 'succeeded' AND b.run_id = ANY (r.backtest_runs) AND b.run_by = r.run_by
+       AND r.run_id NOT IN (SELECT r2.run_id FROM cipred.pipeline_runs r2
+                             WHERE r2.pipeline = p.name AND r2.status = 'succeeded' ORDER BY r2.run_id DESC
+                             LIMIT p.backtest_retention);
     SELECT r.status, r.forecasts, r.duration, r.budget_used, r.error
       INTO pipeline_run.status, pipeline_run.forecasts, pipeline_run.duration, pipeline_run.budget_used, pipeline_run.error
       FROM cipred.pipeline_runs r WHERE r.run_id = rid;
@@ -1633,7 +1797,7 @@ DECLARE
     p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
 BEGIN
     PERFORM cipred.pipeline_check(p, 'run_pipeline');
-    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
+    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     SELECT * INTO run_id, status, forecasts, duration, budget_used, error
       FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
 END
@@ -1648,7 +1812,7 @@ DECLARE
     r record;
 BEGIN
     PERFORM cipred.pipeline_check(p, 'execute_pipeline');
-    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
+    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     rid := cipred.pipeline_start(p);
     COMMIT;
     SELECT * INTO r FROM cipred.pipeline_run(p, rid);
@@ -1882,3 +2046,16 @@ $$;
 
 GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
                 cipred.model_leaderboard, cipred.run_history, cipred.open_alerts TO cipred_forecaster, cipred_reader;
+
+-- roles that read the BI views in 0.1.0 keep reading them (cipred_reader)
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOR r IN SELECT role FROM cipred_upgrade_view_readers LOOP
+        EXECUTE format('GRANT cipred_reader TO %I', r);
+        RAISE NOTICE 'cipred 0.2.0: % read the BI views and now has cipred_reader (the views read with the reader''s rights)', r;
+    END LOOP;
+END
+$$;
+DROP TABLE cipred_upgrade_view_readers;

@@ -371,6 +371,22 @@ SELECT pg_temp.err($$UPDATE cipred.alerts SET pipeline = 'alice_ok' WHERE raised
 SELECT count(*) AS rows_carol_can_lock FROM (SELECT 1 FROM cipred.model_names WHERE name = 'alice/m' FOR UPDATE) x;
 RESET ROLE;
 DELETE FROM cipred.alerts WHERE raised_by = 'regress_carol';
+-- retention cannot be turned on someone else's backtests: carol writes
+-- every backtest id into her own run's record and asks to keep none; a
+-- superuser then runs her pipeline
+CREATE SCHEMA carol AUTHORIZATION regress_carol;
+SET ROLE regress_carol;
+CREATE TABLE carol.src AS SELECT 'c'::text AS s, '2024-01-01'::timestamptz + i * interval '1 day' AS ts, (i % 5)::float8 AS y FROM generate_series(0, 40) i;
+SELECT cipred.create_pipeline('carol_p', 'carol.src', 's', 'ts', 'y', 2, '1 day', method => '"naive"');
+SELECT status FROM cipred.run_pipeline('carol_p');
+UPDATE cipred.pipeline_runs SET backtest_runs = ARRAY(SELECT generate_series(1, 10000)::bigint) WHERE pipeline = 'carol_p';
+UPDATE cipred.pipelines SET backtest_retention = 0 WHERE name = 'carol_p';
+RESET ROLE;
+SELECT count(*) AS backtests_before FROM cipred.backtest_runs \gset
+SELECT status FROM cipred.run_pipeline('carol_p');
+SELECT (SELECT count(*) FROM cipred.backtest_runs) = :backtests_before AS others_backtests_kept;
+SELECT cipred.drop_pipeline('carol_p');
+DROP SCHEMA carol CASCADE;
 DROP TABLE secret;
 
 DROP SCHEMA alice CASCADE;

@@ -1207,11 +1207,18 @@ cipred_predict_interval(PG_FUNCTION_ARGS)
 		double		half = q * (pred ? sqrt(v + c->sigma * c->sigma) : se);
 
 		values[0] = Float8GetDatum(finite_out(fitv, "predict_interval", "prediction"));
-		values[1] = Float8GetDatum(finite_out(fitv - half, "predict_interval", "interval bound"));
-		values[2] = Float8GetDatum(finite_out(fitv + half, "predict_interval", "interval bound"));
-		values[3] = Float8GetDatum(finite_out(se, "predict_interval", "standard error"));
-		if (!isfinite(half))
+		/* no residual degrees of freedom (sigma undefined): NULL bounds */
+		if (!isfinite(half) || !isfinite(fitv - half) || !isfinite(fitv + half))
 			nulls[1] = nulls[2] = true;
+		else
+		{
+			values[1] = Float8GetDatum(fitv - half);
+			values[2] = Float8GetDatum(fitv + half);
+		}
+		if (isfinite(se))
+			values[3] = Float8GetDatum(se);
+		else
+			nulls[3] = true;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), values, nulls)));
 }

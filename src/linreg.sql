@@ -166,7 +166,7 @@ BEGIN
         coef := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'coef') e);
         alias := ARRAY(SELECT e::bool FROM jsonb_array_elements_text(j->'aliased') e);
         xm := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'x_mean') e);
-        -- cov over (intercept, features); aliased rows are NaN: read as 0
+        -- cov over (intercept, features); aliased rows are NaN (null in the text): read as 0
         cov := ARRAY(SELECT CASE WHEN e = 'NaN' THEN 0 ELSE e::float8 END FROM jsonb_array_elements_text(j->'cov') e);
         keep := ARRAY(SELECT i FROM generate_series(0, p) i WHERE i <> idx);
         IF alias[idx] THEN

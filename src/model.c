@@ -308,9 +308,9 @@ damaged(const char *what, const char *detail)
 		checking_built = false;
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the fit is out of range: %s", what),
-				 detail ? errdetail("%s", detail) : errdetail("The inputs are too large (or too degenerate) to fit a model with finite values."),
-				 errhint("Rescale the values (near 1e300 sums overflow), or check the inputs for a degenerate series.")));
+				 errmsg("the fit produced an invalid model: %s", what),
+				 detail ? errdetail("%s", detail) : errdetail("The fit overflowed, or the series is degenerate for this method."),
+				 errhint("Rescale values near 1e300, or choose another method for this series.")));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),

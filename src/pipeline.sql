@@ -160,7 +160,7 @@ CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
 GRANT SELECT, DELETE ON cipred.pipelines TO cipred_forecaster;
 GRANT INSERT (name, source, series_column, time_column, target_column, method, horizon, levels, output_period,
               budget, folds, period, stale_action, description, search_path) ON cipred.pipelines TO cipred_forecaster;
-GRANT UPDATE (description, cron_job, readers, backtest_retention) ON cipred.pipelines TO cipred_forecaster;
+GRANT UPDATE (description, cron_job, readers, backtest_retention, search_path) ON cipred.pipelines TO cipred_forecaster;
 GRANT SELECT ON cipred.pipeline_runs, cipred.actuals, cipred.alerts TO cipred_forecaster;
 GRANT INSERT (pipeline, started_at, budget, backend_start) ON cipred.pipeline_runs TO cipred_forecaster;
 GRANT UPDATE (finished_at, duration, status, error, rows_read, series, forecasts, stale_series, budget_used, backtest_runs)
@@ -728,22 +728,28 @@ BEGIN
     -- a stale input raises one alert, which stays open until a run finds
     -- the input fresh again (then it is resolved)
     IF n_stale > 0 THEN
-        IF NOT EXISTS (SELECT 1 FROM cipred.alerts a WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL) THEN
+        IF NOT EXISTS (SELECT 1 FROM cipred.alerts a WHERE a.pipeline = p.name AND a.owner = p.owner
+                                                    AND a.kind = 'stale' AND a.resolved_at IS NULL) THEN
             PERFORM cipred.raise_alert(p.name, rid, 'stale', 'warning',
                                        format('pipeline %s ran on stale input: %s series overdue', p.name, n_stale),
                                        jsonb_build_object('stale', left(stale_list, 1000)));
         END IF;
-    ELSE
+    ELSIF (SELECT r.status FROM cipred.pipeline_runs r WHERE r.run_id = rid) = 'succeeded' THEN
+        -- (only a run that checked the input and found it fresh)
         UPDATE cipred.alerts a SET resolved_at = now()
-         WHERE a.pipeline = p.name AND a.kind = 'stale' AND a.resolved_at IS NULL;
+         WHERE a.pipeline = p.name AND a.owner = p.owner AND a.kind = 'stale' AND a.resolved_at IS NULL;
     END IF;
     -- retention: the backtests behind the runs before the last
     -- backtest_retention runs go (their forecasts keep what they expected)
+    -- (only succeeded runs count; a backtest goes only if the run that
+    -- recorded it made it: run_by matches, so ids written into
+    -- backtest_runs by hand cannot reach anyone else's backtests)
     DELETE FROM cipred.backtest_runs b
-     WHERE b.run_id IN (SELECT unnest(r.backtest_runs) FROM cipred.pipeline_runs r
-                         WHERE r.pipeline = p.name AND r.run_id NOT IN (SELECT r2.run_id FROM cipred.pipeline_runs r2
-                                                                         WHERE r2.pipeline = p.name ORDER BY r2.run_id DESC
-                                                                         LIMIT p.backtest_retention));
+     USING cipred.pipeline_runs r
+     WHERE r.pipeline = p.name AND r.status = 'succeeded' AND b.run_id = ANY (r.backtest_runs) AND b.run_by = r.run_by
+       AND r.run_id NOT IN (SELECT r2.run_id FROM cipred.pipeline_runs r2
+                             WHERE r2.pipeline = p.name AND r2.status = 'succeeded' ORDER BY r2.run_id DESC
+                             LIMIT p.backtest_retention);
     SELECT r.status, r.forecasts, r.duration, r.budget_used, r.error
       INTO pipeline_run.status, pipeline_run.forecasts, pipeline_run.duration, pipeline_run.budget_used, pipeline_run.error
       FROM cipred.pipeline_runs r WHERE r.run_id = rid;
@@ -769,7 +775,7 @@ DECLARE
     p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
 BEGIN
     PERFORM cipred.pipeline_check(p, 'run_pipeline');
-    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
+    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     SELECT * INTO run_id, status, forecasts, duration, budget_used, error
       FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
 END
@@ -790,7 +796,7 @@ DECLARE
     r record;
 BEGIN
     PERFORM cipred.pipeline_check(p, 'execute_pipeline');
-    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT}');
+    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     rid := cipred.pipeline_start(p);
     COMMIT;
     SELECT * INTO r FROM cipred.pipeline_run(p, rid);

@@ -2051,16 +2051,28 @@ cipred_forecast(PG_FUNCTION_ARGS)
 			Datum	   *lo = palloc(sizeof(Datum) * nlev);
 			Datum	   *hi = palloc(sizeof(Datum) * nlev);
 
+			bool		bounded = true;
+
 			for (int i = 0; i < nlev; i++)
 			{
 				double		q = isinf(df) ? cp_qnorm(0.5 + lev[i] / 200.0)
 					: cp_qt(0.5 + lev[i] / 200.0, df);
 
-				lo[i] = Float8GetDatum(finite_out(point - q * se, "forecast", "interval bound"));
-				hi[i] = Float8GetDatum(finite_out(point + q * se, "forecast", "interval bound"));
+				bounded = bounded && isfinite(point - q * se) && isfinite(point + q * se);
+				lo[i] = Float8GetDatum(point - q * se);
+				hi[i] = Float8GetDatum(point + q * se);
 			}
-			values[3] = PointerGetDatum(construct_array(lo, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			values[4] = PointerGetDatum(construct_array(hi, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			/*
+			 * far steps of an explosive model: the bounds overflow; the
+			 * interval is unbounded there, NULL (the point stays)
+			 */
+			if (!bounded)
+				nulls[3] = nulls[4] = true;
+			else
+			{
+				values[3] = PointerGetDatum(construct_array(lo, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+				values[4] = PointerGetDatum(construct_array(hi, nlev, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			}
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -15,6 +15,9 @@ NEW=cipred_upgrade_new
 for d in "$OLD" "$NEW"; do dropdb --if-exists "$d" 2>/dev/null; done
 createdb "$OLD"
 createdb "$NEW"
+psql -X -q -d "$OLD" -c "ALTER ROLE CURRENT_USER" >/dev/null 2>&1
+psql -X -q -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'regress_upgrade_owner') THEN CREATE ROLE regress_upgrade_owner; END IF; END \$\$" -d postgres >/dev/null
+psql -X -q -c "ALTER ROLE regress_upgrade_owner IN DATABASE $OLD SET search_path = up_data, public" -d postgres >/dev/null
 if ! cipred_psql -d "$OLD" >/dev/null 2>/tmp/cipred_upgrade.err <<'SQL'
 CREATE EXTENSION cipred VERSION '0.1.0';
 CREATE TABLE readings (series text, ts timestamptz, value float8);
@@ -30,6 +33,25 @@ SELECT cipred.create_pipeline('daily', 'readings', 'series', 'ts', 'value', 3, '
 SELECT status FROM cipred.run_pipeline('daily');
 SELECT cipred.raise_alert('daily', NULL, 'drift', 'warning', 'a test alert');
 SELECT count(*) FROM cipred.backtest('readings', 'series', 'ts', 'value', '["naive"]', 3, '{"n_folds": 2}');
+-- a BI login that read the views in 0.1.0, and an owner whose sessions
+-- get their own search_path in this database
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'regress_upgrade_bi') THEN CREATE ROLE regress_upgrade_bi; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'regress_upgrade_owner') THEN CREATE ROLE regress_upgrade_owner; END IF;
+END $$;
+GRANT SELECT ON cipred.latest_forecasts TO regress_upgrade_bi;
+CREATE SCHEMA up_data;
+CREATE TABLE up_data.sales (series text, ts timestamptz, value float8);
+INSERT INTO up_data.sales SELECT * FROM readings;
+GRANT USAGE ON SCHEMA up_data TO regress_upgrade_owner;
+GRANT SELECT ON up_data.sales TO regress_upgrade_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts TO regress_upgrade_owner;
+GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq TO regress_upgrade_owner;
+SET search_path = up_data, public;
+SET ROLE regress_upgrade_owner;
+SELECT cipred.create_pipeline('owners', 'sales', 'series', 'ts', 'value', 3, '1 day', method => '"naive"');
+RESET ROLE;
+RESET search_path;
 SQL
 then
 	cipred_result fail "upgrade: the 0.1.0 database could not be made"; head -5 /tmp/cipred_upgrade.err
@@ -57,7 +79,24 @@ if [ "$works" = "baseline true 3 succeeded,succeeded 12 1 1" ]; then
 else
 	cipred_result fail "upgrade: after the update got '$works'"
 fi
+carried=$(psql -X -q -At -d "$OLD" <<'SQL'
+SELECT pg_has_role('regress_upgrade_bi', 'cipred_reader', 'MEMBER') || ' ' ||
+       (SELECT search_path FROM cipred.pipelines WHERE name = 'owners');
+SQL
+)
+if [ "$carried" = "true up_data, public" ]; then
+	cipred_result pass "upgrade: a role that read the views now has cipred_reader; a pipeline takes its owner's search_path in this database ($carried)"
+else
+	cipred_result fail "upgrade: after the update got '$carried'"
+fi
 cipred_psql -d "$NEW" -c "CREATE EXTENSION cipred" >/dev/null
+# the grants an administrator gave in 0.1.0 stay theirs: not part of the
+# comparison of the extension's own objects
+psql -X -q -d "$OLD" >/dev/null <<'SQL'
+REVOKE ALL ON cipred.latest_forecasts FROM regress_upgrade_bi;
+REVOKE ALL ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts FROM regress_upgrade_owner;
+REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_seq FROM regress_upgrade_owner;
+SQL
 catalog() {
 	psql -X -q -At -d "$1" <<'SQL'
 WITH ext AS (SELECT oid FROM pg_namespace WHERE nspname = 'cipred')
@@ -119,5 +158,6 @@ else
 	head -40 /tmp/cipred_upgrade.diff | cut -c1-300
 fi
 for d in "$OLD" "$NEW"; do dropdb "$d"; done
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS regress_upgrade_bi, regress_upgrade_owner" >/dev/null 2>&1
 rm -f /tmp/cipred_upgrade.err /tmp/cipred_upgrade_old.txt /tmp/cipred_upgrade_new.txt /tmp/cipred_upgrade.diff
 exit 0
