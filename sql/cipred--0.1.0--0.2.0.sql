@@ -1140,6 +1140,10 @@ AS $$
 BEGIN
     -- (the range of cipred.forecast and predict_interval: checked here
     -- before any work, not after the fits)
+    IF cardinality(levels) > 100 THEN
+        RAISE EXCEPTION '%: at most 100 interval levels, not %', what, cardinality(levels)
+            USING ERRCODE = 'program_limit_exceeded', HINT = 'Give the levels you report, e.g. ''{80,95}''.';
+    END IF;
     IF levels IS NOT NULL AND (array_ndims(levels) > 1 OR EXISTS (SELECT 1 FROM unnest(levels) l WHERE l IS NULL OR NOT (l >= 1 AND l < 100))) THEN
         RAISE EXCEPTION '%: levels must be a one-dimensional array of percentages from 1 to below 100', what
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('levels was %s.', levels),

@@ -1949,6 +1949,11 @@ cipred_forecast(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 					 errmsg("forecast: levels must be a one-dimensional array")));
 		deconstruct_array(la, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &d, &nulls, &nlev);
+		if (nlev > 100)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("forecast: at most 100 interval levels, not %d", nlev),
+					 errhint("Give the levels you report, e.g. '{80,95}'.")));
 		lev = palloc(sizeof(double) * (nlev + 1));
 		for (int i = 0; i < nlev; i++)
 		{

@@ -18,6 +18,8 @@ INSERT INTO bi.guarded VALUES ('a', '2024-01-01', 1), ('a', '2024-01-01 00:07', 
 SELECT cipred.create_pipeline('bi_pipe', 'bi.series', 'series', 'ts', 'y', 3, '1 day', method => '"naive"');
 SELECT status FROM cipred.run_pipeline('bi_pipe');
 SELECT cipred.save_model('bi_model', cipred.fit(ts, y, 'ets')) FROM bi.series WHERE series = 'a';
+SELECT cipred.save_model('bi_model', cipred.fit(ts, y, 'naive')) FROM bi.series WHERE series = 'a';
+SELECT cipred.promote_model('bi_model', 1), cipred.promote_model('bi_model', 2);
 
 -- one valid model of each kind, and damaged copies: every number of the
 -- JSON text replaced by a huge, a negative and a zero value; the copies the
@@ -92,11 +94,16 @@ BEGIN
             ELSE bi.typical(fn, arg, ty, pos, false) END;
     END IF;
     RETURN CASE
+        WHEN ty = 'cipred.model'::regtype AND fn IN ('predict', 'predict_interval', 'coefficients', 'linreg_drop', 'model_path', 'feature_names')
+            THEN $t$(SELECT model::cipred.model FROM bi.models WHERE label = 'linreg')$t$
+        WHEN ty = 'cipred.model'::regtype AND fn IN ('combine', 'name_experts')
+            THEN $t$(SELECT model::cipred.model FROM bi.models WHERE label = 'combination')$t$
         WHEN ty = 'cipred.model'::regtype THEN $t$(SELECT model::cipred.model FROM bi.models WHERE label = 'ets')$t$
         WHEN ty = 'cipred.pipelines'::regtype THEN $t$(SELECT p FROM cipred.pipelines p WHERE name = 'bi_pipe')$t$
         WHEN ty = 'regclass'::regtype AND fn IN ('freshness', 'unguard') THEN $t$'bi.guarded'::regclass$t$
         WHEN ty = 'regclass'::regtype THEN $t$'bi.series'::regclass$t$
         WHEN ty = 'name'::regtype AND arg IN ('series_column') THEN $t$'series'::name$t$
+        WHEN ty = 'name'::regtype AND arg = 'col' AND fn = 'backtest_target' THEN $t$'y'::name$t$
         WHEN ty = 'name'::regtype AND arg IN ('time_column', 'col') THEN $t$'ts'::name$t$
         WHEN ty = 'name'::regtype AND arg IN ('target_column', 'value_column') THEN $t$'y'::name$t$
         WHEN ty = 'name'::regtype AND arg IN ('role', 'owner') THEN 'current_user'
@@ -106,6 +113,8 @@ BEGIN
         WHEN ty = 'text'::regtype AND arg IN ('source') THEN $t$'bi.series'$t$
         WHEN ty = 'text'::regtype AND arg IN ('from_item') THEN $t$'bi.series AS cipred_src'$t$
         WHEN ty = 'text'::regtype AND arg IN ('pipeline') THEN $t$'bi_pipe'$t$
+        WHEN ty = 'text'::regtype AND arg = 'name' AND fn = 'create_pipeline' THEN $t$'bi_new'$t$
+        WHEN ty = 'text'::regtype AND arg = 'src' THEN $t$'(SELECT series AS s, ts AS t, y FROM bi.series)'$t$
         WHEN ty = 'text'::regtype AND arg IN ('name', 'p_name') AND fn ~ 'pipeline' THEN $t$'bi_pipe'$t$
         WHEN ty = 'text'::regtype AND arg IN ('name', 'p_name') THEN $t$'bi_model'$t$
         WHEN ty = 'text'::regtype AND arg = 'method' THEN $t$'ets'$t$
@@ -124,13 +133,16 @@ BEGIN
         WHEN ty = 'text'::regtype AND arg = 'schedule' THEN 'NULL::text'
         WHEN ty = 'text'::regtype THEN $t$'bi'$t$
         WHEN ty = 'text[]'::regtype AND arg = 'privileges' THEN $t$'{cipred.pipelines:SELECT}'::text[]$t$
+        WHEN ty = 'text[]'::regtype AND arg = 'names' AND fn = 'predict' THEN $t$'{dow,g}'::text[]$t$
+        WHEN ty = 'text[]'::regtype AND arg = 'names' AND fn = 'name_experts' THEN $t$'{up,down}'::text[]$t$
         WHEN ty = 'text[]'::regtype AND arg IN ('names', 'features', 'feats', 'all_names') THEN $t$'{dow}'::text[]$t$
         WHEN ty = 'text[]'::regtype THEN $t$'{}'::text[]$t$
         WHEN ty = 'jsonb'::regtype AND arg = 'method' THEN $t$'"naive"'::jsonb$t$
         WHEN ty = 'jsonb'::regtype AND arg = 'methods' THEN $t$'["naive"]'::jsonb$t$
         WHEN ty = 'jsonb'::regtype AND arg = 'candidates' THEN $t$'["naive", "mean"]'::jsonb$t$
         WHEN ty = 'jsonb'::regtype AND arg = 'folds' THEN $t$'{"n_folds": 2}'::jsonb$t$
-        WHEN ty = 'jsonb'::regtype AND arg = 'doc' THEN $t$cipred.export_model('bi_model')$t$
+        WHEN ty = 'jsonb'::regtype AND arg = 'doc' THEN $t$cipred.export_model('bi_model', 1)$t$
+        WHEN ty = 'jsonb'::regtype AND arg = 'features' THEN 'NULL::jsonb'
         WHEN ty = 'jsonb'::regtype AND arg = 'fixed' THEN $t$'{"y": 3}'::jsonb$t$
         WHEN ty = 'jsonb'::regtype THEN $t$'{}'::jsonb$t$
         WHEN ty = 'integer'::regtype AND arg = 'horizon' THEN '3'
@@ -149,6 +161,7 @@ BEGIN
         WHEN ty = 'float8'::regtype THEN '0.25::float8'
         WHEN ty = 'float8[]'::regtype AND arg = 'levels' THEN $t$'{80,95}'::float8[]$t$
         WHEN ty = 'float8[]'::regtype AND arg IN ('x') THEN $t$'{3,40}'::float8[]$t$
+        WHEN ty = 'float8[]'::regtype AND arg = 'y' AND fn = 'fit_series' THEN $t$ARRAY(SELECT y FROM bi.series WHERE series = 'a' ORDER BY ts)$t$
         WHEN ty = 'float8[]'::regtype AND arg IN ('forecasts') THEN $t$'{10,12}'::float8[]$t$
         WHEN ty = 'float8[]'::regtype THEN $t$'{1,2,3,4,5,6,7,8,9,10,11,12}'::float8[]$t$
         WHEN ty = 'timestamptz'::regtype AND arg IN ('last_ts', 'to_ts', 'train_end') THEN $t$'2024-03-01'::timestamptz$t$
@@ -238,6 +251,46 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END LOOP;
+END $$;
+
+-- The all-typical call of a function, whose success shows that the
+-- hostile calls reach past its first checks.
+CREATE FUNCTION bi.typical_call(f regprocedure) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    p pg_proc := (SELECT x FROM pg_proc x WHERE x.oid = f);
+    names text[] := coalesce(p.proargnames, '{}');
+    types regtype[];
+    is_agg bool := p.prokind = 'a';
+    is_set bool := p.proretset OR p.prorettype = 'record'::regtype OR
+                   (SELECT t.typtype = 'c' FROM pg_type t WHERE t.oid = p.prorettype);
+    args text[] := '{}';
+    call text;
+BEGIN
+    SELECT array_agg(t::regtype ORDER BY o) INTO types FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o);
+    IF NOT EXISTS (SELECT 1 FROM bi.calls(f)) THEN
+        RETURN NULL;
+    END IF;
+    FOR j IN 1 .. p.pronargs LOOP
+        args := args || bi.typical(p.proname, coalesce(names[j], ''), types[j], j, is_agg);
+    END LOOP;
+    call := format('cipred.%I(%s)', p.proname, array_to_string(args, ', '));
+    RETURN CASE WHEN is_agg THEN format('SELECT %s::text FROM generate_series(1, 40) g', call)
+                WHEN is_set THEN format('SELECT string_agg(r::text, '';'') FROM (SELECT * FROM %s LIMIT 200000) r', call)
+                ELSE format('SELECT %s::text', call) END;
+END $$;
+CREATE TABLE bi.typical (fn text, outcome text);
+CREATE FUNCTION bi.check_typical(fn text, q text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    st text;
+    msg text;
+BEGIN
+    BEGIN
+        EXECUTE q;
+        RAISE EXCEPTION USING ERRCODE = 'ZZ999';
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    END;
+    INSERT INTO bi.typical VALUES (fn, CASE WHEN st = 'ZZ999' THEN 'ok' ELSE st || ': ' || msg END);
 END $$;
 
 -- Runs one call (as a statement of its own, so that the session's
