@@ -59,4 +59,7 @@ extern bool varlena_same(Datum d, const struct varlena *saved);
 /* palloc-based realloc for cp_mbuild. */
 extern void *model_realloc(void *ptr, size_t size);
 
+/* raise a cancellation that a core loop left early for (cipred.c) */
+extern void core_cancel_point(void);
+
 #endif							/* CIPRED_MODEL_H */

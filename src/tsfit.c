@@ -901,8 +901,11 @@ holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 {
 	cp_holt		h;
 	cp_mbuild	b;
+	int			rc;
 
-	if (cp_holt_fit(y, n, damped, &h) != 0)
+	rc = cp_holt_fit(y, n, damped, &h);
+	core_cancel_point();
+	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
@@ -938,6 +941,7 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 				 errdetail("The period is %d.", period),
 				 errhint("Give the period: {\"period\": 12}; for long seasons use snaive or theta.")));
 	rc = cp_hw_fit(y, n, period, damped, &w);
+	core_cancel_point();
 	if (rc == -2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1090,6 +1094,7 @@ ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, 
 				 errdetail("The form is %s and the period is %d.", name, period),
 				 errhint("Use a non-seasonal form (season letter N or Z), or snaive or theta for long seasons.")));
 	rc = cp_ets_auto(y, n, period, mask, damped, &e);
+	core_cancel_point();
 	if (rc == CP_ETS_ESHORT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1240,6 +1245,7 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 	trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 	adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 	rc = cp_mstl(y, n, per, np, &mo, &nkept, kept, trend, seas, NULL, work);
+	core_cancel_point();
 	if (rc != CP_STL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1266,6 +1272,7 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 		cp_arima	f;
 		cp_arima_err arc = cp_arima_auto(adj, n, 1, &f, NULL);
 
+		core_cancel_point();
 		if (arc == CP_ARIMA_ENOMEM)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("fit: out of memory in mstl's arima")));
 		if (arc != CP_ARIMA_OK)
@@ -1287,6 +1294,7 @@ mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 		return model_finish(&b, false);
 	}
 	rc = cp_ets_auto(adj, n, 1, mask, damped, &e);
+	core_cancel_point();
 	if (rc == CP_ETS_ESHORT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1371,6 +1379,7 @@ arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 			m = 1;				/* long seasons: non-seasonal search (documented) */
 		rc = cp_arima_auto(y, n, m, &f, NULL);
 	}
+	core_cancel_point();
 	if (rc == CP_ARIMA_ECONST)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1874,6 +1883,7 @@ mstl_fitted(const TsModel *m, double *f)
 	cp_mstl_opts_init(&mo);
 	if (cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work) != CP_STL_OK)
 		elog(ERROR, "fitted: mstl decomposition failed on a validated model");
+	core_cancel_point();
 	cp_mstl_seasadj(m->y, n, seas, nkept, adj);
 	cp_ets_fitted(&m->ets, adj, n, f);
 	for (int64 t = 0; t < n; t++)

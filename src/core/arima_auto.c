@@ -7,6 +7,7 @@
  * (see arima.h)
  */
 #include "arima.h"
+#include "cancel.h"
 #include "arima_int.h"
 
 #include <math.h>
@@ -203,7 +204,7 @@ stepwise(search *s, int *cur, const int *mx, int toggle)
 		int			improved = 0;
 
 		startk = s->k;
-		for (int i = 0; i < 16 && !improved && s->k < NMODELS; i++)
+		for (int i = 0; i < 16 && !improved && s->k < NMODELS && !cp_cancelled(); i++)
 		{
 			int			P = cur[2] + moves[i][0],
 						Q = cur[3] + moves[i][1],
@@ -290,7 +291,7 @@ refit_best(search *s)
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
-	for (int i = 0; i < s->k; i++)
+	for (int i = 0; i < s->k && !cp_cancelled(); i++)
 	{
 		const int  *t = s->tried[order[i]];
 		cp_arima	f;

@@ -1,6 +1,7 @@
 /*
  * ets.c - exponential smoothing state-space models (see ets.h)
  */
+#include "cancel.h"
 #include "ets.h"
 #include "holt.h"
 #include "optim.h"
@@ -1631,7 +1632,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 
 				allowed = (mask[0] & (1 << e)) && (mask[1] & (1 << tr)) && (mask[2] & (1 << se)) &&
 					!(tr && damped >= 0 && dm != damped) && !(e == CP_ETS_ADD && se == CP_ETS_MUL);
-				if (!allowed)
+				if (!allowed || cp_cancelled())
 					continue;
 				if ((e == CP_ETS_MUL || se == CP_ETS_MUL) && !(ymin > 0))
 				{
@@ -1691,7 +1692,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 	 * (level shifts, spikes); the forms near the best are searched again,
 	 * thoroughly, from where they stopped.
 	 */
-	for (int k = 0; k < REFINE_MAX && isfinite(best); k++)
+	for (int k = 0; k < REFINE_MAX && isfinite(best) && !cp_cancelled(); k++)
 	{
 		int			c = -1;
 		double		limit = best + (quick < 0 ? REFINE_AICC_RANKED : REFINE_AICC);

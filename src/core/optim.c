@@ -2,6 +2,7 @@
  * optim.c - Nelder-Mead within a box (see optim.h)
  */
 #include "optim.h"
+#include "cancel.h"
 
 #include <math.h>
 #include <string.h>
@@ -61,7 +62,7 @@ cp_nelder_mead_steps(cp_objective f, void *arg, int d, double *x, double *fx,
 		fv[i] = f(sx[i], arg);
 		ev++;
 	}
-	while (ev < maxev)
+	while (ev < maxev && !cp_cancelled())
 	{
 		int			b = 0,
 					wo = 0,
@@ -294,7 +295,7 @@ cp_bfgs(cp_objective f, cp_gradient grad, void *arg, int d, double *x, double *f
 	}
 	ev += num_grad(f, grad, arg, d, x, h, g);
 	bfgs_reset(d, B);
-	for (int it = 1; it <= maxit; it++)
+	for (int it = 1; it <= maxit && !cp_cancelled(); it++)
 	{
 		double		slope = 0;
 
@@ -383,7 +384,7 @@ cp_bfgs_box(cp_objective f, cp_gradient grad, void *arg, int d, double *x, doubl
 		return 0;
 	}
 	bfgs_reset(d, B);
-	for (it = 1; it <= maxit; it++)
+	for (it = 1; it <= maxit && !cp_cancelled(); it++)
 	{
 		double		slope = 0,
 					big = 0,

@@ -8,6 +8,7 @@
  * and a local line only when the weighted spread of the abscissae is not
  * negligible.  Where a fit has no positive weight the value is kept.
  */
+#include "cancel.h"
 #include "stl.h"
 
 #include <math.h>
@@ -484,11 +485,11 @@ cp_stl(const double *y, int64_t n, int64_t period, const cp_stl_opts *o,
 		seasonal[i] = 0.0;
 		wk.rw[i] = 1.0;
 	}
-	for (int k = 0; k <= p.outer; k++)
+	for (int k = 0; k <= p.outer && !cp_cancelled(); k++)
 	{
 		if (k > 0)
 			robustness_weights(y, n, seasonal, trend, wk.rw, wk.t2);
-		for (int it = 0; it < p.inner; it++)
+		for (int it = 0; it < p.inner && !cp_cancelled(); it++)
 			inner_pass(y, n, &p, k > 0, seasonal, trend, &wk);
 	}
 	if (p.periodic)
@@ -610,7 +611,7 @@ cp_mstl(const double *y, int64_t n, const int64_t *periods, int nperiods,
 	if (nk == 0)
 		nonseasonal_trend(y, n, &o->stl, trend);
 	for (int it = 0; nk > 0 && it < iterate; it++)
-		for (int i = 0; i < nk; i++)
+		for (int i = 0; i < nk && !cp_cancelled(); i++)
 		{
 			cp_stl_opts so = o->stl;
 			double	   *s = seasonal + (size_t) i * (size_t) n;
