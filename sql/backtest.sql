@@ -278,3 +278,14 @@ SELECT count(*) AS victim_still_there FROM victim;
 REVOKE SELECT ON ap FROM cipred_bt_user;
 DROP ROLE cipred_bt_user;
 DROP TABLE series, seatbelts, ap, ap_garbage, oracle, vintages, victim, dup, txt, nan;
+
+-- last_backtest: the current role's newest run (the examples' way to name it)
+SELECT cipred.last_backtest() = (SELECT max(run_id) FROM cipred.backtest_runs WHERE run_by = current_user) AS last_is_newest;
+SELECT count(*) > 0 AS rows_of_last FROM cipred.backtest_scores WHERE run_id = cipred.last_backtest();
+-- a role with no run of its own: P0002, not another role's run
+CREATE ROLE regress_nobt;
+SET ROLE regress_nobt;
+\set VERBOSITY default
+SELECT cipred.last_backtest();
+RESET ROLE;
+DROP ROLE regress_nobt;

@@ -1155,6 +1155,26 @@ $$;
 COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
 'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages from 1 to below 100 (the range of cipred.forecast).';
 
+CREATE OR REPLACE FUNCTION cipred.last_backtest() RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    SELECT max(r.run_id) INTO rid FROM cipred.backtest_runs r WHERE r.run_by = CURRENT_USER;
+    IF rid IS NULL THEN
+        RAISE EXCEPTION 'last_backtest: role % has no backtest run', CURRENT_USER
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Run cipred.backtest first (a failed or cancelled backtest leaves no run), or name a run_id from cipred.backtest_runs.';
+    END IF;
+    RETURN rid;
+END
+$$;
+
+COMMENT ON FUNCTION cipred.last_backtest() IS
+'The run_id of the current role''s newest backtest run (cipred.backtest_runs.run_by = current_user), for queries on backtest_forecasts, backtest_scores and backtest_features; P0002 when the role has none.';
+
 COMMENT ON TABLE cipred.pipeline_runs IS
 'Every run of every pipeline: when, how long, rows read, series, forecasts written, status (running, succeeded, failed, or abandoned when the backend running it ended first) and error, input staleness, the share of the run-time budget used (budget_used = duration / budget), the backtest runs behind an auto pipeline''s forecasts, who ran it and the backend that ran it (pid, backend_start).';
 

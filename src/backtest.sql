@@ -886,3 +886,22 @@ END
 $$;
 COMMENT ON FUNCTION cipred.backtest(text, name, name, name, jsonb, int, jsonb, float8[], jsonb, int, bool) IS
 'Rolling-origin backtest on a table, view or parenthesised query: for every series x fold x method, fits on the training window only, forecasts the test window, writes the out-of-fold forecasts to cipred.backtest_forecasts and returns (and stores in cipred.backtest_scores) the accuracy by method and horizon step. Features are joined as of each origin.';
+
+CREATE FUNCTION cipred.last_backtest() RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    SELECT max(r.run_id) INTO rid FROM cipred.backtest_runs r WHERE r.run_by = CURRENT_USER;
+    IF rid IS NULL THEN
+        RAISE EXCEPTION 'last_backtest: role % has no backtest run', CURRENT_USER
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Run cipred.backtest first (a failed or cancelled backtest leaves no run), or name a run_id from cipred.backtest_runs.';
+    END IF;
+    RETURN rid;
+END
+$$;
+COMMENT ON FUNCTION cipred.last_backtest() IS
+'The run_id of the current role''s newest backtest run (cipred.backtest_runs.run_by = current_user), for queries on backtest_forecasts, backtest_scores and backtest_features; P0002 when the role has none.';
