@@ -32,7 +32,8 @@
  * state dimension grows as q + m Q; a weekly m = 52 with Q = 2 has 110
  * states).  Missing values are not supported (non-finite -> error).
  *
- * Plain C, no postgres.h; no global state; every buffer is freed.
+ * Plain C, no postgres.h; no global state but the cancellation hook
+ * (cancel.h); every buffer is freed, also when a search is cancelled.
  */
 #ifndef CP_ARIMA_H
 #define CP_ARIMA_H

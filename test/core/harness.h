@@ -45,5 +45,6 @@ void		test_ets(void);
 void		test_ets_numerics(void);
 void		test_stl(void);
 void		test_arima(void);
+void		test_cancel(void);
 
 #endif

@@ -25,6 +25,7 @@ main(void)
 	test_optim();
 	test_stl();
 	test_arima();
+	test_cancel();
 	printf("1..%d\n", cp_tests_run);
 	printf("core: %d passed, %d failed\n", cp_tests_run - cp_tests_failed, cp_tests_failed);
 	return cp_tests_failed ? 1 : 0;
