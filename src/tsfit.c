@@ -1863,6 +1863,7 @@ mstl_fitted(const TsModel *m, double *f)
 	int			nkept;
 	int64		kept[CP_STL_MAX_PERIODS];
 	int64		n = m->n;
+	int			rc;
 	double	   *work,
 			   *seas,
 			   *trend,
@@ -1881,9 +1882,10 @@ mstl_fitted(const TsModel *m, double *f)
 	trend = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 	adj = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
 	cp_mstl_opts_init(&mo);
-	if (cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work) != CP_STL_OK)
-		elog(ERROR, "fitted: mstl decomposition failed on a validated model");
+	rc = cp_mstl(m->y, n, m->per, m->nper, &mo, &nkept, kept, trend, seas, NULL, work);
 	core_cancel_point();
+	if (rc != CP_STL_OK)
+		elog(ERROR, "fitted: mstl decomposition failed on a validated model");
 	cp_mstl_seasadj(m->y, n, seas, nkept, adj);
 	cp_ets_fitted(&m->ets, adj, n, f);
 	for (int64 t = 0; t < n; t++)
