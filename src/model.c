@@ -421,7 +421,7 @@ validate_series(const cp_model_view *view)
 		uint32		zl;
 		const char *z = cp_field_text(zf, 0, &zl);
 
-		if (zl == 0 || zl >= 64 || pg_tzset(pnstrdup(z, zl)) == NULL)
+		if (zl == 0 || zl >= CP_MODEL_ZONE_MAX || pg_tzset(pnstrdup(z, zl)) == NULL)
 			damaged("unknown time zone", psprintf("The model's time_zone is \"%s\".", pnstrdup(z, zl)));
 	}
 

@@ -59,6 +59,9 @@ extern bool varlena_same(Datum d, const struct varlena *saved);
 /* palloc-based realloc for cp_mbuild. */
 extern void *model_realloc(void *ptr, size_t size);
 
+/* longest time zone name a model keeps, terminator included */
+#define CP_MODEL_ZONE_MAX 64
+
 /* raise a cancellation that a core loop left early for (cipred.c) */
 extern void core_cancel_point(void);
 

@@ -71,7 +71,7 @@ typedef struct TsOpts
 	int32		nperiods;		/* mstl: the periods given, 0 = default */
 	int32		mstl_arima;		/* mstl: ARIMA (1), not ETS (0), on the adjusted series */
 	int32		periods[CP_STL_MAX_PERIODS];
-	char		time_zone[64];	/* the grid's time zone; "" = the session's */
+	char		time_zone[CP_MODEL_ZONE_MAX];	/* the grid's time zone; "" = the session's */
 } TsOpts;
 
 typedef struct TsFitAgg
@@ -82,7 +82,6 @@ typedef struct TsFitAgg
 	int64		skipped;		/* rows with a NULL time or value */
 	struct varlena *method_raw;
 	struct varlena *opts_raw;
-	char		zone_used[64];	/* final: the time zone the grid was found in */
 } TsFitAgg;
 
 /*
@@ -95,7 +94,8 @@ zone_enter(const char *zone)
 {
 	int			level = NewGUCNestLevel();
 
-	if (zone != NULL && zone[0] != '\0')
+	/* (the common case, the session already on the zone: nothing to set) */
+	if (zone != NULL && zone[0] != '\0' && strcmp(zone, pg_get_timezone_name(session_timezone)) != 0)
 		(void) set_config_option("TimeZone", zone, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	return level;
@@ -888,8 +888,14 @@ series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg 
 	cp_mbuild_i64(b, "gaps_filled", &gaps, 1, 0);
 	cp_mbuild_i64(b, "rows_skipped", &sk, 1, 0);
 	{
-		const char *z = a->zone_used;
+		/* the zone the grid was found in: the final function set it (zone_enter) */
+		const char *z = pg_get_timezone_name(session_timezone);
 
+		if (strlen(z) >= CP_MODEL_ZONE_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: the session's time zone name \"%s\" is too long to keep in a model", z),
+					 errhint("Set TimeZone to a zone name such as 'Europe/Paris', or give {\"time_zone\": ...}.")));
 		cp_mbuild_text(b, "time_zone", &z, NULL, 1, 0);
 	}
 }
@@ -1426,16 +1432,6 @@ cipred_tsfit_final(PG_FUNCTION_ARGS)
 	a = (TsFitAgg *) PG_GETARG_POINTER(0);
 	if (!a->started || a->p.n == 0)
 		PG_RETURN_NULL();
-	{
-		const char *z = a->o.time_zone[0] ? a->o.time_zone : pg_get_timezone_name(session_timezone);
-
-		if (strlen(z) >= sizeof(a->zone_used))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("fit: the session's time zone name \"%s\" is too long to keep in a model", z),
-					 errhint("Set TimeZone to a zone name such as 'Europe/Paris', or give {\"time_zone\": ...}.")));
-		strlcpy(a->zone_used, z, sizeof(a->zone_used));
-	}
 	level = zone_enter(a->o.time_zone);
 	r = tsfit_final_body(a);
 	zone_leave(level);
