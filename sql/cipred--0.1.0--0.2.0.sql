@@ -1020,6 +1020,7 @@ DECLARE
     q cipred.quarantine;
     before_id bigint;
     n bigint;
+    unknown text;
 BEGIN
     SELECT * INTO q FROM cipred.quarantine WHERE id = quarantine_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -1039,14 +1040,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('fixed was %s.', fixed),
                   HINT = 'Give the columns to correct, e.g. ''{"kwh": 1.5}'' (the others keep their quarantined values), or NULL to resend the row as it is.';
     END IF;
-    IF fixed IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_object_keys(fixed) k
-                                      WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.rel AND a.attname = k
-                                                          AND a.attnum > 0 AND NOT a.attisdropped)) THEN
+    IF fixed IS NOT NULL THEN
+        SELECT string_agg(k, ', ') INTO unknown FROM jsonb_object_keys(fixed) k
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.rel AND a.attname = k
+                            AND a.attnum > 0 AND NOT a.attisdropped);
+    END IF;
+    IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'resubmit: fixed names columns that % does not have', q.rel
             USING ERRCODE = 'undefined_column',
-                  DETAIL = format('Unknown: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(fixed) k
-                                                   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.rel AND a.attname = k
-                                                                       AND a.attnum > 0 AND NOT a.attisdropped))),
+                  DETAIL = format('Unknown: %s.', unknown),
                   HINT = 'Use the column names of the table (names are case-sensitive).';
     END IF;
     SELECT coalesce(max(id), 0) INTO before_id FROM cipred.quarantine;
@@ -1070,19 +1072,15 @@ GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC, cipred_forecaste
 DROP POLICY backtest_runs_read ON cipred.backtest_runs;
 CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred.may_read(run_by));
 
-GRANT SELECT, DELETE ON cipred.backtest_runs TO PUBLIC;
+GRANT SELECT, DELETE ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
 
-GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO PUBLIC;
+GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
 
-GRANT SELECT, DELETE ON cipred.backtest_runs TO cipred_forecaster;
+GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
 
-GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO cipred_forecaster;
+GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC, cipred_forecaster;
 
-GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO cipred_forecaster;
-
-GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO cipred_forecaster;
-
-GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_forecaster;
+GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC, cipred_forecaster;
 
 GRANT SELECT ON cipred.backtest_runs, cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_reader;
 

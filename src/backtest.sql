@@ -101,18 +101,13 @@ CREATE POLICY backtest_runs_own_update ON cipred.backtest_runs FOR UPDATE USING 
 CREATE POLICY backtest_runs_own_delete ON cipred.backtest_runs FOR DELETE USING (run_by = CURRENT_USER);
 -- (no INSERT of run_id: ids come from the sequence, so that nobody can take
 -- the ids of other roles' future runs)
-GRANT SELECT, DELETE ON cipred.backtest_runs TO PUBLIC;
-GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO PUBLIC;
-GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC;
-GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC;
-GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC;
--- (the same, named for the roles: they keep working if PUBLIC's grants are
--- revoked)
-GRANT SELECT, DELETE ON cipred.backtest_runs TO cipred_forecaster;
-GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO cipred_forecaster;
-GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO cipred_forecaster;
-GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO cipred_forecaster;
-GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_forecaster;
+-- (also named for cipred_forecaster: it keeps working if PUBLIC's grants
+-- are revoked)
+GRANT SELECT, DELETE ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
+GRANT INSERT (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts) ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
+GRANT UPDATE (finished_at, duration, forecasts) ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
+GRANT USAGE ON SEQUENCE cipred.backtest_runs_run_id_seq TO PUBLIC, cipred_forecaster;
+GRANT SELECT, INSERT ON cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO PUBLIC, cipred_forecaster;
 GRANT SELECT ON cipred.backtest_runs, cipred.backtest_forecasts, cipred.backtest_scores, cipred.backtest_features TO cipred_reader;
 -- the forecasts, scores and features of a run: inserted for one's own runs
 -- (by run id; their own primary keys hold the run id, so no one else's)
