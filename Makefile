@@ -5,7 +5,7 @@ EXTENSION = cipred
 EXTVERSION = 0.2.0
 
 # Capability SQL files, concatenated in this order into the install script.
-SQL_SOURCES = src/schema.sql src/security.sql src/folds.sql src/metrics.sql src/model.sql src/linreg.sql src/registry.sql src/tsfit.sql src/resample.sql src/guard.sql src/stack.sql src/online.sql src/backtest.sql src/auto.sql src/pipeline.sql
+SQL_SOURCES = src/schema.sql src/security.sql src/folds.sql src/metrics.sql src/model.sql src/options.sql src/linreg.sql src/registry.sql src/tsfit.sql src/resample.sql src/guard.sql src/stack.sql src/online.sql src/backtest.sql src/auto.sql src/pipeline.sql
 
 MODULE_big = cipred
 CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c))
@@ -15,8 +15,9 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # released install and upgrade scripts, never edited once released
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
+# setup first: the helpers every test shares (regress.err)
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/[a-z]*.sql))))
-REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))
+REGRESS := setup $(filter-out setup $(EXTENSION)--%,$(REGRESS))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)

@@ -6,14 +6,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TEMP TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 CREATE TEMP TABLE r_ref (series text, period int, h int, method text, smape float8, mase float8, fit_s float8);
@@ -92,19 +84,19 @@ SELECT (SELECT cipred.fit(ts, value, 'arima') FROM (SELECT * FROM train WHERE se
        (SELECT cipred.fit(ts, value, 'arima') FROM (SELECT * FROM train WHERE series = 'UKgas' ORDER BY ts) b)::text AS order_free;
 
 -- a damaged model is refused
-SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{order,0}', '9')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[]')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{sigma2}', '-1')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[1.0]')::text)) AS unit_root
+SELECT regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{order,0}', '9')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[]')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{sigma2}', '-1')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{ar}', '[1.0]')::text)) AS unit_root
 FROM (SELECT model AS m FROM models WHERE series = 'AirPassengers') x;
 -- long horizons: linear cost, and a clear limit for large state spaces
 SELECT count(*) AS steps, bool_and(hi[2] > forecast) AS intervals
 FROM cipred.forecast((SELECT model FROM models WHERE series = 'Nile'), 200000);
-SELECT pg_temp.err($$SELECT count(*) FROM cipred.forecast((SELECT cipred.fit(ts, value, 'arima', '{"order": [1, 1, 1], "seasonal_order": [1, 1, 1]}')
+SELECT regress.err($$SELECT count(*) FROM cipred.forecast((SELECT cipred.fit(ts, value, 'arima', '{"order": [1, 1, 1], "seasonal_order": [1, 1, 1]}')
                                                        FROM train WHERE series = 'AirPassengers'), 1000000)$$);
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [1, 1]}') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [1, -1, 0]}') FROM train WHERE series = 'Nile'$$),
   ($$SELECT cipred.fit(ts, value, 'arima', '{"order": [9, 1, 0]}') FROM train WHERE series = 'Nile'$$),

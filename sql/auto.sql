@@ -4,14 +4,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 CREATE TEMP TABLE r_ref (series text, period int, h int, method text, smape float8, mase float8, fit_s float8);
@@ -111,7 +103,7 @@ FROM cipred.auto_forecast('(SELECT * FROM train WHERE series = ''AirPassengers''
                           candidates => '["naive", "snaive"]', folds => '{"n_folds": 8, "step": 1, "gap": 2}');
 
 -- 4. bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', NULL)$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '{}')$$),
     ($$SELECT cipred.auto_forecast('train', 'series', 'ts', 'value', 6, candidates => '["ets", "prophet"]')$$),

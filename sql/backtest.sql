@@ -3,14 +3,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- run ids from 1 (other tests' runs go)
 DELETE FROM cipred.backtest_runs;
 SELECT setval('cipred.backtest_runs_run_id_seq', 1, false);
@@ -184,8 +176,8 @@ SELECT method, points FROM cipred.backtest('ap', NULL, 'ts', 'y', '["snaive"]', 
 SELECT count(*) AS runs_seen, bool_and(run_by = current_user) AS all_own,
        (SELECT count(DISTINCT run_id) FROM cipred.backtest_forecasts) AS forecast_runs_seen FROM cipred.backtest_runs;
 -- no rows into someone else's run, no work rows in someone else's name
-SELECT pg_temp.err($$INSERT INTO cipred.backtest_scores (run_id, method, points, mae) VALUES (1, 'naive', 1, 0.001)$$) AS foreign_scores,
-       pg_temp.err($$INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
+SELECT regress.err($$INSERT INTO cipred.backtest_scores (run_id, method, points, mae) VALUES (1, 'naive', 1, 0.001)$$) AS foreign_scores,
+       regress.err($$INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y, run_by)
                      VALUES (gen_random_uuid(), 1000, 'ap', 1, now(), 1, 1, '{}', '{}', 'postgres')$$) AS spoofed_work;
 -- work rows planted in one's own name for a future run id
 INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, ts, y)
@@ -233,7 +225,7 @@ CREATE TABLE victim (x int);
 CREATE TABLE dup AS SELECT * FROM ap UNION ALL SELECT * FROM ap WHERE ts = '1955-01-01';
 CREATE TABLE txt AS SELECT ts, y::text AS y FROM ap;
 CREATE TABLE nan AS SELECT ts, CASE WHEN ts = '1955-01-01' THEN 'NaN' ELSE y END AS y FROM ap;
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.backtest('nosuch', NULL, 'ts', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('nosuch.tbl', NULL, 'ts', 'y', '["naive"]', 6)$$),
     ($$SELECT cipred.backtest('ap', NULL, 'nosuch', 'y', '["naive"]', 6)$$),

@@ -158,6 +158,15 @@ $$;
 COMMENT ON FUNCTION cipred.require_privileges(text, text[], text) IS
 'Support function: an error (42501) naming the calling function, the missing privilege and the role to grant (cipred_forecaster by default) unless the caller holds every listed table privilege (''table:PRIVILEGE'').';
 
+CREATE OR REPLACE FUNCTION cipred.methods(
+    OUT function text, OUT method text, OUT kind text, OUT min_points text,
+    OUT options jsonb, OUT description text, OUT reference text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'cipred_methods' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 28;
+
+COMMENT ON FUNCTION cipred.methods() IS
+'Every method of cipred.fit, linreg, combination and online_weights: the model kind it makes, the points it needs, its options (what each accepts, its default and what it does), a description and a reference. Read from the declarations the code checks options with.';
+
 CREATE OR REPLACE FUNCTION cipred.linreg_drop(model cipred.model, features text[]) RETURNS cipred.model
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1153,6 +1162,490 @@ $$;
 COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
 'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages from 1 to below 100 (the range of cipred.forecast).';
 
+CREATE OR REPLACE FUNCTION cipred.backtest(
+    source text, series_column name, time_column name, target_column name,
+    methods jsonb, horizon int,
+    folds jsonb DEFAULT '{}', levels float8[] DEFAULT '{80,95}',
+    features jsonb DEFAULT NULL, period int DEFAULT NULL, progress bool DEFAULT false,
+    OUT run_id bigint, OUT method text, OUT step int, OUT points bigint,
+    OUT mae float8, OUT rmse float8, OUT smape float8, OUT mase float8, OUT rmsse float8,
+    OUT bias float8, OUT coverage float8[], OUT winkler float8[])
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE
+-- the work table is small but each row is a fit: let the planner scan it in
+-- parallel (max_parallel_workers_per_gather still decides how many workers)
+SET min_parallel_table_scan_size = 0
+AS $$
+DECLARE
+    ts_methods CONSTANT text[] := ARRAY(SELECT m.method FROM cipred.methods() WITH ORDINALITY m WHERE m.function = 'fit' ORDER BY m.ordinality);
+    fold_keys CONSTANT text[] := ARRAY['initial', 'n_folds', 'step', 'gap', 'window_size', 'max_folds'];
+    work_tables CONSTANT text[] := ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m', 'cipred_bt_lm'];
+    src text;
+    started timestamptz := clock_timestamp();
+    t0 timestamptz;
+    ty regtype;
+    kk text;
+    vj jsonb;
+    mj jsonb;
+    fj jsonb;
+    i int;
+    j int;
+    n_rows bigint;
+    n_series int;
+    n_folds_total int;
+    n_fc bigint;
+    n_missing bigint;
+    f_initial int; f_n_folds int; f_step int; f_gap int; f_window int; f_max int;
+    mnames text[] := '{}';
+    mname text;
+    mmethod text;
+    mopts jsonb;
+    mfeat text[];
+    fnames text[] := '{}';
+    fspec jsonb[] := '{}';
+    fcost float8[] := '{}';
+    fsrc text;
+    fcol name; ftime name; fseries name; favail name; flag interval; fknown bool;
+    has_series bool;
+    sel text;
+    bad record;
+    rid bigint;
+    msg text; det text; hin text; st text;
+    work_ready bool := false;
+    -- the key of this call's work rows: unguessable, so that rows planted
+    -- in the shared work table by someone else never match (a superuser is
+    -- not filtered by row-level security)
+    work_token uuid := gen_random_uuid();
+    ols bool;
+    fbool bool;
+BEGIN
+    -- arguments
+    IF time_column IS NULL OR target_column IS NULL OR methods IS NULL OR horizon IS NULL THEN
+        RAISE EXCEPTION 'backtest: source, time_column, target_column, methods and horizon must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Example: cipred.backtest(''readings'', ''series'', ''ts'', ''value'', ''["snaive", "ets"]'', 12, ''{"n_folds": 4}'').';
+    END IF;
+    IF horizon < 1 OR horizon > 100000 THEN
+        RAISE EXCEPTION 'backtest: horizon must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon),
+                  HINT = 'Give the number of steps ahead to forecast from each origin.';
+    END IF;
+    IF period IS NOT NULL AND (period < 1 OR period > 100000) THEN
+        RAISE EXCEPTION 'backtest: period must be from 1 to 100000 steps'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
+    END IF;
+    PERFORM cipred.check_levels(levels, 'backtest');
+    levels := coalesce(levels, '{}');
+    src := cipred.backtest_source(source);
+    has_series := series_column IS NOT NULL;
+    IF has_series THEN
+        PERFORM cipred.backtest_column(src, series_column, 'series column');
+    END IF;
+    PERFORM cipred.backtest_time(src, time_column, 'time column');
+    PERFORM cipred.backtest_target(src, target_column);
+
+    -- folds
+    folds := coalesce(folds, '{}');
+    IF jsonb_typeof(folds) <> 'object' THEN
+        RAISE EXCEPTION 'backtest: folds must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('folds was %s.', folds),
+                  HINT = 'Write e.g. ''{"n_folds": 5, "step": 1, "gap": 0, "window_size": 120}'' (lengths in points).';
+    END IF;
+    FOR kk, vj IN SELECT * FROM jsonb_each(folds) LOOP
+        IF NOT kk = ANY (fold_keys) THEN
+            RAISE EXCEPTION 'backtest: unknown fold option "%"', kk
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Fold options: initial, n_folds, step, gap, window_size, max_folds (whole numbers of points).';
+        END IF;
+        IF jsonb_typeof(vj) <> 'number' OR (vj #>> '{}')::numeric <> trunc((vj #>> '{}')::numeric)
+           OR abs((vj #>> '{}')::numeric) > 100000000 THEN
+            RAISE EXCEPTION 'backtest: fold option "%" must be a whole number of points', kk
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('%s was %s.', kk, vj);
+        END IF;
+    END LOOP;
+    f_initial := (folds->>'initial')::int;
+    f_n_folds := (folds->>'n_folds')::int;
+    f_step := (folds->>'step')::int;
+    f_gap := coalesce((folds->>'gap')::int, 0);
+    f_window := (folds->>'window_size')::int;
+    f_max := (folds->>'max_folds')::int;
+    IF f_initial IS NULL AND f_n_folds IS NULL THEN
+        f_n_folds := 3;
+    END IF;
+
+    -- methods: names or {"name", "method", "options", "features"}
+    IF jsonb_typeof(methods) = 'string' THEN
+        methods := jsonb_build_array(methods);
+    END IF;
+    IF jsonb_typeof(methods) <> 'array' OR jsonb_array_length(methods) = 0 THEN
+        RAISE EXCEPTION 'backtest: methods must be a non-empty JSON array'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('methods was %s.', methods),
+                  HINT = 'Write e.g. ''["snaive", "ets", {"name": "arima_011", "method": "arima", "options": {"order": [0,1,1]}}, {"name": "lm", "method": "linreg", "features": ["temp"]}]''.';
+    END IF;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        IF jsonb_typeof(mj) = 'string' THEN
+            mj := jsonb_build_object('name', mj, 'method', mj);
+        ELSIF jsonb_typeof(mj) <> 'object' THEN
+            RAISE EXCEPTION 'backtest: each method must be a name or an object'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', mj),
+                      HINT = 'Write "ets" or {"name": "lm", "method": "linreg", "features": ["temp"], "options": {"lambda": 1}}.';
+        END IF;
+        FOR kk IN SELECT jsonb_object_keys(mj) LOOP
+            IF NOT kk = ANY (ARRAY['name', 'method', 'options', 'features']) THEN
+                RAISE EXCEPTION 'backtest: unknown key "%" in method %', kk, mj
+                    USING ERRCODE = 'invalid_parameter_value', HINT = 'Method keys: name, method, options, features.';
+            END IF;
+        END LOOP;
+        mmethod := mj->>'method';
+        IF mmethod IS NULL OR NOT (mmethod = ANY (ts_methods) OR mmethod = 'linreg') THEN
+            RAISE EXCEPTION 'backtest: unknown method "%"', coalesce(mmethod, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('method was %s.', mj),
+                      HINT = 'Methods: ' || array_to_string(ts_methods, ', ') || ', linreg.';
+        END IF;
+        mname := coalesce(mj->>'name', mmethod);
+        IF mname = ANY (mnames) THEN
+            RAISE EXCEPTION 'backtest: two methods are named "%"', mname
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each method a distinct "name".';
+        END IF;
+        IF mj ? 'options' AND jsonb_typeof(mj->'options') <> 'object' THEN
+            RAISE EXCEPTION 'backtest: options of method "%" must be a JSON object', mname
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mj ? 'features' AND (mmethod <> 'linreg' OR jsonb_typeof(mj->'features') <> 'array'
+                               OR EXISTS (SELECT 1 FROM jsonb_array_elements(mj->'features') e WHERE jsonb_typeof(e) <> 'string')) THEN
+            RAISE EXCEPTION 'backtest: "features" of method "%" must be an array of feature names, and only linreg takes features', mname
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mnames := mnames || mname;
+    END LOOP;
+
+    -- features: {"name", "column", "source", "time_column", "series_column",
+    -- and exactly one of "available_column", "lag", "known": true}
+    features := coalesce(features, '[]');
+    IF jsonb_typeof(features) <> 'array' THEN
+        RAISE EXCEPTION 'backtest: features must be a JSON array of feature objects'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Write e.g. ''[{"name": "temp", "source": "weather", "available_column": "issued_at"}, {"name": "holiday", "known": true}]''.';
+    END IF;
+    FOR fj IN SELECT * FROM jsonb_array_elements(features) LOOP
+        IF jsonb_typeof(fj) <> 'object' OR NOT fj ? 'name' THEN
+            RAISE EXCEPTION 'backtest: each feature must be an object with a "name"'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('feature was %s.', fj);
+        END IF;
+        FOR kk IN SELECT jsonb_object_keys(fj) LOOP
+            IF NOT kk = ANY (ARRAY['name', 'column', 'source', 'time_column', 'series_column', 'available_column', 'lag', 'known']) THEN
+                RAISE EXCEPTION 'backtest: unknown key "%" in feature "%"', kk, fj->>'name'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Feature keys: name, column, source, time_column, series_column, available_column, lag, known.';
+            END IF;
+        END LOOP;
+        IF (fj->>'name') = ANY (fnames) THEN
+            RAISE EXCEPTION 'backtest: two features are named "%"', fj->>'name' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF (fj ? 'available_column')::int + (fj ? 'lag')::int + coalesce((fj->>'known')::bool, false)::int <> 1 THEN
+            RAISE EXCEPTION 'backtest: feature "%" has no availability information', fj->>'name'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A feature needs exactly one of "available_column" (when each value became available), "lag" (a publication lag after its time) or "known": true (known in advance, such as calendar or planned values).',
+                      HINT = 'Without it cipred cannot tell which values were known at a forecast origin, so it refuses the feature rather than risk leakage.';
+        END IF;
+        fnames := fnames || (fj->>'name');
+        fspec := fspec || fj;
+    END LOOP;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        IF jsonb_typeof(mj) = 'object' AND mj ? 'features' THEN
+            FOR kk IN SELECT jsonb_array_elements_text(mj->'features') LOOP
+                IF NOT kk = ANY (fnames) THEN
+                    RAISE EXCEPTION 'backtest: method "%" uses feature "%", which is not declared', coalesce(mj->>'name', mj->>'method'), kk
+                        USING ERRCODE = 'invalid_parameter_value',
+                              HINT = 'Declare every feature in the features argument with its availability (available_column, lag or known).';
+                END IF;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- the data, read once: (series, time, value) with each series' positions
+    PERFORM cipred.drop_work_tables(work_tables);
+    EXECUTE format(
+        'CREATE TEMP TABLE pg_temp.cipred_bt_data AS
+         SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
+                count(*) OVER (PARTITION BY s)::int AS n
+         FROM (SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s) d
+         WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
+        cipred.backtest_series(source, series_column),
+        cipred.backtest_time(src, time_column, 'time column'), target_column, src);
+    SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM pg_temp.cipred_bt_data;
+    IF n_rows = 0 THEN
+        RAISE EXCEPTION 'backtest: the source has no rows with a series, a time and a target value'
+            USING ERRCODE = 'no_data_found', DETAIL = format('source: %s.', left(source, 200));
+    END IF;
+    SELECT s, t, count(*) AS c INTO bad FROM pg_temp.cipred_bt_data GROUP BY s, t HAVING count(*) > 1 ORDER BY s, t LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'backtest: duplicate (series, time) rows in the source'
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('Series %s has %s rows at %s.', bad.s, bad.c, bad.t),
+                  HINT = 'Keep one row per series and time, e.g. aggregate with cipred.resample or GROUP BY in a query source.';
+    END IF;
+    SELECT s, t, y INTO bad FROM pg_temp.cipred_bt_data WHERE y IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'backtest: the target is NaN or infinite'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Series %s at %s has %s.', bad.s, bad.t, bad.y),
+                  HINT = 'Filter such rows out in a query source, or guard the table (cipred.guard).';
+    END IF;
+    CREATE INDEX ON pg_temp.cipred_bt_data (s, pos);
+    ANALYZE pg_temp.cipred_bt_data;
+
+    -- folds over each series' positions, with the origin's time and the
+    -- seasonal period (from the frequency of the times, or given)
+    BEGIN
+        CREATE TEMP TABLE pg_temp.cipred_bt_folds AS
+        SELECT x.s, x.n, p.*, o.t AS origin_ts
+        FROM (SELECT DISTINCT d.s, d.n FROM pg_temp.cipred_bt_data d) x
+        CROSS JOIN LATERAL cipred.fold_positions(x.n, horizon, f_step, f_initial, f_n_folds, f_gap, f_window, f_max) p
+        JOIN pg_temp.cipred_bt_data o ON o.s = x.s AND o.pos = p.origin;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT, st = RETURNED_SQLSTATE;
+        SELECT d.s, d.n INTO bad FROM pg_temp.cipred_bt_data d ORDER BY d.n, d.s LIMIT 1;
+        RAISE EXCEPTION 'backtest: the folds do not fit the data: %', msg
+            USING ERRCODE = st,
+                  DETAIL = concat_ws(' ', nullif(det, ''), format('The shortest series, %s, has %s points; horizon %s, folds %s.', bad.s, bad.n, horizon, folds)),
+                  HINT = coalesce(nullif(hin, ''), 'Use fewer or shorter folds, a shorter horizon, or drop the short series in a query source.');
+    END;
+    SELECT count(*) INTO n_folds_total FROM pg_temp.cipred_bt_folds;
+    ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN period int;
+    UPDATE pg_temp.cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
+      FROM (SELECT d.s, (cipred.model_info(cipred.fit(d.t, d.y, 'naive'))->>'period')::int AS period
+              FROM pg_temp.cipred_bt_data d GROUP BY d.s) p
+     WHERE p.s = b.s;
+    ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
+    UPDATE pg_temp.cipred_bt_folds b SET mscale = nullif(x.ms, 0), rscale = nullif(x.rs, 0)
+      FROM (SELECT f.s, f.fold, cipred.mase_scale(d.t, d.y, f.period) AS ms, cipred.rmsse_scale(d.t, d.y, f.period) AS rs
+              FROM pg_temp.cipred_bt_folds f JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+             GROUP BY f.s, f.fold) x
+     WHERE x.s = b.s AND x.fold = b.fold;
+    ANALYZE pg_temp.cipred_bt_folds;
+
+    INSERT INTO cipred.backtest_runs (source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
+    VALUES (source, jsonb_build_object('series_column', series_column, 'time_column', time_column,
+                                       'target_column', target_column, 'methods', methods, 'horizon', horizon,
+                                       'folds', folds, 'levels', to_jsonb(levels), 'features', features,
+                                       'period', backtest.period),
+            started, started, '0', n_rows, n_series, n_folds_total, 0)
+    RETURNING backtest_runs.run_id INTO rid;
+
+    -- features: each read once into (series, time, available, value), then
+    -- joined to every training row as of that row's own time, and to every
+    -- test row as of its fold's origin
+    IF array_length(fnames, 1) > 0 THEN
+        CREATE TEMP TABLE pg_temp.cipred_bt_x AS SELECT d.s, d.pos, d.t, '{}'::float8[] AS x FROM pg_temp.cipred_bt_data d;
+        CREATE TEMP TABLE pg_temp.cipred_bt_xt AS
+        SELECT f.s, f.fold, d.pos, d.t, f.origin_ts, '{}'::float8[] AS x
+          FROM pg_temp.cipred_bt_folds f JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.test_start AND f.test_end;
+        FOR i IN 1 .. array_length(fnames, 1) LOOP
+            t0 := clock_timestamp();
+            fj := fspec[i];
+            fsrc := CASE WHEN fj ? 'source' THEN cipred.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
+            fcol := coalesce(fj->>'column', fj->>'name');
+            ftime := coalesce(fj->>'time_column', time_column);
+            fseries := CASE WHEN fj ? 'series_column' THEN fj->>'series_column'
+                            WHEN NOT fj ? 'source' THEN series_column END;
+            IF fseries IS NULL AND has_series AND fj ? 'source' THEN
+                -- the feature source has the series column: per series; else shared
+                BEGIN
+                    PERFORM cipred.backtest_column(fsrc, series_column, 'series column');
+                    fseries := series_column;
+                EXCEPTION WHEN undefined_column THEN
+                    fseries := NULL;
+                END;
+            END IF;
+            ty := cipred.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
+            fbool := ty = 'bool'::regtype;
+            IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype) THEN
+                RAISE EXCEPTION 'backtest: feature "%" (column "%") has type %, not a number', fj->>'name', fcol, ty
+                    USING ERRCODE = 'datatype_mismatch', HINT = 'Features must be numbers or booleans; encode categories as 0/1 columns.';
+            END IF;
+            PERFORM cipred.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
+            IF fseries IS NOT NULL THEN
+                PERFORM cipred.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
+            END IF;
+            fknown := coalesce((fj->>'known')::bool, false);
+            favail := fj->>'available_column';
+            BEGIN
+                flag := (fj->>'lag')::interval;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE EXCEPTION 'backtest: lag of feature "%" is not an interval', fj->>'name'
+                    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('lag was %s.', fj->'lag'),
+                          HINT = 'Write e.g. "lag": "20 days" for a value published 20 days after its time.';
+            END;
+            IF flag < '0' THEN
+                RAISE EXCEPTION 'backtest: lag of feature "%" is negative', fj->>'name' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF pg_catalog.to_regclass('pg_temp.cipred_bt_f') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_bt_f;
+            END IF;
+            EXECUTE format(
+                'CREATE TEMP TABLE pg_temp.cipred_bt_f AS
+                 SELECT %s AS s, %s AS ft, %s AS av, %s AS v FROM %s
+                 WHERE %I IS NOT NULL AND %I IS NOT NULL',
+                CASE WHEN fseries IS NULL THEN 'NULL::text' ELSE format('%I::text', fseries) END,
+                cipred.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
+                CASE WHEN fknown THEN '''-infinity''::timestamptz'
+                     WHEN favail IS NOT NULL THEN cipred.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
+                     ELSE format('%s + %L::interval', cipred.backtest_time(fsrc, ftime, 'time column'), flag) END,
+                CASE WHEN fbool THEN format('%I::int::float8', fcol) ELSE format('%I::float8', fcol) END,
+                fsrc, ftime, fcol);
+            CREATE INDEX ON pg_temp.cipred_bt_f (s, ft, av);
+            ANALYZE pg_temp.cipred_bt_f;
+            -- known in advance: the value at exactly that time (latest
+            -- vintage); otherwise the latest time <= t among the values
+            -- available at the cut-off (the row's own time, or the origin)
+            IF fknown THEN
+                sel := '(SELECT v FROM pg_temp.cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft = a.t ORDER BY b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END) || ')';
+            ELSE
+                sel := '(SELECT v FROM pg_temp.cipred_bt_f b WHERE b.s IS NOT DISTINCT FROM %s AND b.ft <= a.t AND b.av <= %s ORDER BY b.ft DESC, b.av DESC LIMIT 1)';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_x a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.t') || ')';
+                EXECUTE 'UPDATE pg_temp.cipred_bt_xt a SET x = array_append(a.x, ' || format(sel, CASE WHEN fseries IS NULL THEN 'NULL' ELSE 'a.s' END, 'a.origin_ts') || ')';
+            END IF;
+            DROP TABLE pg_temp.cipred_bt_f;
+            fcost := fcost || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+            IF progress THEN
+                RAISE NOTICE 'backtest run %: feature "%" joined as of each origin in % ms', rid, fnames[i], round(fcost[i]::numeric, 1);
+            END IF;
+        END LOOP;
+        CREATE INDEX ON pg_temp.cipred_bt_x (s, pos);
+        CREATE INDEX ON pg_temp.cipred_bt_xt (s, fold);
+        ANALYZE pg_temp.cipred_bt_x;
+        ANALYZE pg_temp.cipred_bt_xt;
+    END IF;
+
+    -- each method over every series x fold
+    i := 0;
+    FOR mj IN SELECT * FROM jsonb_array_elements(methods) LOOP
+        i := i + 1;
+        t0 := clock_timestamp();
+        IF jsonb_typeof(mj) = 'string' THEN
+            mj := jsonb_build_object('name', mj, 'method', mj);
+        END IF;
+        mmethod := mj->>'method';
+        mname := coalesce(mj->>'name', mmethod);
+        mopts := coalesce(mj->'options', '{}');
+        IF mmethod <> 'linreg' THEN
+            IF backtest.period IS NOT NULL AND NOT mopts ? 'period' AND NOT mopts ? 'periods' THEN
+                mopts := mopts || jsonb_build_object('period', backtest.period);
+            END IF;
+            IF NOT work_ready THEN
+                INSERT INTO cipred.backtest_work (token, run_id, series, fold, origin_ts, test_start, test_end, mase_scale, rmsse_scale, ts, y)
+                SELECT work_token, rid, f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale,
+                       array_agg(d.t ORDER BY d.pos), array_agg(d.y ORDER BY d.pos)
+                  FROM pg_temp.cipred_bt_folds f
+                  JOIN pg_temp.cipred_bt_data d ON d.s = f.s AND d.pos BETWEEN f.train_start AND f.train_end
+                 GROUP BY f.s, f.fold, f.origin_ts, f.test_start, f.test_end, f.mscale, f.rscale;
+                work_ready := true;
+            END IF;
+            -- fits and forecasts, in parallel workers where the plan allows
+            IF pg_catalog.to_regclass('pg_temp.cipred_bt_m') IS NOT NULL THEN
+                DROP TABLE pg_temp.cipred_bt_m;
+            END IF;
+            -- (values written as literals: a plan with parameters from
+            -- PL/pgSQL is not run in parallel workers)
+            EXECUTE format('CREATE TEMP TABLE pg_temp.cipred_bt_m AS
+                     SELECT w.series AS s, w.fold, w.origin_ts, w.test_start, w.test_end, w.mase_scale, w.rmsse_scale,
+                            cipred.fit_series(w.ts, w.y, %L, %L::jsonb) AS model
+                       FROM cipred.backtest_work w
+                      WHERE w.token = %L',
+                mmethod, mopts, work_token);
+            INSERT INTO cipred.backtest_forecasts
+            WITH fc AS MATERIALIZED (
+                SELECT x.s, x.fold, x.origin_ts, x.test_start, x.test_end, x.mase_scale, x.rmsse_scale, f.*
+                  FROM pg_temp.cipred_bt_m x,
+                       cipred.forecast(x.model, horizon + f_gap, CASE WHEN cardinality(levels) > 0 THEN levels END) f)
+            SELECT rid, x.s, mname, x.fold, x.origin_ts, d.t, x.step, d.y, x.forecast, x.lo, x.hi, x.mase_scale, x.rmsse_scale
+              FROM fc x
+              JOIN pg_temp.cipred_bt_data d ON d.s = x.s AND d.t = x.ts AND d.pos BETWEEN x.test_start AND x.test_end;
+            DROP TABLE pg_temp.cipred_bt_m;
+        ELSE
+            mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
+            PERFORM cipred.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
+            -- what each feature is worth: the same folds refitted without it
+            IF cardinality(mfeat) > 0 THEN
+                IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
+                    CREATE TEMP TABLE pg_temp.cipred_bt_drop (LIKE cipred.backtest_forecasts);
+                END IF;
+                -- least squares: each origin's model refitted exactly from its own
+                -- statistics; otherwise (ridge, elastic net) a new moving pass
+                -- over the joined features
+                -- (linreg_drop needs a least-squares fit with residual
+                -- variance and no aliased feature)
+                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm, LATERAL (SELECT lm.model::text::jsonb AS j) x
+                                    WHERE lm.model IS NULL OR x.j->>'method' <> 'ols' OR NOT x.j ? 'cov'
+                                       OR NOT (x.j->>'sigma')::float8 > 0 OR x.j->'aliased' @> '[true]');
+                FOREACH kk IN ARRAY mfeat LOOP
+                    TRUNCATE pg_temp.cipred_bt_drop;
+                    IF ols THEN
+                        PERFORM cipred.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
+                    ELSE
+                        PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                    END IF;
+                    INSERT INTO cipred.backtest_features
+                    SELECT rid, mname, kk, fcost[array_position(fnames, kk)], count(a.forecast),
+                           cipred.mae(a.actual, a.forecast), cipred.mae(b.actual, b.forecast),
+                           cipred.mase(a.actual, a.forecast, a.mase_scale), cipred.mase(b.actual, b.forecast, b.mase_scale)
+                      FROM cipred.backtest_forecasts a
+                      JOIN pg_temp.cipred_bt_drop b USING (series, fold, ts)
+                     WHERE a.run_id = rid AND a.method = mname;
+                END LOOP;
+            END IF;
+        END IF;
+        IF progress THEN
+            RAISE NOTICE 'backtest run %: method "%" (% of %) done in % ms', rid, mname, i,
+                jsonb_array_length(methods), round((extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric, 1);
+        END IF;
+    END LOOP;
+
+    DELETE FROM cipred.backtest_work w WHERE w.token = work_token;
+    SELECT count(*), count(*) FILTER (WHERE b.forecast IS NULL) INTO n_fc, n_missing
+      FROM cipred.backtest_forecasts b WHERE b.run_id = rid;
+    IF n_missing > 0 THEN
+        RAISE NOTICE 'backtest run %: % of % out-of-fold forecasts are NULL (a feature had no value available at the origin)', rid, n_missing, n_fc;
+    END IF;
+
+    -- the summary by method and step (step NULL: all steps)
+    -- (coverage and Winkler per level in the same single pass, then
+    -- gathered into arrays in the order of the levels)
+    INSERT INTO cipred.backtest_scores
+    WITH pt AS (
+        SELECT b.method, b.step, count(b.forecast) AS points,
+               cipred.mae(b.actual, b.forecast) AS mae, cipred.rmse(b.actual, b.forecast) AS rmse,
+               cipred.smape(b.actual, b.forecast) AS smape, cipred.mase(b.actual, b.forecast, b.mase_scale) AS mase,
+               cipred.rmsse(b.actual, b.forecast, b.rmsse_scale) AS rmsse, cipred.bias(b.actual, b.forecast) AS bias
+          FROM cipred.backtest_forecasts b
+         WHERE b.run_id = rid
+         GROUP BY GROUPING SETS ((b.method, b.step), (b.method))),
+    lv AS (
+        SELECT b.method, b.step, o, cipred.coverage(b.actual, b.lo[o], b.hi[o]) AS cov,
+               cipred.winkler(b.actual, b.lo[o], b.hi[o], levels[o]) AS wk
+          FROM cipred.backtest_forecasts b, generate_series(1, cardinality(levels)) o
+         WHERE b.run_id = rid
+         GROUP BY GROUPING SETS ((b.method, b.step, o), (b.method, o))),
+    iv AS (
+        SELECT lv.method, lv.step, array_agg(lv.cov ORDER BY lv.o) AS cov, array_agg(lv.wk ORDER BY lv.o) AS wk
+          FROM lv GROUP BY lv.method, lv.step)
+    SELECT rid, pt.method, pt.step, pt.points, pt.mae, pt.rmse, pt.smape, pt.mase, pt.rmsse, pt.bias,
+           coalesce(iv.cov, '{}'), coalesce(iv.wk, '{}')
+      FROM pt LEFT JOIN iv ON iv.method = pt.method AND iv.step IS NOT DISTINCT FROM pt.step;
+
+    UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
+           forecasts = n_fc
+     WHERE r.run_id = rid;
+    PERFORM cipred.drop_work_tables(work_tables);
+    RETURN QUERY SELECT s.run_id, s.method, s.step, s.points, s.mae, s.rmse, s.smape, s.mase, s.rmsse, s.bias, s.coverage, s.winkler
+                   FROM cipred.backtest_scores s WHERE s.run_id = rid
+                  ORDER BY array_position(mnames, s.method), s.step NULLS FIRST;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION cipred.last_backtest() RETURNS bigint
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1412,8 +1905,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
-        'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
+    ts_methods CONSTANT text[] := ARRAY(SELECT m.method FROM cipred.methods() WITH ORDINALITY m WHERE m.function = 'fit' ORDER BY m.ordinality);
     m text;
 BEGIN
     IF name IS NULL OR source IS NULL OR time_column IS NULL OR target_column IS NULL

@@ -6,14 +6,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TEMP TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 CREATE TEMP TABLE r_ref (series text, period int, h int, method text, smape float8, mase float8, fit_s float8);
@@ -113,13 +105,13 @@ SELECT (SELECT cipred.fit(ts, value, 'ets') FROM (SELECT * FROM train WHERE seri
 
 -- a damaged model is refused: an inadmissible alpha, a form that does not
 -- match the states, a negative seasonal factor
-SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{alpha}', '1.5')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MAN"')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{seasonal,0}', '-1')::text))
+SELECT regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{alpha}', '1.5')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MAN"')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{seasonal,0}', '-1')::text))
 FROM (SELECT cipred.fit(ts, value, 'ets', '{"model": "MAM"}') AS m FROM train WHERE series = 'AirPassengers') x;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "ANM"}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": "AMN"}') FROM train WHERE series = 'UKgas'$$),
   ($$SELECT cipred.fit(ts, value, 'ets', '{"model": 3}') FROM train WHERE series = 'UKgas'$$),

@@ -5,14 +5,6 @@ SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
 -- the SQLSTATE and message of a statement that should fail
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- positions: n = 10, horizon 2, initial 4 -> origins 4, 6, 8
 SELECT * FROM cipred.fold_positions(10, 2, initial => 4);
 
@@ -82,7 +74,7 @@ SELECT cipred.grid_steps('1949-01-31', '1949-03-31', '1 month') AS m2,
        cipred.grid_steps('2000-01-01', '294000-01-01', '1000 years') AS near_the_end;
 
 -- bad input: one line each, SQLSTATE and message
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.fold_positions(10, 0, initial => 4)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2, step => 0, initial => 4)$$),
   ($$SELECT * FROM cipred.fold_positions(10, 2, initial => 4, gap => -1)$$),

@@ -4,14 +4,6 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- reject mode: every rule, with its SQLSTATE
 CREATE TABLE readings (meter text, ts timestamptz, kwh float8);
 INSERT INTO readings VALUES ('m1', '2024-01-01 00:00', 1.0), ('old', '2024-01-01 00:07', 'NaN');
@@ -20,7 +12,7 @@ SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes',
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'readings'::regclass ORDER BY 1;
 SELECT indexrelid::regclass AS index, indisunique FROM pg_index WHERE indrelid = 'readings'::regclass;
 SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'readings'::regclass;
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 2.0)$$),
   ($$INSERT INTO readings VALUES ('m1', '2024-01-01 00:31', 2.0)$$),
   ($$INSERT INTO readings VALUES ('m1', '2024-01-01 01:00', 'NaN')$$),
@@ -109,8 +101,8 @@ SELECT rule, row_data->>'meter' AS meter, row_data->>'ts' AS ts FROM cipred.quar
 CREATE TABLE gp (meter text, ts timestamptz, kwh float8);
 SELECT cipred.guard('gp', 'ts', '{meter}', '{kwh}', '1 hour', '{"gaps": "error"}') > 0 AS guarded;
 INSERT INTO gp VALUES ('a', '2024-01-01 00:00', 1), ('a', '2024-01-01 01:00', 2), ('b', '2024-01-01 00:00', 1);
-SELECT pg_temp.err($$INSERT INTO gp VALUES ('a', '2024-01-01 03:00', 4)$$);
-SELECT pg_temp.err($$COPY gp FROM PROGRAM 'printf "a,2024-01-01 05:00:00+00,6\n"' WITH (FORMAT csv)$$);
+SELECT regress.err($$INSERT INTO gp VALUES ('a', '2024-01-01 03:00', 4)$$);
+SELECT regress.err($$COPY gp FROM PROGRAM 'printf "a,2024-01-01 05:00:00+00,6\n"' WITH (FORMAT csv)$$);
 INSERT INTO gp VALUES ('a', '2024-01-01 02:00', 3), ('a', '2024-01-01 03:00', 4), ('b', '2024-01-01 01:00', 2);
 SELECT count(*) AS rows FROM gp;
 CREATE TABLE gm (meter text, ts timestamptz, kwh float8);
@@ -148,7 +140,7 @@ DO $$ BEGIN
     EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT ON forged FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
                    (SELECT max(guard_id) FROM cipred.guards)::text);
 END $$;
-SELECT pg_temp.err($$INSERT INTO forged VALUES ('x', '2024-01-01', 1)$$);
+SELECT regress.err($$INSERT INTO forged VALUES ('x', '2024-01-01', 1)$$);
 DROP TABLE forged;
 -- dropping a guarded table removes its guard row; its quarantined rows stay
 CREATE TABLE dropme (s text, t timestamptz, v float8);
@@ -175,8 +167,8 @@ SELECT rel::text, mode FROM cipred.guards ORDER BY guard_id;
 CREATE ROLE cipred_guard_user;
 GRANT CREATE ON SCHEMA public TO cipred_guard_user;
 SET ROLE cipred_guard_user;
-SELECT pg_temp.err($$SELECT cipred.unguard('q')$$);
-SELECT pg_temp.err($$DELETE FROM cipred.guards$$);
+SELECT regress.err($$SELECT cipred.unguard('q')$$);
+SELECT regress.err($$DELETE FROM cipred.guards$$);
 CREATE TABLE cipred_guard_user_table (s int, t timestamptz, v float8);
 SELECT cipred.guard('cipred_guard_user_table', 't', '{s}', '{v}', '1 hour', '{}', 'quarantine') > 0 AS own_table_guarded;
 INSERT INTO cipred_guard_user_table VALUES (1, '2024-01-01 00:00', 1), (1, '2024-01-01 00:05', 2);
@@ -184,13 +176,13 @@ SELECT rule, row_data FROM cipred.quarantine;
 SELECT cipred.unguard('cipred_guard_user_table');
 DROP TABLE cipred_guard_user_table;
 SELECT count(*) AS visible_quarantine FROM cipred.quarantine;
-SELECT pg_temp.err($$INSERT INTO cipred.quarantine (table_name, rule, row_data) VALUES ('x', 'y', '{}')$$);
+SELECT regress.err($$INSERT INTO cipred.quarantine (table_name, rule, row_data) VALUES ('x', 'y', '{}')$$);
 RESET ROLE;
 REVOKE CREATE ON SCHEMA public FROM cipred_guard_user;
 DROP ROLE cipred_guard_user;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.guard('q', 'ts', '{meter}', '{kwh}', '1 hour')$$),
   ($$SELECT cipred.guard('readings', 'nope', '{meter}', '{kwh}', '1 hour')$$),
   ($$SELECT cipred.guard('readings', 'kwh', '{meter}', '{ts}', '1 hour')$$),
@@ -226,4 +218,4 @@ SELECT q, pg_temp.err(q) FROM (VALUES
 ) t(q);
 -- duplicates already in the table refuse a unique guard
 INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 9);
-SELECT pg_temp.err($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes')$$);
+SELECT regress.err($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes')$$);

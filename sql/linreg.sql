@@ -4,13 +4,6 @@
 SET extra_float_digits = 0;
 SET client_min_messages = notice;
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 -- relative difference
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT abs(a - b) / greatest(abs(b), 1e-300) $$;
@@ -258,7 +251,7 @@ SELECT cipred.model_info(m)->'aliased' AS aliased, cipred.model_info(m)->'coef'-
 FROM (SELECT cipred.linreg(y, ARRAY[x, 7.0]) AS m
       FROM (VALUES (1.0, 1.0), (2, 2), (3.5, 3)) v(y, x)) f;
 
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.linreg(y, x) FROM (VALUES (1.0, ARRAY[1.0, 2]), (2, ARRAY[1.0])) v(y, x)$$),
   ($$SELECT cipred.linreg(y, x) FROM (VALUES ('NaN'::float8, ARRAY[1.0])) v(y, x)$$),
   ($$SELECT cipred.linreg(y, x) FROM (VALUES (1.0, ARRAY['Infinity'::float8])) v(y, x)$$),
@@ -293,7 +286,7 @@ SELECT q, pg_temp.err(q) FROM (VALUES
 ) t(q);
 
 -- damaged or tampered text is refused
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT 'not json'::cipred.model$$),
   ($$SELECT '[1, 2]'::cipred.model$$),
   ($$SELECT '{"kind": "linreg"}'::cipred.model$$),
@@ -339,7 +332,7 @@ SELECT cipred.feature_names(d) AS features, (cipred.model_info(d)->'coef'->0) = 
        round(cipred.predict(d, ARRAY[1.0, 2.0], '{x,c}')::numeric, 6) = round(cipred.predict(full_m, ARRAY[1.0, 2.0], '{x,c}')::numeric, 6) AS same_prediction
 FROM (SELECT m AS full_m, cipred.linreg_drop(m, '{c}') AS d
       FROM (SELECT cipred.linreg(y, ARRAY[x, 5.0], '{x,c}') AS m FROM generate_series(1, 20) x, LATERAL (SELECT 2 * x + sin(x) AS y) v) z) w;
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}', '{"lambda": 1}'), '{kms}') FROM sb$$),
     ($$SELECT cipred.linreg_drop(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}'), '{petrol}') FROM sb$$),
     ($$SELECT cipred.linreg_drop((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t), '{x}')$$),

@@ -4,14 +4,6 @@ SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TEMP TABLE fc (id int, a float8, f float8, lo float8, hi float8);
 -- errors a - f: -1, 0, 0.5, -2; the NULL rows are skipped
 INSERT INTO fc VALUES (1, 1, 2, 1.5, 2.5), (2, 3, 3, 2, 4), (3, 5, 4.5, 4, 6),
@@ -87,15 +79,15 @@ SELECT cipred.mase_scale(extract(epoch FROM ts)::bigint, y, 2) AS by_bigint FROM
 SELECT cipred.mase_scale(ts, y, 2) IS NULL AS empty_null FROM train WHERE false;
 
 -- support functions called directly with malformed states
-SELECT pg_temp.err($$SELECT cipred.mae_final('{1,2}')$$);
-SELECT pg_temp.err($$SELECT cipred.mae_final('{1,2,NULL,4,5,6}')$$);
-SELECT pg_temp.err($$SELECT cipred.mae_sfunc('{{1,2},{3,4}}', 1, 2)$$);
-SELECT pg_temp.err($$SELECT cipred.metric_combine('{0,0,0,0,0,0}', '{}')$$);
+SELECT regress.err($$SELECT cipred.mae_final('{1,2}')$$);
+SELECT regress.err($$SELECT cipred.mae_final('{1,2,NULL,4,5,6}')$$);
+SELECT regress.err($$SELECT cipred.mae_sfunc('{{1,2},{3,4}}', 1, 2)$$);
+SELECT regress.err($$SELECT cipred.metric_combine('{0,0,0,0,0,0}', '{}')$$);
 SELECT cipred.mae_final(cipred.metric_combine(cipred.mae_sfunc('{0,0,0,0,0,0}', 1, 3),
                                               cipred.mae_sfunc('{0,0,0,0,0,0}', 2, 2))) AS direct;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.mae(a, f) FROM (VALUES (1, 'NaN'::float8)) v(a, f)$$),
   ($$SELECT cipred.rmse(a, f) FROM (VALUES ('Infinity'::float8, 1)) v(a, f)$$),
   ($$SELECT cipred.mae(a, f) FROM (VALUES (1e308, -1e308), (1e308, -1e308)) v(a, f)$$),

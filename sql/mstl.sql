@@ -5,14 +5,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TEMP TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 CREATE TEMP TABLE r_ref (series text, period int, h int, method text, smape float8, mase float8, fit_s float8);
@@ -52,16 +44,16 @@ SELECT (SELECT cipred.fit(ts, value, 'mstl', '{"model": "AAdN"}') FROM (SELECT *
        (SELECT cipred.fit(ts, value, 'mstl', '{"model": "AAdN"}') FROM (SELECT * FROM series WHERE series = 'gas' ORDER BY ts) b)::text AS order_free;
 
 -- a damaged model is refused
-SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{periods,1}', '5000')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{seasonal_last,0}', '"NaN"')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MNA"')::text)),
-       pg_temp.err(format($$SELECT %L::cipred.model$$,
+SELECT regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{periods,1}', '5000')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{seasonal_last,0}', '"NaN"')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m::text::jsonb, '{form}', '"MNA"')::text)),
+       regress.err(format($$SELECT %L::cipred.model$$,
                           jsonb_set(jsonb_set(m::text::jsonb, '{periods}', '[9223372036854775807, 9223372036854775807, 4]'),
                                     '{seasonal_last}', '[1, 2]')::text)) AS huge_periods
 FROM m;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"periods": [48, 2000]}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"periods": [1]}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"periods": []}') FROM tr$$),
@@ -101,15 +93,15 @@ FROM ma, cipred.fitted(ma.m);
 -- a damaged ARIMA mstl model is refused: ETS fields mixed in, a short
 -- adjusted series, an unknown adjusted model, an ETS model with ARIMA fields,
 -- a seasonal ARIMA order (the adjusted series has no season)
-SELECT pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{alpha}', '0.5')::text)) AS ets_field,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, (ma.m::text::jsonb - 'adjusted_y')::text)) AS no_adjusted_y,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted_y}', '[1, 2]')::text)) AS short_adjusted_y,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted}', '"ets"')::text)) AS adjusted_ets,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(m.m::text::jsonb, '{order}', '[0, 1, 1, 0, 0, 0, 1, 0]')::text)) AS arima_field_in_ets,
-       pg_temp.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{order}', '[1, 1, 3, 0, 1, 0, 48, 0]')::text)) AS seasonal_arima
+SELECT regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{alpha}', '0.5')::text)) AS ets_field,
+       regress.err(format($$SELECT %L::cipred.model$$, (ma.m::text::jsonb - 'adjusted_y')::text)) AS no_adjusted_y,
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted_y}', '[1, 2]')::text)) AS short_adjusted_y,
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{adjusted}', '"ets"')::text)) AS adjusted_ets,
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(m.m::text::jsonb, '{order}', '[0, 1, 1, 0, 0, 0, 1, 0]')::text)) AS arima_field_in_ets,
+       regress.err(format($$SELECT %L::cipred.model$$, jsonb_set(ma.m::text::jsonb, '{order}', '[1, 1, 3, 0, 1, 0, 48, 0]')::text)) AS seasonal_arima
 FROM ma, m;
 -- bad options
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"adjusted": "arma"}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"adjusted": 1}') FROM tr$$),
   ($$SELECT cipred.fit(ts, value, 'mstl', '{"adjusted": "arima", "model": "ANN"}') FROM tr$$),

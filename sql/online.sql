@@ -3,14 +3,6 @@
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- three experts of a signal: the first is best
 CREATE TEMP TABLE ex AS
 SELECT t, y, ARRAY[y + e, y + 4 + e, y - 3 + 3 * e] AS f
@@ -59,7 +51,7 @@ FROM (SELECT w, cipred.name_experts(w, '{ets,arima,theta}') AS n
       FROM (SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) AS w FROM ex) x) y;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b}')$$),
   ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b,a}')$$),
   ($$SELECT cipred.name_experts((SELECT cipred.online_weights(y, f, 'boa' ORDER BY t) FROM ex), '{a,b,NULL}')$$),

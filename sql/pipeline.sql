@@ -4,14 +4,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TABLE series (series text, ts timestamptz, period int, value float8);
 \copy series FROM 'test/data/series.csv' CSV HEADER
 -- the electricity series arrives day by day into a table
@@ -98,7 +90,7 @@ SELECT run_id, pipeline, status, series, forecasts, stale_series, over_budget FR
 -- control characters blanked)
 SELECT cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat('é', 10000)) IS NOT NULL AS raised,
        cipred.raise_alert('dayahead', NULL, 'drift', 'warning', repeat(chr(1), 5000)) IS NOT NULL AS control_chars;
-SELECT pg_temp.err($$SELECT cipred.raise_alert('dayahead', NULL, 'mood', 'warning', 'x')$$) AS unknown_kind;
+SELECT regress.err($$SELECT cipred.raise_alert('dayahead', NULL, 'mood', 'warning', 'x')$$) AS unknown_kind;
 UPDATE cipred.alerts SET resolved_at = now() WHERE kind = 'drift' AND pipeline = 'dayahead';
 
 -- 6. drift: forecasts of the mean, then the level jumps: Page-Hinkley
@@ -149,7 +141,7 @@ SELECT (SELECT count(*) FROM cipred.latest_forecasts) > 0 AS latest, (SELECT cou
        (SELECT count(*) FROM cipred.model_leaderboard) > 0 AS leaderboard, (SELECT count(*) FROM cipred.run_history) > 0 AS runs,
        (SELECT count(*) FROM cipred.open_alerts) > 0 AS alerts,
        (SELECT count(DISTINCT pipeline) FROM cipred.forecasts) AS pipelines_read;
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT * FROM demand$$),
     ($$SELECT cipred.run_pipeline('dayahead')$$),
     ($$DELETE FROM cipred.alerts$$),
@@ -181,10 +173,10 @@ RESET ROLE;
 CREATE ROLE regress_other;
 GRANT cipred_forecaster TO regress_other;
 SET ROLE regress_other;
-SELECT pg_temp.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs,
-       pg_temp.err($$SELECT cipred.drop_pipeline('by_forecaster2')$$) AS other_drops;
+SELECT regress.err($$SELECT cipred.run_pipeline('by_forecaster2')$$) AS other_runs,
+       regress.err($$SELECT cipred.drop_pipeline('by_forecaster2')$$) AS other_drops;
 UPDATE cipred.pipelines SET source = '(SELECT 1)' WHERE name = 'by_forecaster2';
-SELECT pg_temp.err($$INSERT INTO cipred.pipelines (name, source, time_column, target_column, method, horizon, output_period, budget, owner)
+SELECT regress.err($$INSERT INTO cipred.pipelines (name, source, time_column, target_column, method, horizon, output_period, budget, owner)
                      VALUES ('spoof', 'series', 'ts', 'value', '"naive"', 1, '1 day', '1 hour', 'regress_forecaster')$$) AS spoofed_owner;
 RESET ROLE;
 SELECT source FROM cipred.pipelines WHERE name = 'by_forecaster2';
@@ -198,7 +190,7 @@ RESET ROLE;
 -- without the role, the error names it
 CREATE ROLE regress_nobody;
 SET ROLE regress_nobody;
-SELECT pg_temp.err($$SELECT cipred.create_pipeline('nobodys', 'series', 'series', 'ts', 'value', 3, '1 day')$$) AS without_role;
+SELECT regress.err($$SELECT cipred.create_pipeline('nobodys', 'series', 'series', 'ts', 'value', 3, '1 day')$$) AS without_role;
 RESET ROLE;
 REVOKE ALL ON series FROM regress_forecaster;
 DELETE FROM cipred.alerts WHERE raised_by IN ('regress_forecaster', 'regress_other');
@@ -212,7 +204,7 @@ GROUP BY c.relname ORDER BY c.relname;
 
 -- 8. scheduling without pg_cron: a clear error (the cluster test runs it
 -- with pg_cron preloaded); cron schedules of output periods
-SELECT pg_temp.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
+SELECT regress.err($$SELECT cipred.schedule_pipeline('dayahead')$$) AS without_pg_cron;
 SELECT p, cipred.cron_schedule(p::interval) FROM unnest('{1 minute,15 minutes,30 minutes,1 hour,6 hours,1 day,24 hours,7 days,1 mon,7 minutes,5 hours,30 days,720 hours,2 mons}'::text[]) p;
 
 -- 8a. housekeeping: a stale input raises one alert, open until a run finds
@@ -236,7 +228,7 @@ UPDATE cipred.pipelines SET backtest_retention = 1 WHERE name = 'monthly';
 SELECT status FROM cipred.run_pipeline('monthly');
 SELECT count(*) AS runs, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM cipred.backtest_runs b WHERE b.run_id = ANY (r.backtest_runs))) AS with_backtest_kept
 FROM cipred.pipeline_runs r WHERE r.pipeline = 'monthly' AND r.status = 'succeeded';
-SELECT pg_temp.err($$UPDATE cipred.pipelines SET backtest_retention = -1 WHERE name = 'monthly'$$) AS negative_retention;
+SELECT regress.err($$UPDATE cipred.pipelines SET backtest_retention = -1 WHERE name = 'monthly'$$) AS negative_retention;
 
 -- 8b. execute_pipeline commits a run's start before its work; a run left
 -- 'running' by a backend that has gone (as after kill -9: the cluster test
@@ -261,7 +253,7 @@ DELETE FROM cipred.pipeline_runs WHERE pipeline = 'dayahead' AND status IN ('run
 DELETE FROM cipred.alerts WHERE kind = 'abandoned';
 
 -- 9. bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.create_pipeline('dayahead', 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
     ($$SELECT cipred.create_pipeline('bad name!', 'demand', 'series', 'ts', 'mw', 48, '1 day')$$),
     ($$SELECT cipred.create_pipeline('x', 'demand', 'series', 'ts', 'mw', 0, '1 day')$$),

@@ -2,14 +2,6 @@
 SET extra_float_digits = 0;
 SET client_min_messages = warning;
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.err(text) TO PUBLIC;
 
 CREATE TABLE reg_data AS
 SELECT i, 3.0 + 2.0 * i + (i % 7) AS y, i::float8 AS x FROM generate_series(1, 50) i;
@@ -29,7 +21,7 @@ SELECT name, version, kind, status, created_by, n_rows, source, metrics
 FROM cipred.models ORDER BY version;
 
 -- no production version yet
-SELECT pg_temp.err($$SELECT cipred.get_model('load')$$);
+SELECT regress.err($$SELECT cipred.get_model('load')$$);
 SELECT cipred.promote_model('load', 1);
 SELECT cipred.model_info(cipred.get_model('load'))->'n' AS production_rows;
 SELECT cipred.promote_model('load', 2);
@@ -45,17 +37,17 @@ SELECT cipred.retire_model('load', 1);
 SELECT version, event, by_user, note FROM cipred.model_events WHERE name = 'load' ORDER BY at, version;
 
 -- immutable: only the status may change, nothing is deleted
-SELECT pg_temp.err($$UPDATE cipred.models SET metrics = '{"mae": 0}' WHERE name = 'load'$$);
-SELECT pg_temp.err($$UPDATE cipred.models SET model = cipred.get_model('load', 1) WHERE name = 'load' AND version = 2$$);
-SELECT pg_temp.err($$DELETE FROM cipred.models WHERE name = 'load'$$);
-SELECT pg_temp.err($$UPDATE cipred.models SET status = 'production' WHERE name = 'load' AND version = 1$$);
+SELECT regress.err($$UPDATE cipred.models SET metrics = '{"mae": 0}' WHERE name = 'load'$$);
+SELECT regress.err($$UPDATE cipred.models SET model = cipred.get_model('load', 1) WHERE name = 'load' AND version = 2$$);
+SELECT regress.err($$DELETE FROM cipred.models WHERE name = 'load'$$);
+SELECT regress.err($$UPDATE cipred.models SET status = 'production' WHERE name = 'load' AND version = 1$$);
 
 -- who and when cannot be forged: they are set by the registry
 SELECT cipred.save_model('forged', cipred.get_model('load', 1));
 INSERT INTO cipred.models (name, version, model, created_by, created_at, status)
 VALUES ('forged', 2, cipred.get_model('load', 1), 'somebody_else', '2000-01-01', 'production');
 SELECT name, version, created_by, created_at > '2020-01-01' AS created_now, status FROM cipred.models WHERE name = 'forged' ORDER BY version;
-SELECT pg_temp.err($$INSERT INTO cipred.model_events (name, version, event, at) VALUES ('load', 1, 'promoted', '9999-01-01')$$);
+SELECT regress.err($$INSERT INTO cipred.model_events (name, version, event, at) VALUES ('load', 1, 'promoted', '9999-01-01')$$);
 UPDATE cipred.models SET status = 'retired', status_changed_by = 'somebody_else' WHERE name = 'forged' AND version = 2;
 SELECT status, status_changed_by FROM cipred.models WHERE name = 'forged' AND version = 2;
 SELECT version, event, by_user FROM cipred.model_events WHERE name = 'forged' ORDER BY at;
@@ -76,7 +68,7 @@ SELECT (SELECT cipred.fingerprint(r) FROM (SELECT * FROM reg_data ORDER BY i) r)
        split_part((SELECT cipred.fingerprint(r) FROM reg_data r), ':', 1) AS rows;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.get_model('nope')$$),
   ($$SELECT cipred.get_model('load', 9)$$),
   ($$SELECT cipred.save_model('bad name!', cipred.get_model('load'))$$),
@@ -96,8 +88,8 @@ SELECT cipred.get_model('load_copy');
 
 -- the owner cannot change or delete registered models either
 RESET ROLE;
-SELECT pg_temp.err($$UPDATE cipred.models SET metrics = '{"mae": 0}' WHERE name = 'load'$$);
-SELECT pg_temp.err($$DELETE FROM cipred.models WHERE name = 'load'$$);
+SELECT regress.err($$UPDATE cipred.models SET metrics = '{"mae": 0}' WHERE name = 'load'$$);
+SELECT regress.err($$DELETE FROM cipred.models WHERE name = 'load'$$);
 -- a status change is allowed
 UPDATE cipred.models SET status = 'retired' WHERE name = 'load_copy';
 SELECT name, version, status FROM cipred.models WHERE name = 'load_copy';

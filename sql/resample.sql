@@ -5,14 +5,6 @@ SET extra_float_digits = 0;
 SET IntervalStyle = 'postgres';
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- steps: months counted from January 2000 (quarters and years align), days
 -- and hours on the local clock
 SELECT f, cipred.time_bucket('2024-05-17 13:45+00', f::interval) AS step_start
@@ -76,7 +68,7 @@ FROM unnest('{none,previous,linear,seasonal}'::text[]) f,
      LATERAL cipred.resample('daily', 's', 't', 'v', '1 month', 'mean', f, period => 3) GROUP BY f ORDER BY f;
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT * FROM cipred.resample('r', 's', 't', 'v', '1 hour', 'median')$$),
   ($$SELECT * FROM cipred.resample('r', 's', 't', 'v', '1 hour', 'mean', 'spline')$$),
   ($$SELECT * FROM cipred.resample('r', 's', 't', 'v', '0 hours')$$),

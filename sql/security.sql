@@ -10,14 +10,6 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE ROLE regress_alice LOGIN PASSWORD 'regress_alice_pw';
 CREATE ROLE regress_bob;
 CREATE ROLE regress_carol;
@@ -148,13 +140,13 @@ CREATE TABLE imm (x int UNIQUE DEFERRABLE INITIALLY IMMEDIATE);
 BEGIN;
 SELECT status FROM cipred.run_pipeline('alice_via_constraints');
 INSERT INTO imm VALUES (1);
-SELECT pg_temp.err($$INSERT INTO imm VALUES (1)$$) AS still_immediate;
+SELECT regress.err($$INSERT INTO imm VALUES (1)$$) AS still_immediate;
 ROLLBACK;
 DROP TABLE imm;
 -- refresh_actuals and check_drift run the source too
-SELECT pg_temp.err($$SELECT cipred.refresh_actuals('alice_via_set_config')$$) AS refresh_actuals,
-       pg_temp.err($$SELECT * FROM cipred.check_drift('alice_via_reset_role')$$) AS check_drift,
-       pg_temp.err($$SELECT * FROM cipred.check_drift('alice_via_session_authorization', psi_window => '7 days')$$) AS check_drift_psi;
+SELECT regress.err($$SELECT cipred.refresh_actuals('alice_via_set_config')$$) AS refresh_actuals,
+       regress.err($$SELECT * FROM cipred.check_drift('alice_via_reset_role')$$) AS check_drift,
+       regress.err($$SELECT * FROM cipred.check_drift('alice_via_session_authorization', psi_window => '7 days')$$) AS check_drift_psi;
 SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
 SELECT current_user, session_user, current_setting('search_path') AS search_path;
 
@@ -173,7 +165,7 @@ END $$;
 ALTER FUNCTION alice.format(text, text) OWNER TO regress_alice;
 SET search_path = "$user", public, alice;
 SELECT status, error FROM cipred.run_pipeline('alice_ok');
-SELECT pg_temp.err($$SELECT * FROM cipred.check_drift('alice_ok', psi_window => '7 days')$$) AS check_drift;
+SELECT regress.err($$SELECT * FROM cipred.check_drift('alice_ok', psi_window => '7 days')$$) AS check_drift;
 RESET search_path;
 DROP FUNCTION alice.format(text, text);
 SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
@@ -189,10 +181,10 @@ RESET ROLE;
 SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_alice';
 -- an unrelated role may not run it, nor borrow the owner's rights
 SET ROLE regress_carol;
-SELECT pg_temp.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS carol_runs,
-       pg_temp.err($$SELECT cipred.refresh_actuals('alice_ok')$$) AS carol_refreshes,
-       pg_temp.err($$SELECT cipred.drop_pipeline('alice_ok')$$) AS carol_drops,
-       pg_temp.err($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1') AS x(one int)$$) AS carol_borrows;
+SELECT regress.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS carol_runs,
+       regress.err($$SELECT cipred.refresh_actuals('alice_ok')$$) AS carol_refreshes,
+       regress.err($$SELECT cipred.drop_pipeline('alice_ok')$$) AS carol_drops,
+       regress.err($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1') AS x(one int)$$) AS carol_borrows;
 RESET ROLE;
 
 -- 3. the same pipeline gives the same forecasts whoever runs it: its
@@ -206,13 +198,6 @@ SELECT session_user, current_user, cipred.runs_as_itself(current_user) AS in_pla
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SELECT session_user, current_user, cipred.runs_as_itself('regress_alice') AS in_place, status, forecasts FROM cipred.run_pipeline('alice_ok');
 SET ROLE regress_bob;
 SELECT session_user, current_user, status, forecasts FROM cipred.run_pipeline('alice_ok');
@@ -232,7 +217,7 @@ SELECT count(*) AS temp_objects FROM pg_class WHERE relnamespace = pg_my_temp_sc
 SELECT * FROM cipred.run_as('regress_alice', 'SELECT current_user::text, session_user::text') AS x(cur text, sess text);
 SELECT * FROM cipred.run_as('regress_alice', $$SELECT set_config('work_mem', '77kB', false)$$) AS x(v text);
 SELECT current_setting('work_mem') <> '77kB' AS setting_undone;
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT * FROM cipred.run_as('regress_alice', 'SELECT 1; SELECT 2') AS x(one int)$$),
     ($$SELECT * FROM cipred.run_as('regress_alice', 'DELETE FROM alice.src') AS x(one int)$$),
     ($$SELECT * FROM cipred.run_as('regress_alice', 'DELETE FROM alice.src RETURNING 1') AS x(one int)$$),
@@ -285,7 +270,7 @@ UPDATE cipred.pipeline_runs SET status = 'failed';
 UPDATE cipred.alerts SET resolved_at = now();
 UPDATE cipred.model_names SET last_version = 1000;
 UPDATE cipred.models SET status = 'retired';
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.save_model('alice/m', (SELECT cipred.fit(t, v, 'mean') FROM (VALUES (timestamptz '2024-01-01', 1.0::float8), ('2024-01-02', 2.0), ('2024-01-03', 3.0)) x(t, v)))$$),
     ($$SELECT cipred.get_model('alice/m')$$),
     ($$SELECT cipred.promote_model('alice/m', 1)$$),
@@ -316,8 +301,8 @@ SELECT cipred.model_kind(cipred.get_model('alice/m')) AS shared_model,
        (SELECT count(*) FROM cipred.models WHERE name = 'alice/m') AS versions,
        (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') > 0 AS shared_forecasts,
        (SELECT count(*) FROM cipred.pipelines) AS pipelines,
-       pg_temp.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS still_cannot_promote,
-       pg_temp.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS still_cannot_run;
+       regress.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS still_cannot_promote,
+       regress.err($$SELECT cipred.run_pipeline('alice_ok')$$) AS still_cannot_run;
 RESET ROLE;
 SET ROLE regress_alice;
 SELECT cipred.unshare_model('alice/m', 'regress_carol'), cipred.unshare_pipeline('alice_ok', 'regress_carol');
@@ -332,8 +317,8 @@ SET ROLE regress_bi;
 SELECT (SELECT count(*) FROM cipred.forecasts WHERE pipeline = 'alice_ok') > 0 AS reads_forecasts,
        (SELECT count(*) FROM cipred.backtest_runs WHERE source = 'secret') AS reads_backtests,
        cipred.model_kind(cipred.get_model('alice/m')) AS reads_models,
-       pg_temp.err($$UPDATE cipred.forecasts SET forecast = 0$$) AS cannot_write,
-       pg_temp.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS cannot_promote;
+       regress.err($$UPDATE cipred.forecasts SET forecast = 0$$) AS cannot_write,
+       regress.err($$SELECT cipred.promote_model('alice/m', 2)$$) AS cannot_promote;
 RESET ROLE;
 -- the event log records what happened, not what a user says: settings,
 -- a direct call of the internal set_model_status, and a comment that
@@ -352,21 +337,21 @@ SELECT cipred.promote_model('alice/m', 1), cipred.promote_model('alice/m', 2);
 SELECT cipred.rollback_model('alice/m') AS rolled_back_to;
 SELECT version, event, note FROM cipred.model_events WHERE name = 'alice/m' ORDER BY at, version;
 CREATE TABLE alice.fake_models (name text, version int, status text, created_by name, status_changed_by name, imported_from text);
-SELECT pg_temp.err($$CREATE TRIGGER f AFTER INSERT OR UPDATE ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_log()$$) AS attach_log,
-       pg_temp.err($$CREATE TRIGGER g BEFORE INSERT ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_guard()$$) AS attach_guard;
+SELECT regress.err($$CREATE TRIGGER f AFTER INSERT OR UPDATE ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_log()$$) AS attach_log,
+       regress.err($$CREATE TRIGGER g BEFORE INSERT ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_guard()$$) AS attach_guard;
 RESET cipred_registry.event;
 RESET cipred_registry.note;
 RESET ROLE;
 -- nobody can take the ids of other roles' future runs and alerts
 SET ROLE regress_carol;
-SELECT pg_temp.err($$INSERT INTO cipred.backtest_runs (run_id, source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
+SELECT regress.err($$INSERT INTO cipred.backtest_runs (run_id, source, spec, started_at, finished_at, duration, rows_read, series, folds, forecasts)
                      VALUES (999999, 'x', '{}', now(), now(), '0', 0, 0, 0, 0)$$) AS plant_backtest_id,
-       pg_temp.err($$INSERT INTO cipred.alerts (alert_id, kind, severity, message) VALUES (999999, 'failed', 'critical', 'x')$$) AS plant_alert_id,
-       pg_temp.err($$INSERT INTO cipred.pipeline_runs (run_id, pipeline, budget) VALUES (999999, 'alice_ok', '1 hour')$$) AS plant_run_id;
+       regress.err($$INSERT INTO cipred.alerts (alert_id, kind, severity, message) VALUES (999999, 'failed', 'critical', 'x')$$) AS plant_alert_id,
+       regress.err($$INSERT INTO cipred.pipeline_runs (run_id, pipeline, budget) VALUES (999999, 'alice_ok', '1 hour')$$) AS plant_run_id;
 -- an alert of carol's own cannot be moved onto alice's pipeline
 SELECT cipred.raise_alert(NULL, NULL, 'failed', 'critical', 'carol''s own') IS NOT NULL AS raised;
-SELECT pg_temp.err($$UPDATE cipred.alerts SET pipeline = 'alice_ok' WHERE raised_by = 'regress_carol'$$) AS move_alert,
-       pg_temp.err($$UPDATE cipred.alerts SET raised_by = 'regress_alice' WHERE raised_by = 'regress_carol'$$) AS reattribute_alert;
+SELECT regress.err($$UPDATE cipred.alerts SET pipeline = 'alice_ok' WHERE raised_by = 'regress_carol'$$) AS move_alert,
+       regress.err($$UPDATE cipred.alerts SET raised_by = 'regress_alice' WHERE raised_by = 'regress_carol'$$) AS reattribute_alert;
 -- nor can alice's registry operations be blocked by a lock carol takes
 SELECT count(*) AS rows_carol_can_lock FROM (SELECT 1 FROM cipred.model_names WHERE name = 'alice/m' FOR UPDATE) x;
 RESET ROLE;

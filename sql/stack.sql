@@ -1,14 +1,6 @@
 -- stack: static combinations of forecasts fitted on out-of-fold rows
 SET extra_float_digits = 0;
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- three experts: the actual is exactly 0.3 f1 + 0.7 f2; f3 is noise
 CREATE TEMP TABLE oof AS
 SELECT i, 0.3 * f1 + 0.7 * f2 AS actual, ARRAY[f1, f2, f3] AS f
@@ -37,7 +29,7 @@ FROM jsonb_array_elements_text(cipred.model_info((SELECT cipred.combination(actu
 JOIN jsonb_array_elements_text(cipred.model_info((SELECT cipred.combination(actual, f, 'convex') FROM (SELECT * FROM oof ORDER BY i) b))->'weights') WITH ORDINALITY b(w, k) USING (k);
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.combination(actual, f, 'vote') FROM oof$$),
   ($$SELECT cipred.combination(actual, f, NULL) FROM oof$$),
   ($$SELECT cipred.combination(actual, f, 'convex', '{"lambda": 1}') FROM oof$$),

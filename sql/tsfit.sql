@@ -6,13 +6,6 @@ SET extra_float_digits = 0;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS bool LANGUAGE sql AS
 $$ SELECT (a IS NULL AND b IS NULL) OR abs(a - b) <= 1e-9 * greatest(1, abs(b)) $$;
 
@@ -217,7 +210,7 @@ ORDER BY ts;
 CREATE TEMP TABLE gappy (ts timestamptz, y float8);
 INSERT INTO gappy VALUES ('2024-01-01', 1), ('2024-02-01', 2), ('2024-04-01', 4), ('2024-05-01', NULL),
                          ('2024-06-01', 6), ('2024-07-01', 7), ('2024-09-01', 9);
-SELECT pg_temp.err($$SELECT cipred.fit(ts, y, 'naive') FROM gappy$$);
+SELECT regress.err($$SELECT cipred.fit(ts, y, 'naive') FROM gappy$$);
 SELECT (SELECT y FROM jsonb_array_elements_text(cipred.model_info(m)->'y') WITH ORDINALITY e(y, i) WHERE i = 3) AS filled_march,
        cipred.model_info(m)->'gaps_filled' AS gaps, cipred.model_info(m)->'rows_skipped' AS skipped
 FROM (SELECT cipred.fit(ts, y, 'naive', '{"gaps": "linear"}') AS m FROM gappy) x;
@@ -248,12 +241,12 @@ FROM (SELECT cipred.fit(ts, y, 'naive', '{"gaps": "seasonal"}') AS m
       FROM (VALUES ('2024-01-01 00:00:00'::timestamptz, 1.0), ('2024-01-01 00:00:00.000003', 2.0),
                    ('2024-01-01 00:00:00.000009', 4.0)) v(ts, y)) x;
 -- a damaged theta model with a huge period is refused before anything reads it
-SELECT pg_temp.err($$SELECT jsonb_set(jsonb_set(jsonb_set(m::text::jsonb, '{period}', '100000'), '{seasonal}', 'true'),
+SELECT regress.err($$SELECT jsonb_set(jsonb_set(jsonb_set(m::text::jsonb, '{period}', '100000'), '{seasonal}', 'true'),
                                       '{seasonal_factors}', (SELECT jsonb_agg(1) FROM generate_series(1, 100000)))::text::cipred.model
                      FROM (SELECT cipred.fit(ts, value, 'theta') AS m FROM series WHERE series = 'AirPassengers') x$$);
 
 -- bad input
-SELECT q, pg_temp.err(q) FROM (VALUES
+SELECT q, regress.err(q) FROM (VALUES
   ($$SELECT cipred.fit(d::timestamptz, 1.0, 'naive', '{"gaps": "linear"}') FROM (VALUES ('2000-01-01'::date), ('2000-01-02'), ('2800-01-01')) v(d)$$),
   ($$SELECT cipred.fit(ts, y, 'snaive') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
   ($$SELECT cipred.fit(ts, y, 'drift') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 2)) v(ts, y)$$),
@@ -299,8 +292,8 @@ SELECT cipred.fit_series(array_agg(ts ORDER BY ts DESC), array_agg(value ORDER B
        = (SELECT cipred.fit(ts, value, 'snaive', '{"period": 6}') FROM series WHERE series = 'AirPassengers')::text AS with_options,
        cipred.fit_series(NULL, array_agg(value), 'ets') IS NULL AS null_in_null_out
 FROM series WHERE series = 'AirPassengers';
-SELECT pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0, 2.0], 'naive')$$) AS lengths,
-       pg_temp.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0], 'prophet')$$) AS method;
+SELECT regress.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0, 2.0], 'naive')$$) AS lengths,
+       regress.err($$SELECT cipred.fit_series(ARRAY['2024-01-01'::timestamptz], ARRAY[1.0], 'prophet')$$) AS method;
 
 -- time zones: a model keeps the time zone its grid was found in (the
 -- session's, or the option time_zone), and steps on that local calendar
@@ -314,12 +307,12 @@ SET TimeZone = 'UTC';
 SELECT step, ts FROM cipred.forecast((SELECT model FROM tz_model), 3) ORDER BY step;
 SELECT count(*) AS fitted, min(ts), max(ts) FROM cipred.fitted((SELECT model FROM tz_model));
 -- Paris midnights fitted from a UTC session: with the option, not without
-SELECT pg_temp.err($$SELECT cipred.fit((day::timestamp) AT TIME ZONE 'Europe/Paris', y, 'naive') FROM tz_days$$) AS without_zone;
+SELECT regress.err($$SELECT cipred.fit((day::timestamp) AT TIME ZONE 'Europe/Paris', y, 'naive') FROM tz_days$$) AS without_zone;
 SELECT cipred.model_info(m)->>'time_zone' AS time_zone, (SELECT min(ts) FROM cipred.forecast(m, 2)) AS first_forecast
 FROM (SELECT cipred.fit((day::timestamp) AT TIME ZONE 'Europe/Paris', y, 'naive', '{"time_zone": "Europe/Paris"}') AS m FROM tz_days) x;
-SELECT pg_temp.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": "Mars/Olympus"}') FROM tz_days$$) AS unknown_zone,
-       pg_temp.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": 1}') FROM tz_days$$) AS not_a_string,
-       pg_temp.err($$SELECT jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model$$) AS damaged_text,
-       pg_temp.err($$SELECT * FROM cipred.forecast(jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model, 1)$$) AS damaged_zone;
+SELECT regress.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": "Mars/Olympus"}') FROM tz_days$$) AS unknown_zone,
+       regress.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zone": 1}') FROM tz_days$$) AS not_a_string,
+       regress.err($$SELECT jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model$$) AS damaged_text,
+       regress.err($$SELECT * FROM cipred.forecast(jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model, 1)$$) AS damaged_zone;
 -- an older model without time_zone steps on the session's calendar, as before
 SELECT min(ts) AS older_model_first_forecast FROM cipred.forecast(((SELECT model::text::jsonb FROM tz_model) - 'time_zone')::text::cipred.model, 1);

@@ -410,8 +410,7 @@ LANGUAGE plpgsql VOLATILE
 SET min_parallel_table_scan_size = 0
 AS $$
 DECLARE
-    ts_methods CONSTANT text[] := ARRAY['naive', 'snaive', 'drift', 'mean', 'croston', 'sba', 'ses', 'holt',
-        'holt_damped', 'hw', 'hw_damped', 'ets', 'arima', 'mstl', 'theta', 'otm'];
+    ts_methods CONSTANT text[] := ARRAY(SELECT m.method FROM cipred.methods() WITH ORDINALITY m WHERE m.function = 'fit' ORDER BY m.ordinality);
     fold_keys CONSTANT text[] := ARRAY['initial', 'n_folds', 'step', 'gap', 'window_size', 'max_folds'];
     work_tables CONSTANT text[] := ARRAY['cipred_bt_data', 'cipred_bt_folds', 'cipred_bt_x', 'cipred_bt_xt', 'cipred_bt_f', 'cipred_bt_probe', 'cipred_bt_drop', 'cipred_bt_m', 'cipred_bt_lm'];
     src text;

@@ -25,6 +25,7 @@
 
 #include "core/linreg.h"
 #include "model.h"
+#include "options.h"
 
 #define LINREG_MAGIC 0x43504c31	/* "CPL1" */
 
@@ -64,178 +65,58 @@ typedef struct LinregAgg
  * Options and names
  * ------------------------------------------------------------------ */
 
-/* The default options. */
-static void
-default_options(LinregOpts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->method = METHOD_OLS;
-	o->intercept = true;
-	o->tol = 1e-7;
-	o->l1_ratio = 0.5;
-	o->cd_tol = 1e-12;
-	o->max_iter = 100000;
-	o->n_path = 1;
-}
-
-/* A numeric option's value, checked against [lo, hi]. */
-static double
-num_option(JsonbValue *v, const char *key, double lo, double hi, const char *hint)
-{
-	double		d;
-
-	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linreg: option \"%s\" must be a number", key),
-				 errhint("%s", hint)));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-										   NumericGetDatum(v->val.numeric)));
-	if (!(d >= lo && d <= hi))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linreg: option \"%s\" is out of range", key),
-				 errdetail("%s is %g.", key, d),
-				 errhint("%s", hint)));
-	return d;
-}
-
-/* Parse the options jsonb. */
+/* Read the options jsonb (NULL: none) into o. */
 static void
 parse_options(LinregOpts *o, Jsonb *opts)
 {
-	JsonbIterator *it;
-	JsonbValue	k,
-				v;
-	JsonbIteratorToken tok;
-	bool		has_alpha = false,
-				has_enet_opt = false,
-				has_lambda = false;
-	char	   *method = NULL;
+	OptVal		v[LINREG_NOPTS];
+	const MethodDef *m;
 
-	if (!JB_ROOT_IS_OBJECT(opts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linreg: options must be a JSON object"),
-				 errhint("Write options like '{\"lambda\": 0.5, \"intercept\": false}'.")));
-	it = JsonbIteratorInit(&opts->root);
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-	{
-		char	   *key;
+	options_read(&linreg_family, NULL, opts, v);
+	memset(o, 0, sizeof(*o));
+	o->intercept = v[LINREG_OPT_INTERCEPT].num != 0;
+	o->standardize = v[LINREG_OPT_STANDARDIZE].num != 0;
+	o->lambda = v[LINREG_OPT_LAMBDA].num;
+	o->tol = v[LINREG_OPT_TOL].num;
+	o->alpha = v[LINREG_OPT_ALPHA].num;
+	o->l1_ratio = v[LINREG_OPT_L1_RATIO].num;
+	o->cd_tol = v[LINREG_OPT_CD_TOL].num;
+	o->max_iter = (int64) v[LINREG_OPT_MAX_ITER].num;
+	o->n_path = (int32) v[LINREG_OPT_PATH].num;
 
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(k.val.string.val, k.val.string.len);
-		tok = JsonbIteratorNext(&it, &v, true);
-		if (strcmp(key, "intercept") == 0 || strcmp(key, "standardize") == 0)
-		{
-			if (v.type != jbvBool)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("linreg: option \"%s\" must be true or false", key)));
-			if (key[0] == 'i')
-				o->intercept = v.val.boolean;
-			else
-			{
-				o->standardize = v.val.boolean;
-				has_enet_opt = true;
-			}
-		}
-		else if (strcmp(key, "method") == 0)
-		{
-			if (v.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("linreg: option \"method\" must be a string")));
-			method = pnstrdup(v.val.string.val, v.val.string.len);
-		}
-		else if (strcmp(key, "lambda") == 0)
-		{
-			o->lambda = num_option(&v, key, 0, DBL_MAX,
-								   "lambda is the ridge penalty: 0 for ordinary least squares, > 0 for ridge.");
-			has_lambda = true;
-		}
-		else if (strcmp(key, "tol") == 0)
-			o->tol = num_option(&v, key, 1e-300, 0.999999,
-								"tol is the collinearity tolerance, between 0 and 1 (default 1e-7, as R's lm).");
-		else if (strcmp(key, "alpha") == 0)
-		{
-			o->alpha = num_option(&v, key, 0, DBL_MAX,
-								  "alpha is the elastic net penalty strength, >= 0 (scikit-learn's alpha).");
-			has_alpha = true;
-		}
-		else if (strcmp(key, "l1_ratio") == 0)
-		{
-			o->l1_ratio = num_option(&v, key, 0, 1,
-									 "l1_ratio mixes the lasso (1) and ridge (0) penalties; between 0 and 1.");
-			has_enet_opt = true;
-		}
-		else if (strcmp(key, "cd_tol") == 0)
-		{
-			o->cd_tol = num_option(&v, key, 1e-300, 1,
-								   "cd_tol stops coordinate descent when no coefficient moves more than cd_tol times the sd of y.");
-			has_enet_opt = true;
-		}
-		else if (strcmp(key, "max_iter") == 0)
-		{
-			o->max_iter = (int64) num_option(&v, key, 1, 1e9,
-											 "max_iter is the most sweeps of coordinate descent per alpha, 1 to 1e9.");
-			has_enet_opt = true;
-		}
-		else if (strcmp(key, "path") == 0)
-		{
-			o->n_path = (int32) num_option(&v, key, 1, 1000,
-										   "path is the number of alphas on the regularisation path, 1 to 1000.");
-			has_enet_opt = true;
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: unknown option \"%s\"", key),
-					 errhint("Known options: intercept, lambda, tol (least squares and ridge); method, alpha, l1_ratio, standardize, max_iter, cd_tol, path (elastic net and lasso).")));
-	}
-	if (method == NULL)
-		method = (has_alpha || has_enet_opt) ? "elasticnet" : (o->lambda > 0 ? "ridge" : "ols");
-	if (strcmp(method, "ols") == 0 || strcmp(method, "ridge") == 0)
-	{
-		o->method = METHOD_OLS;
-		if (has_alpha || has_enet_opt)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: elastic net options need method \"elasticnet\" or \"lasso\""),
-					 errhint("For ridge use lambda; for the elastic net use method, alpha and l1_ratio.")));
-		if (strcmp(method, "ridge") == 0 && !(o->lambda > 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: method \"ridge\" needs lambda > 0"),
-					 errhint("Give the ridge penalty, e.g. {\"method\": \"ridge\", \"lambda\": 1}.")));
-		if (strcmp(method, "ols") == 0 && o->lambda > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: method \"ols\" takes no lambda"),
-					 errhint("Leave method out, or use method \"ridge\".")));
-	}
-	else if (strcmp(method, "elasticnet") == 0 || strcmp(method, "lasso") == 0)
-	{
-		o->method = METHOD_ENET;
-		if (has_lambda)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: the elastic net takes alpha and l1_ratio, not lambda"),
-					 errhint("Write {\"method\": \"elasticnet\", \"alpha\": 0.1, \"l1_ratio\": 0.5}.")));
-		if (!has_alpha)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("linreg: method \"%s\" needs alpha", method),
-					 errhint("Give the penalty strength, e.g. {\"method\": \"%s\", \"alpha\": 0.1}.", method)));
-		if (strcmp(method, "lasso") == 0)
-			o->l1_ratio = 1.0;
-	}
+	/* the method: given, or what the options ask for */
+	if (v[LINREG_OPT_METHOD].given)
+		m = method_find(&linreg_family, v[LINREG_OPT_METHOD].str);
 	else
+	{
+		const MethodDef *ols = method_find(&linreg_family, "ols");
+		bool		enet = false;
+
+		for (int i = 0; i < LINREG_NOPTS; i++)
+			enet |= v[i].given && !(ols->options & ((uint64) 1 << i));
+		m = enet ? method_find(&linreg_family, "elasticnet") : o->lambda > 0 ? method_find(&linreg_family, "ridge") : ols;
+	}
+	for (int i = 0; i < LINREG_NOPTS; i++)
+		if (v[i].given && !(m->options & ((uint64) 1 << i)))
+			option_not_for(&linreg_family, m, i);
+	o->method = (m->code <= 1) ? METHOD_OLS : METHOD_ENET;
+	if (strcmp(m->name, "ridge") == 0 && !(o->lambda > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linreg: unknown method \"%s\"", method),
-				 errhint("Methods: ols, ridge, elasticnet, lasso.")));
+				 errmsg("linreg: method \"ridge\" needs lambda > 0"),
+				 errhint("Give the ridge penalty, e.g. {\"method\": \"ridge\", \"lambda\": 1}.")));
+	if (strcmp(m->name, "ols") == 0 && o->lambda > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: method \"ols\" takes no lambda"),
+				 errhint("Leave method out, or use method \"ridge\".")));
+	if (o->method == METHOD_ENET && !v[LINREG_OPT_ALPHA].given)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linreg: method \"%s\" needs alpha", m->name),
+				 errhint("Give the penalty strength, e.g. {\"method\": \"%s\", \"alpha\": 0.1}.", m->name)));
+	if (strcmp(m->name, "lasso") == 0)
+		o->l1_ratio = 1.0;
 }
 
 /* Whether two option sets are the same. */
@@ -304,7 +185,7 @@ agg_new(MemoryContext cxt, int p)
 
 	cp_lr_init(&a->st, p, MemoryContextAllocHuge(cxt, cp_lr_bytes(p)),
 			   bc, MemoryContextAllocHuge(cxt, cp_lr_block_bytes(p, bc)));
-	default_options(&a->o);
+	parse_options(&a->o, NULL);
 	return a;
 }
 

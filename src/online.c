@@ -19,41 +19,16 @@
 #include "core/model.h"
 #include "core/online.h"
 #include "model.h"
+#include "options.h"
 
-static const char *const online_names[] = {NULL, "ewa", "fixed_share", "mlpoly", "boa"};
-
-/* A numeric option of a jsonb object, or def. */
-static double
-num_option(Jsonb *o, const char *key, double def, bool *given)
-{
-	JsonbValue	k,
-			   *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(&o->root, JB_FOBJECT, &k);
-	*given = v != NULL;
-	if (v == NULL)
-		return def;
-	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("online aggregation: option \"%s\" must be a number", key)));
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v->val.numeric)));
-}
 
 /* Parse method and options into an initialised state for k experts. */
 static ArrayType *
 online_new(FunctionCallInfo fcinfo, int k)
 {
-	int			method = 0,
-				loss = CP_LOSS_SQUARE,
-				used = 0;
-	double		tau = 0.5,
-				eta = 0,
-				alpha = 0.01;
-	char	   *mname = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	const MethodDef *m = method_find(&online_family, text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	OptVal		v[ONLINE_NOPTS];
+	int			loss;
 	double	   *s;
 	Datum	   *d;
 	int			len = CP_ONLINE_STATE_LEN(k);
@@ -61,70 +36,16 @@ online_new(FunctionCallInfo fcinfo, int k)
 	MemoryContext agg,
 				old;
 
-	for (int i = 1; i <= CP_ONLINE_BOA; i++)
-		if (strcmp(mname, online_names[i]) == 0)
-			method = i;
-	if (method == 0)
+	options_read(&online_family, m, PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_JSONB_P(4) : NULL, v);
+	loss = CP_LOSS_SQUARE + (int) v[ONLINE_OPT_LOSS].num;	/* the choices' order */
+	if (v[ONLINE_OPT_TAU].given && loss != CP_LOSS_PINBALL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("online aggregation: unknown method \"%s\"", mname),
-				 errhint("Methods: ewa, fixed_share, mlpoly, boa.")));
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-	{
-		Jsonb	   *o = PG_GETARG_JSONB_P(4);
-		bool		g;
-		JsonbValue	key,
-				   *v;
-
-		if (!JB_ROOT_IS_OBJECT(o))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("online aggregation: options must be a JSON object"),
-					 errhint("Write e.g. '{\"loss\": \"absolute\"}'.")));
-		key.type = jbvString;
-		key.val.string.val = "loss";
-		key.val.string.len = 4;
-		v = findJsonbValueFromContainer(&o->root, JB_FOBJECT, &key);
-		if (v != NULL)
-		{
-			char	   *l = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : "";
-
-			loss = strcmp(l, "square") == 0 ? CP_LOSS_SQUARE : strcmp(l, "absolute") == 0 ? CP_LOSS_ABSOLUTE :
-				strcmp(l, "pinball") == 0 ? CP_LOSS_PINBALL : 0;
-			if (loss == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("online aggregation: option loss must be square, absolute or pinball"),
-						 errhint("pinball takes the quantile as option tau.")));
-			used++;
-		}
-		tau = num_option(o, "tau", 0.5, &g);
-		used += g;
-		if (!(tau > 0 && tau < 1) || (g && loss != CP_LOSS_PINBALL))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("online aggregation: option tau must be in (0, 1), with loss pinball")));
-		eta = num_option(o, "eta", 0, &g);
-		used += g;
-		if (!(eta >= 0) || (g && eta == 0) || (g && method != CP_ONLINE_EWA && method != CP_ONLINE_FIXED_SHARE))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("online aggregation: option eta must be a positive learning rate, for ewa or fixed_share"),
-					 errhint("Leave eta out for the adaptive rate.")));
-		alpha = num_option(o, "alpha", 0.01, &g);
-		used += g;
-		if (!(alpha >= 0 && alpha < 1) || (g && method != CP_ONLINE_FIXED_SHARE))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("online aggregation: option alpha must be in [0, 1), for fixed_share")));
-		if ((int) JsonContainerSize(&o->root) != used)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("online aggregation: unknown option"),
-					 errhint("Options: loss, tau (pinball), eta (ewa, fixed_share), alpha (fixed_share).")));
-	}
+				 errmsg("online aggregation: option tau needs loss pinball"),
+				 errhint("%s", online_family.opts[ONLINE_OPT_TAU].doc)));
 	s = palloc(sizeof(double) * len);
-	cp_online_init(s, method, loss, tau, eta, alpha, k);
+	cp_online_init(s, m->code, loss, v[ONLINE_OPT_TAU].num, v[ONLINE_OPT_ETA].num,
+				   v[ONLINE_OPT_ALPHA].num, k);
 	d = palloc(sizeof(Datum) * len);
 	for (int i = 0; i < len; i++)
 		d[i] = Float8GetDatum(s[i]);
@@ -277,7 +198,7 @@ cipred_online_weights_final(PG_FUNCTION_ARGS)
 	n = (int64) s[CP_ON_T];
 	mse = n > 0 ? s[CP_ON_SSE] / (double) n : 0;
 	eta = s[CP_ON_ETA];
-	mname = online_names[(int) s[CP_ON_METHOD]];
+	mname = method_by_code(&online_family, (int32) s[CP_ON_METHOD])->name;
 	cp_mbuild_init(&mb, CP_KIND_COMBINATION, VARHDRSZ, model_realloc);
 	cp_mbuild_text(&mb, "method", &mname, NULL, 1, 0);
 	cp_mbuild_f64(&mb, "weights", s + CP_ON_HEAD, (uint32) k, 1);

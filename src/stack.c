@@ -23,6 +23,7 @@
 #include "core/model.h"
 #include "core/stack.h"
 #include "model.h"
+#include "options.h"
 
 #define ST_METHOD 0
 #define ST_LAMBDA 1
@@ -39,22 +40,6 @@ enum
 	COMB_CONVEX,
 	COMB_RIDGE
 };
-
-static const char *const comb_names[] = {NULL, "mean", "median", "convex", "ridge"};
-
-/* The method code of a name, or an error listing the methods. */
-static int
-comb_code(const char *name)
-{
-	for (int i = 1; i <= COMB_RIDGE; i++)
-		if (strcmp(name, comb_names[i]) == 0)
-			return i;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("combination: unknown method \"%s\"", name),
-			 errhint("Methods: mean, median, convex (non-negative weights summing to one), ridge (with option lambda).")));
-	return 0;
-}
 
 /* The forecasts of a row as doubles; NULL when the array or an element is NULL. */
 static double *
@@ -111,38 +96,15 @@ cipred_combination_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("combination: method must not be NULL"),
-				 errhint("Methods: mean, median, convex, ridge.")));
-	method = comb_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+				 errhint("Methods: %s.", method_list(&combination_family))));
 	{
-		Jsonb	   *o = PG_GETARG_JSONB_P(4);
-		JsonbValue	key,
-				   *v;
+		const MethodDef *m = method_find(&combination_family, text_to_cstring(PG_GETARG_TEXT_PP(3)));
+		OptVal		v[COMB_NOPTS];
 
-		key.type = jbvString;
-		key.val.string.val = "lambda";
-		key.val.string.len = 6;
-		if (!JB_ROOT_IS_OBJECT(o))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("combination: options must be a JSON object"),
-					 errhint("Write e.g. '{\"lambda\": 10}'.")));
-		v = findJsonbValueFromContainer(&o->root, JB_FOBJECT, &key);
-		if (v != NULL)
-		{
-			lambda = v->type == jbvNumeric
-				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v->val.numeric))) : -1;
-			if (!(lambda >= 0) || method != COMB_RIDGE)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("combination: option lambda must be a number >= 0, for method ridge"),
-						 errhint("lambda shrinks the ridge weights towards 0.")));
-		}
-		if (JsonContainerSize(&o->root) != (v != NULL ? 1 : 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("combination: unknown option"),
-					 errhint("The only option is lambda (method ridge).")));
+		options_read(&combination_family, m,
+					 PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_JSONB_P(4) : NULL, v);
+		method = m->code;
+		lambda = v[COMB_OPT_LAMBDA].num;
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -332,7 +294,7 @@ cipred_combination_final(PG_FUNCTION_ARGS)
 			mse += w[i] * G[i * k + j] * w[j];
 	}
 	mse = fmax(0.0, mse) / (double) Max(n, 1);
-	mname = comb_names[method];
+	mname = method_by_code(&combination_family, method)->name;
 	cp_mbuild_init(&mb, CP_KIND_COMBINATION, VARHDRSZ, model_realloc);
 	cp_mbuild_text(&mb, "method", &mname, NULL, 1, 0);
 	cp_mbuild_f64(&mb, "weights", w, (uint32) k, 1);

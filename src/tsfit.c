@@ -33,21 +33,11 @@
 #include "core/theta.h"
 #include "grid.h"
 #include "model.h"
+#include "options.h"
 #include "points.h"
 
 #define TSFIT_MAGIC 0x43505446	/* "CPTF" */
-#define METHOD_THETA 100		/* beside the cp_bl_method codes */
-#define METHOD_SES 101
-#define METHOD_OTM 109
-#define METHOD_HOLT 102
-#define METHOD_HOLT_DAMPED 103
-#define METHOD_HW 104
-#define METHOD_HW_DAMPED 105
-#define METHOD_ETS 106
-#define METHOD_MSTL 107
-#define METHOD_ARIMA 108
 #define MAX_HORIZON 1000000
-#define MAX_PERIOD 100000
 
 typedef enum GapRule
 {
@@ -108,331 +98,87 @@ zone_leave(int level)
 }
 
 /* ------------------------------------------------------------------
- * Options
+ * Options (declared in options.c)
  * ------------------------------------------------------------------ */
 
 /* The method code of a name, or an error listing the methods. */
 static int32
 method_code(const char *name)
 {
-	cp_bl_method m = cp_bl_code(name);
-
-	if (strcmp(name, "theta") == 0)
-		return METHOD_THETA;
-	if (strcmp(name, "ses") == 0)
-		return METHOD_SES;
-	if (strcmp(name, "otm") == 0)
-		return METHOD_OTM;
-	if (strcmp(name, "holt") == 0)
-		return METHOD_HOLT;
-	if (strcmp(name, "holt_damped") == 0)
-		return METHOD_HOLT_DAMPED;
-	if (strcmp(name, "hw") == 0)
-		return METHOD_HW;
-	if (strcmp(name, "hw_damped") == 0)
-		return METHOD_HW_DAMPED;
-	if (strcmp(name, "ets") == 0)
-		return METHOD_ETS;
-	if (strcmp(name, "mstl") == 0)
-		return METHOD_MSTL;
-	if (strcmp(name, "arima") == 0)
-		return METHOD_ARIMA;
-	if (m == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: unknown method \"%s\"", name),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta, otm.")));
-	return (int32) m;
+	return method_find(&fit_family, name)->code;
 }
 
-/* The name of a method code. */
+/* The name of a method code, or NULL. */
 static const char *
 method_name(int32 code)
 {
-	switch (code)
-	{
-		case METHOD_THETA:
-			return "theta";
-		case METHOD_SES:
-			return "ses";
-		case METHOD_OTM:
-			return "otm";
-		case METHOD_HOLT:
-			return "holt";
-		case METHOD_HOLT_DAMPED:
-			return "holt_damped";
-		case METHOD_HW:
-			return "hw";
-		case METHOD_HW_DAMPED:
-			return "hw_damped";
-		case METHOD_ETS:
-			return "ets";
-		case METHOD_MSTL:
-			return "mstl";
-		case METHOD_ARIMA:
-			return "arima";
-	}
-	return cp_bl_name(code);
+	const MethodDef *m = method_by_code(&fit_family, code);
+
+	return m ? m->name : NULL;
 }
 
-/*
- * The whole numbers of a JSON array option into out[0..max-1]: their count,
- * or -1 when v is not an array, has more than max elements, or one is not a
- * whole number in [lo, hi].
- */
-static int
-json_int_array(const JsonbValue *v, int max, double lo, double hi, int32 *out)
-{
-	int			n = 0;
-	JsonbIterator *ai;
-	JsonbIteratorToken at;
-	JsonbValue	e;
-
-	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		return -1;
-	ai = JsonbIteratorInit(v->val.binary.data);
-	while ((at = JsonbIteratorNext(&ai, &e, true)) != WJB_DONE)
-	{
-		double		d;
-
-		if (at != WJB_ELEM)
-			continue;
-		d = e.type == jbvNumeric
-			? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-												 NumericGetDatum(e.val.numeric))) : NAN;
-		if (n >= max || !(d >= lo && d <= hi && d == floor(d)))
-			return -1;
-		out[n++] = (int32) d;
-	}
-	return n;
-}
-
-/*
- * An option given for a method it does not apply to is an error, not
- * silently ignored (freq, period and gaps apply to every method).
- */
-static void
-option_applies(int32 method, const char *key)
-{
-	const char *for_methods = NULL;
-	bool		ok = true;
-
-	if (strcmp(key, "time_zone") == 0)
-		ok = true;
-	else if (strcmp(key, "alpha") == 0)
-	{
-		ok = method == CP_BL_CROSTON || method == CP_BL_SBA;
-		for_methods = "croston and sba";
-	}
-	else if (strcmp(key, "model") == 0)
-	{
-		ok = method == METHOD_ETS || method == METHOD_MSTL;
-		for_methods = "ets and mstl";
-	}
-	else if (strcmp(key, "periods") == 0 || strcmp(key, "adjusted") == 0)
-	{
-		ok = method == METHOD_MSTL;
-		for_methods = "mstl";
-	}
-	else if (strcmp(key, "order") == 0 || strcmp(key, "seasonal_order") == 0 ||
-			 strcmp(key, "constant") == 0)
-	{
-		ok = method == METHOD_ARIMA;
-		for_methods = "arima";
-	}
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: option \"%s\" does not apply to method %s", key, method_name(method)),
-				 errdetail("\"%s\" is an option of %s.", key, for_methods),
-				 errhint("Remove it, or choose the method it belongs to.")));
-}
-
-/* Parse the options jsonb. */
+/* Read the options jsonb of o->method into o. */
 static void
 parse_ts_options(TsOpts *o, Jsonb *opts)
 {
-	JsonbIterator *it;
-	JsonbValue	k,
-				v;
-	JsonbIteratorToken tok;
+	OptVal		v[FIT_NOPTS];
 
-	if (!JB_ROOT_IS_OBJECT(opts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: options must be a JSON object"),
-				 errhint("Write options like '{\"period\": 12, \"gaps\": \"linear\"}'.")));
-	it = JsonbIteratorInit(&opts->root);
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	options_read(&fit_family, method_by_code(&fit_family, o->method), opts, v);
+	if (v[FIT_OPT_TIME_ZONE].given)
 	{
-		char	   *key;
+		char	   *z = v[FIT_OPT_TIME_ZONE].str;
 
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(k.val.string.val, k.val.string.len);
-		tok = JsonbIteratorNext(&it, &v, true);
-		option_applies(o->method, key);
-		if (strcmp(key, "time_zone") == 0)
-		{
-			char	   *z = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
-
-			if (z == NULL || strlen(z) >= sizeof(o->time_zone) || pg_tzset(z) == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"time_zone\" must name a time zone"),
-						 errdetail("It was %s.", z ? z : "not a string"),
-						 errhint("Write e.g. {\"time_zone\": \"Europe/Paris\"} (SELECT name FROM pg_timezone_names lists them).")));
-			strlcpy(o->time_zone, z, sizeof(o->time_zone));
-		}
-		else if (strcmp(key, "freq") == 0)
-		{
-			Interval   *iv;
-
-			if (v.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"freq\" must be an interval string"),
-						 errhint("Write e.g. {\"freq\": \"1 month\"} or {\"freq\": \"30 minutes\"}.")));
-			iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
-													   CStringGetDatum(pnstrdup(v.val.string.val, v.val.string.len)),
-													   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-			grid_check_freq(iv, "freq");
-			o->freq = *iv;
-			o->has_freq = true;
-		}
-		else if (strcmp(key, "period") == 0)
-		{
-			double		d = (v.type == jbvNumeric)
-				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-													 NumericGetDatum(v.val.numeric))) : -1;
-
-			if (!(d >= 1 && d <= 100000 && d == floor(d)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"period\" must be a whole number from 1 to 100000"),
-						 errhint("Give the seasonal period in steps, e.g. 12 for monthly data, 48 or 336 for half-hourly data.")));
-			o->period = (int32) d;
-		}
-		else if (strcmp(key, "gaps") == 0)
-		{
-			char	   *g = (v.type == jbvString) ? pnstrdup(v.val.string.val, v.val.string.len) : "";
-
-			if (strcmp(g, "error") == 0)
-				o->gaps = GAPS_ERROR;
-			else if (strcmp(g, "linear") == 0)
-				o->gaps = GAPS_LINEAR;
-			else if (strcmp(g, "seasonal") == 0)
-				o->gaps = GAPS_SEASONAL;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"gaps\" must be \"error\", \"linear\" or \"seasonal\""),
-						 errhint("\"linear\" interpolates missing steps, \"seasonal\" takes the value one period earlier.")));
-		}
-		else if (strcmp(key, "alpha") == 0)
-		{
-			double		d = (v.type == jbvNumeric)
-				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-													 NumericGetDatum(v.val.numeric))) : -1;
-
-			if (!(d > 0 && d <= 1))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"alpha\" must be in (0, 1]"),
-						 errhint("alpha is the smoothing of croston and sba (default 0.1, as R).")));
-			o->alpha = d;
-		}
-		else if (strcmp(key, "order") == 0 || strcmp(key, "seasonal_order") == 0)
-		{
-			int32		got[3];
-
-			if (json_int_array(&v, 3, 0, 100, got) != 3)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"%s\" must be an array of three whole numbers", key),
-						 errhint("Write e.g. {\"order\": [0, 1, 1], \"seasonal_order\": [0, 1, 1]} for (p, d, q) and (P, D, Q).")));
-			for (int i = 0; i < 3; i++)
-				o->arima[(key[0] == 's' ? 3 : 0) + i] = got[i];
-		}
-		else if (strcmp(key, "constant") == 0)
-		{
-			if (v.type != jbvBool)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"constant\" must be true or false"),
-						 errhint("A mean (no differencing) or a drift (one difference) term: {\"constant\": false}.")));
-			o->arima_const = v.val.boolean ? 1 : 0;
-		}
-		else if (strcmp(key, "periods") == 0)
-		{
-			int			n;
-
-			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"periods\" must be an array of seasonal periods"),
-						 errhint("Write e.g. {\"periods\": [48, 336]} for half-hourly data with daily and weekly cycles.")));
-			n = json_int_array(&v, CP_STL_MAX_PERIODS, 2, MAX_PERIOD, o->periods);
-			if (n < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"periods\" must hold 1 to %d whole numbers from 2 to %d",
-								CP_STL_MAX_PERIODS, MAX_PERIOD),
-						 errhint("Write e.g. {\"periods\": [48, 336]}.")));
-			if (n == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"periods\" must not be empty"),
-						 errhint("Write e.g. {\"periods\": [48, 336]}.")));
-			o->nperiods = n;
-		}
-		else if (strcmp(key, "model") == 0)
-		{
-			char	   *g;
-			int			mask[3],
-						damped,
-						rc;
-
-			if (v.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"model\" must be a string naming an ETS form"),
-						 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
-			g = pnstrdup(v.val.string.val, v.val.string.len);
-			rc = cp_ets_parse(g, mask, &damped);
-
-			if (rc == CP_ETS_EFORBIDDEN)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: ETS form \"%s\" has an additive error with a multiplicative season", g),
-						 errdetail("Such models can have infinite forecast variance; R's ets() refuses them too."),
-						 errhint("Use a multiplicative error (\"M%s\") or an additive season.", g + 1)));
-			if (rc != CP_ETS_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"model\" must name an ETS form, not \"%s\"", g),
-						 errdetail("Three letters, error (A, M), trend (N, A, or Ad for damped) and season (N, A, M); Z chooses a letter automatically. Multiplicative trends are not supported."),
-						 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
-			strlcpy(o->ets_model, g, sizeof(o->ets_model));
-		}
-		else if (strcmp(key, "adjusted") == 0)
-		{
-			char	   *g = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
-
-			if (g == NULL || (strcmp(g, "ets") != 0 && strcmp(g, "arima") != 0))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: option \"adjusted\" must be \"ets\" or \"arima\"%s%s%s",
-								g ? ", not \"" : "", g ? g : "", g ? "\"" : ""),
-						 errdetail("It names the model of mstl's seasonally adjusted series."),
-						 errhint("Write {\"adjusted\": \"arima\"} for an automatic non-seasonal ARIMA, or leave it out for ETS.")));
-			o->mstl_arima = strcmp(g, "arima") == 0;
-		}
-		else
+		if (pg_tzset(z) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("fit: unknown option \"%s\"", key),
-					 errhint("Known options: freq, period, periods, adjusted, gaps, alpha, model, order, seasonal_order, constant.")));
+					 errmsg("fit: option \"time_zone\" must be a time zone name"),
+					 errdetail("It was %s.", z),
+					 errhint("%s", fit_family.opts[FIT_OPT_TIME_ZONE].doc)));
+		strlcpy(o->time_zone, z, sizeof(o->time_zone));
+	}
+	if (v[FIT_OPT_FREQ].given)
+	{
+		grid_check_freq(&v[FIT_OPT_FREQ].iv, "freq");
+		o->freq = v[FIT_OPT_FREQ].iv;
+		o->has_freq = true;
+	}
+	if (v[FIT_OPT_PERIOD].given)
+		o->period = (int32) v[FIT_OPT_PERIOD].num;
+	o->gaps = (int32) v[FIT_OPT_GAPS].num;	/* the GapRule order of the choices */
+	o->alpha = v[FIT_OPT_ALPHA].num;
+	for (int i = 0; i < 3; i++)
+	{
+		if (v[FIT_OPT_ORDER].given)
+			o->arima[i] = v[FIT_OPT_ORDER].arr[i];
+		if (v[FIT_OPT_SEASONAL_ORDER].given)
+			o->arima[3 + i] = v[FIT_OPT_SEASONAL_ORDER].arr[i];
+	}
+	if (v[FIT_OPT_CONSTANT].given)
+		o->arima_const = (int32) v[FIT_OPT_CONSTANT].num;
+	o->nperiods = v[FIT_OPT_PERIODS].n;
+	for (int i = 0; i < v[FIT_OPT_PERIODS].n; i++)
+		o->periods[i] = v[FIT_OPT_PERIODS].arr[i];
+	o->mstl_arima = v[FIT_OPT_ADJUSTED].num == 1;
+	if (v[FIT_OPT_MODEL].given)
+	{
+		char	   *g = v[FIT_OPT_MODEL].str;
+		int			mask[3],
+					damped,
+					rc = cp_ets_parse(g, mask, &damped);
+
+		if (rc == CP_ETS_EFORBIDDEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: ETS form \"%s\" has an additive error with a multiplicative season", g),
+					 errdetail("Such models can have infinite forecast variance; R's ets() refuses them too."),
+					 errhint("Use a multiplicative error (\"M%s\") or an additive season.", g + 1)));
+		if (rc != CP_ETS_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fit: option \"model\" must name an ETS form, not \"%s\"", g),
+					 errdetail("Three letters, error (A, M), trend (N, A, or Ad for damped) and season (N, A, M); Z chooses a letter automatically. Multiplicative trends are not supported."),
+					 errhint("Write e.g. {\"model\": \"ZZZ\"} (automatic), \"AAdN\" or \"MAM\".")));
+		strlcpy(o->ets_model, g, sizeof(o->ets_model));
 	}
 	if (o->mstl_arima && o->ets_model[0])
 		ereport(ERROR,
@@ -467,7 +213,7 @@ static bool
 periods_ok(const int32 *p, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (p[i] < 2 || p[i] > MAX_PERIOD)
+		if (p[i] < 2 || p[i] > FIT_MAX_PERIOD)
 			return false;
 	return true;
 }
@@ -479,7 +225,7 @@ tsfit_new(MemoryContext cxt)
 	TsFitAgg   *a = MemoryContextAllocZero(cxt, sizeof(TsFitAgg));
 
 	points_init(&a->p, cxt);
-	a->o.alpha = 0.1;
+	a->o.alpha = fit_family.opts[FIT_OPT_ALPHA].def;
 	for (int i = 0; i < 6; i++)
 		a->o.arima[i] = -1;
 	a->o.arima_const = -1;
@@ -530,7 +276,7 @@ cipred_tsfit_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("fit: method must not be NULL"),
-				 errhint("Methods: naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets, arima, mstl, theta, otm.")));
+				 errhint("Methods: %s.", method_list(&fit_family))));
 	if (!a->started)
 	{
 		a->o.method = method_code(text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -850,7 +596,7 @@ default_period(const Interval *f)
 	if (f->day > 0 && f->time == 0)
 		return f->day == 1 ? 7 : (f->day == 7 ? 52 : 1);
 	if (f->day == 0 && f->time > 0 && USECS_PER_DAY % f->time == 0 &&
-		USECS_PER_DAY / f->time <= MAX_PERIOD)
+		USECS_PER_DAY / f->time <= FIT_MAX_PERIOD)
 		return (int32) (USECS_PER_DAY / f->time);
 	return 1;
 }
@@ -1511,20 +1257,20 @@ tsfit_final_body(TsFitAgg *a)
 		}
 	}
 
-	if (a->o.method == METHOD_ETS)
+	if (a->o.method == FIT_ETS)
 		return ets_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == METHOD_MSTL)
+	if (a->o.method == FIT_MSTL)
 		return mstl_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == METHOD_ARIMA)
+	if (a->o.method == FIT_ARIMA)
 		return arima_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == METHOD_HW || a->o.method == METHOD_HW_DAMPED)
-		return hw_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HW_DAMPED);
-	if (a->o.method == METHOD_HOLT || a->o.method == METHOD_HOLT_DAMPED)
-		return holt_model(a, &freq, n, gaps, period, y, a->o.method == METHOD_HOLT_DAMPED);
-	if (a->o.method == METHOD_THETA || a->o.method == METHOD_SES || a->o.method == METHOD_OTM)
+	if (a->o.method == FIT_HW || a->o.method == FIT_HW_DAMPED)
+		return hw_model(a, &freq, n, gaps, period, y, a->o.method == FIT_HW_DAMPED);
+	if (a->o.method == FIT_HOLT || a->o.method == FIT_HOLT_DAMPED)
+		return holt_model(a, &freq, n, gaps, period, y, a->o.method == FIT_HOLT_DAMPED);
+	if (a->o.method == FIT_THETA || a->o.method == FIT_SES || a->o.method == FIT_OTM)
 		return theta_model(a, &freq, n, gaps, period, y,
-						   a->o.method == METHOD_SES ? CP_THETA_SES :
-						   a->o.method == METHOD_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC);
+						   a->o.method == FIT_SES ? CP_THETA_SES :
+						   a->o.method == FIT_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC);
 	if (a->o.method == CP_BL_SNAIVE && period < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
