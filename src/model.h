@@ -18,13 +18,23 @@ typedef enum FieldLen
 	LEN_ANY						/* any array length */
 } FieldLen;
 
+#define FS_FINITE 1				/* every value is finite */
+#define FS_NONNEG 2				/* a variance or standard error: not negative */
+#define FS_COMMON 4				/* written by the code every model of the kind shares */
+
+/* A field of a kind's schema (kinds.c). */
 typedef struct FieldSpec
 {
 	const char *name;
 	cp_ftype	type;
 	FieldLen	len;
 	bool		required;
+	int			flags;			/* FS_* */
+	int			offset;			/* a scalar's place in the kind's C struct, or -1 */
 } FieldSpec;
+
+/* Raise the error for a damaged model (22P02; 22003 for one just built). */
+extern void model_damaged(const char *what, const char *detail) pg_attribute_noreturn();
 
 /* Detoast and parse a model datum, raising a clear error if damaged. */
 extern void model_view_of(Datum d, cp_model_view *view);

@@ -224,16 +224,16 @@ static const OptSpec online_opts[ONLINE_NOPTS] = {
 #define ONLINE_COMMON (BIT(ONLINE_OPT_LOSS) | BIT(ONLINE_OPT_TAU))
 
 static const MethodDef online_methods[] = {
-	{"ewa", CP_ONLINE_EWA, 0, ONLINE_COMMON | BIT(ONLINE_OPT_ETA), "1 row",
+	{"ewa", CP_ONLINE_EWA, CP_KIND_COMBINATION, ONLINE_COMMON | BIT(ONLINE_OPT_ETA), "1 row",
 		"Exponentially weighted average forecaster.",
 	"Cesa-Bianchi & Lugosi, Prediction, Learning, and Games (2006), 2.1; R opera"},
-	{"fixed_share", CP_ONLINE_FIXED_SHARE, 0, ONLINE_COMMON | BIT(ONLINE_OPT_ETA) | BIT(ONLINE_OPT_ALPHA), "1 row",
+	{"fixed_share", CP_ONLINE_FIXED_SHARE, CP_KIND_COMBINATION, ONLINE_COMMON | BIT(ONLINE_OPT_ETA) | BIT(ONLINE_OPT_ALPHA), "1 row",
 		"EWA that shares a fraction alpha of the weight, to track a changing best expert.",
 	"Herbster & Warmuth (1998), Machine Learning 32(2); R opera"},
-	{"mlpoly", CP_ONLINE_MLPOLY, 0, ONLINE_COMMON, "1 row",
+	{"mlpoly", CP_ONLINE_MLPOLY, CP_KIND_COMBINATION, ONLINE_COMMON, "1 row",
 		"Polynomially weighted average with multiple learning rates.",
 	"Gaillard, Stoltz & van Erven (2014), COLT; R opera"},
-	{"boa", CP_ONLINE_BOA, 0, ONLINE_COMMON, "1 row",
+	{"boa", CP_ONLINE_BOA, CP_KIND_COMBINATION, ONLINE_COMMON, "1 row",
 		"Bernstein online aggregation.",
 	"Wintenberger (2017), Machine Learning 106(1); R opera"},
 };

@@ -32,6 +32,7 @@
 #include "core/hw.h"
 #include "core/theta.h"
 #include "grid.h"
+#include "kinds.h"
 #include "model.h"
 #include "options.h"
 #include "points.h"
@@ -664,16 +665,24 @@ holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 						damped ? "holt_damped" : "holt", CP_HOLT_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use ses, naive or mean.")));
 	series_model_start(&b, CP_KIND_HOLT, damped ? "holt_damped" : "holt", a, freq, n, period, gaps);
-	cp_mbuild_f64(&b, "alpha", &h.alpha, 1, 0);
-	cp_mbuild_f64(&b, "beta", &h.beta, 1, 0);
-	cp_mbuild_f64(&b, "phi", &h.phi, 1, 0);
-	cp_mbuild_f64(&b, "initial_level", &h.l0, 1, 0);
-	cp_mbuild_f64(&b, "initial_trend", &h.b0, 1, 0);
-	cp_mbuild_f64(&b, "level", &h.level, 1, 0);
-	cp_mbuild_f64(&b, "trend", &h.trend, 1, 0);
-	cp_mbuild_f64(&b, "sigma2", &h.sigma2, 1, 0);
+	kind_write(&b, kind_def(CP_KIND_HOLT)->schema, &h, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
+}
+
+/* Holt-Winters' seasonal states, one per step of the period. */
+static bool
+hw_arrays(cp_mbuild *b, const FieldSpec *f, const void *st)
+{
+	const cp_hw *w = st;
+
+	if (strcmp(f->name, "seasonal") == 0)
+		cp_mbuild_f64(b, f->name, w->seas, (uint32) w->m, 1);
+	else if (strcmp(f->name, "initial_seasonal") == 0)
+		cp_mbuild_f64(b, f->name, w->s0, (uint32) w->m, 1);
+	else
+		return false;
+	return true;
 }
 
 /* Fit additive Holt-Winters (damped or not) and build its model. */
@@ -707,19 +716,31 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 				 errdetail("Two seasons of %d steps and two more points.", period),
 				 errhint("Fit on a longer series, or use snaive or theta.")));
 	series_model_start(&b, CP_KIND_HW, mname, a, freq, n, period, gaps);
-	cp_mbuild_f64(&b, "alpha", &w.alpha, 1, 0);
-	cp_mbuild_f64(&b, "beta", &w.beta, 1, 0);
-	cp_mbuild_f64(&b, "gamma", &w.gamma, 1, 0);
-	cp_mbuild_f64(&b, "phi", &w.phi, 1, 0);
-	cp_mbuild_f64(&b, "level", &w.level, 1, 0);
-	cp_mbuild_f64(&b, "trend", &w.trend, 1, 0);
-	cp_mbuild_f64(&b, "seasonal", w.seas, (uint32) period, 1);
-	cp_mbuild_f64(&b, "initial_level", &w.l0, 1, 0);
-	cp_mbuild_f64(&b, "initial_trend", &w.b0, 1, 0);
-	cp_mbuild_f64(&b, "initial_seasonal", w.s0, (uint32) period, 1);
-	cp_mbuild_f64(&b, "sigma2", &w.sigma2, 1, 0);
+	kind_write(&b, kind_def(CP_KIND_HW)->schema, &w, hw_arrays);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
+}
+
+/* Theta's seasonal flag and factors, and otm's own parameters (otm only). */
+static bool
+theta_own(cp_mbuild *b, const FieldSpec *f, const void *st)
+{
+	const cp_theta *th = st;
+
+	if (strcmp(f->name, "seasonal") == 0)
+	{
+		int			seasonal = th->seasonal;
+
+		cp_mbuild_bool(b, f->name, &seasonal, 1, 0);
+	}
+	else if (strcmp(f->name, "seasonal_factors") == 0)
+		cp_mbuild_f64(b, f->name, th->seas, (uint32) th->m, 1);
+	else if (strcmp(f->name, "theta") == 0 || strcmp(f->name, "intercept") == 0 ||
+			 strcmp(f->name, "slope") == 0)
+		return th->mode != CP_THETA_OPTIMISED;	/* written from the struct for otm */
+	else
+		return false;
+	return true;
 }
 
 /* Fit Theta, SES or the optimised theta model and build its model. */
@@ -751,52 +772,40 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 				 errmsg("fit: %s could not fit the series: its errors overflow", mname),
 				 errhint("Rescale the series (its values are too large to square).")));
 	series_model_start(&b, CP_KIND_THETA, mname, a, freq, n, period, gaps);
-	{
-		int			seasonal = th.seasonal;
-
-		cp_mbuild_bool(&b, "seasonal", &seasonal, 1, 0);
-	}
-	cp_mbuild_f64(&b, "alpha", &th.alpha, 1, 0);
-	cp_mbuild_f64(&b, "initial_level", &th.l0, 1, 0);
-	cp_mbuild_f64(&b, "level", &th.level, 1, 0);
-	cp_mbuild_f64(&b, "drift", &th.drift, 1, 0);
-	cp_mbuild_f64(&b, "sigma2", &th.sigma2, 1, 0);
-	cp_mbuild_f64(&b, "seasonal_factors", th.seas, (uint32) period, 1);
-	if (mode == CP_THETA_OPTIMISED)
-	{
-		cp_mbuild_f64(&b, "theta", &th.theta, 1, 0);
-		cp_mbuild_f64(&b, "intercept", &th.intercept, 1, 0);
-		cp_mbuild_f64(&b, "slope", &th.slope, 1, 0);
-	}
+	kind_write(&b, kind_def(CP_KIND_THETA)->schema, &th, theta_own);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
+}
+
+/* An ETS model's form and seasonal states (none without a season). */
+static bool
+ets_own(cp_mbuild *b, const FieldSpec *f, const void *st)
+{
+	const cp_ets *e = st;
+	uint32		ns = e->spec.season ? (uint32) e->spec.m : 0;
+
+	if (strcmp(f->name, "form") == 0)
+	{
+		char		form[8];
+		const char *fp = form;
+
+		cp_ets_name(&e->spec, form);
+		cp_mbuild_text(b, f->name, &fp, NULL, 1, 0);
+	}
+	else if (strcmp(f->name, "initial_seasonal") == 0)
+		cp_mbuild_f64(b, f->name, e->s0, ns, 1);
+	else if (strcmp(f->name, "seasonal") == 0)
+		cp_mbuild_f64(b, f->name, e->seas, ns, 1);
+	else
+		return false;
+	return true;
 }
 
 /* The fields of a fitted ETS model (also mstl's adjusted-series model). */
 static void
 ets_fields(cp_mbuild *b, const cp_ets *e)
 {
-	char		form[8];
-	const char *fp = form;
-	uint32		ns = e->spec.season ? (uint32) e->spec.m : 0;
-
-	cp_ets_name(&e->spec, form);
-	cp_mbuild_text(b, "form", &fp, NULL, 1, 0);
-	cp_mbuild_f64(b, "alpha", &e->alpha, 1, 0);
-	cp_mbuild_f64(b, "beta", &e->beta, 1, 0);
-	cp_mbuild_f64(b, "gamma", &e->gamma, 1, 0);
-	cp_mbuild_f64(b, "phi", &e->phi, 1, 0);
-	cp_mbuild_f64(b, "initial_level", &e->l0, 1, 0);
-	cp_mbuild_f64(b, "initial_trend", &e->b0, 1, 0);
-	cp_mbuild_f64(b, "initial_seasonal", e->s0, ns, 1);
-	cp_mbuild_f64(b, "level", &e->level, 1, 0);
-	cp_mbuild_f64(b, "trend", &e->trend, 1, 0);
-	cp_mbuild_f64(b, "seasonal", e->seas, ns, 1);
-	cp_mbuild_f64(b, "sigma2", &e->sigma2, 1, 0);
-	cp_mbuild_f64(b, "loglik", &e->loglik, 1, 0);
-	cp_mbuild_f64(b, "aic", &e->aic, 1, 0);
-	cp_mbuild_f64(b, "aicc", &e->aicc, 1, 0);
-	cp_mbuild_f64(b, "bic", &e->bic, 1, 0);
+	kind_write(b, kind_ets_fields, e, ets_own);
 }
 
 /* The simplest form a mask allows, to say how many points ETS needs. */
@@ -916,32 +925,37 @@ mstl_seasonal_fields(cp_mbuild *b, const double *seas, int64 n, const int64 *kep
 	cp_mbuild_f64(b, "seasonal_last", last, (uint32) nlast, 1);
 }
 
+/* An ARIMA model's order and coefficients. */
+static bool
+arima_own(cp_mbuild *b, const FieldSpec *fs, const void *st)
+{
+	const cp_arima *f = st;
+
+	if (strcmp(fs->name, "order") == 0)
+	{
+		int64		ord[8] = {f->order.p, f->order.d, f->order.q, f->order.P, f->order.D, f->order.Q,
+		f->order.m, f->order.constant};
+
+		cp_mbuild_i64(b, fs->name, ord, 8, 1);
+	}
+	else if (strcmp(fs->name, "ar") == 0)
+		cp_mbuild_f64(b, fs->name, f->ar, (uint32) f->order.p, 1);
+	else if (strcmp(fs->name, "ma") == 0)
+		cp_mbuild_f64(b, fs->name, f->ma, (uint32) f->order.q, 1);
+	else if (strcmp(fs->name, "sar") == 0)
+		cp_mbuild_f64(b, fs->name, f->sar, (uint32) f->order.P, 1);
+	else if (strcmp(fs->name, "sma") == 0)
+		cp_mbuild_f64(b, fs->name, f->sma, (uint32) f->order.Q, 1);
+	else
+		return false;
+	return true;
+}
+
 /* The fields of a fitted ARIMA model (also mstl's adjusted-series model). */
 static void
 arima_fields(cp_mbuild *b, const cp_arima *f)
 {
-	int64		ord[8];
-
-	ord[0] = f->order.p;
-	ord[1] = f->order.d;
-	ord[2] = f->order.q;
-	ord[3] = f->order.P;
-	ord[4] = f->order.D;
-	ord[5] = f->order.Q;
-	ord[6] = f->order.m;
-	ord[7] = f->order.constant;
-	cp_mbuild_i64(b, "order", ord, 8, 1);
-	cp_mbuild_f64(b, "ar", f->ar, (uint32) f->order.p, 1);
-	cp_mbuild_f64(b, "ma", f->ma, (uint32) f->order.q, 1);
-	cp_mbuild_f64(b, "sar", f->sar, (uint32) f->order.P, 1);
-	cp_mbuild_f64(b, "sma", f->sma, (uint32) f->order.Q, 1);
-	cp_mbuild_f64(b, "beta", &f->beta, 1, 0);
-	cp_mbuild_f64(b, "sigma2", &f->sigma2, 1, 0);
-	cp_mbuild_f64(b, "sigma2_ml", &f->sigma2_ml, 1, 0);
-	cp_mbuild_f64(b, "loglik", &f->loglik, 1, 0);
-	cp_mbuild_f64(b, "aic", &f->aic, 1, 0);
-	cp_mbuild_f64(b, "aicc", &f->aicc, 1, 0);
-	cp_mbuild_f64(b, "bic", &f->bic, 1, 0);
+	kind_write(b, kind_arima_fields, f, arima_own);
 }
 
 /*
@@ -1287,18 +1301,7 @@ tsfit_final_body(TsFitAgg *a)
 				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
 
 	series_model_start(&b, CP_KIND_BASELINE, mname, a, &freq, n, period, gaps);
-	{
-		int64		lag = fit.lag;
-
-		cp_mbuild_i64(&b, "lag", &lag, 1, 0);
-	}
-	cp_mbuild_f64(&b, "mse", &fit.mse, 1, 0);
-	cp_mbuild_f64(&b, "drift", &fit.drift, 1, 0);
-	cp_mbuild_f64(&b, "drift_se", &fit.drift_se, 1, 0);
-	cp_mbuild_f64(&b, "mean", &fit.mean, 1, 0);
-	cp_mbuild_f64(&b, "sd", &fit.sd, 1, 0);
-	cp_mbuild_f64(&b, "rate", &fit.rate, 1, 0);
-	cp_mbuild_f64(&b, "alpha", &fit.alpha, 1, 0);
+	kind_write(&b, kind_def(CP_KIND_BASELINE)->schema, &fit, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	PG_RETURN_DATUM(model_finish(&b, false));
 }
@@ -1356,9 +1359,7 @@ arima_of(const cp_model_view *view, TsModel *m)
 			dst[k][i] = cp_field_f64(c, i);
 	}
 	f->n = m->n;
-	f->beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
-	f->sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
-	f->sigma2_ml = cp_field_f64(model_req(view, "sigma2_ml", CP_F64), 0);
+	kind_read(view, kind_arima_fields, f);
 }
 
 /* Unpack an ETS model (validated). */
@@ -1382,15 +1383,7 @@ ets_of(const cp_model_view *view, TsModel *m)
 		mask[2] == (1 << CP_ETS_ADD) ? CP_ETS_ADD : CP_ETS_NONE;
 	e->spec.m = e->spec.season ? (int) sv->count : 1;
 	e->n = m->n;
-	e->alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
-	e->beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
-	e->gamma = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
-	e->phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
-	e->l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
-	e->b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
-	e->level = cp_field_f64(model_req(view, "level", CP_F64), 0);
-	e->trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
-	e->sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+	kind_read(view, kind_ets_fields, e);
 	for (uint32 i = 0; i < sv->count && i < CP_ETS_MAX_PERIOD; i++)
 	{
 		e->seas[i] = cp_field_f64(sv, i);
@@ -1403,14 +1396,14 @@ static void
 tsmodel_of(Datum d, TsModel *m, const char *fname)
 {
 	cp_model_view *view = palloc(sizeof(cp_model_view));
+	const KindDef *def;
 	const cp_field *yf;
 	uint32		ml;
 	const char *mn;
 
 	model_view_of(d, view);
-	if (view->kind != CP_KIND_BASELINE && view->kind != CP_KIND_THETA &&
-		view->kind != CP_KIND_HOLT && view->kind != CP_KIND_HW && view->kind != CP_KIND_ETS &&
-		view->kind != CP_KIND_MSTL && view->kind != CP_KIND_ARIMA)
+	def = kind_def(view->kind);
+	if (def == NULL || !def->series)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s: the model is a %s model, not a time-series model", fname,
@@ -1450,14 +1443,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	{
 		m->fit.method = cp_bl_code(pnstrdup(mn, ml));
 		m->fit.n = m->n;
-		m->fit.lag = cp_field_i64(model_req(view, "lag", CP_I64), 0);
-		m->fit.mse = cp_field_f64(model_req(view, "mse", CP_F64), 0);
-		m->fit.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
-		m->fit.drift_se = cp_field_f64(model_req(view, "drift_se", CP_F64), 0);
-		m->fit.mean = cp_field_f64(model_req(view, "mean", CP_F64), 0);
-		m->fit.sd = cp_field_f64(model_req(view, "sd", CP_F64), 0);
-		m->fit.rate = cp_field_f64(model_req(view, "rate", CP_F64), 0);
-		m->fit.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
+		kind_read(view, def->schema, &m->fit);
 	}
 	else if (m->kind == CP_KIND_HW)
 	{
@@ -1467,21 +1453,13 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->hw.n = m->n;
 		m->hw.damped = (ml == 9);
 		m->hw.m = sv->count;
-		m->hw.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
-		m->hw.beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
-		m->hw.gamma = cp_field_f64(model_req(view, "gamma", CP_F64), 0);
-		m->hw.phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
-		m->hw.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
-		m->hw.trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
-		m->hw.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+		kind_read(view, def->schema, &m->hw);
 
 		for (uint32 i = 0; i < sv->count && i < CP_HW_MAX_PERIOD; i++)
 		{
 			m->hw.seas[i] = cp_field_f64(sv, i);
 			m->hw.s0[i] = cp_field_f64(s0, i);
 		}
-		m->hw.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
-		m->hw.b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
 	}
 	else if (m->kind == CP_KIND_ETS)
 		ets_of(view, m);
@@ -1514,14 +1492,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	{
 		m->hm.n = m->n;
 		m->hm.damped = (ml == 11);
-		m->hm.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
-		m->hm.beta = cp_field_f64(model_req(view, "beta", CP_F64), 0);
-		m->hm.phi = cp_field_f64(model_req(view, "phi", CP_F64), 0);
-		m->hm.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
-		m->hm.b0 = cp_field_f64(model_req(view, "initial_trend", CP_F64), 0);
-		m->hm.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
-		m->hm.trend = cp_field_f64(model_req(view, "trend", CP_F64), 0);
-		m->hm.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
+		kind_read(view, def->schema, &m->hm);
 	}
 	else
 	{
@@ -1530,20 +1501,10 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->th.n = m->n;
 		m->th.m = cp_field_i64(model_req(view, "period", CP_I64), 0);
 		m->th.seasonal = cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0);
-		m->th.alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
-		m->th.l0 = cp_field_f64(model_req(view, "initial_level", CP_F64), 0);
-		m->th.level = cp_field_f64(model_req(view, "level", CP_F64), 0);
-		m->th.drift = cp_field_f64(model_req(view, "drift", CP_F64), 0);
-		m->th.sigma2 = cp_field_f64(model_req(view, "sigma2", CP_F64), 0);
 		m->th.mode = (ml == 3 && memcmp(mn, "otm", 3) == 0) ? CP_THETA_OPTIMISED :
 			(ml == 3 && memcmp(mn, "ses", 3) == 0) ? CP_THETA_SES : CP_THETA_CLASSIC;
-		m->th.theta = 2.0;
-		if (m->th.mode == CP_THETA_OPTIMISED)
-		{
-			m->th.theta = cp_field_f64(model_req(view, "theta", CP_F64), 0);
-			m->th.intercept = cp_field_f64(model_req(view, "intercept", CP_F64), 0);
-			m->th.slope = cp_field_f64(model_req(view, "slope", CP_F64), 0);
-		}
+		m->th.theta = 2.0;		/* otm's own fields: only in its models */
+		kind_read(view, def->schema, &m->th);
 		m->th.seas = palloc(sizeof(double) * (sf->count + 1));
 		for (uint32 i = 0; i < sf->count; i++)
 			m->th.seas[i] = cp_field_f64(sf, i);
