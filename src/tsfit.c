@@ -650,8 +650,9 @@ series_model_start(cp_mbuild *b, uint16 kind, const char *mname, const TsFitAgg 
 /* Fit Holt's method (damped or not) and build its model. */
 static Datum
 holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
-		   bool damped)
+		   const MethodDef *m)
 {
+	bool		damped = m->code == FIT_HOLT_DAMPED;
 	cp_holt		h;
 	cp_mbuild	b;
 	int			rc;
@@ -688,8 +689,9 @@ hw_arrays(cp_mbuild *b, const FieldSpec *f, const void *st)
 /* Fit additive Holt-Winters (damped or not) and build its model. */
 static Datum
 hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
-		 bool damped)
+		 const MethodDef *m)
 {
+	bool		damped = m->code == FIT_HW_DAMPED;
 	cp_hw		w;
 	cp_mbuild	b;
 	const char *mname = damped ? "hw_damped" : "hw";
@@ -746,8 +748,10 @@ theta_own(cp_mbuild *b, const FieldSpec *f, const void *st)
 /* Fit Theta, SES or the optimised theta model and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
-			int mode)
+			const MethodDef *m)
 {
+	int			mode = m->code == FIT_SES ? CP_THETA_SES :
+		m->code == FIT_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC;
 	cp_theta	th;
 	cp_mbuild	b;
 	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
@@ -825,7 +829,8 @@ ets_min_points(const int mask[3], int damped, int32 period)
 
 /* Fit ETS (one form, or the best by AICc) and build its model. */
 static Datum
-ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+ets_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+		   const MethodDef *method pg_attribute_unused())
 {
 	const char *name = a->o.ets_model[0] ? a->o.ets_model : "ZZZ";
 	int			mask[3],
@@ -966,7 +971,8 @@ arima_fields(cp_mbuild *b, const cp_arima *f)
  * seasonal naive.
  */
 static Datum
-mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+mstl_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+		   const MethodDef *method pg_attribute_unused())
 {
 	int64		per[CP_STL_MAX_PERIODS],
 				kept[CP_STL_MAX_PERIODS];
@@ -1094,7 +1100,8 @@ arima_order_text(const cp_arima_order *o)
  * unless "order" is given; exact Gaussian likelihood either way.
  */
 static Datum
-arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y)
+arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+		   const MethodDef *method pg_attribute_unused())
 {
 	cp_arima	f;
 	cp_arima_err rc;
@@ -1171,6 +1178,53 @@ arima_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	return model_finish(&b, false);
 }
 
+/* Fit a benchmark method (naive, snaive, drift, mean, croston, sba) and build its model. */
+static Datum
+baseline_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
+			   const MethodDef *m)
+{
+	const char *mname = m->name;
+	cp_bl_fit	fit;
+	cp_mbuild	b;
+
+	if (a->o.method == CP_BL_SNAIVE && period < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: snaive needs a seasonal period of at least 2"),
+				 errdetail("The period is %d for frequency %s.", period, grid_len_text(freq, 1)),
+				 errhint("Give it: {\"period\": 12}, or use naive.")));
+	if (cp_bl_fitting(a->o.method, y, n, period, a->o.alpha, &fit) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						mname, cp_bl_min_points(a->o.method, period), n),
+				 a->o.method == CP_BL_SNAIVE
+				 ? errdetail("The seasonal period is %d, longer than the series allows.", period) : 0,
+				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
+
+	series_model_start(&b, CP_KIND_BASELINE, mname, a, freq, n, period, gaps);
+	kind_write(&b, kind_def(CP_KIND_BASELINE)->schema, &fit, NULL);
+	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
+	return model_finish(&b, false);
+}
+
+/* The fit of each time-series kind (the method table says which kind a method makes). */
+typedef Datum (*TsFitFn) (TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
+						  double *y, const MethodDef *m);
+static const struct
+{
+	uint16		kind;
+	TsFitFn		fit;
+}			ts_fitters[] = {
+	{CP_KIND_BASELINE, baseline_model},
+	{CP_KIND_THETA, theta_model},
+	{CP_KIND_HOLT, holt_model},
+	{CP_KIND_HW, hw_model},
+	{CP_KIND_ETS, ets_model},
+	{CP_KIND_MSTL, mstl_model},
+	{CP_KIND_ARIMA, arima_model},
+};
+
 static Datum tsfit_final_body(TsFitAgg *a);
 
 PG_FUNCTION_INFO_V1(cipred_tsfit_final);
@@ -1208,11 +1262,8 @@ tsfit_final_body(TsFitAgg *a)
 				gaps;
 	double	   *y;
 	int32		period;
-	cp_bl_fit	fit;
-	cp_mbuild	b;
-	const char *mname;
+	const MethodDef *m = method_by_code(&fit_family, a->o.method);
 
-	mname = method_name(a->o.method);
 	points_sort_unique(&a->p, true, "fit");
 	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
 	series_grid(&a->p, &a->o, &freq, k);
@@ -1271,39 +1322,11 @@ tsfit_final_body(TsFitAgg *a)
 		}
 	}
 
-	if (a->o.method == FIT_ETS)
-		return ets_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == FIT_MSTL)
-		return mstl_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == FIT_ARIMA)
-		return arima_model(a, &freq, n, gaps, period, y);
-	if (a->o.method == FIT_HW || a->o.method == FIT_HW_DAMPED)
-		return hw_model(a, &freq, n, gaps, period, y, a->o.method == FIT_HW_DAMPED);
-	if (a->o.method == FIT_HOLT || a->o.method == FIT_HOLT_DAMPED)
-		return holt_model(a, &freq, n, gaps, period, y, a->o.method == FIT_HOLT_DAMPED);
-	if (a->o.method == FIT_THETA || a->o.method == FIT_SES || a->o.method == FIT_OTM)
-		return theta_model(a, &freq, n, gaps, period, y,
-						   a->o.method == FIT_SES ? CP_THETA_SES :
-						   a->o.method == FIT_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC);
-	if (a->o.method == CP_BL_SNAIVE && period < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: snaive needs a seasonal period of at least 2"),
-				 errdetail("The period is %d for frequency %s.", period, grid_len_text(&freq, 1)),
-				 errhint("Give it: {\"period\": 12}, or use naive.")));
-	if (cp_bl_fitting(a->o.method, y, n, period, a->o.alpha, &fit) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
-						mname, cp_bl_min_points(a->o.method, period), n),
-				 a->o.method == CP_BL_SNAIVE
-				 ? errdetail("The seasonal period is %d, longer than the series allows.", period) : 0,
-				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
-
-	series_model_start(&b, CP_KIND_BASELINE, mname, a, &freq, n, period, gaps);
-	kind_write(&b, kind_def(CP_KIND_BASELINE)->schema, &fit, NULL);
-	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
-	PG_RETURN_DATUM(model_finish(&b, false));
+	for (int i = 0; i < (int) lengthof(ts_fitters); i++)
+		if (ts_fitters[i].kind == m->kind)
+			return ts_fitters[i].fit(a, &freq, n, gaps, period, y, m);
+	elog(ERROR, "fit: no fitter for method %s", m->name);
+	return (Datum) 0;
 }
 
 /* ------------------------------------------------------------------
