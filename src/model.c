@@ -21,7 +21,6 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -29,195 +28,8 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
-#include "core/arima.h"
-#include "core/ets.h"
-#include "core/poly.h"
-#include "core/stl.h"
-#include "core/linreg.h"
 #include "kinds.h"
 #include "model.h"
-
-static const char *
-type_name(int t)
-{
-	switch (t)
-	{
-		case CP_F64:
-			return "number";
-		case CP_I64:
-			return "integer";
-		case CP_BOOL:
-			return "boolean";
-		case CP_TEXT:
-			return "string";
-	}
-	return "unknown";
-}
-
-/* set while checking a model that cipred's own code has just built */
-static bool checking_built = false;
-
-/*
- * Raise the error for a damaged model; for a model cipred has just built
- * (from finite inputs), the same finding is an overflow of the fit.
- */
-void
-model_damaged(const char *what, const char *detail)
-{
-	if (checking_built)
-	{
-		checking_built = false;
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the fit produced an invalid model: %s", what),
-				 detail ? errdetail("%s", detail) : errdetail("The fit overflowed, or the series is degenerate for this method."),
-				 errhint("Rescale values near 1e300, or choose another method for this series.")));
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid cipred.model: %s", what),
-			 detail ? errdetail("%s", detail) : 0,
-			 errhint("Use a model made by cipred, unchanged; to edit one, change its JSON text and cast it back with ::cipred.model.")));
-}
-
-/* The feature count p of a model. */
-int
-model_p(const cp_model_view *view)
-{
-	const cp_field *f = cp_model_field(view, "features");
-
-	return f ? (int) f->count : 0;
-}
-
-/* A required field with the expected type. */
-const cp_field *
-model_req(const cp_model_view *view, const char *name, cp_ftype type)
-{
-	const cp_field *f = cp_model_field(view, name);
-
-	if (f == NULL || f->type != type)
-		model_damaged("missing field", name);
-	return f;
-}
-
-/* A feature name inside a model's bytes. */
-typedef struct NameRef
-{
-	const char *ptr;
-	uint32		len;
-} NameRef;
-
-/* Order names by bytes, then length. */
-static int
-nameref_cmp(const void *a, const void *b)
-{
-	const NameRef *x = a,
-			   *y = b;
-	int			c = memcmp(x->ptr, y->ptr, Min(x->len, y->len));
-
-	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-/* Check a parsed model against its kind's schema. */
-void
-model_validate(const cp_model_view *view)
-{
-	const KindDef *def = kind_def(view->kind);
-	const FieldSpec *schema;
-	int			p;
-
-	if (def == NULL)
-		model_damaged("unknown kind", NULL);
-	schema = def->schema;
-	p = model_p(view);
-	if (p > CP_LINREG_MAX_FEATURES)
-		model_damaged("too many features", psprintf("A model has at most %d features.", CP_LINREG_MAX_FEATURES));
-	for (uint32 i = 0; i < view->nfields; i++)
-	{
-		const cp_field *f = &view->fields[i];
-		const FieldSpec *spec = NULL;
-		uint64		want = 0;
-
-		for (const FieldSpec *s = schema; s->name; s++)
-			if (strcmp(s->name, f->name) == 0)
-				spec = s;
-		if (spec == NULL)
-			model_damaged("unknown field", psprintf("Field \"%s\" is not part of a %s model.",
-											  f->name, cp_kind_name(view->kind)));
-		if (f->type != spec->type)
-			model_damaged("field of the wrong type",
-					psprintf("Field \"%s\" must be a %s.", f->name, type_name(spec->type)));
-		switch (spec->len)
-		{
-			case LEN_SCALAR:
-				if (f->is_array)
-					model_damaged("field must be a scalar", f->name);
-				continue;
-			case LEN_P:
-				want = p;
-				break;
-			case LEN_K2:
-				want = (uint64) (p + 1) * (p + 1);
-				break;
-			case LEN_ANY:
-				want = f->count;
-				break;
-		}
-		if (!f->is_array || f->count != want)
-			model_damaged("field has the wrong length",
-					psprintf("Field \"%s\" must be an array of " UINT64_FORMAT " elements for %d features.",
-							 f->name, want, p));
-	}
-	for (const FieldSpec *s = schema; s->name; s++)
-		if (s->required && cp_model_field(view, s->name) == NULL)
-			model_damaged("missing field", psprintf("A %s model needs field \"%s\".",
-											  cp_kind_name(view->kind), s->name));
-
-	/* finite values, and variances not negative, where the schema says so */
-	for (const FieldSpec *s = schema; s->name; s++)
-	{
-		const cp_field *f = (s->flags & (FS_FINITE | FS_NONNEG)) ? cp_model_field(view, s->name) : NULL;
-
-		for (uint32 i = 0; f != NULL && i < f->count; i++)
-		{
-			double		v = cp_field_f64(f, i);
-
-			if ((s->flags & FS_FINITE) && !isfinite(v))
-				model_damaged(s->len == LEN_SCALAR ? "non-finite parameter" : "non-finite value", s->name);
-			if ((s->flags & FS_NONNEG) && v < 0)
-				model_damaged("negative variance", s->name);
-		}
-	}
-
-	/* values: names non-empty and distinct (sorted, so O(p log p)) */
-	{
-		const cp_field *names = cp_model_field(view, "features");
-
-		if (names && p > 0)
-		{
-			NameRef    *refs = palloc(sizeof(NameRef) * p);
-			const char **ptr = palloc(sizeof(char *) * p);
-			uint32	   *len = palloc(sizeof(uint32) * p);
-
-			cp_field_texts(names, ptr, len);
-			for (int j = 0; j < p; j++)
-			{
-				if (len[j] == 0)
-					model_damaged("empty feature name", NULL);
-				refs[j].ptr = ptr[j];
-				refs[j].len = len[j];
-			}
-			qsort(refs, p, sizeof(NameRef), nameref_cmp);
-			for (int j = 1; j < p; j++)
-				if (nameref_cmp(&refs[j - 1], &refs[j]) == 0)
-					model_damaged("duplicate feature name", pnstrdup(refs[j].ptr, refs[j].len));
-			pfree(refs);
-			pfree(ptr);
-			pfree(len);
-		}
-	}
-	kind_validate_values(def, view);
-}
 
 /* Detoast and parse a model datum. */
 void
@@ -328,14 +140,14 @@ model_finish(cp_mbuild *b, bool check)
 				 errmsg("model too large"),
 				 errdetail("The model needs %zu bytes.", len)));
 	SET_VARSIZE(buf, len + VARHDRSZ);
-	checking_built = !check;
+	model_checking_built = !check;
 	PG_TRY();
 	{
 		check_model_bytes((struct varlena *) buf);
 	}
 	PG_FINALLY();
 	{
-		checking_built = false;
+		model_checking_built = false;
 	}
 	PG_END_TRY();
 	return PointerGetDatum(buf);

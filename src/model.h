@@ -33,6 +33,9 @@ typedef struct FieldSpec
 	int			offset;			/* a scalar's place in the kind's C struct, or -1 */
 } FieldSpec;
 
+/* set while model_finish checks a model cipred has just built (kinds.c) */
+extern bool model_checking_built;
+
 /* Raise the error for a damaged model (22P02; 22003 for one just built). */
 extern void model_damaged(const char *what, const char *detail) pg_attribute_noreturn();
 
