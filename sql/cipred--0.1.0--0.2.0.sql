@@ -168,125 +168,13 @@ COMMENT ON FUNCTION cipred.methods() IS
 'Every method of cipred.fit, linreg, combination and online_weights: the model kind it makes, the points it needs, its options (what each accepts, its default and what it does), a description and a reference. Read from the declarations the code checks options with.';
 
 CREATE OR REPLACE FUNCTION cipred.linreg_drop(model cipred.model, features text[]) RETURNS cipred.model
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
--- doubles pass through jsonb: shortest exact text, whatever the session says
-SET extra_float_digits = 3
-AS $$
-DECLARE
-    j jsonb := model::text::jsonb;
-    names text[];
-    coef float8[];
-    cov float8[];
-    k int;
-    p int;
-    idx int;
-    f text;
-    cjj float8;
-    bj float8;
-    s2_old float8;
-    s2_new float8;
-    rss float8;
-    df float8;
-    n float8;
-    ic int;
-    kpar float8;
-    ll float8;
-    nc float8[];
-    newcoef float8[];
-    newcov float8[];
-    alias bool[];
-    xm float8[];
-    keep int[];
-BEGIN
-    IF cipred.model_kind(model) <> 'linreg' THEN
-        RAISE EXCEPTION 'linreg_drop: the model is a % model, not linreg', cipred.model_kind(model)
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-    IF j->>'method' <> 'ols' OR NOT j ? 'cov' THEN
-        RAISE EXCEPTION 'linreg_drop: only least-squares models can drop a feature without refitting'
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = format('The model''s method is %s.', j->>'method'),
-                  HINT = 'Refit ridge and elastic-net models with cipred.linreg on the remaining features.';
-    END IF;
-    FOREACH f IN ARRAY features LOOP
-        names := ARRAY(SELECT jsonb_array_elements_text(j->'features'));
-        idx := array_position(names, f);
-        IF f IS NULL OR idx IS NULL THEN
-            RAISE EXCEPTION 'linreg_drop: the model has no feature "%"', f
-                USING ERRCODE = 'undefined_column', DETAIL = format('Its features are %s.', names);
-        END IF;
-        p := cardinality(names);
-        k := p + 1;
-        coef := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'coef') e);
-        alias := ARRAY(SELECT e::bool FROM jsonb_array_elements_text(j->'aliased') e);
-        xm := ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(j->'x_mean') e);
-        -- cov over (intercept, features); aliased rows are NaN (null in the text): read as 0
-        cov := ARRAY(SELECT CASE WHEN e = 'NaN' THEN 0 ELSE e::float8 END FROM jsonb_array_elements_text(j->'cov') e);
-        keep := ARRAY(SELECT i FROM generate_series(0, p) i WHERE i <> idx);
-        IF alias[idx] THEN
-            -- an aliased feature never entered the fit: drop it as it is
-            newcoef := ARRAY(SELECT coef[i] FROM unnest(keep) i WHERE i > 0);
-            newcov := ARRAY(SELECT j2.v FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2),
-                                   LATERAL (SELECT (j->'cov'->>(a.r * k + b.c))::float8 AS v) j2 ORDER BY a.o, b.o2);
-            j := jsonb_set(j, '{coef}', to_jsonb(newcoef));
-            j := jsonb_set(j, '{cov}', to_jsonb(newcov));
-        ELSE
-            IF true = ANY (alias) THEN
-                RAISE EXCEPTION 'linreg_drop: the model left out collinear features (%), which "%" may free', 
-                    (SELECT string_agg(names[i], ', ') FROM generate_series(1, p) i WHERE alias[i]), f
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'Refit with cipred.linreg on the remaining features.';
-            END IF;
-            IF NOT (j->>'sigma')::float8 > 0 OR NOT (j->>'df_resid')::float8 > 0 THEN
-                RAISE EXCEPTION 'linreg_drop: the model fits its rows exactly (no residual variance), so its covariance cannot be downdated'
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'Refit with cipred.linreg on the remaining features.';
-            END IF;
-            cjj := cov[idx * k + idx + 1];
-            bj := coef[idx];
-            IF NOT cjj > 0 THEN
-                RAISE EXCEPTION 'linreg_drop: the covariance of "%" is not positive', f USING ERRCODE = 'data_exception';
-            END IF;
-            rss := (j->>'rss')::float8;
-            df := (j->>'df_resid')::float8;
-            n := (j->>'n')::float8;
-            ic := CASE WHEN (j->>'intercept')::bool THEN 1 ELSE 0 END;
-            s2_old := (j->>'sigma')::float8 ^ 2;
-            -- the removed coefficient's share of the fit: delta RSS = b^2 / [(X'X)^-1]_jj
-            rss := rss + bj * bj * s2_old / cjj;
-            df := df + 1;
-            s2_new := rss / df;
-            -- coefficients: b_-j -= C_-j,j / C_jj b_j (intercept at index 0)
-            nc := ARRAY(SELECT CASE WHEN i = 0 THEN (j->>'intercept_coef')::float8 ELSE coef[i] END
-                               - cov[i * k + idx + 1] / cjj * bj FROM unnest(keep) WITH ORDINALITY u(i, o) ORDER BY o);
-            -- covariance: the Schur complement, rescaled to the new sigma^2
-            newcov := ARRAY(SELECT CASE WHEN alias[nullif(a.r, 0)] OR alias[nullif(b.c, 0)] THEN 'NaN'::float8
-                                        ELSE (cov[a.r * k + b.c + 1] - cov[a.r * k + idx + 1] * cov[idx * k + b.c + 1] / cjj) * s2_new / s2_old END
-                              FROM unnest(keep) WITH ORDINALITY a(r, o), unnest(keep) WITH ORDINALITY b(c, o2) ORDER BY a.o, b.o2);
-            newcoef := ARRAY(SELECT CASE WHEN alias[i] THEN 'NaN'::float8 ELSE nc[o] END
-                               FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o);
-            ll := (j->>'loglik')::float8 - n / 2 * (ln(rss) - ln((j->>'rss')::float8));
-            kpar := ((j->>'aic')::float8 + 2 * (j->>'loglik')::float8) / 2 - 1;
-            j := j || jsonb_build_object(
-                'coef', to_jsonb(newcoef),
-                'intercept_coef', CASE WHEN ic = 1 THEN nc[1] ELSE 0 END,
-                'cov', to_jsonb(newcov),
-                'rss', rss, 'df_resid', df, 'sigma', sqrt(s2_new),
-                'r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - rss / (j->>'tss')::float8 ELSE 'NaN'::float8 END,
-                'adj_r2', CASE WHEN (j->>'tss')::float8 > 0 THEN 1 - (rss / (j->>'tss')::float8) * (n - ic) / df ELSE 'NaN'::float8 END,
-                'loglik', ll, 'aic', -2 * ll + 2 * kpar, 'bic', -2 * ll + ln(n) * kpar,
-                'rank', (j->>'rank')::int - 1);
-        END IF;
-        j := j || jsonb_build_object(
-            'features', to_jsonb(ARRAY(SELECT names[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
-            'aliased', to_jsonb(ARRAY(SELECT alias[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
-            'x_mean', to_jsonb(ARRAY(SELECT xm[i] FROM unnest(keep) WITH ORDINALITY u(i, o) WHERE i > 0 ORDER BY o)),
-            'warnings', (j->'warnings') || to_jsonb(format('feature %s dropped by linreg_drop (exact least squares without it; condition_number is the full model''s, an upper bound)', f)));
-    END LOOP;
-    RETURN j::text::cipred.model;
-END
-$$;
+AS 'MODULE_PATHNAME', 'cipred_linreg_drop' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION cipred.linreg_droppable(model cipred.model) RETURNS bool
+AS 'MODULE_PATHNAME', 'cipred_linreg_droppable' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION cipred.linreg_droppable(cipred.model) IS
+'Whether cipred.linreg_drop can drop features of a model without refitting: a least-squares linreg model with residual variance and no feature left out as collinear.';
 
 COMMENT ON COLUMN cipred.models.imported_from IS 'For a version registered by cipred.import_model: the name and version it was exported as (what the saver declares, like the description).';
 
@@ -684,6 +572,24 @@ AS 'MODULE_PATHNAME', 'cipred_check_fit_options';
 COMMENT ON FUNCTION cipred.check_fit_options(text, jsonb) IS
 'An error (22023) naming the problem unless method is a cipred.fit method and options are options of it with valid values; nothing otherwise. create_pipeline checks a pipeline''s method with it.';
 
+CREATE OR REPLACE FUNCTION cipred.season_period_sfunc(internal, timestamptz) RETURNS internal
+AS 'MODULE_PATHNAME', 'cipred_period_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION cipred.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
+
+CREATE OR REPLACE FUNCTION cipred.season_period_final(internal) RETURNS int
+AS 'MODULE_PATHNAME', 'cipred_period_final' LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION cipred.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
+
+CREATE AGGREGATE cipred.season_period(ts timestamptz) (
+    SFUNC = cipred.season_period_sfunc, STYPE = internal, FINALFUNC = cipred.season_period_final,
+    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
+    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE cipred.season_period(timestamptz) IS
+'The seasonal period cipred.fit would use for a series with these times (in the session''s time zone): 12 for monthly, 4 quarterly, 1 yearly, 7 daily, 52 weekly, steps per day below a day; NULL for no rows.';
+
 CREATE OR REPLACE FUNCTION cipred.resample(
     source regclass, series_column name, time_column name, value_column name,
     freq interval, agg text DEFAULT 'mean', fill text DEFAULT 'none',
@@ -1076,6 +982,9 @@ $$;
 COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
 'Sends a quarantined row through the table''s guard again, with the columns of fixed (a non-empty JSON object of column values) corrected: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
 
+CREATE OR REPLACE FUNCTION cipred.name_experts(model cipred.model, names text[]) RETURNS cipred.model
+AS 'MODULE_PATHNAME', 'cipred_name_experts' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC, cipred_forecaster;
 
 DROP POLICY backtest_runs_read ON cipred.backtest_runs;
@@ -1414,7 +1323,7 @@ BEGIN
     SELECT count(*) INTO n_folds_total FROM pg_temp.cipred_bt_folds;
     ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN period int;
     UPDATE pg_temp.cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
-      FROM (SELECT d.s, (cipred.model_info(cipred.fit(d.t, d.y, 'naive'))->>'period')::int AS period
+      FROM (SELECT d.s, cipred.season_period(d.t) AS period
               FROM pg_temp.cipred_bt_data d GROUP BY d.s) p
      WHERE p.s = b.s;
     ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
@@ -1578,9 +1487,8 @@ BEGIN
                 -- over the joined features
                 -- (linreg_drop needs a least-squares fit with residual
                 -- variance and no aliased feature)
-                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm, LATERAL (SELECT lm.model::text::jsonb AS j) x
-                                    WHERE lm.model IS NULL OR x.j->>'method' <> 'ols' OR NOT x.j ? 'cov'
-                                       OR NOT (x.j->>'sigma')::float8 > 0 OR x.j->'aliased' @> '[true]');
+                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm
+                                    WHERE lm.model IS NULL OR NOT cipred.linreg_droppable(lm.model));
                 FOREACH kk IN ARRAY mfeat LOOP
                     TRUNCATE pg_temp.cipred_bt_drop;
                     IF ols THEN
@@ -1665,6 +1573,199 @@ $$;
 
 COMMENT ON FUNCTION cipred.last_backtest() IS
 'The run_id of the current role''s newest backtest run (cipred.backtest_runs.run_by = current_user), for queries on backtest_forecasts, backtest_scores and backtest_features; P0002 when the role has none.';
+
+CREATE OR REPLACE FUNCTION cipred.auto_forecast(
+    source text, series_column name, time_column name, target_column name,
+    horizon int, levels float8[] DEFAULT '{80,95}',
+    candidates jsonb DEFAULT '["ets", "arima", "theta"]',
+    folds jsonb DEFAULT NULL, period int DEFAULT NULL,
+    OUT series text, OUT step int, OUT ts timestamptz, OUT forecast float8,
+    OUT lo float8[], OUT hi float8[], OUT strategy text, OUT run_id bigint, OUT expected_mase float8)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    work_tables CONSTANT text[] := ARRAY['cipred_auto_oof', 'cipred_auto_w', 'cipred_auto_strat', 'cipred_auto_choice', 'cipred_auto_fc'];
+    rid bigint;
+    rids bigint[] := '{}';
+    spec record;
+    names text[];
+    k int;
+    mj jsonb;
+    mopts jsonb;
+    mmethod text;
+    i int;
+    src text;
+    nmin bigint;
+    pmin int;
+    nfolds int;
+BEGIN
+    IF horizon IS NULL OR candidates IS NULL THEN
+        RAISE EXCEPTION 'auto_forecast: horizon and candidates must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Example: cipred.auto_forecast(''readings'', ''series'', ''ts'', ''value'', 12).';
+    END IF;
+    IF jsonb_typeof(candidates) <> 'array' OR jsonb_array_length(candidates) < 1 THEN
+        RAISE EXCEPTION 'auto_forecast: candidates must be a non-empty JSON array of methods'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('candidates was %s.', candidates),
+                  HINT = 'Write e.g. ''["ets", "arima", "theta", "snaive"]''.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(candidates) e
+                WHERE (jsonb_typeof(e) = 'object' AND (e->>'method' = 'linreg' OR e ? 'features'))
+                   OR (jsonb_typeof(e) = 'string' AND e #>> '{}' = 'linreg')) THEN
+        RAISE EXCEPTION 'auto_forecast: candidates must be time-series methods'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Linear models on features need future feature values; backtest them with cipred.backtest.';
+    END IF;
+    PERFORM cipred.check_levels(levels, 'auto_forecast');
+    src := cipred.backtest_source(source);
+    PERFORM cipred.backtest_column(src, time_column, 'time column');
+    PERFORM cipred.backtest_column(src, target_column, 'target column');
+    IF series_column IS NOT NULL THEN
+        PERFORM cipred.backtest_column(src, series_column, 'series column');
+    END IF;
+    -- by default, per series, up to 20 origins as far back as the series
+    -- allows while keeping two seasons plus two points to train on, spread
+    -- evenly; series with the same specification share one backtest run
+    IF folds IS NULL AND series_column IS NOT NULL THEN
+        FOR spec IN EXECUTE format(
+            'SELECT jsonb_build_object(''n_folds'', least(20, nf), ''step'', greatest(1, nf / 20)) AS f,
+                    array_agg(s) AS members
+               FROM (SELECT s, greatest(2, c - $1 - greatest(2 * coalesce($2, p, 1) + 2, 10) + 1) AS nf
+                       FROM (SELECT %1$I::text AS s, count(%2$I) AS c,
+                                    cipred.season_period(%5$s) AS p
+                               FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
+              GROUP BY 1 ORDER BY 1',
+            series_column, target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column')) USING horizon, period
+        LOOP
+            SELECT DISTINCT b.run_id INTO rid
+              FROM cipred.backtest(format('(SELECT * FROM %s WHERE %I::text = ANY (%L::text[]))', src, series_column, spec.members),
+                                   series_column, time_column, target_column, candidates, horizon,
+                                   spec.f, NULL, NULL, period) b;
+            rids := rids || rid;
+        END LOOP;
+    ELSE
+        IF folds IS NULL THEN
+            EXECUTE format('SELECT count(%1$I), cipred.season_period(%4$s)
+                              FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
+                           target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column'))
+               INTO nmin, pmin;
+            nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
+            folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
+        END IF;
+        -- the out-of-fold forecasts of every candidate (cipred.backtest
+        -- checks the arguments)
+        SELECT DISTINCT b.run_id INTO rid
+          FROM cipred.backtest(source, series_column, time_column, target_column, candidates, horizon,
+                               folds, NULL, NULL, period) b;
+        rids := ARRAY[rid];
+    END IF;
+    names := ARRAY(SELECT coalesce(CASE WHEN jsonb_typeof(e) = 'string' THEN e #>> '{}' END, e->>'name', e->>'method')
+                     FROM jsonb_array_elements(candidates) WITH ORDINALITY u(e, o) ORDER BY o);
+    k := cardinality(names);
+
+    -- out-of-fold rows with every candidate's forecast
+    PERFORM cipred.drop_work_tables(work_tables);
+    CREATE TEMP TABLE pg_temp.cipred_auto_oof AS
+    SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
+           array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
+      FROM cipred.backtest_forecasts b
+     WHERE b.run_id = ANY (rids)
+     GROUP BY b.run_id, b.series, b.fold, b.origin, b.ts, b.step, b.actual
+    HAVING count(b.forecast) = k;
+    -- each strategy's out-of-fold forecast; convex weights for a fold are
+    -- learnt only from rows whose actual was known at its origin (the mean
+    -- until there are any)
+    CREATE TEMP TABLE pg_temp.cipred_auto_w AS
+    SELECT x.s, x.fold,
+           (SELECT cipred.combination(p.actual, p.f, 'convex') FROM pg_temp.cipred_auto_oof p
+             WHERE p.s = x.s AND p.t <= x.origin) AS w
+      FROM (SELECT DISTINCT o.s, o.fold, o.origin FROM pg_temp.cipred_auto_oof o) x;
+    CREATE TEMP TABLE pg_temp.cipred_auto_strat AS
+    SELECT o.s, o.fold, o.t, o.h, o.actual, o.scale, st.name AS strat, st.fc
+      FROM pg_temp.cipred_auto_oof o
+      JOIN pg_temp.cipred_auto_w cw ON cw.s = o.s AND cw.fold = o.fold
+      CROSS JOIN LATERAL (
+          SELECT names[j] AS name, o.f[j] AS fc FROM generate_series(1, k) j
+          UNION ALL SELECT 'mean', (SELECT avg(x) FROM unnest(o.f) x)
+          UNION ALL SELECT 'median', (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(o.f) x)
+          UNION ALL SELECT 'convex', coalesce(cipred.combine(cw.w, o.f), (SELECT avg(x) FROM unnest(o.f) x))
+      ) st
+     WHERE k > 1 OR st.name = names[1];
+    -- the strategy with the lowest out-of-fold MASE (sMAPE when the scale
+    -- is 0), per series
+    CREATE TEMP TABLE pg_temp.cipred_auto_choice AS
+    SELECT DISTINCT ON (x.s) x.s, x.strat, (SELECT min(o.r) FROM pg_temp.cipred_auto_oof o WHERE o.s = x.s) AS r
+      FROM (SELECT a.s, a.strat, coalesce(cipred.mase(a.actual, a.fc, a.scale), cipred.smape(a.actual, a.fc)) AS score
+              FROM pg_temp.cipred_auto_strat a GROUP BY a.s, a.strat) x
+     ORDER BY x.s, x.score, x.strat;
+
+    -- every candidate on the whole series, forecast horizon steps
+    CREATE TEMP TABLE pg_temp.cipred_auto_fc (s text, j int, step int, ts timestamptz, fc float8);
+    i := 0;
+    FOR mj IN SELECT * FROM jsonb_array_elements(candidates) LOOP
+        i := i + 1;
+        mmethod := CASE WHEN jsonb_typeof(mj) = 'string' THEN mj #>> '{}' ELSE mj->>'method' END;
+        mopts := CASE WHEN jsonb_typeof(mj) = 'object' THEN coalesce(mj->'options', '{}') ELSE '{}' END;
+        IF period IS NOT NULL AND NOT mopts ? 'period' AND NOT mopts ? 'periods' THEN
+            mopts := mopts || jsonb_build_object('period', period);
+        END IF;
+        EXECUTE format(
+            'INSERT INTO pg_temp.cipred_auto_fc
+             SELECT m.s, $1, f.step, f.ts, f.forecast
+               FROM (SELECT %s AS s, cipred.fit(%s, %I::float8, $2, $3) AS model
+                       FROM %s WHERE %I IS NOT NULL GROUP BY 1) m,
+                    cipred.forecast(m.model, $4, NULL) f
+              WHERE m.s IS NOT NULL',
+            cipred.backtest_series(source, series_column),
+            cipred.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
+        USING i, mmethod, mopts, horizon;
+    END LOOP;
+
+    -- combine by the chosen strategy; intervals from the empirical quantiles
+    -- of the strategy's out-of-fold absolute errors at the same step, with
+    -- the finite-sample correction of split conformal prediction
+    RETURN QUERY
+    WITH fm AS (SELECT c.s, c.step, min(c.ts) AS ts, array_agg(c.fc ORDER BY c.j) AS f
+                  FROM pg_temp.cipred_auto_fc c GROUP BY c.s, c.step HAVING count(c.fc) = k),
+    pt AS (SELECT fm.s, fm.step, fm.ts, ch.strat, ch.r,
+                  CASE WHEN ch.strat = 'mean' THEN (SELECT avg(x) FROM unnest(fm.f) x)
+                       WHEN ch.strat = 'median' THEN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(fm.f) x)
+                       WHEN ch.strat = 'convex' THEN cipred.combine((SELECT cipred.combination(p.actual, p.f, 'convex')
+                                                                      FROM pg_temp.cipred_auto_oof p WHERE p.s = fm.s), fm.f)
+                       ELSE fm.f[array_position(names, ch.strat)] END AS point
+             FROM fm JOIN pg_temp.cipred_auto_choice ch ON ch.s = fm.s),
+    ae AS (SELECT a.s, a.h, abs(a.actual - a.fc) AS e, count(*) OVER (PARTITION BY a.s, a.h) AS nh
+             FROM pg_temp.cipred_auto_strat a JOIN pg_temp.cipred_auto_choice ch ON ch.s = a.s AND ch.strat = a.strat),
+    -- with fewer than 19 errors per step (too few for a 95% quantile), the
+    -- errors of the neighbouring steps are pooled until there are
+    err AS (SELECT x.s, x.h, array_agg(y.e ORDER BY y.e) AS e
+              FROM (SELECT DISTINCT ae.s, ae.h, ceil(greatest(19.0 / ae.nh - 1, 0) / 2)::int AS w FROM ae) x
+              JOIN ae y ON y.s = x.s AND y.h BETWEEN x.h - x.w AND x.h + x.w
+             GROUP BY x.s, x.h),
+    -- the chosen strategy's out-of-fold MASE at each step
+    xm AS (SELECT a.s, a.h, cipred.mase(a.actual, a.fc, a.scale) AS m
+             FROM pg_temp.cipred_auto_strat a JOIN pg_temp.cipred_auto_choice ch ON ch.s = a.s AND ch.strat = a.strat
+            GROUP BY a.s, a.h)
+    SELECT pt.s, pt.step, pt.ts, pt.point,
+           ARRAY(SELECT pt.point - q.w FROM unnest(coalesce(levels, '{}')) WITH ORDINALITY l(lv, o),
+                      LATERAL (SELECT err2.e[least(cardinality(err2.e), ceil((cardinality(err2.e) + 1) * l.lv / 100)::int)] AS w) q
+                  ORDER BY l.o),
+           ARRAY(SELECT pt.point + q.w FROM unnest(coalesce(levels, '{}')) WITH ORDINALITY l(lv, o),
+                      LATERAL (SELECT err2.e[least(cardinality(err2.e), ceil((cardinality(err2.e) + 1) * l.lv / 100)::int)] AS w) q
+                  ORDER BY l.o),
+           pt.strat, pt.r, xm.m
+      FROM pt
+      -- steps beyond the backtest's steps take the last step's errors, steps
+      -- before them (a gap) the first step's
+      JOIN LATERAL (SELECT err.h, err.e FROM err WHERE err.s = pt.s
+                     ORDER BY CASE WHEN err.h <= pt.step THEN pt.step - err.h ELSE 1000000 + err.h - pt.step END
+                     LIMIT 1) err2 ON true
+      LEFT JOIN xm ON xm.s = pt.s AND xm.h = err2.h
+     ORDER BY pt.s, pt.step;
+    PERFORM cipred.drop_work_tables(work_tables);
+END
+$$;
 
 COMMENT ON TABLE cipred.pipeline_runs IS
 'Every run of every pipeline: when, how long, rows read, series, forecasts written, status (running, succeeded, failed, or abandoned when the backend running it ended first) and error, input staleness, the share of the run-time budget used (budget_used = duration / budget), the backtest runs behind an auto pipeline''s forecasts, who ran it and the backend that ran it (pid, backend_start).';
@@ -2081,7 +2182,7 @@ BEGIN
     -- at the pipeline's period or the one of the series' own forecast grid
     EXECUTE pg_catalog.format(
         'WITH first_origin AS (SELECT f.series, min(f.origin) AS o,
-                                      coalesce($2, (SELECT (cipred.model_info(cipred.fit(g.ts, 1.0::float8, ''naive''))->>''period'')::int
+                                      coalesce($2, (SELECT cipred.season_period(g.ts)
                                                       FROM (SELECT DISTINCT f2.ts FROM cipred.forecasts f2
                                                              WHERE f2.pipeline = $1 AND f2.series = f.series ORDER BY 1 LIMIT 3) g), 1) AS period
                                  FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),

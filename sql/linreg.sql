@@ -340,3 +340,13 @@ SELECT q, regress.err(q) FROM (VALUES
     ($$SELECT cipred.linreg_drop(cipred.linreg(y, ARRAY[x, sin(x), 2 * x], '{x,z,x2}'), '{x}') FROM generate_series(1, 30) x, LATERAL (SELECT x + cos(x) AS y) v$$),
     ($$SELECT cipred.linreg_drop(cipred.linreg(y, ARRAY[x, z], '{x,z}'), '{z}') FROM (VALUES (1.0, 1.0, 0.0), (3.0, 2.0, 1.0), (2.0, 3.0, 5.0)) v(y, x, z)$$)
 ) t(q);
+
+-- linreg_droppable: what linreg_drop can take without refitting
+SELECT cipred.linreg_droppable(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}')) AS ols,
+       cipred.linreg_droppable(cipred.linreg(drivers, ARRAY[kms, law::float8], '{kms,law}', '{"lambda": 1}')) AS ridge
+  FROM sb;
+SELECT cipred.linreg_droppable(cipred.linreg(y, ARRAY[x, sin(x), 2 * x], '{x,z,x2}')) AS collinear_left_out
+  FROM generate_series(1, 30) x, LATERAL (SELECT x + cos(x) AS y) v;
+SELECT cipred.linreg_droppable(cipred.linreg(y, ARRAY[x, z], '{x,z}')) AS exact_fit
+  FROM (VALUES (1.0, 1.0, 0.0), (3.0, 2.0, 1.0), (2.0, 3.0, 5.0)) v(y, x, z);
+SELECT cipred.linreg_droppable((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t)) AS baseline;

@@ -316,3 +316,14 @@ SELECT regress.err($$SELECT cipred.fit(day::timestamptz, y, 'naive', '{"time_zon
        regress.err($$SELECT * FROM cipred.forecast(jsonb_set((SELECT model::text::jsonb FROM tz_model), '{time_zone}', '"Mars/Olympus"')::text::cipred.model, 1)$$) AS damaged_zone;
 -- an older model without time_zone steps on the session's calendar, as before
 SELECT min(ts) AS older_model_first_forecast FROM cipred.forecast(((SELECT model::text::jsonb FROM tz_model) - 'time_zone')::text::cipred.model, 1);
+
+-- cipred.season_period: the period a fit would use, from the times alone
+SET TimeZone = 'UTC';
+SELECT series, cipred.season_period(ts) AS season_period,
+       (cipred.model_info(cipred.fit(ts, value, 'naive'))->>'period')::int AS fit_period
+  FROM series GROUP BY series ORDER BY series;
+SELECT cipred.season_period(t) AS half_hourly FROM generate_series('2024-01-01'::timestamptz, '2024-01-03', '30 minutes') t;
+SELECT cipred.season_period(t) AS weekly FROM generate_series('2024-01-01'::timestamptz, '2024-06-01', '7 days') t;
+SELECT cipred.season_period(t) AS no_rows FROM generate_series('2024-01-01'::timestamptz, '2023-01-01', '1 day') t;
+SELECT regress.err($$SELECT cipred.season_period(t) FROM (VALUES ('2024-01-01'::timestamptz)) v(t)$$) AS one_point,
+       regress.err($$SELECT cipred.season_period(t) FROM (VALUES ('2024-01-01'::timestamptz), ('2024-01-01')) v(t)$$) AS duplicate;

@@ -61,7 +61,7 @@ BEGIN
                     array_agg(s) AS members
                FROM (SELECT s, greatest(2, c - $1 - greatest(2 * coalesce($2, p, 1) + 2, 10) + 1) AS nf
                        FROM (SELECT %1$I::text AS s, count(%2$I) AS c,
-                                    (cipred.model_info(cipred.fit(%5$s, %2$I::float8, ''naive'')) ->> ''period'')::int AS p
+                                    cipred.season_period(%5$s) AS p
                                FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
               GROUP BY 1 ORDER BY 1',
             series_column, target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column')) USING horizon, period
@@ -74,7 +74,7 @@ BEGIN
         END LOOP;
     ELSE
         IF folds IS NULL THEN
-            EXECUTE format('SELECT count(%1$I), (cipred.model_info(cipred.fit(%4$s, %1$I::float8, ''naive'')) ->> ''period'')::int
+            EXECUTE format('SELECT count(%1$I), cipred.season_period(%4$s)
                               FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
                            target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column'))
                INTO nmin, pmin;

@@ -647,7 +647,7 @@ BEGIN
     SELECT count(*) INTO n_folds_total FROM pg_temp.cipred_bt_folds;
     ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN period int;
     UPDATE pg_temp.cipred_bt_folds b SET period = coalesce(backtest.period, p.period)
-      FROM (SELECT d.s, (cipred.model_info(cipred.fit(d.t, d.y, 'naive'))->>'period')::int AS period
+      FROM (SELECT d.s, cipred.season_period(d.t) AS period
               FROM pg_temp.cipred_bt_data d GROUP BY d.s) p
      WHERE p.s = b.s;
     ALTER TABLE pg_temp.cipred_bt_folds ADD COLUMN mscale float8, ADD COLUMN rscale float8;
@@ -811,9 +811,8 @@ BEGIN
                 -- over the joined features
                 -- (linreg_drop needs a least-squares fit with residual
                 -- variance and no aliased feature)
-                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm, LATERAL (SELECT lm.model::text::jsonb AS j) x
-                                    WHERE lm.model IS NULL OR x.j->>'method' <> 'ols' OR NOT x.j ? 'cov'
-                                       OR NOT (x.j->>'sigma')::float8 > 0 OR x.j->'aliased' @> '[true]');
+                ols := NOT EXISTS (SELECT 1 FROM pg_temp.cipred_bt_lm lm
+                                    WHERE lm.model IS NULL OR NOT cipred.linreg_droppable(lm.model));
                 FOREACH kk IN ARRAY mfeat LOOP
                     TRUNCATE pg_temp.cipred_bt_drop;
                     IF ols THEN

@@ -1218,3 +1218,218 @@ cipred_model_path(PG_FUNCTION_ARGS)
 		}
 	PG_RETURN_NULL();
 }
+
+/* ------------------------------------------------------------------
+ * Dropping features without refitting
+ * ------------------------------------------------------------------ */
+
+/* The doubles of a model's F64 field. */
+static double *
+f64_values(const cp_model_view *view, const char *name)
+{
+	const cp_field *f = model_req(view, name, CP_F64);
+	double	   *v = palloc(sizeof(double) * (f->count + 1));
+
+	for (uint32 i = 0; i < f->count; i++)
+		v[i] = cp_field_f64(f, i);
+	return v;
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_drop);
+
+/*
+ * cipred.linreg_drop(model, features): the least-squares model refitted
+ * without features, from its own statistics (core/linreg.c's cp_lr_drop),
+ * one feature after the other.
+ */
+Datum
+cipred_linreg_drop(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *drop;
+	bool	   *dnull;
+	int			ndrop,
+				p,
+				intercept;
+	uint32		ml;
+	const char *method;
+	const cp_field *wf;
+	cp_lrfit	cur;
+	const char **names;
+	uint32	   *nlen;
+	const char **warnings;
+	int			nwarn;
+	cp_mbuild	b;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	model_validate(view);
+	if (view->kind != CP_KIND_LINREG)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("linreg_drop: the model is a %s model, not linreg", cp_kind_name(view->kind)),
+				 errhint("linreg_drop takes a model of cipred.linreg.")));
+	method = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+	if (!(ml == 3 && memcmp(method, "ols", 3) == 0) || cp_model_field(view, "cov") == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("linreg_drop: only least-squares models can drop a feature without refitting"),
+				 errdetail("The model's method is %s.", pnstrdup(method, ml)),
+				 errhint("Refit ridge and elastic-net models with cipred.linreg on the remaining features.")));
+
+	/* the fit as the core has it */
+	p = model_p(view);
+	memset(&cur, 0, sizeof(cur));
+	cur.p = p;
+	cur.coef = f64_values(view, "coef");
+	cur.cov = f64_values(view, "cov");
+	cur.x_mean = f64_values(view, "x_mean");
+	cur.aliased = palloc(sizeof(int) * (p + 1));
+	for (int j = 0; j < p; j++)
+		cur.aliased[j] = cp_field_bool(model_req(view, "aliased", CP_BOOL), j);
+	intercept = cp_field_bool(model_req(view, "intercept", CP_BOOL), 0);
+	cur.intercept = cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0);
+	cur.rank = (int32) cp_field_i64(model_req(view, "rank", CP_I64), 0);
+	cur.n = cp_field_i64(model_req(view, "n", CP_I64), 0);
+	cur.w = cp_field_f64(model_req(view, "weight_sum", CP_F64), 0);
+	cur.df_resid = cp_field_f64(model_req(view, "df_resid", CP_F64), 0);
+	cur.rss = cp_field_f64(model_req(view, "rss", CP_F64), 0);
+	cur.tss = cp_field_f64(model_req(view, "tss", CP_F64), 0);
+	cur.sigma = cp_field_f64(model_req(view, "sigma", CP_F64), 0);
+	cur.r2 = cp_field_f64(model_req(view, "r2", CP_F64), 0);
+	cur.adj_r2 = cp_field_f64(model_req(view, "adj_r2", CP_F64), 0);
+	cur.loglik = cp_field_f64(model_req(view, "loglik", CP_F64), 0);
+	cur.aic = cp_field_f64(model_req(view, "aic", CP_F64), 0);
+	cur.bic = cp_field_f64(model_req(view, "bic", CP_F64), 0);
+	cur.condition = cp_field_f64(model_req(view, "condition_number", CP_F64), 0);
+	cur.y_mean = cp_field_f64(model_req(view, "y_mean", CP_F64), 0);
+	names = palloc(sizeof(char *) * (p + 1));
+	nlen = palloc(sizeof(uint32) * (p + 1));
+	cp_field_texts(model_req(view, "features", CP_TEXT), names, nlen);
+	wf = model_req(view, "warnings", CP_TEXT);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &drop, &dnull, &ndrop);
+	warnings = palloc(sizeof(char *) * (wf->count + ndrop + 1));
+	{
+		uint32	   *wl = palloc(sizeof(uint32) * (wf->count + 1));
+
+		cp_field_texts(wf, warnings, wl);
+		for (uint32 i = 0; i < wf->count; i++)
+			warnings[i] = pnstrdup(warnings[i], wl[i]);
+		nwarn = (int) wf->count;
+	}
+
+	for (int d = 0; d < ndrop; d++)
+	{
+		char	   *f = dnull[d] ? NULL : TextDatumGetCString(drop[d]);
+		int			j = -1;
+		cp_lrfit	next;
+		cp_lr_drop_err rc;
+
+		for (int i = 0; f != NULL && i < cur.p; i++)
+			if (strlen(f) == nlen[i] && memcmp(f, names[i], nlen[i]) == 0)
+				j = i;
+		if (j < 0)
+		{
+			StringInfoData known;
+
+			initStringInfo(&known);
+			for (int i = 0; i < cur.p; i++)
+				appendStringInfo(&known, "%s%s", i ? ", " : "", pnstrdup(names[i], nlen[i]));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("linreg_drop: the model has no feature \"%s\"", f ? f : "NULL"),
+					 errdetail("Its features are %s.", known.data),
+					 errhint("Name features of the model (cipred.feature_names(model) lists them).")));
+		}
+		next.coef = palloc(sizeof(double) * cur.p);
+		next.cov = palloc(sizeof(double) * (size_t) cur.p * cur.p);
+		next.aliased = palloc(sizeof(int) * cur.p);
+		next.x_mean = palloc(sizeof(double) * cur.p);
+		rc = cp_lr_drop(&cur, intercept, j, &next);
+		if (rc == CP_LR_DROP_COLLINEAR)
+		{
+			StringInfoData al;
+
+			initStringInfo(&al);
+			for (int i = 0; i < cur.p; i++)
+				if (cur.aliased[i])
+					appendStringInfo(&al, "%s%s", al.len ? ", " : "", pnstrdup(names[i], nlen[i]));
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("linreg_drop: the model left out collinear features (%s), which \"%s\" may free", al.data, f),
+					 errhint("Refit with cipred.linreg on the remaining features.")));
+		}
+		if (rc == CP_LR_DROP_EXACT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("linreg_drop: the model fits its rows exactly (no residual variance), so its covariance cannot be downdated"),
+					 errhint("Refit with cipred.linreg on the remaining features.")));
+		if (rc == CP_LR_DROP_COVARIANCE)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("linreg_drop: the covariance of \"%s\" is not positive", f),
+					 errhint("Refit with cipred.linreg on the remaining features.")));
+		for (int i = j; i + 1 < cur.p; i++)
+		{
+			names[i] = names[i + 1];
+			nlen[i] = nlen[i + 1];
+		}
+		warnings[nwarn++] = psprintf("feature %s dropped by linreg_drop (exact least squares without it; condition_number is the full model's, an upper bound)", f);
+		cur = next;
+	}
+
+	/* the model with the new values */
+	cp_mbuild_init(&b, CP_KIND_LINREG, 0, model_realloc);
+	{
+		int64		rank = cur.rank;
+		int			k = cur.p + 1;
+
+		cp_mbuild_text(&b, "features", names, nlen, cur.p, 1);
+		cp_mbuild_f64(&b, "coef", cur.coef, cur.p, 1);
+		cp_mbuild_f64(&b, "intercept_coef", &cur.intercept, 1, 0);
+		cp_mbuild_bool(&b, "aliased", cur.aliased, cur.p, 1);
+		cp_mbuild_i64(&b, "rank", &rank, 1, 0);
+		cp_mbuild_f64(&b, "df_resid", &cur.df_resid, 1, 0);
+		cp_mbuild_f64(&b, "rss", &cur.rss, 1, 0);
+		cp_mbuild_f64(&b, "sigma", &cur.sigma, 1, 0);
+		cp_mbuild_f64(&b, "r2", &cur.r2, 1, 0);
+		cp_mbuild_f64(&b, "adj_r2", &cur.adj_r2, 1, 0);
+		cp_mbuild_f64(&b, "loglik", &cur.loglik, 1, 0);
+		cp_mbuild_f64(&b, "aic", &cur.aic, 1, 0);
+		cp_mbuild_f64(&b, "bic", &cur.bic, 1, 0);
+		cp_mbuild_f64(&b, "x_mean", cur.x_mean, cur.p, 1);
+		cp_mbuild_f64(&b, "cov", cur.cov, (uint32) ((size_t) k * k), 1);
+		cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
+	}
+	PG_RETURN_DATUM(model_patch(view, &b));
+}
+
+PG_FUNCTION_INFO_V1(cipred_linreg_droppable);
+
+/*
+ * cipred.linreg_droppable(model): whether linreg_drop can drop any of its
+ * features: a least-squares linreg model with a covariance, residual
+ * variance and no feature left out as collinear.
+ */
+Datum
+cipred_linreg_droppable(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	uint32		ml;
+	const char *method;
+	const cp_field *al;
+	bool		ok;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	model_validate(view);
+	if (view->kind != CP_KIND_LINREG)
+		PG_RETURN_BOOL(false);
+	method = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+	al = model_req(view, "aliased", CP_BOOL);
+	ok = ml == 3 && memcmp(method, "ols", 3) == 0 && cp_model_field(view, "cov") != NULL &&
+		cp_field_f64(model_req(view, "sigma", CP_F64), 0) > 0 &&
+		cp_field_f64(model_req(view, "df_resid", CP_F64), 0) > 0;
+	for (uint32 j = 0; ok && j < al->count; j++)
+		ok = !cp_field_bool(al, j);
+	PG_RETURN_BOOL(ok);
+}

@@ -31,6 +31,78 @@
 #include "kinds.h"
 #include "model.h"
 
+/* Copy one field of a parsed model into a builder. */
+static void
+copy_field(cp_mbuild *b, const cp_field *f)
+{
+	uint32		n = f->count;
+
+	switch (f->type)
+	{
+		case CP_F64:
+			{
+				double	   *v = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+
+				for (uint32 i = 0; i < n; i++)
+					v[i] = cp_field_f64(f, i);
+				cp_mbuild_f64(b, f->name, v, n, f->is_array);
+				break;
+			}
+		case CP_I64:
+			{
+				int64	   *v = palloc_extended(sizeof(int64) * (n + 1), MCXT_ALLOC_HUGE);
+
+				for (uint32 i = 0; i < n; i++)
+					v[i] = cp_field_i64(f, i);
+				cp_mbuild_i64(b, f->name, v, n, f->is_array);
+				break;
+			}
+		case CP_BOOL:
+			{
+				int		   *v = palloc_extended(sizeof(int) * (n + 1), MCXT_ALLOC_HUGE);
+
+				for (uint32 i = 0; i < n; i++)
+					v[i] = cp_field_bool(f, i);
+				cp_mbuild_bool(b, f->name, v, n, f->is_array);
+				break;
+			}
+		case CP_TEXT:
+			{
+				const char **ptr = palloc(sizeof(char *) * (n + 1));
+				uint32	   *len = palloc(sizeof(uint32) * (n + 1));
+
+				cp_field_texts(f, ptr, len);
+				cp_mbuild_text(b, f->name, ptr, len, n, f->is_array);
+				break;
+			}
+	}
+}
+
+Datum
+model_patch(const cp_model_view *view, cp_mbuild *patch)
+{
+	size_t		len;
+	uint8	   *bytes = cp_mbuild_finish(patch, &len);
+	cp_model_view *pv = palloc(sizeof(cp_model_view));
+	char		err[256];
+	cp_mbuild	b;
+
+	if (cp_model_parse(bytes + patch->reserve, len, pv, err, sizeof(err)) != 0)
+		elog(ERROR, "model_patch: %s", err);
+	cp_mbuild_init(&b, view->kind, VARHDRSZ, model_realloc);
+	for (uint32 i = 0; i < view->nfields; i++)
+	{
+		const cp_field *f = cp_model_field(pv, view->fields[i].name);
+
+		copy_field(&b, f != NULL ? f : &view->fields[i]);
+	}
+	for (uint32 i = 0; i < pv->nfields; i++)
+		if (cp_model_field(view, pv->fields[i].name) == NULL)
+			copy_field(&b, &pv->fields[i]);
+	pfree(pv);
+	return model_finish(&b, true);
+}
+
 /* Detoast and parse a model datum. */
 void
 model_view_of(Datum d, cp_model_view *view)

@@ -69,6 +69,13 @@ extern struct varlena *varlena_copy(Datum d, MemoryContext cxt);
 /* Whether a datum has the same bytes as a saved copy (NULL: never). */
 extern bool varlena_same(Datum d, const struct varlena *saved);
 
+/*
+ * A model like view with the fields of patch (a builder of any kind,
+ * started with reserve 0) instead of its own, new ones at the end, fully
+ * checked: how C code edits a model.
+ */
+extern Datum model_patch(const cp_model_view *view, cp_mbuild *patch);
+
 /* palloc-based realloc for cp_mbuild. */
 extern void *model_realloc(void *ptr, size_t size);
 

@@ -538,7 +538,7 @@ BEGIN
     -- at the pipeline's period or the one of the series' own forecast grid
     EXECUTE pg_catalog.format(
         'WITH first_origin AS (SELECT f.series, min(f.origin) AS o,
-                                      coalesce($2, (SELECT (cipred.model_info(cipred.fit(g.ts, 1.0::float8, ''naive''))->>''period'')::int
+                                      coalesce($2, (SELECT cipred.season_period(g.ts)
                                                       FROM (SELECT DISTINCT f2.ts FROM cipred.forecasts f2
                                                              WHERE f2.pipeline = $1 AND f2.series = f.series ORDER BY 1 LIMIT 3) g), 1) AS period
                                  FROM cipred.forecasts f WHERE f.pipeline = $1 GROUP BY 1),

@@ -355,3 +355,55 @@ cipred_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_FLOAT8(finite_out(v, "combine", "combined forecast"));
 	}
 }
+
+PG_FUNCTION_INFO_V1(cipred_name_experts);
+
+/*
+ * cipred.name_experts(model, names): a combination model with its experts'
+ * names, one per weight, distinct and not empty.
+ */
+Datum
+cipred_name_experts(PG_FUNCTION_ARGS)
+{
+	cp_model_view *view = palloc(sizeof(cp_model_view));
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *d;
+	bool	   *nulls;
+	int			n;
+	uint32		k;
+	const char **names;
+	cp_mbuild	b;
+
+	model_view_of(PG_GETARG_DATUM(0), view);
+	model_validate(view);
+	if (view->kind != CP_KIND_COMBINATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("name_experts: the model is a %s model, not a combination", cp_kind_name(view->kind)),
+				 errhint("Name the experts of a model made by cipred.combination or cipred.online_weights.")));
+	k = model_req(view, "weights", CP_F64)->count;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
+	if (ARR_NDIM(arr) != 1 || (uint32) n != k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("name_experts: %d names for %u experts", n, k),
+				 errhint("Give one name per expert, in the order of the forecasts the model was fitted on.")));
+	names = palloc(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(d[i])) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("name_experts: expert names must not be NULL or empty")));
+		names[i] = TextDatumGetCString(d[i]);
+		for (int j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("name_experts: expert names must be distinct"),
+						 errdetail("\"%s\" is given twice.", names[i])));
+	}
+	cp_mbuild_init(&b, CP_KIND_COMBINATION, 0, model_realloc);
+	cp_mbuild_text(&b, "experts", names, NULL, (uint32) n, 1);
+	PG_RETURN_DATUM(model_patch(view, &b));
+}

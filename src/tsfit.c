@@ -479,7 +479,7 @@ calendar_grid(const Points *p, const Interval *unit, int64 *k, int64 *step)
  * gcd of the differences in microseconds.
  */
 static void
-series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
+series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k, const char *who)
 {
 	int64		step;
 
@@ -492,7 +492,7 @@ series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
 			if (grid_point(p->pts[0].t, freq, k[i]) != p->pts[i].t)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("fit: time %s is not on the grid of the first time and freq",
+						 errmsg("%s: time %s is not on the grid of the first time and freq", who,
 								pstrdup(timestamptz_to_str(p->pts[i].t))),
 						 errdetail("The first time is %s and freq is '%s'.",
 								   pstrdup(timestamptz_to_str(p->pts[0].t)), grid_len_text(freq, 1)),
@@ -503,7 +503,7 @@ series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
 	if (p->n < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: one point is not enough to infer a frequency"),
+				 errmsg("%s: one point is not enough to infer a frequency", who),
 				 errhint("Give more points, or the frequency: {\"freq\": \"1 month\"}.")));
 	memset(freq, 0, sizeof(Interval));
 	{
@@ -530,7 +530,7 @@ series_grid(const Points *p, const TsOpts *o, Interval *freq, int64 *k)
 	if (k[p->n - 1] + 1 > 2 * p->n + 10)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: the timestamps are irregular"),
+				 errmsg("%s: the timestamps are irregular", who),
 				 errdetail("Their common step is %s, which would make " INT64_FORMAT " steps for " INT64_FORMAT " points.",
 						   grid_len_text(freq, 1), k[p->n - 1] + 1, p->n),
 				 errhint("Give the frequency ({\"freq\": \"1 hour\"}) if the points are on a grid with gaps, or resample the series first; "
@@ -592,7 +592,7 @@ tsfit_final_body(TsFitAgg *a)
 
 	points_sort_unique(&a->p, true, "fit");
 	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
-	series_grid(&a->p, &a->o, &freq, k);
+	series_grid(&a->p, &a->o, &freq, k, "fit");
 	n = k[a->p.n - 1] + 1;
 	gaps = n - a->p.n;
 	if (n > 2 * a->p.n + 10)
@@ -651,3 +651,65 @@ tsfit_final_body(TsFitAgg *a)
 	return ts_fit(a, &freq, n, gaps, period, y, m);
 }
 
+
+/* ------------------------------------------------------------------
+ * cipred.season_period(ts): the seasonal period a fit would use
+ * ------------------------------------------------------------------ */
+
+PG_FUNCTION_INFO_V1(cipred_period_sfunc);
+
+/* Transition: one time of the series (the fit's state, values unused). */
+Datum
+cipred_period_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TsFitAgg   *a;
+	TimestampTz t;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "season_period"),
+				 errhint("It is a support function of an aggregate: call the aggregate instead.")));
+	a = PG_ARGISNULL(0) ? tsfit_new(aggcxt) : (TsFitAgg *) PG_GETARG_POINTER(0);
+	if (!a->started)
+	{
+		a->o.method = CP_BL_NAIVE;
+		a->started = true;
+	}
+	if (PG_ARGISNULL(1))
+	{
+		a->skipped++;
+		PG_RETURN_POINTER(a);
+	}
+	t = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("season_period: time must be finite"),
+				 errdetail("A row has time %s.", TIMESTAMP_IS_NOBEGIN(t) ? "-infinity" : "infinity"),
+				 errhint("Remove rows with infinite timestamps.")));
+	points_add(&a->p, t, 0.0);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(cipred_period_final);
+
+/* Final: the grid of the times, as cipred.fit finds it, and its period. */
+Datum
+cipred_period_final(PG_FUNCTION_ARGS)
+{
+	TsFitAgg   *a;
+	Interval	freq;
+	int64	   *k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (TsFitAgg *) PG_GETARG_POINTER(0);
+	if (a->p.n == 0)
+		PG_RETURN_NULL();
+	points_sort_unique(&a->p, true, "season_period");
+	k = palloc_extended(sizeof(int64) * a->p.n, MCXT_ALLOC_HUGE);
+	series_grid(&a->p, &a->o, &freq, k, "season_period");
+	PG_RETURN_INT32(default_period(&freq));
+}

@@ -123,3 +123,16 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_check_fit_options';
 COMMENT ON FUNCTION cipred.check_fit_options(text, jsonb) IS
 'An error (22023) naming the problem unless method is a cipred.fit method and options are options of it with valid values; nothing otherwise. create_pipeline checks a pipeline''s method with it.';
+
+CREATE FUNCTION cipred.season_period_sfunc(internal, timestamptz) RETURNS internal
+AS 'MODULE_PATHNAME', 'cipred_period_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
+CREATE FUNCTION cipred.season_period_final(internal) RETURNS int
+AS 'MODULE_PATHNAME', 'cipred_period_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cipred.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
+CREATE AGGREGATE cipred.season_period(ts timestamptz) (
+    SFUNC = cipred.season_period_sfunc, STYPE = internal, FINALFUNC = cipred.season_period_final,
+    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
+    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+COMMENT ON AGGREGATE cipred.season_period(timestamptz) IS
+'The seasonal period cipred.fit would use for a series with these times (in the session''s time zone): 12 for monthly, 4 quarterly, 1 yearly, 7 daily, 52 weekly, steps per day below a day; NULL for no rows.';

@@ -987,3 +987,119 @@ cp_qt(double p, double df)
 	}
 	return x;
 }
+
+/* ------------------------------------------------------------------
+ * Dropping a feature from a least-squares fit
+ * ------------------------------------------------------------------ */
+
+/* C[r, c] of a covariance over k terms, NaN read as 0 */
+static double
+cov_at(const double *cov, int k, int r, int c)
+{
+	double		v = cov[(size_t) r * k + c];
+
+	return isnan(v) ? 0.0 : v;
+}
+
+cp_lr_drop_err
+cp_lr_drop(const cp_lrfit *in, int intercept, int j, cp_lrfit *out)
+{
+	int			p = in->p,
+				k = p + 1,
+				jj = j + 1;		/* j's row in the covariance */
+	int			o;
+
+	/* what does not change */
+	out->p = p - 1;
+	out->pivoted = in->pivoted;
+	out->n = in->n;
+	out->w = in->w;
+	out->condition = in->condition;
+	out->y_mean = in->y_mean;
+	for (int i = 0, q = 0; i < p; i++)
+		if (i != j)
+		{
+			out->aliased[q] = in->aliased[i];
+			out->x_mean[q] = in->x_mean[i];
+			q++;
+		}
+
+	if (in->aliased[j])
+	{
+		/* it never entered the fit: the rest stays as it is */
+		o = 0;
+		for (int r = 0; r < k; r++)
+			for (int c = 0; c < k; c++)
+				if (r != jj && c != jj)
+					out->cov[o++] = in->cov[(size_t) r * k + c];
+		for (int i = 0, q = 0; i < p; i++)
+			if (i != j)
+				out->coef[q++] = in->coef[i];
+		out->intercept = in->intercept;
+		out->rank = in->rank;
+		out->df_resid = in->df_resid;
+		out->rss = in->rss;
+		out->tss = in->tss;
+		out->sigma = in->sigma;
+		out->r2 = in->r2;
+		out->adj_r2 = in->adj_r2;
+		out->loglik = in->loglik;
+		out->aic = in->aic;
+		out->bic = in->bic;
+		return CP_LR_DROP_OK;
+	}
+	for (int i = 0; i < p; i++)
+		if (in->aliased[i])
+			return CP_LR_DROP_COLLINEAR;
+	if (!(in->sigma > 0) || !(in->df_resid > 0))
+		return CP_LR_DROP_EXACT;
+	{
+		double		cjj = cov_at(in->cov, k, jj, jj),
+					bj = in->coef[j],
+					s2_old = in->sigma * in->sigma,
+					rss,
+					df,
+					s2_new,
+					nn = (double) in->n,
+					kpar;
+
+		if (!(cjj > 0))
+			return CP_LR_DROP_COVARIANCE;
+		/* the removed coefficient's share of the fit: delta RSS = b^2 / [(X'X)^-1]_jj */
+		rss = in->rss + bj * bj * s2_old / cjj;
+		df = in->df_resid + 1;
+		s2_new = rss / df;
+		/* coefficients: b_-j -= C_-j,j / C_jj b_j (the intercept is row 0) */
+		for (int r = 0, q = 0; r < k; r++)
+		{
+			double		b;
+
+			if (r == jj)
+				continue;
+			b = (r == 0 ? in->intercept : in->coef[r - 1]) - cov_at(in->cov, k, r, jj) / cjj * bj;
+			if (r == 0)
+				out->intercept = intercept ? b : 0;
+			else
+				out->coef[q++] = b;
+		}
+		/* covariance: the Schur complement, rescaled to the new sigma^2 */
+		o = 0;
+		for (int r = 0; r < k; r++)
+			for (int c = 0; c < k; c++)
+				if (r != jj && c != jj)
+					out->cov[o++] = (cov_at(in->cov, k, r, c) -
+									 cov_at(in->cov, k, r, jj) * cov_at(in->cov, k, jj, c) / cjj) * s2_new / s2_old;
+		out->rss = rss;
+		out->df_resid = df;
+		out->sigma = sqrt(s2_new);
+		out->tss = in->tss;
+		out->r2 = in->tss > 0 ? 1 - rss / in->tss : NAN;
+		out->adj_r2 = in->tss > 0 ? 1 - (rss / in->tss) * (nn - intercept) / df : NAN;
+		out->loglik = in->loglik - nn / 2 * (log(rss) - log(in->rss));
+		kpar = (in->aic + 2 * in->loglik) / 2 - 1;
+		out->aic = -2 * out->loglik + 2 * kpar;
+		out->bic = -2 * out->loglik + log(nn) * kpar;
+		out->rank = in->rank - 1;
+	}
+	return CP_LR_DROP_OK;
+}

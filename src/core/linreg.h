@@ -177,4 +177,25 @@ extern double cp_qt(double p, double df);
 /* Standard normal quantile. */
 extern double cp_qnorm(double p);
 
+/* Why cp_lr_drop could not drop a feature. */
+typedef enum cp_lr_drop_err
+{
+	CP_LR_DROP_OK = 0,
+	CP_LR_DROP_COLLINEAR,		/* other features were aliased: dropping j may free them */
+	CP_LR_DROP_EXACT,			/* no residual variance to downdate */
+	CP_LR_DROP_COVARIANCE		/* the feature's covariance is not positive */
+} cp_lr_drop_err;
+
+/*
+ * A least-squares fit without feature j (0-based), from the fit's own
+ * statistics: coefficients b_-j - C_-j,j / C_jj b_j, the covariance's
+ * Schur complement rescaled to the new sigma^2, RSS + b_j^2 sigma^2 / C_jj,
+ * one more residual degree of freedom, and R^2, log-likelihood, AIC and
+ * BIC from them, exactly as a refit on the same rows (C is the covariance
+ * of [intercept, coef]; NaN entries are read as 0).  An aliased feature is
+ * dropped as it is.  out's arrays hold p - 1, p^2, p - 1 and p - 1
+ * elements; n, w, condition and y_mean are copied.
+ */
+extern cp_lr_drop_err cp_lr_drop(const cp_lrfit *in, int intercept, int j, cp_lrfit *out);
+
 #endif							/* CP_LINREG_H */

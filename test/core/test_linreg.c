@@ -2,6 +2,7 @@
  * test_linreg.c - least squares from sufficient statistics: exact small
  * problems, merge = one pass, removal, collinearity, distributions
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ typedef struct fitbuf
 	int			al[8];
 } fitbuf;
 
-static cp_lrstate *states[16];
+static cp_lrstate *states[32];
 static int	nstates = 0;
 
 /* A state for p features (freed at the end of the suite). */
@@ -183,6 +184,87 @@ test_linreg(void)
 	CHECK(CLOSE(cp_qnorm(0.975), 1.959963984540054, 1e-15), "qnorm(0.975) as R");
 	CHECK(CLOSE(cp_qnorm(1e-10), -6.3613409024040557, 1e-13), "qnorm(1e-10) as R");
 	CHECK(isnan(cp_pt(1, -1)) && isnan(cp_qt(2, 5)), "distributions: bad arguments give NaN");
+
+	/*
+	 * dropping a feature from its statistics equals a refit without it:
+	 * 60 rows, 3 features of a seeded noisy model, with and without an
+	 * intercept, each feature in turn
+	 */
+	for (int ic = 0; ic <= 1; ic++)
+		for (int j = 0; j < 3; j++)
+		{
+			cp_lrstate *full = state(3),
+					   *red = state(2);
+			fitbuf		d;
+			unsigned	seed = 7u;
+			int			ok;
+
+			for (int i = 0; i < 60; i++)
+			{
+				double		x[3],
+							xr[2],
+							e;
+
+				for (int q = 0; q < 3; q++)
+				{
+					seed = seed * 1103515245u + 12345u;
+					x[q] = (double) (seed >> 8) / (double) (1u << 24) * 10 - 5 + q * i * 0.1;
+				}
+				seed = seed * 1103515245u + 12345u;
+				e = (double) (seed >> 8) / (double) (1u << 24) - 0.5;
+				for (int q = 0, r = 0; q < 3; q++)
+					if (q != j)
+						xr[r++] = x[q];
+				cp_lr_add(full, x, 2 + 0.5 * x[0] - 1.5 * x[1] + 0.25 * x[2] + e, 1);
+				cp_lr_add(red, xr, 2 + 0.5 * x[0] - 1.5 * x[1] + 0.25 * x[2] + e, 1);
+			}
+			ok = fit(full, &a, ic, 0) == CP_LR_OK && fit(red, &b, ic, 0) == CP_LR_OK;
+			d.fit.coef = d.coef;
+			d.fit.cov = d.cov;
+			d.fit.aliased = d.al;
+			d.fit.x_mean = d.xm;
+			ok = ok && cp_lr_drop(&a.fit, ic, j, &d.fit) == CP_LR_DROP_OK;
+			for (int q = 0; ok && q < 2; q++)
+				ok = CLOSE(d.fit.coef[q], b.fit.coef[q], 1e-9) && CLOSE(d.fit.x_mean[q], b.fit.x_mean[q], 1e-12) &&
+					d.fit.aliased[q] == 0;
+			for (int q = 0; ok && q < 9; q++)
+				ok = (ic == 0 && (q < 3 || q % 3 == 0)) || CLOSE(d.fit.cov[q], b.fit.cov[q], 1e-9);
+			CHECK(ok && CLOSE(d.fit.intercept, b.fit.intercept, 1e-9) && CLOSE(d.fit.rss, b.fit.rss, 1e-9) &&
+				  CLOSE(d.fit.sigma, b.fit.sigma, 1e-9) && CLOSE(d.fit.r2, b.fit.r2, 1e-9) &&
+				  CLOSE(d.fit.adj_r2, b.fit.adj_r2, 1e-9) && CLOSE(d.fit.loglik, b.fit.loglik, 1e-9) &&
+				  CLOSE(d.fit.aic, b.fit.aic, 1e-9) && CLOSE(d.fit.bic, b.fit.bic, 1e-9) &&
+				  d.fit.df_resid == b.fit.df_resid && d.fit.rank == b.fit.rank && d.fit.p == 2,
+				  "linreg drop: feature %d %s an intercept equals the refit without it", j, ic ? "with" : "without");
+		}
+
+	/* what cannot be downdated: collinear features left out, an exact fit */
+	{
+		cp_lrstate *c = state(3),
+				   *e = state(2);
+		fitbuf		d;
+
+		for (int i = 0; i < 20; i++)
+		{
+			double		x[3] = {i, sin(i), 2.0 * i},
+						xe[2] = {i, i * i};
+
+			cp_lr_add(c, x, i + cos(i), 1);
+			if (i < 3)
+				cp_lr_add(e, xe, 1 + i - 0.5 * i * i + (i == 1), 1);
+		}
+		d.fit.coef = d.coef;
+		d.fit.cov = d.cov;
+		d.fit.aliased = d.al;
+		d.fit.x_mean = d.xm;
+		CHECK(fit(c, &a, 1, 0) == CP_LR_OK && a.fit.aliased[2] &&
+			  cp_lr_drop(&a.fit, 1, 0, &d.fit) == CP_LR_DROP_COLLINEAR,
+			  "linreg drop: refused while a collinear feature is left out");
+		CHECK(cp_lr_drop(&a.fit, 1, 2, &d.fit) == CP_LR_DROP_OK && d.fit.p == 2 &&
+			  d.fit.coef[0] == a.fit.coef[0] && d.fit.rss == a.fit.rss && d.fit.rank == a.fit.rank,
+			  "linreg drop: an aliased feature is dropped as it is");
+		CHECK(fit(e, &a, 1, 0) == CP_LR_OK && cp_lr_drop(&a.fit, 1, 0, &d.fit) == CP_LR_DROP_EXACT,
+			  "linreg drop: refused for an exact fit (3 rows, 3 terms: no residual variance)");
+	}
 
 	for (int i = 0; i < nstates; i++)
 	{
