@@ -449,8 +449,8 @@ model_validate(const cp_model_view *view)
  * Values
  * ------------------------------------------------------------------ */
 
-/* The model's method must be a method (options.c) that makes models of kind. */
-static void
+/* The model's method: a method (options.c) that makes models of kind. */
+static const MethodDef *
 method_check(const cp_model_view *view, uint16 kind)
 {
 	static const MethodFamily *const families[] = {&fit_family, &linreg_family, &combination_family, &online_family};
@@ -463,7 +463,7 @@ method_check(const cp_model_view *view, uint16 kind)
 			const MethodDef *d = &families[f]->methods[i];
 
 			if (d->kind == kind && strlen(d->name) == ml && memcmp(d->name, m, ml) == 0)
-				return;
+				return d;
 		}
 	model_damaged("unknown method", pnstrdup(m, ml));
 }
@@ -797,26 +797,20 @@ validate_theta(const cp_model_view *view)
 	const cp_field *sf = model_req(view, "seasonal_factors", CP_F64);
 	double		alpha = cp_field_f64(model_req(view, "alpha", CP_F64), 0);
 
-	uint32		ml;
-	const char *mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
-	bool		otm = ml == 3 && memcmp(mn, "otm", 3) == 0;
+	int			mode = method_check(view, CP_KIND_THETA)->variant;
+	bool		otm = mode == CP_THETA_OPTIMISED;
+	const cp_field *thf = cp_model_field(view, "theta");
 
-	method_check(view, CP_KIND_THETA);
-	if (otm)
-	{
-		double		th = cp_field_f64(model_req(view, "theta", CP_F64), 0);
-
-		if (!(th >= 1 && isfinite(th)) || !(alpha >= 0.1 && alpha <= 0.99))
-			model_damaged("theta must be at least 1 and alpha in [0.1, 0.99]", NULL);
-	}
-	else if (cp_model_field(view, "theta") || cp_model_field(view, "intercept") || cp_model_field(view, "slope"))
+	if (otm && thf == NULL)
+		model_damaged("missing field", "An otm model needs field \"theta\".");
+	if (!otm && (thf || cp_model_field(view, "intercept") || cp_model_field(view, "slope")))
 		model_damaged("only an otm model has theta, intercept and slope", NULL);
+	if (!cp_theta_params_ok(mode, alpha, otm ? cp_field_f64(thf, 0) : 2.0))
+		model_damaged(otm ? "theta must be at least 1 and alpha in [0.1, 0.99]" : "alpha out of range", NULL);
 	if (per > 4096 || (uint64) sf->count != (uint64) per)
 		model_damaged("seasonal_factors must hold one factor per step of the period (at most 4096)", NULL);
 	if (cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0) && (per < 2 || n <= 2 * per))
 		model_damaged("a seasonal theta model needs period >= 2 and more than two periods of data", NULL);
-	if (!(alpha > 0 && alpha < 1))
-		model_damaged("alpha out of range", NULL);
 	for (uint32 i = 0; i < sf->count; i++)
 		if (!(cp_field_f64(sf, i) > 0) || !isfinite(cp_field_f64(sf, i)))
 			model_damaged("seasonal factors must be positive", NULL);

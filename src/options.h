@@ -71,6 +71,7 @@ typedef struct MethodDef
 	const char *min_points;		/* the points it needs, as a rule */
 	const char *description;
 	const char *reference;
+	int			variant;		/* the engine's variant of the kind (theta's mode, damped) */
 } MethodDef;
 
 /* A function's methods and options. */

@@ -68,7 +68,7 @@ static Datum
 holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
 		   const MethodDef *m)
 {
-	bool		damped = m->code == FIT_HOLT_DAMPED;
+	bool		damped = m->variant;
 	cp_holt		h;
 	cp_mbuild	b;
 	int			rc;
@@ -107,7 +107,7 @@ static Datum
 hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
 		 const MethodDef *m)
 {
-	bool		damped = m->code == FIT_HW_DAMPED;
+	bool		damped = m->variant;
 	cp_hw		w;
 	cp_mbuild	b;
 	const char *mname = damped ? "hw_damped" : "hw";
@@ -161,17 +161,16 @@ theta_own(cp_mbuild *b, const FieldSpec *f, const void *st)
 	return true;
 }
 
-/* Fit Theta, SES or the optimised theta model and build its model. */
+/* Fit a method of the theta kind (theta, ses, otm) and build its model. */
 static Datum
 theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, double *y,
 			const MethodDef *m)
 {
-	int			mode = m->code == FIT_SES ? CP_THETA_SES :
-		m->code == FIT_OTM ? CP_THETA_OPTIMISED : CP_THETA_CLASSIC;
+	int			mode = m->variant;
 	cp_theta	th;
 	cp_mbuild	b;
 	double	   *work = palloc_extended(sizeof(double) * (2 * n + 1), MCXT_ALLOC_HUGE);
-	const char *mname = mode == CP_THETA_SES ? "ses" : mode == CP_THETA_OPTIMISED ? "otm" : "theta";
+	const char *mname = m->name;
 
 	if (period > 4096)
 		ereport(ERROR,
@@ -183,8 +182,8 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 	if (cp_theta_fit(y, n, period, mode, &th, work) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fit: %s needs at least %d points, the series has " INT64_FORMAT,
-						mname, CP_THETA_MIN_POINTS, n),
+				 errmsg("fit: %s needs at least " INT64_FORMAT " points, the series has " INT64_FORMAT,
+						mname, cp_theta_min_points(mode), n),
 				 errhint("Fit on a longer series, or use naive or mean.")));
 	if (!isfinite(th.sigma2) || !isfinite(th.level) || !isfinite(th.l0))
 		ereport(ERROR,
@@ -721,6 +720,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 {
 	cp_model_view *view = palloc(sizeof(cp_model_view));
 	const KindDef *def;
+	const MethodDef *meth;
 	const cp_field *yf;
 	uint32		ml;
 	const char *mn;
@@ -737,6 +737,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	m->kind = view->kind;
 	m->yadj = NULL;
 	mn = cp_field_text(model_req(view, "method", CP_TEXT), 0, &ml);
+	meth = method_find(&fit_family, pnstrdup(mn, ml));	/* (validated) */
 	memset(&m->fit, 0, sizeof(m->fit));
 	memset(&m->th, 0, sizeof(m->th));
 	m->freq.month = (int32) cp_field_i64(model_req(view, "freq_months", CP_I64), 0);
@@ -765,7 +766,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	}
 	if (m->kind == CP_KIND_BASELINE)
 	{
-		m->fit.method = cp_bl_code(pnstrdup(mn, ml));
+		m->fit.method = meth->code;
 		m->fit.n = m->n;
 		kind_read(view, def->schema, &m->fit);
 	}
@@ -775,7 +776,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		const cp_field *s0 = model_req(view, "initial_seasonal", CP_F64);
 
 		m->hw.n = m->n;
-		m->hw.damped = (ml == 9);
+		m->hw.damped = meth->variant;
 		m->hw.m = sv->count;
 		kind_read(view, def->schema, &m->hw);
 
@@ -815,7 +816,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 	else if (m->kind == CP_KIND_HOLT)
 	{
 		m->hm.n = m->n;
-		m->hm.damped = (ml == 11);
+		m->hm.damped = meth->variant;
 		kind_read(view, def->schema, &m->hm);
 	}
 	else
@@ -825,8 +826,7 @@ tsmodel_of(Datum d, TsModel *m, const char *fname)
 		m->th.n = m->n;
 		m->th.m = cp_field_i64(model_req(view, "period", CP_I64), 0);
 		m->th.seasonal = cp_field_bool(model_req(view, "seasonal", CP_BOOL), 0);
-		m->th.mode = (ml == 3 && memcmp(mn, "otm", 3) == 0) ? CP_THETA_OPTIMISED :
-			(ml == 3 && memcmp(mn, "ses", 3) == 0) ? CP_THETA_SES : CP_THETA_CLASSIC;
+		m->th.mode = meth->variant;
 		m->th.theta = 2.0;		/* otm's own fields: only in its models */
 		kind_read(view, def->schema, &m->th);
 		m->th.seas = palloc(sizeof(double) * (sf->count + 1));

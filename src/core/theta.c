@@ -227,6 +227,21 @@ otm_fit(const double *x, int64_t n, cp_theta *t)
 		t->level = ba * x[i] + (1.0 - ba) * t->level;
 }
 
+int64_t
+cp_theta_min_points(int mode)
+{
+	(void) mode;
+	return CP_THETA_MIN_POINTS;
+}
+
+int
+cp_theta_params_ok(int mode, double alpha, double theta)
+{
+	if (mode == CP_THETA_OPTIMISED)
+		return theta >= 1 && isfinite(theta) && alpha >= 0.1 && alpha <= 0.99;
+	return alpha > 0 && alpha < 1;
+}
+
 /* Fit Theta. */
 int
 cp_theta_fit(const double *y, int64_t n, int64_t m, int mode, cp_theta *t, double *work)
@@ -242,7 +257,7 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, int mode, cp_theta *t, doubl
 				l0,
 				lev;
 
-	if (n < CP_THETA_MIN_POINTS)
+	if (n < cp_theta_min_points(mode))
 		return -1;
 	t->mode = mode;
 	t->n = n;

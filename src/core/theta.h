@@ -46,6 +46,15 @@ typedef struct cp_theta
 /* Points theta needs. */
 #define CP_THETA_MIN_POINTS 4
 
+/* Points a mode needs. */
+extern int64_t cp_theta_min_points(int mode);
+
+/*
+ * Whether a mode's smoothing parameters are in its range: alpha in (0, 1),
+ * in [0.1, 0.99] with theta >= 1 for the optimised model.
+ */
+extern int	cp_theta_params_ok(int mode, double alpha, double theta);
+
 /*
  * Fit.  t->seas must hold m doubles; work 2 n doubles.  CP_THETA_SES: no
  * seasonal adjustment and no drift, simple exponential smoothing as R's
