@@ -565,6 +565,12 @@ END $$;
 
 COMMENT ON FUNCTION cipred.unshare_model(text, name) IS 'Stops sharing a model name with a role (cipred.share_model).';
 
+COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text) IS
+'Fits a time-series model to the (time, value) rows of a series, in any order, with a method of SELECT * FROM cipred.methods() WHERE function = ''fit'' (naive, snaive, drift, mean, croston, sba, ses, holt, hw, ets, arima, mstl, theta, otm, naive2 ...). The frequency is inferred from the times.';
+
+COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text, jsonb) IS
+'cipred.fit with options, a JSON object: freq, period, gaps and time_zone for every method, and the options of each method; cipred.methods() lists them with what they accept and their defaults.';
+
 CREATE OR REPLACE FUNCTION cipred.check_fit_options(method text, options jsonb DEFAULT NULL) RETURNS void
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_check_fit_options';

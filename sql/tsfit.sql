@@ -327,3 +327,33 @@ SELECT cipred.season_period(t) AS weekly FROM generate_series('2024-01-01'::time
 SELECT cipred.season_period(t) AS no_rows FROM generate_series('2024-01-01'::timestamptz, '2023-01-01', '1 day') t;
 SELECT regress.err($$SELECT cipred.season_period(t) FROM (VALUES ('2024-01-01'::timestamptz)) v(t)$$) AS one_point,
        regress.err($$SELECT cipred.season_period(t) FROM (VALUES ('2024-01-01'::timestamptz), ('2024-01-01')) v(t)$$) AS duplicate;
+
+-- naive2 (Naive 2, the M competitions' benchmark): naive on the seasonally
+-- adjusted series, re-seasonalised, against R (test/data/r_naive2.csv, made
+-- by test/reference/make_r_naive2.R with thetaf's adjustment)
+CREATE TEMP TABLE r_naive2 (series text, step int, point float8, lo80 float8, hi80 float8,
+    lo95 float8, hi95 float8, seasonal bool);
+\copy r_naive2 FROM 'test/data/r_naive2.csv' CSV HEADER
+CREATE TEMP TABLE naive2_fits AS
+SELECT t.series, cipred.fit(t.ts, t.value, 'naive2', jsonb_build_object('period', t.period)) AS m
+  FROM train t GROUP BY t.series;
+SELECT r.seasonal, count(DISTINCT r.series) AS series, count(*) AS points, count(f.step) AS ours,
+       bool_and(pg_temp.close(f.forecast, r.point)) AS point_ok,
+       bool_and(pg_temp.close(f.lo[1], r.lo80) AND pg_temp.close(f.hi[1], r.hi80)
+                AND pg_temp.close(f.lo[2], r.lo95) AND pg_temp.close(f.hi[2], r.hi95)) AS intervals_ok,
+       bool_and((cipred.model_info(x.m)->>'seasonal')::bool = r.seasonal) AS same_test
+  FROM r_naive2 r JOIN naive2_fits x USING (series)
+  LEFT JOIN LATERAL cipred.forecast(x.m, (SELECT h FROM spec WHERE spec.series = x.series)) f ON f.step = r.step
+ GROUP BY r.seasonal ORDER BY r.seasonal;
+-- without a season it is naive, intervals included
+SELECT bool_and(pg_temp.close(a.forecast, b.forecast) AND pg_temp.close(a.lo[2], b.lo[2])) AS naive2_is_naive
+  FROM cipred.forecast((SELECT m FROM naive2_fits WHERE series = 'Nile'), 6) a
+  JOIN cipred.forecast((SELECT cipred.fit(ts, value, 'naive') FROM train WHERE series = 'Nile'), 6) b USING (step);
+-- its fitted values are the previous value (without a season); the model
+-- survives its text form; two points are enough
+SELECT count(*) AS fitted, bool_and(pg_temp.close(fitted, prev)) FILTER (WHERE prev IS NOT NULL) AS previous_value
+  FROM (SELECT f.fitted, lag(f.actual) OVER (ORDER BY f.ts) AS prev
+          FROM cipred.fitted((SELECT m FROM naive2_fits WHERE series = 'Nile')) f) x;
+SELECT (m::text::cipred.model)::text = m::text AS text_round_trip FROM naive2_fits WHERE series = 'AirPassengers';
+SELECT f.forecast FROM cipred.forecast((SELECT cipred.fit(ts, y, 'naive2') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 3)) v(ts, y)), 1) f;
+SELECT regress.err($$SELECT cipred.fit(ts, y, 'naive2', '{"freq": "1 month"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$) AS one_point;

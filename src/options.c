@@ -115,6 +115,9 @@ static const MethodDef fit_methods[] = {
 	{"otm", FIT_OTM, CP_KIND_THETA, FIT_COMMON, "4",
 		"The optimised Theta model (theta chosen by likelihood).",
 	"Fiorucci, Pellegrini, Louzada, Petropoulos & Koehler (2016), International Journal of Forecasting 32(4)", CP_THETA_OPTIMISED},
+	{"naive2", FIT_NAIVE2, CP_KIND_THETA, FIT_COMMON, "2",
+		"Naive 2: the last value of the seasonally adjusted series (theta's adjustment), re-seasonalised.",
+	"Makridakis, Spiliotis & Assimakopoulos (2020), International Journal of Forecasting 36(1) (the M4 benchmark)", CP_THETA_NAIVE2},
 };
 
 const MethodFamily fit_family = {

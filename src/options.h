@@ -119,7 +119,8 @@ enum
 	FIT_ETS,
 	FIT_MSTL,
 	FIT_ARIMA,
-	FIT_OTM
+	FIT_OTM,
+	FIT_NAIVE2
 };
 
 enum

@@ -29,14 +29,14 @@ CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text) (
     COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
     DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text) IS
-'Fits a time-series model to the (time, value) rows of a series, in any order: methods naive, snaive, drift, mean, croston, sba, ses, holt, holt_damped, hw, hw_damped, ets (automatic exponential smoothing, option model), arima (auto.arima, or options order and seasonal_order), mstl (multi-seasonal decomposition with ETS or ARIMA, options periods and adjusted), theta, otm (optimised theta model). The frequency is inferred from the times.';
+'Fits a time-series model to the (time, value) rows of a series, in any order, with a method of SELECT * FROM cipred.methods() WHERE function = ''fit'' (naive, snaive, drift, mean, croston, sba, ses, holt, hw, ets, arima, mstl, theta, otm, naive2 ...). The frequency is inferred from the times.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text, options jsonb) (
     SFUNC = cipred.fit_sfunc, STYPE = internal, FINALFUNC = cipred.fit_final,
     COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
     DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text, jsonb) IS
-'cipred.fit with options: freq (interval text), period (seasonal period in steps), gaps (error, linear, seasonal), alpha (croston, sba), model (ets, mstl: an ETS form), periods (mstl), adjusted (mstl: ets or arima on the seasonally adjusted series), order, seasonal_order, constant (arima).';
+'cipred.fit with options, a JSON object: freq, period, gaps and time_zone for every method, and the options of each method; cipred.methods() lists them with what they accept and their defaults.';
 
 CREATE FUNCTION cipred.forecast(model cipred.model, horizon int, levels float8[] DEFAULT '{80,95}',
     OUT step int, OUT ts timestamptz, OUT forecast float8, OUT lo float8[], OUT hi float8[])

@@ -230,8 +230,7 @@ otm_fit(const double *x, int64_t n, cp_theta *t)
 int64_t
 cp_theta_min_points(int mode)
 {
-	(void) mode;
-	return CP_THETA_MIN_POINTS;
+	return mode == CP_THETA_NAIVE2 ? 2 : CP_THETA_MIN_POINTS;
 }
 
 int
@@ -239,6 +238,8 @@ cp_theta_params_ok(int mode, double alpha, double theta)
 {
 	if (mode == CP_THETA_OPTIMISED)
 		return theta >= 1 && isfinite(theta) && alpha >= 0.1 && alpha <= 0.99;
+	if (mode == CP_THETA_NAIVE2)
+		return alpha == 1;
 	return alpha > 0 && alpha < 1;
 }
 
@@ -298,6 +299,20 @@ cp_theta_fit(const double *y, int64_t n, int64_t m, int mode, cp_theta *t, doubl
 	if (mode == CP_THETA_OPTIMISED)
 	{
 		otm_fit(x, n, t);
+		return 0;
+	}
+	if (mode == CP_THETA_NAIVE2)
+	{
+		/* a random walk on the adjusted series: sigma^2 the mean squared step */
+		double		sse = 0;
+
+		for (int64_t i = 1; i < n; i++)
+			sse += (x[i] - x[i - 1]) * (x[i] - x[i - 1]);
+		t->alpha = 1.0;
+		t->l0 = x[0];
+		t->level = x[n - 1];
+		t->drift = 0.0;
+		t->sigma2 = sse / (double) (n - 1);
 		return 0;
 	}
 

@@ -23,7 +23,8 @@ enum
 {
 	CP_THETA_CLASSIC = 0,		/* R's thetaf */
 	CP_THETA_SES = 1,			/* R's ses: no adjustment, no drift */
-	CP_THETA_OPTIMISED = 2		/* the optimised theta model (OTM) */
+	CP_THETA_OPTIMISED = 2,		/* the optimised theta model (OTM) */
+	CP_THETA_NAIVE2 = 3			/* Naive 2: the last adjusted value (alpha 1, no drift) */
 };
 
 typedef struct cp_theta
@@ -51,7 +52,7 @@ extern int64_t cp_theta_min_points(int mode);
 
 /*
  * Whether a mode's smoothing parameters are in its range: alpha in (0, 1),
- * in [0.1, 0.99] with theta >= 1 for the optimised model.
+ * in [0.1, 0.99] with theta >= 1 for the optimised model, 1 for Naive 2.
  */
 extern int	cp_theta_params_ok(int mode, double alpha, double theta);
 
