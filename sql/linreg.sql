@@ -350,3 +350,5 @@ SELECT cipred.linreg_droppable(cipred.linreg(y, ARRAY[x, sin(x), 2 * x], '{x,z,x
 SELECT cipred.linreg_droppable(cipred.linreg(y, ARRAY[x, z], '{x,z}')) AS exact_fit
   FROM (VALUES (1.0, 1.0, 0.0), (3.0, 2.0, 1.0), (2.0, 3.0, 5.0)) v(y, x, z);
 SELECT cipred.linreg_droppable((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t)) AS baseline;
+-- feature_names of a model without features names the kind
+SELECT regress.err($$SELECT cipred.feature_names((SELECT cipred.fit(t, 1.0, 'naive') FROM generate_series('2024-01-01'::timestamptz, '2024-01-05', '1 day') t))$$) AS time_series_model;

@@ -587,6 +587,11 @@ cipred_feature_names(PG_FUNCTION_ARGS)
 	Datum	   *d;
 
 	model_view_of(PG_GETARG_DATUM(0), view);
+	if (view->kind != CP_KIND_LINREG)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("feature_names: the model is a %s model, not linreg", cp_kind_name(view->kind)),
+				 errhint("Only linear models have features; model_info shows what a model holds.")));
 	f = model_req(view, "features", CP_TEXT);
 	d = palloc(sizeof(Datum) * (f->count + 1));
 	for (uint32 i = 0; i < f->count; i++)
