@@ -742,6 +742,62 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION cipred.guard_gaps() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    g cipred.guards;
+    months int;
+    r record;
+    keyexpr text;
+    match text;
+    match2 text;
+BEGIN
+    SELECT * INTO g FROM cipred.guards WHERE guard_id = TG_ARGV[0]::bigint;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    months := cipred.freq_months(g.freq, 'guard');
+    keyexpr := 'jsonb_build_object(' || coalesce((SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c), '') || ')';
+    match := coalesce((SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
+    match2 := coalesce((SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
+    FOR r IN EXECUTE format($q$
+        WITH n AS (SELECT %1$s AS k, %5$s min(%2$I) AS lo, max(%2$I) AS hi FROM cipred_new_rows
+                   WHERE %2$I IS NOT NULL GROUP BY %5$s k),
+        s AS (SELECT n.k, n.hi,
+                     coalesce((SELECT max(t.%2$I) FROM %3$s t WHERE %4$s AND t.%2$I < n.lo), n.lo) AS from_ts,
+                     (SELECT count(*) FROM %3$s t WHERE %4$s AND t.%2$I >= coalesce((SELECT max(t2.%2$I) FROM %3$s t2
+                          WHERE %6$s AND t2.%2$I < n.lo), n.lo) AND t.%2$I <= n.hi) AS present
+              FROM n)
+        SELECT k, from_ts, hi, present,
+               CASE WHEN $1 > 0
+                    THEN ((extract(year FROM hi AT TIME ZONE $2) - extract(year FROM from_ts AT TIME ZONE $2)) * 12
+                          + extract(month FROM hi AT TIME ZONE $2) - extract(month FROM from_ts AT TIME ZONE $2))::bigint / $1 + 1
+                    WHEN $3 >= interval '1 day'
+                    THEN floor(extract(epoch FROM (hi AT TIME ZONE $2) - (from_ts AT TIME ZONE $2)) / extract(epoch FROM $3))::bigint + 1
+                    ELSE floor(extract(epoch FROM hi - from_ts) / extract(epoch FROM $3))::bigint + 1 END AS expected
+        FROM s$q$,
+        keyexpr, g.time_column, g.rel, match,
+        coalesce((SELECT string_agg(format('%I', c), ', ') || ',' FROM unnest(g.series_columns) c), ''),
+        match2)
+        USING months, g.time_zone, g.freq
+    LOOP
+        IF r.expected > r.present THEN
+            IF g.rules->>'gaps' = 'error' THEN
+                RAISE EXCEPTION '%: the statement leaves % missing steps in a series', g.rel, r.expected - r.present
+                    USING ERRCODE = 'check_violation',
+                          DETAIL = format('Series %s: %s steps of %s from %s to %s, %s rows.', r.k, r.expected, g.freq, r.from_ts, r.hi, r.present),
+                          HINT = 'Load the missing readings in the same statement, fill them (cipred.resample), or guard with {"gaps": "warn"}.';
+            END IF;
+            RAISE WARNING '%: the statement leaves % missing steps in series %', g.rel, r.expected - r.present, r.k
+                USING DETAIL = format('%s steps of %s from %s to %s, %s rows.', r.expected, g.freq, r.from_ts, r.hi, r.present);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION cipred.guard(
     tbl regclass, time_column name, series_columns name[], value_columns name[],
     freq interval, rules jsonb DEFAULT '{}', mode text DEFAULT 'reject', time_zone text DEFAULT 'UTC')
@@ -757,6 +813,7 @@ DECLARE
     conds text[] := '{}';
     vcond text;
     tname text;
+    r jsonb;
 BEGIN
     IF tbl IS NULL OR time_column IS NULL OR series_columns IS NULL OR value_columns IS NULL
        OR rules IS NULL OR mode IS NULL OR time_zone IS NULL THEN
@@ -796,69 +853,11 @@ BEGIN
         RAISE EXCEPTION 'guard: the time, series and value columns must be distinct and not NULL'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF jsonb_typeof(rules) <> 'object' THEN
-        RAISE EXCEPTION 'guard: rules must be a JSON object'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Write e.g. ''{"min": 0, "future": "1 hour"}''.';
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(rules) LOOP
-        IF k NOT IN ('not_null', 'finite', 'grid', 'unique', 'min', 'max', 'non_negative', 'future', 'lateness',
-                     'duplicates', 'jump_k', 'jump_window', 'frozen_steps', 'gaps') THEN
-            RAISE EXCEPTION 'guard: unknown rule "%"', k
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Rules: not_null, finite, grid, unique (true/false), min, max (numbers), non_negative (true/false), future, lateness (intervals), duplicates (reject, replace, keep_first), jump_k (number), jump_window, frozen_steps (whole numbers), gaps (error, warn).';
-        END IF;
-    END LOOP;
-    IF coalesce(rules->>'gaps', 'error') NOT IN ('error', 'warn') THEN
-        RAISE EXCEPTION 'guard: rule gaps must be error or warn, not "%"', rules->>'gaps'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'error refuses a statement that leaves missing steps in a series; warn lets it through with a warning.';
-    END IF;
-    IF coalesce(rules->>'duplicates', 'reject') NOT IN ('reject', 'replace', 'keep_first') THEN
-        RAISE EXCEPTION 'guard: rule duplicates must be reject, replace or keep_first, not "%"', rules->>'duplicates'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF rules ? 'duplicates' AND rules->>'duplicates' <> 'reject' AND NOT coalesce((rules->>'unique')::bool, true) THEN
-        RAISE EXCEPTION 'guard: rule duplicates = % needs unique readings', rules->>'duplicates'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave out "unique": false.';
-    END IF;
-    -- JSON types first: "yes" would read as a boolean, "5" as a number
-    SELECT string_agg(format('%s is %s', r.key, jsonb_typeof(r.value)), ', ') INTO k
-      FROM jsonb_each(rules) r
-     WHERE (r.key IN ('not_null', 'finite', 'grid', 'unique', 'non_negative') AND jsonb_typeof(r.value) <> 'boolean')
-        OR (r.key IN ('min', 'max', 'jump_k', 'jump_window', 'frozen_steps') AND jsonb_typeof(r.value) <> 'number')
-        OR (r.key IN ('future', 'lateness', 'duplicates', 'gaps') AND jsonb_typeof(r.value) <> 'string');
-    IF k IS NOT NULL THEN
-        RAISE EXCEPTION 'guard: a rule has the wrong JSON type: %', k
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'not_null, finite, grid, unique, non_negative are true/false; min, max, jump_k, jump_window, frozen_steps numbers; future, lateness intervals such as "1 hour"; duplicates, gaps strings.';
-    END IF;
-    BEGIN
-        PERFORM (rules->>'not_null')::bool, (rules->>'finite')::bool, (rules->>'grid')::bool,
-                (rules->>'unique')::bool, (rules->>'non_negative')::bool,
-                (rules->>'min')::float8, (rules->>'max')::float8,
-                (rules->>'future')::interval, (rules->>'lateness')::interval,
-                (rules->>'jump_k')::float8, (rules->>'jump_window')::int, (rules->>'frozen_steps')::int;
-    EXCEPTION WHEN OTHERS THEN
-        RAISE EXCEPTION 'guard: a rule has the wrong type: %', SQLERRM
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'not_null, finite, grid, unique, non_negative are true/false; min, max numbers; future, lateness intervals such as "1 hour".';
-    END;
-    IF (rules->>'jump_k')::float8 <= 0 OR (rules->>'jump_window')::int < 3 OR (rules->>'jump_window')::int > 10000
-       OR (rules->>'frozen_steps')::int < 1 OR (rules->>'frozen_steps')::int > 10000 THEN
-        RAISE EXCEPTION 'guard: jump_k must be above 0, jump_window from 3 to 10000, frozen_steps from 1 to 10000'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"jump_k": 6, "jump_window": 48, "frozen_steps": 12}.';
-    END IF;
+    -- the rules checked against their declaration (options.c), defaults filled in
+    r := cipred.check_guard_rules(rules);
     IF (rules ? 'jump_k' OR rules ? 'frozen_steps') AND cardinality(value_columns) <> 1 THEN
         RAISE EXCEPTION 'guard: the plausibility rules (jump_k, frozen_steps) need exactly one value column'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Guard a table with one value column, or leave out jump_k and frozen_steps.';
-    END IF;
-    IF NOT ((rules->>'min')::float8 BETWEEN '-1e300' AND '1e300') OR NOT ((rules->>'max')::float8 BETWEEN '-1e300' AND '1e300') THEN
-        RAISE EXCEPTION 'guard: min and max must be finite numbers'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave a bound out for no limit on that side.';
-    END IF;
-    IF (rules->>'min')::float8 > (rules->>'max')::float8 THEN
-        RAISE EXCEPTION 'guard: min % is above max %', rules->>'min', rules->>'max'
-            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOREACH col IN ARRAY ARRAY[time_column] || series_columns || value_columns LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
@@ -883,23 +882,23 @@ BEGIN
 
     -- what a row can prove alone: CHECK constraints (NOT VALID: old rows stay)
     tname := (SELECT relname FROM pg_class WHERE oid = tbl);
-    IF coalesce((rules->>'not_null')::bool, true) THEN
+    IF (r->>'not_null')::bool THEN
         EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s) NOT VALID', tbl, tname || '_cipred_not_null',
                        (SELECT string_agg(format('%I IS NOT NULL', c), ' AND ')
                         FROM unnest(ARRAY[time_column] || series_columns || value_columns) c));
     END IF;
     FOREACH col IN ARRAY value_columns LOOP
         vcond := NULL;
-        IF coalesce((rules->>'finite')::bool, true) AND
+        IF (r->>'finite')::bool AND
            (SELECT atttypid FROM pg_attribute WHERE attrelid = tbl AND attname = col) IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype) THEN
             vcond := format('%1$I <> ''NaN'' AND %1$I <> ''Infinity'' AND %1$I <> ''-Infinity''', col);
         END IF;
-        IF rules ? 'min' OR coalesce((rules->>'non_negative')::bool, false) THEN
+        IF r ? 'min' OR (r->>'non_negative')::bool THEN
             vcond := concat_ws(' AND ', vcond, format('%I >= %s', col,
-                     greatest(coalesce((rules->>'min')::float8, 0), CASE WHEN coalesce((rules->>'non_negative')::bool, false) THEN 0 END)));
+                     greatest(coalesce((r->>'min')::float8, 0), CASE WHEN (r->>'non_negative')::bool THEN 0 END)));
         END IF;
-        IF rules ? 'max' THEN
-            vcond := concat_ws(' AND ', vcond, format('%I <= %s', col, (rules->>'max')::float8));
+        IF r ? 'max' THEN
+            vcond := concat_ws(' AND ', vcond, format('%I <= %s', col, (r->>'max')::float8));
         END IF;
         IF vcond IS NOT NULL THEN
             conds := conds || vcond;
@@ -910,7 +909,7 @@ BEGIN
                        array_to_string(conds, ' AND '));
     END IF;
     -- one reading per series and time
-    IF coalesce((rules->>'unique')::bool, true) THEN
+    IF (r->>'unique')::bool THEN
         BEGIN
             EXECUTE format('CREATE UNIQUE INDEX %I ON %s (%s)', tname || '_cipred_key', tbl,
                            (SELECT string_agg(format('%I', c), ', ') FROM unnest(series_columns || time_column) c));
@@ -924,7 +923,7 @@ BEGIN
     EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
                    tbl, id::text);
     -- what only the whole statement shows: the gaps a batch leaves
-    IF rules ? 'gaps' THEN
+    IF r ? 'gaps' THEN
         EXECUTE format('CREATE TRIGGER cipred_guard_gaps AFTER INSERT ON %s REFERENCING NEW TABLE AS cipred_new_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION cipred.guard_gaps(%L)', tbl, id::text);
     END IF;
@@ -987,6 +986,12 @@ $$;
 
 COMMENT ON FUNCTION cipred.resubmit(bigint, jsonb) IS
 'Sends a quarantined row through the table''s guard again, with the columns of fixed (a non-empty JSON object of column values) corrected: accepted when it went in, else the id of its new quarantined copy; the old row is marked resubmitted.';
+
+CREATE OR REPLACE FUNCTION cipred.check_guard_rules(rules jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'cipred_check_guard_rules' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION cipred.check_guard_rules(jsonb) IS
+'The rules of a guard checked against their declaration (what each accepts and its default) and returned with the defaults of the rules not given; a 22023 error naming the rule otherwise. cipred.guard, its trigger and the view guard_rules read rules through it.';
 
 CREATE OR REPLACE FUNCTION cipred.name_experts(model cipred.model, names text[]) RETURNS cipred.model
 AS 'MODULE_PATHNAME', 'cipred_name_experts' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -2667,6 +2672,30 @@ $$;
 
 GRANT SELECT ON cipred.latest_forecasts, cipred.forecast_vintages, cipred.pipeline_accuracy, cipred.accuracy_over_time,
                 cipred.model_leaderboard, cipred.run_history, cipred.open_alerts TO cipred_forecaster, cipred_reader;
+
+-- guard_rules reads the rules with their declared defaults (cipred.check_guard_rules)
+CREATE OR REPLACE VIEW cipred.guard_rules AS
+SELECT g.rel AS table_name, g.mode, g.freq, g.time_zone, r.rule, r.value, r.enforced_by
+FROM cipred.guards g
+JOIN pg_catalog.pg_class c ON c.oid = g.rel
+CROSS JOIN LATERAL (SELECT cipred.check_guard_rules(g.rules) AS nr) n
+CROSS JOIN LATERAL (VALUES
+    ('not_null', n.nr->>'not_null', 'CHECK <table>_cipred_not_null, trigger cipred_guard'),
+    ('finite', n.nr->>'finite', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('min', n.nr->>'min', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('max', n.nr->>'max', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('non_negative', n.nr->>'non_negative', 'CHECK <table>_cipred_values, trigger cipred_guard'),
+    ('unique', n.nr->>'unique', 'unique index <table>_cipred_key'),
+    ('duplicates', n.nr->>'duplicates', 'unique index <table>_cipred_key, trigger cipred_guard'),
+    ('grid', n.nr->>'grid', 'trigger cipred_guard'),
+    ('future', n.nr->>'future', 'trigger cipred_guard'),
+    ('lateness', n.nr->>'lateness', 'trigger cipred_guard'),
+    ('jump_k', n.nr->>'jump_k', 'trigger cipred_guard'),
+    ('jump_window', CASE WHEN n.nr ? 'jump_k' THEN n.nr->>'jump_window' END, 'trigger cipred_guard'),
+    ('frozen_steps', n.nr->>'frozen_steps', 'trigger cipred_guard'),
+    ('gaps', n.nr->>'gaps', 'statement trigger cipred_guard_gaps')
+) r(rule, value, enforced_by)
+WHERE r.value IS NOT NULL;
 
 -- roles that read the BI views in 0.1.0 keep reading them (cipred_reader)
 DO $$

@@ -36,6 +36,9 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "options.h"
 
 #define GUARD_ORIGIN_USECS (2 * USECS_PER_DAY)	/* local midnight, Monday 3 January 2000 */
 
@@ -415,16 +418,10 @@ guard_load(Trigger *trig, Relation rel)
 								  "       freq::text, time_zone, mode, "
 								  "       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
 								  "        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel), "
-								  "       coalesce((rules->>'not_null')::bool, true), coalesce((rules->>'finite')::bool, true), "
-								  "       coalesce((rules->>'grid')::bool, true), (rules->>'min')::float8, (rules->>'max')::float8, "
-								  "       (rules->>'future')::interval, (rules->>'lateness')::interval, "
-								  "       coalesce((rules->>'non_negative')::bool, false), "
 								  "       extract(year FROM freq)::int * 12 + extract(month FROM freq)::int, "
 								  "       (extract(day FROM freq)::bigint * 86400000000 + "
 								  "        (extract(epoch FROM freq - make_interval(days => extract(day FROM freq)::int)) * 1000000)::bigint), "
-								  "       coalesce(rules->>'duplicates', 'reject'), coalesce((rules->>'unique')::bool, true), rel::oid, "
-								  "       coalesce((rules->>'jump_k')::float8, 0), coalesce((rules->>'jump_window')::int, 48), "
-								  "       coalesce((rules->>'frozen_steps')::int, 0) "
+								  "       rel::oid, rules "
 								  "FROM cipred.guards WHERE guard_id = $1",
 								  1, argt, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 			ereport(ERROR,
@@ -438,7 +435,7 @@ guard_load(Trigger *trig, Relation rel)
 		t.trig_relid = RelationGetRelid(rel);
 		t.trig_nsp = RelationGetNamespace(rel);
 		t.trig_relname = MemoryContextStrdup(cxt, RelationGetRelationName(rel));
-		t.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 20, &isnull));
+		t.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 10, &isnull));
 		/* the guard must be the trigger's table's (or, for a partition, its parent's) */
 		if (isnull || (t.relid != t.trig_relid &&
 					   !list_member_oid(get_partition_ancestors(t.trig_relid), t.relid)))
@@ -498,43 +495,39 @@ guard_load(Trigger *trig, Relation rel)
 					 errhint("Guard the table again with a zone name such as 'Europe/London' or 'UTC', not an abbreviation.")));
 		t.fixed = pg_get_timezone_offset(t.tz, &t.gmtoff);
 		t.quarantine = strcmp(SPI_getvalue(tup, desc, 6), "quarantine") == 0;
-		t.not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-		t.finite = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-		t.grid = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
-		t.min = DatumGetFloat8(SPI_getbinval(tup, desc, 11, &t.has_min));
-		t.has_min = !t.has_min;
-		t.max = DatumGetFloat8(SPI_getbinval(tup, desc, 12, &t.has_max));
-		t.has_max = !t.has_max;
-		{
-			Datum		d = SPI_getbinval(tup, desc, 13, &isnull);
-
-			t.has_future = !isnull;
-			if (!isnull)
-				t.future = *DatumGetIntervalP(d);
-			d = SPI_getbinval(tup, desc, 14, &isnull);
-			t.has_late = !isnull;
-			if (!isnull)
-				t.late = *DatumGetIntervalP(d);
-		}
-		if (DatumGetBool(SPI_getbinval(tup, desc, 15, &isnull)) && (!t.has_min || t.min < 0))
-		{
-			t.has_min = true;
-			t.min = 0;
-		}
-		t.months = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
-		t.stride = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
+		t.months = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+		t.stride = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
 		if (t.months <= 0 && t.stride <= 0)
 			elog(ERROR, "guard %lld has a non-positive frequency", (long long) guard_id);
 		{
-			const char *d = SPI_getvalue(tup, desc, 18);
-			bool		uniq = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
+			/* the rules, with the defaults of their declaration (options.c) */
+			OptVal		v[GUARD_NOPTS];
+			Datum		rd = SPI_getbinval(tup, desc, 11, &isnull);
 
-			t.jump_k = DatumGetFloat8(SPI_getbinval(tup, desc, 21, &isnull));
-			t.jump_window = Max(3, Min(10000, DatumGetInt32(SPI_getbinval(tup, desc, 22, &isnull))));
-			t.frozen_steps = Max(0, Min(10000, DatumGetInt32(SPI_getbinval(tup, desc, 23, &isnull))));
-			t.dup = strcmp(d, "replace") == 0 ? DUP_REPLACE :
-				strcmp(d, "keep_first") == 0 ? DUP_KEEP_FIRST :
-				(t.quarantine && uniq) ? DUP_REJECT : DUP_INDEX;
+			options_read(&guard_family, NULL, isnull ? NULL : DatumGetJsonbP(rd), v);
+			t.not_null = v[GUARD_OPT_NOT_NULL].num != 0;
+			t.finite = v[GUARD_OPT_FINITE].num != 0;
+			t.grid = v[GUARD_OPT_GRID].num != 0;
+			t.has_min = v[GUARD_OPT_MIN].given;
+			t.min = v[GUARD_OPT_MIN].num;
+			t.has_max = v[GUARD_OPT_MAX].given;
+			t.max = v[GUARD_OPT_MAX].num;
+			t.has_future = v[GUARD_OPT_FUTURE].given;
+			t.future = v[GUARD_OPT_FUTURE].iv;
+			t.has_late = v[GUARD_OPT_LATENESS].given;
+			t.late = v[GUARD_OPT_LATENESS].iv;
+			if (v[GUARD_OPT_NON_NEGATIVE].num != 0 && (!t.has_min || t.min < 0))
+			{
+				t.has_min = true;
+				t.min = 0;
+			}
+			t.jump_k = v[GUARD_OPT_JUMP_K].given ? v[GUARD_OPT_JUMP_K].num : 0;
+			t.jump_window = (int) v[GUARD_OPT_JUMP_WINDOW].num;
+			t.frozen_steps = v[GUARD_OPT_FROZEN_STEPS].given ? (int) v[GUARD_OPT_FROZEN_STEPS].num : 0;
+			/* the order of the duplicates choices: reject, replace, keep_first */
+			t.dup = v[GUARD_OPT_DUPLICATES].num == 1 ? DUP_REPLACE :
+				v[GUARD_OPT_DUPLICATES].num == 2 ? DUP_KEEP_FIRST :
+				(t.quarantine && v[GUARD_OPT_UNIQUE].num != 0) ? DUP_REJECT : DUP_INDEX;
 		}
 		if (t.dup != DUP_INDEX || t.jump_k > 0 || t.frozen_steps > 0)
 			guard_plans(&t, rel);
@@ -877,4 +870,30 @@ cipred_guard_trigger(PG_FUNCTION_ARGS)
 			 errdetail("Row %s: %s", row_key(g, tup, desc), detail),
 			 errhint("%s Or guard the table in quarantine mode to divert such rows into cipred.quarantine.", hint)));
 	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(cipred_check_guard_rules);
+
+/*
+ * cipred.check_guard_rules(rules): the rules of a guard checked against
+ * their declaration (options.c) and returned with the defaults of those
+ * not given; an error naming the problem otherwise.
+ */
+Datum
+cipred_check_guard_rules(PG_FUNCTION_ARGS)
+{
+	OptVal		v[GUARD_NOPTS];
+
+	options_read(&guard_family, NULL, PG_GETARG_JSONB_P(0), v);
+	if (v[GUARD_OPT_DUPLICATES].num != 0 && v[GUARD_OPT_UNIQUE].num == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("guard: rule duplicates = %s needs unique readings", v[GUARD_OPT_DUPLICATES].str),
+				 errhint("Leave out \"unique\": false.")));
+	if (v[GUARD_OPT_MIN].given && v[GUARD_OPT_MAX].given && v[GUARD_OPT_MIN].num > v[GUARD_OPT_MAX].num)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("guard: min %g is above max %g", v[GUARD_OPT_MIN].num, v[GUARD_OPT_MAX].num),
+				 errhint("Give min at most max.")));
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(options_json_text(&guard_family, v))));
 }

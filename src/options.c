@@ -122,7 +122,7 @@ static const MethodDef fit_methods[] = {
 
 const MethodFamily fit_family = {
 	"fit", fit_methods, lengthof(fit_methods), fit_opts, FIT_NOPTS,
-	"{\"period\": 12, \"gaps\": \"linear\"}"
+	"{\"period\": 12, \"gaps\": \"linear\"}", "option"
 };
 
 /* ------------------------------------------------------------------
@@ -176,7 +176,7 @@ static const MethodDef linreg_methods[] = {
 
 const MethodFamily linreg_family = {
 	"linreg", linreg_methods, lengthof(linreg_methods), linreg_opts, LINREG_NOPTS,
-	"{\"lambda\": 0.5, \"intercept\": false}"
+	"{\"lambda\": 0.5, \"intercept\": false}", "option"
 };
 
 /* ------------------------------------------------------------------
@@ -205,7 +205,7 @@ static const MethodDef comb_methods[] = {
 
 const MethodFamily combination_family = {
 	"combination", comb_methods, lengthof(comb_methods), comb_opts, COMB_NOPTS,
-	"{\"lambda\": 10}"
+	"{\"lambda\": 10}", "option"
 };
 
 /* ------------------------------------------------------------------
@@ -244,7 +244,49 @@ static const MethodDef online_methods[] = {
 
 const MethodFamily online_family = {
 	"online aggregation", online_methods, lengthof(online_methods), online_opts, ONLINE_NOPTS,
-	"{\"loss\": \"absolute\"}"
+	"{\"loss\": \"absolute\"}", "option"
+};
+
+/* ------------------------------------------------------------------
+ * cipred.guard's rules
+ * ------------------------------------------------------------------ */
+
+static const char *const duplicates_choices[] = {"reject", "replace", "keep_first", NULL};
+static const char *const guard_gaps_choices[] = {"error", "warn", NULL};
+
+static const OptSpec guard_opts[GUARD_NOPTS] = {
+	[GUARD_OPT_NOT_NULL] = {"not_null", OPT_BOOL, 0, 0, 0, 0, 0, NULL, 1, NULL,
+	"Refuse NULL times, series keys and values: {\"not_null\": false} to allow NULL values."},
+	[GUARD_OPT_FINITE] = {"finite", OPT_BOOL, 0, 0, 0, 0, 0, NULL, 1, NULL,
+	"Refuse NaN and infinite values."},
+	[GUARD_OPT_GRID] = {"grid", OPT_BOOL, 0, 0, 0, 0, 0, NULL, 1, NULL,
+	"Refuse times off the guard's grid (freq in time_zone)."},
+	[GUARD_OPT_UNIQUE] = {"unique", OPT_BOOL, 0, 0, 0, 0, 0, NULL, 1, NULL,
+	"One reading per series and time (a unique index)."},
+	[GUARD_OPT_NON_NEGATIVE] = {"non_negative", OPT_BOOL, 0, 0, 0, 0, 0, NULL, 0, NULL,
+	"Refuse negative values."},
+	[GUARD_OPT_MIN] = {"min", OPT_NUMBER, -1e300, 1e300, OPT_NO_DEFAULT, 0, 0, NULL, 0, "no bound",
+	"The smallest value accepted: {\"min\": 0}; leave it out for no bound."},
+	[GUARD_OPT_MAX] = {"max", OPT_NUMBER, -1e300, 1e300, OPT_NO_DEFAULT, 0, 0, NULL, 0, "no bound",
+	"The largest value accepted: {\"max\": 60000}; leave it out for no bound."},
+	[GUARD_OPT_FUTURE] = {"future", OPT_INTERVAL, 0, 0, OPT_NO_DEFAULT, 0, 0, NULL, 0, "not checked",
+	"Refuse times more than this after now: {\"future\": \"1 hour\"}."},
+	[GUARD_OPT_LATENESS] = {"lateness", OPT_INTERVAL, 0, 0, OPT_NO_DEFAULT, 0, 0, NULL, 0, "not checked",
+	"Refuse times more than this before the series' latest: {\"lateness\": \"1 day\"}."},
+	[GUARD_OPT_DUPLICATES] = {"duplicates", OPT_CHOICE, 0, 0, 0, 0, 0, duplicates_choices, 0, NULL,
+	"A second reading for a series and time: reject it, replace the first, or keep_first (needs unique)."},
+	[GUARD_OPT_JUMP_K] = {"jump_k", OPT_NUMBER, 0, INFINITY, OPT_OPEN_LO | OPT_NO_DEFAULT, 0, 0, NULL, 0, "not checked",
+	"Refuse a value more than jump_k robust standard deviations from the recent median: {\"jump_k\": 6}."},
+	[GUARD_OPT_JUMP_WINDOW] = {"jump_window", OPT_WHOLE, 3, 10000, 0, 0, 0, NULL, 48, NULL,
+	"How many recent readings jump_k compares with: {\"jump_window\": 48}."},
+	[GUARD_OPT_FROZEN_STEPS] = {"frozen_steps", OPT_WHOLE, 1, 10000, OPT_NO_DEFAULT, 0, 0, NULL, 0, "not checked",
+	"Refuse a value repeated for more than this many steps (a frozen sensor): {\"frozen_steps\": 12}."},
+	[GUARD_OPT_GAPS] = {"gaps", OPT_CHOICE, 0, 0, OPT_NO_DEFAULT, 0, 0, guard_gaps_choices, 0, "not checked",
+	"Missing steps left by a statement: error refuses the statement, warn lets it through with a warning."},
+};
+
+const MethodFamily guard_family = {
+	"guard", NULL, 0, guard_opts, GUARD_NOPTS, "{\"min\": 0, \"future\": \"1 hour\"}", "rule"
 };
 
 /* ------------------------------------------------------------------
@@ -385,7 +427,7 @@ opt_bad(const MethodFamily *f, const OptSpec *s, const JsonbValue *v)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s: option \"%s\" must be %s", f->function, s->key, opt_domain(s)),
+			 errmsg("%s: %s \"%s\" must be %s", f->function, f->noun, s->key, opt_domain(s)),
 			 errdetail("It is %s.", jv_text(v)),
 			 errhint("%s", s->doc)));
 }
@@ -510,7 +552,7 @@ options_read(const MethodFamily *f, const MethodDef *m, Jsonb *opts, OptVal *out
 	{
 		memset(&out[i], 0, sizeof(OptVal));
 		out[i].num = f->opts[i].def;
-		if (f->opts[i].type == OPT_CHOICE)
+		if (f->opts[i].type == OPT_CHOICE && !(f->opts[i].open & OPT_NO_DEFAULT))
 			out[i].str = (char *) f->opts[i].choices[(int) f->opts[i].def];
 	}
 	if (opts == NULL)
@@ -518,8 +560,8 @@ options_read(const MethodFamily *f, const MethodDef *m, Jsonb *opts, OptVal *out
 	if (!JB_ROOT_IS_OBJECT(opts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: options must be a JSON object", f->function),
-				 errhint("Write options like '%s'.", f->example)));
+				 errmsg("%s: %ss must be a JSON object", f->function, f->noun),
+				 errhint("Write %ss like '%s'.", f->noun, f->example)));
 	it = JsonbIteratorInit(&opts->root);
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
 	{
@@ -542,15 +584,63 @@ options_read(const MethodFamily *f, const MethodDef *m, Jsonb *opts, OptVal *out
 					known[n++] = f->opts[j].key;
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: unknown option \"%s\"", f->function, pnstrdup(k.val.string.val, k.val.string.len)),
-					 n == 0 ? errhint("Method %s takes no options.", m->name)
-					 : errhint("Known options%s%s: %s.", m ? " of method " : "", m ? m->name : "",
+					 errmsg("%s: unknown %s \"%s\"", f->function, f->noun, pnstrdup(k.val.string.val, k.val.string.len)),
+					 n == 0 ? errhint("Method %s takes no %ss.", m->name, f->noun)
+					 : errhint("Known %ss%s%s: %s.", f->noun, m ? " of method " : "", m ? m->name : "",
 							   name_list(known, n, ", "))));
 		}
 		if (m != NULL && !(m->options & BIT(i)))
 			option_not_for(f, m, i);
 		opt_value(f, &f->opts[i], &v, &out[i]);
 	}
+}
+
+char *
+options_json_text(const MethodFamily *f, const OptVal *vals)
+{
+	StringInfoData s;
+	bool		first = true;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	for (int i = 0; i < f->nopts; i++)
+	{
+		const OptSpec *o = &f->opts[i];
+		const OptVal *v = &vals[i];
+
+		if (!v->given && (o->open & OPT_NO_DEFAULT))
+			continue;
+		if (!first)
+			appendStringInfoString(&s, ", ");
+		first = false;
+		escape_json(&s, o->key);
+		appendStringInfoString(&s, ": ");
+		switch (o->type)
+		{
+			case OPT_BOOL:
+				appendStringInfoString(&s, v->num != 0 ? "true" : "false");
+				break;
+			case OPT_NUMBER:
+			case OPT_WHOLE:
+				appendStringInfoString(&s, DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(v->num))));
+				break;
+			case OPT_CHOICE:
+			case OPT_TEXT:
+				escape_json(&s, v->str);
+				break;
+			case OPT_INTERVAL:
+				escape_json(&s, DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(&v->iv))));
+				break;
+			case OPT_WHOLE_ARRAY:
+				appendStringInfoChar(&s, '[');
+				for (int j = 0; j < v->n; j++)
+					appendStringInfo(&s, "%s%d", j ? ", " : "", v->arr[j]);
+				appendStringInfoChar(&s, ']');
+				break;
+		}
+	}
+	appendStringInfoChar(&s, '}');
+	return s.data;
 }
 
 /* ------------------------------------------------------------------

@@ -33,6 +33,7 @@ typedef enum OptType
 
 #define OPT_OPEN_LO 1			/* lo itself is out of range */
 #define OPT_OPEN_HI 2			/* hi itself is out of range */
+#define OPT_NO_DEFAULT 4		/* absent unless given (no default value) */
 
 typedef struct OptSpec
 {
@@ -83,12 +84,14 @@ typedef struct MethodFamily
 	const OptSpec *opts;
 	int			nopts;
 	const char *example;		/* an options object, for hints */
+	const char *noun;			/* what its options are called: "option", "rule" */
 } MethodFamily;
 
 extern const MethodFamily fit_family;
 extern const MethodFamily linreg_family;
 extern const MethodFamily combination_family;
 extern const MethodFamily online_family;
+extern const MethodFamily guard_family;
 
 /* The option indexes of fit_family (its opts[] are in this order). */
 enum
@@ -152,6 +155,29 @@ enum
 	ONLINE_OPT_ALPHA,
 	ONLINE_NOPTS
 };
+
+/* The rules of cipred.guard (guard_family.opts[] are in this order). */
+enum
+{
+	GUARD_OPT_NOT_NULL,
+	GUARD_OPT_FINITE,
+	GUARD_OPT_GRID,
+	GUARD_OPT_UNIQUE,
+	GUARD_OPT_NON_NEGATIVE,
+	GUARD_OPT_MIN,
+	GUARD_OPT_MAX,
+	GUARD_OPT_FUTURE,
+	GUARD_OPT_LATENESS,
+	GUARD_OPT_DUPLICATES,
+	GUARD_OPT_JUMP_K,
+	GUARD_OPT_JUMP_WINDOW,
+	GUARD_OPT_FROZEN_STEPS,
+	GUARD_OPT_GAPS,
+	GUARD_NOPTS
+};
+
+/* The options as a JSON object: those given, and the defaults of the others that have one. */
+extern char *options_json_text(const MethodFamily *f, const OptVal *vals);
 
 /* The method called name, or an error (22023) listing the methods. */
 extern const MethodDef *method_find(const MethodFamily *f, const char *name);
