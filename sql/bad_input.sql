@@ -35,11 +35,11 @@ SELECT (cipred.predict_interval(m, ARRAY[3.0])).lo IS NULL AS lo_null, (cipred.p
 FROM (SELECT cipred.linreg(y, ARRAY[x]) AS m FROM (VALUES (1.0::float8, 2.0::float8), (2.0, 4.5)) v(x, y)) z;
 -- a crafted online state, and the support functions called directly
 SELECT q, regress.err(q) FROM (VALUES
-    ($$SELECT cipred.online_forecast_final(ARRAY[1, 1, 0.5, 0, 0, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0]::float8[])$$),
-    ($$SELECT cipred.online_sfunc(NULL, 1, ARRAY[1.0, 2.0], 'ewa')$$),
-    ($$SELECT cipred.combination_sfunc(NULL, 1, ARRAY[1.0, 2.0], 'convex')$$),
-    ($$SELECT cipred.combination_combine(NULL, NULL)$$),
-    ($$SELECT cipred.fingerprint_sfunc(NULL, 1)$$)
+    ($$SELECT cipred_internal.online_forecast_final(ARRAY[1, 1, 0.5, 0, 0, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0]::float8[])$$),
+    ($$SELECT cipred_internal.online_sfunc(NULL, 1, ARRAY[1.0, 2.0], 'ewa')$$),
+    ($$SELECT cipred_internal.combination_sfunc(NULL, 1, ARRAY[1.0, 2.0], 'convex')$$),
+    ($$SELECT cipred_internal.combination_combine(NULL, NULL)$$),
+    ($$SELECT cipred_internal.fingerprint_sfunc(NULL, 1)$$)
 ) t(q);
 
 -- 2. overflow from finite inputs is an error naming what overflowed

@@ -90,6 +90,118 @@ ALTER VIEW cipred.model_leaderboard SET (security_invoker = true);
 ALTER VIEW cipred.run_history SET (security_invoker = true);
 ALTER VIEW cipred.open_alerts SET (security_invoker = true);
 
+-- Support functions out of the way of \df cipred.*: the schema
+-- cipred_internal, and the 0.1.0 functions that move there (their
+-- aggregates, triggers, grants and comments follow them by oid)
+CREATE SCHEMA cipred_internal;
+COMMENT ON SCHEMA cipred_internal IS 'cipred: support functions of its aggregates, triggers and workflow functions, not called directly';
+GRANT USAGE ON SCHEMA cipred_internal TO PUBLIC;
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = 'cipred'::regnamespace AND p.proname = ANY (ARRAY[
+        'backtest_column',
+        'backtest_linreg',
+        'backtest_linreg_drop',
+        'backtest_series',
+        'backtest_source',
+        'backtest_target',
+        'backtest_time',
+        'bias_final',
+        'bias_minvfn',
+        'bias_sfunc',
+        'check_levels',
+        'combination_combine',
+        'combination_final',
+        'combination_sfunc',
+        'coverage_final',
+        'coverage_minvfn',
+        'coverage_sfunc',
+        'drop_work_tables',
+        'fingerprint_combine',
+        'fingerprint_final',
+        'fingerprint_sfunc',
+        'fit_combine',
+        'fit_deserial',
+        'fit_final',
+        'fit_serial',
+        'fit_sfunc',
+        'freq_months',
+        'guard_gaps',
+        'guard_trigger',
+        'has_role',
+        'linreg_combine',
+        'linreg_deserial',
+        'linreg_final',
+        'linreg_minvfn',
+        'linreg_serial',
+        'linreg_sfunc',
+        'mae_final',
+        'mae_minvfn',
+        'mae_sfunc',
+        'mape_final',
+        'mape_minvfn',
+        'mape_sfunc',
+        'mase_final',
+        'mase_minvfn',
+        'mase_scale_final',
+        'mase_sfunc',
+        'may_read',
+        'metric_combine',
+        'model_check',
+        'model_name_owner',
+        'models_guard',
+        'models_log',
+        'mse_final',
+        'mse_minvfn',
+        'mse_sfunc',
+        'online_forecast_final',
+        'online_sfunc',
+        'online_weights_final',
+        'pinball_final',
+        'pinball_minvfn',
+        'pinball_sfunc',
+        'pipeline_actuals',
+        'pipeline_check',
+        'pipeline_get',
+        'pipeline_owner',
+        'pipeline_query',
+        'pipeline_release',
+        'pipeline_run',
+        'pipeline_source',
+        'pipeline_start',
+        'registry_row',
+        'require_privileges',
+        'rmse_final',
+        'rmse_minvfn',
+        'rmse_sfunc',
+        'rmsse_final',
+        'rmsse_minvfn',
+        'rmsse_scale_final',
+        'rmsse_sfunc',
+        'scale_combine',
+        'scale_deserial',
+        'scale_serial',
+        'scale_sfunc',
+        'season_period_final',
+        'season_period_sfunc',
+        'set_model_status',
+        'smape_final',
+        'smape_minvfn',
+        'smape_sfunc',
+        'wape_final',
+        'wape_minvfn',
+        'wape_sfunc',
+        'winkler_final',
+        'winkler_minvfn',
+        'winkler_sfunc']) LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET SCHEMA cipred_internal', f);
+    END LOOP;
+END
+$$;
+
 -- Roles, functions, policies, grants and comments new or changed in 0.2.0
 DO $$
 BEGIN
@@ -104,18 +216,18 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION cipred.has_role(role name, mode text DEFAULT 'USAGE') RETURNS bool
+CREATE OR REPLACE FUNCTION cipred_internal.has_role(role name, mode text DEFAULT 'USAGE') RETURNS bool
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_has_role';
 
-COMMENT ON FUNCTION cipred.has_role(name, text) IS
+COMMENT ON FUNCTION cipred_internal.has_role(name, text) IS
 'Whether the current user has the privileges of a role (mode USAGE) or may act as it (MEMBER); false for NULL or a role that no longer exists. Used by the row-level security policies.';
 
-CREATE OR REPLACE FUNCTION cipred.may_read(owner name, readers name[] DEFAULT '{}') RETURNS bool
+CREATE OR REPLACE FUNCTION cipred_internal.may_read(owner name, readers name[] DEFAULT '{}') RETURNS bool
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_may_read';
 
-COMMENT ON FUNCTION cipred.may_read(name, name[]) IS
+COMMENT ON FUNCTION cipred_internal.may_read(name, name[]) IS
 'Whether the current user may read a row that belongs to owner and is shared with readers: it has the privileges of the owner, of one of the readers, or of cipred_reader. Used by the row-level security policies.';
 
 CREATE OR REPLACE FUNCTION cipred.run_as(role name, query text, search_path text DEFAULT NULL, keep_changes bool DEFAULT false)
@@ -133,7 +245,7 @@ AS 'MODULE_PATHNAME', 'cipred_runs_as_itself';
 COMMENT ON FUNCTION cipred.runs_as_itself(name) IS
 'Whether this session is the role''s own all the way down: logged in as it, with no SET SESSION AUTHORIZATION, SET ROLE, SECURITY DEFINER function or restricted operation in between. Only then do the pipeline functions read the role''s source in place.';
 
-CREATE OR REPLACE FUNCTION cipred.require_privileges(what text, privileges text[], role_hint text DEFAULT 'cipred_forecaster')
+CREATE OR REPLACE FUNCTION cipred_internal.require_privileges(what text, privileges text[], role_hint text DEFAULT 'cipred_forecaster')
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -155,7 +267,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.require_privileges(text, text[], text) IS
+COMMENT ON FUNCTION cipred_internal.require_privileges(text, text[], text) IS
 'Support function: an error (42501) naming the calling function, the missing privilege and the role to grant (cipred_forecaster by default) unless the caller holds every listed table privilege (''table:PRIVILEGE'').';
 
 CREATE OR REPLACE FUNCTION cipred.methods(
@@ -180,7 +292,7 @@ COMMENT ON COLUMN cipred.models.imported_from IS 'For a version registered by ci
 
 COMMENT ON TABLE cipred.model_names IS 'Each model name: its owner (the role that first saved under it: only its members save, promote, retire or roll back versions), the roles it is shared with for reading (cipred.share_model), and the last version handed out (so that concurrent saves get distinct versions).';
 
-CREATE OR REPLACE FUNCTION cipred.models_guard() RETURNS trigger
+CREATE OR REPLACE FUNCTION cipred_internal.models_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_RELID <> 'cipred.models'::regclass THEN
@@ -221,7 +333,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE OR REPLACE FUNCTION cipred.models_log() RETURNS trigger
+CREATE OR REPLACE FUNCTION cipred_internal.models_log() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ev text;
@@ -267,32 +379,32 @@ BEGIN
     RETURN NULL;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION cipred.models_log(), cipred.models_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cipred_internal.models_log(), cipred_internal.models_guard() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION cipred.model_name_owner(name text) RETURNS name
+CREATE OR REPLACE FUNCTION cipred_internal.model_name_owner(name text) RETURNS name
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT n.owner FROM cipred.model_names n WHERE n.name = model_name_owner.name $$;
 
-COMMENT ON FUNCTION cipred.model_name_owner(text) IS
+COMMENT ON FUNCTION cipred_internal.model_name_owner(text) IS
 'Support function of the registry: the owner of a model name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
 
-CREATE OR REPLACE FUNCTION cipred.model_check(name text, what text) RETURNS void
+CREATE OR REPLACE FUNCTION cipred_internal.model_check(name text, what text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    o name := cipred.model_name_owner(model_check.name);
+    o name := cipred_internal.model_name_owner(model_check.name);
 BEGIN
-    IF o IS NOT NULL AND NOT cipred.has_role(o, 'MEMBER') THEN
+    IF o IS NOT NULL AND NOT cipred_internal.has_role(o, 'MEMBER') THEN
         RAISE EXCEPTION '%: model name "%" belongs to %', what, model_check.name, o
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only members of the owner''s role (or a superuser) save, promote, retire or roll back its versions; save under a name of your own, or ask the owner to share it for reading (cipred.share_model).';
     END IF;
 END $$;
 
-COMMENT ON FUNCTION cipred.model_check(text, text) IS
+COMMENT ON FUNCTION cipred_internal.model_check(text, text) IS
 'Support function of the registry: an error (42501) naming the calling function unless the model name is new or the caller may act for its owner.';
 
-CREATE OR REPLACE FUNCTION cipred.registry_row(p_name text, p_version int)
+CREATE OR REPLACE FUNCTION cipred_internal.registry_row(p_name text, p_version int)
 RETURNS cipred.models
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -311,8 +423,8 @@ BEGIN
                                                             FROM cipred.models WHERE name = p_name)),
                           HINT = 'Promote one with cipred.promote_model(name, version), or ask for a version.';
             END IF;
-            IF cipred.model_name_owner(p_name) IS NOT NULL THEN
-                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+            IF cipred_internal.model_name_owner(p_name) IS NOT NULL THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred_internal.model_name_owner(p_name), current_user
                     USING ERRCODE = 'insufficient_privilege',
                           HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
             END IF;
@@ -323,8 +435,8 @@ BEGIN
     ELSE
         SELECT * INTO r FROM cipred.models WHERE name = p_name AND version = p_version;
         IF NOT FOUND THEN
-            IF cipred.model_name_owner(p_name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = p_name) THEN
-                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+            IF cipred_internal.model_name_owner(p_name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = p_name) THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred_internal.model_name_owner(p_name), current_user
                     USING ERRCODE = 'insufficient_privilege',
                           HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
             END IF;
@@ -370,7 +482,7 @@ BEGIN
                   DETAIL = format('train_start is %s and train_end is %s.', save_model.train_start, save_model.train_end),
                   HINT = 'Give the first and the last time of the training data, in that order.';
     END IF;
-    PERFORM cipred.model_check(save_model.name, 'save_model');
+    PERFORM cipred_internal.model_check(save_model.name, 'save_model');
     -- versions come from a counter row per name: concurrent saves wait for
     -- each other and get distinct versions (under REPEATABLE READ the later
     -- one fails with a serialization error, to be retried)
@@ -388,15 +500,21 @@ END $$;
 COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, timestamptz, text, jsonb, text, text) IS
 'Registers a model under a name as the next version (status staging), with what it was trained on; returns the version. Concurrent saves under one name get distinct versions.';
 
-CREATE OR REPLACE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status text)
+CREATE OR REPLACE FUNCTION cipred.get_model(name text, version int DEFAULT NULL)
+RETURNS cipred.model
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (cipred_internal.registry_row(name, version)).model
+$$;
+
+CREATE OR REPLACE FUNCTION cipred_internal.set_model_status(p_name text, p_version int, p_status text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM cipred.model_check(p_name, 'set_model_status');
+    PERFORM cipred_internal.model_check(p_name, 'set_model_status');
     UPDATE cipred.models SET status = p_status WHERE name = p_name AND version = p_version;
 END $$;
 
-COMMENT ON FUNCTION cipred.set_model_status(text, int, text) IS
+COMMENT ON FUNCTION cipred_internal.set_model_status(text, int, text) IS
 'Internal: changes a version''s status (the caller must act for the name''s owner); the event log derives what happened from the registry''s rows.';
 
 CREATE OR REPLACE FUNCTION cipred.promote_model(name text, version int)
@@ -410,18 +528,18 @@ BEGIN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give the version to promote.';
     END IF;
-    PERFORM cipred.model_check(promote_model.name, 'promote_model');
+    PERFORM cipred_internal.model_check(promote_model.name, 'promote_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = promote_model.name FOR UPDATE;
-    r := cipred.registry_row(promote_model.name, promote_model.version);
+    r := cipred_internal.registry_row(promote_model.name, promote_model.version);
     IF r.status = 'production' THEN
         RETURN;
     END IF;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = promote_model.name AND m.status = 'production';
     IF cur IS NOT NULL THEN
-        PERFORM cipred.set_model_status(promote_model.name, cur, 'retired');
+        PERFORM cipred_internal.set_model_status(promote_model.name, cur, 'retired');
     END IF;
-    PERFORM cipred.set_model_status(promote_model.name, promote_model.version, 'production');
+    PERFORM cipred_internal.set_model_status(promote_model.name, promote_model.version, 'production');
 END $$;
 
 CREATE OR REPLACE FUNCTION cipred.retire_model(name text, version int)
@@ -430,15 +548,15 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r cipred.models;
 BEGIN
-    PERFORM cipred.model_check(retire_model.name, 'retire_model');
+    PERFORM cipred_internal.model_check(retire_model.name, 'retire_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = retire_model.name FOR UPDATE;
     IF retire_model.version IS NULL THEN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    r := cipred.registry_row(retire_model.name, retire_model.version);
+    r := cipred_internal.registry_row(retire_model.name, retire_model.version);
     IF r.status <> 'retired' THEN
-        PERFORM cipred.set_model_status(retire_model.name, retire_model.version, 'retired');
+        PERFORM cipred_internal.set_model_status(retire_model.name, retire_model.version, 'retired');
     END IF;
 END $$;
 
@@ -449,12 +567,12 @@ DECLARE
     cur int;
     prev int;
 BEGIN
-    PERFORM cipred.model_check(rollback_model.name, 'rollback_model');
+    PERFORM cipred_internal.model_check(rollback_model.name, 'rollback_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = rollback_model.name FOR UPDATE;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = rollback_model.name AND m.status = 'production';
     IF cur IS NULL THEN
-        PERFORM cipred.registry_row(rollback_model.name, NULL);   -- raises the right error
+        PERFORM cipred_internal.registry_row(rollback_model.name, NULL);   -- raises the right error
     END IF;
     -- the version that was in production before the current one
     SELECT e.version INTO prev FROM cipred.model_events e
@@ -465,9 +583,25 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   HINT = 'Promote another version with cipred.promote_model(name, version).';
     END IF;
-    PERFORM cipred.set_model_status(rollback_model.name, cur, 'retired');
-    PERFORM cipred.set_model_status(rollback_model.name, prev, 'production');
+    PERFORM cipred_internal.set_model_status(rollback_model.name, cur, 'retired');
+    PERFORM cipred_internal.set_model_status(rollback_model.name, prev, 'production');
     RETURN prev;
+END $$;
+
+CREATE OR REPLACE FUNCTION cipred.export_model(name text, version int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r cipred.models;
+BEGIN
+    r := cipred_internal.registry_row(export_model.name, export_model.version);
+    RETURN jsonb_build_object(
+        'cipred_registry_export', 1,
+        'name', r.name, 'version', r.version, 'status', r.status,
+        'created_at', r.created_at, 'created_by', r.created_by,
+        'source', r.source, 'train_start', r.train_start, 'train_end', r.train_end,
+        'n_rows', r.n_rows, 'fingerprint', r.fingerprint, 'metrics', r.metrics,
+        'description', r.description, 'model', r.model::text::jsonb);
 END $$;
 
 CREATE OR REPLACE FUNCTION cipred.import_model(doc jsonb, name text DEFAULT NULL)
@@ -515,21 +649,21 @@ ALTER TABLE cipred.models ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE cipred.model_events ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY model_names_read ON cipred.model_names FOR SELECT USING (cipred.may_read(owner, readers));
+CREATE POLICY model_names_read ON cipred.model_names FOR SELECT USING (cipred_internal.may_read(owner, readers));
 
 CREATE POLICY model_names_insert ON cipred.model_names FOR INSERT WITH CHECK (owner = CURRENT_USER);
 
 CREATE POLICY model_names_update ON cipred.model_names FOR UPDATE
-    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
+    USING (cipred_internal.has_role(owner, 'MEMBER')) WITH CHECK (cipred_internal.has_role(owner, 'MEMBER'));
 
 CREATE POLICY models_read ON cipred.models FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name));
 
 CREATE POLICY models_insert ON cipred.models FOR INSERT
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred_internal.has_role(n.owner, 'MEMBER')));
 
 CREATE POLICY models_update ON cipred.models FOR UPDATE
-    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred_internal.has_role(n.owner, 'MEMBER')));
 
 CREATE POLICY model_events_read ON cipred.model_events FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = model_events.name));
@@ -537,11 +671,11 @@ CREATE POLICY model_events_read ON cipred.model_events FOR SELECT
 CREATE OR REPLACE FUNCTION cipred.share_model(name text, role name) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF cipred.model_name_owner(share_model.name) IS NULL THEN
+    IF cipred_internal.model_name_owner(share_model.name) IS NULL THEN
         RAISE EXCEPTION 'share_model: no model named "%"', share_model.name
             USING ERRCODE = 'no_data_found', HINT = 'Save one first with cipred.save_model(name, model).';
     END IF;
-    PERFORM cipred.model_check(share_model.name, 'share_model');
+    PERFORM cipred_internal.model_check(share_model.name, 'share_model');
     IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_model.role) THEN
         RAISE EXCEPTION 'share_model: role "%" does not exist', role
             USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
@@ -556,10 +690,10 @@ COMMENT ON FUNCTION cipred.share_model(text, name) IS
 CREATE OR REPLACE FUNCTION cipred.unshare_model(name text, role name) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF cipred.model_name_owner(unshare_model.name) IS NULL THEN
+    IF cipred_internal.model_name_owner(unshare_model.name) IS NULL THEN
         RAISE EXCEPTION 'unshare_model: no model named "%"', unshare_model.name USING ERRCODE = 'no_data_found';
     END IF;
-    PERFORM cipred.model_check(unshare_model.name, 'unshare_model');
+    PERFORM cipred_internal.model_check(unshare_model.name, 'unshare_model');
     UPDATE cipred.model_names n SET readers = array_remove(n.readers, unshare_model.role) WHERE n.name = unshare_model.name;
 END $$;
 
@@ -578,23 +712,57 @@ AS 'MODULE_PATHNAME', 'cipred_check_fit_options';
 COMMENT ON FUNCTION cipred.check_fit_options(text, jsonb) IS
 'An error (22023) naming the problem unless method is a cipred.fit method and options are options of it with valid values; nothing otherwise. create_pipeline checks a pipeline''s method with it.';
 
-CREATE OR REPLACE FUNCTION cipred.season_period_sfunc(internal, timestamptz) RETURNS internal
+CREATE OR REPLACE FUNCTION cipred_internal.season_period_sfunc(internal, timestamptz) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_period_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION cipred.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
+COMMENT ON FUNCTION cipred_internal.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
 
-CREATE OR REPLACE FUNCTION cipred.season_period_final(internal) RETURNS int
+CREATE OR REPLACE FUNCTION cipred_internal.season_period_final(internal) RETURNS int
 AS 'MODULE_PATHNAME', 'cipred_period_final' LANGUAGE C STABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION cipred.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
+COMMENT ON FUNCTION cipred_internal.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
 
 CREATE AGGREGATE cipred.season_period(ts timestamptz) (
-    SFUNC = cipred.season_period_sfunc, STYPE = internal, FINALFUNC = cipred.season_period_final,
-    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
-    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+    SFUNC = cipred_internal.season_period_sfunc, STYPE = internal, FINALFUNC = cipred_internal.season_period_final,
+    COMBINEFUNC = cipred_internal.fit_combine, SERIALFUNC = cipred_internal.fit_serial,
+    DESERIALFUNC = cipred_internal.fit_deserial, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE cipred.season_period(timestamptz) IS
 'The seasonal period cipred.fit would use for a series with these times (in the session''s time zone): 12 for monthly, 4 quarterly, 1 yearly, 7 daily, 52 weekly, steps per day below a day; NULL for no rows.';
+
+CREATE OR REPLACE FUNCTION cipred.time_bucket(ts timestamptz, freq interval, time_zone text DEFAULT 'UTC')
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    months int := cipred_internal.freq_months(freq, 'time_bucket');
+    loc timestamp;
+    k bigint;
+BEGIN
+    IF ts IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF time_zone IS NULL THEN
+        RAISE EXCEPTION 'time_bucket: time_zone must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Give a time zone such as ''UTC'' or ''Europe/London''.';
+    END IF;
+    loc := ts AT TIME ZONE time_zone;
+    IF months > 0 THEN
+        -- whole months counted from January 2000, so quarters and years align
+        k := (extract(year FROM loc)::bigint * 12 + extract(month FROM loc)::bigint - 1) - 24000;
+        k := 24000 + floor(k::numeric / months)::bigint * months;
+        RETURN make_timestamp((k / 12)::int, (k % 12)::int + 1, 1, 0, 0, 0) AT TIME ZONE time_zone;
+    END IF;
+    -- days and weeks on the local clock from midnight Monday 3 January 2000;
+    -- shorter steps in absolute time from that midnight (a clock change
+    -- neither merges nor skips an hour)
+    IF freq >= interval '1 day' THEN
+        RETURN date_bin(freq, loc, timestamp '2000-01-03') AT TIME ZONE time_zone;
+    END IF;
+    RETURN date_bin(freq, ts, timestamp '2000-01-03' AT TIME ZONE time_zone);
+END
+$$;
 
 CREATE OR REPLACE FUNCTION cipred.resample(
     source regclass, series_column name, time_column name, value_column name,
@@ -606,7 +774,7 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    months int := cipred.freq_months(freq, 'resample');
+    months int := cipred_internal.freq_months(freq, 'resample');
     col name;
     agg_sql text;
     bucket_sql text;
@@ -742,7 +910,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION cipred.guard_gaps() RETURNS trigger
+CREATE OR REPLACE FUNCTION cipred_internal.guard_gaps() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -758,7 +926,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    months := cipred.freq_months(g.freq, 'guard');
+    months := cipred_internal.freq_months(g.freq, 'guard');
     keyexpr := 'jsonb_build_object(' || coalesce((SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c), '') || ')';
     match := coalesce((SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
     match2 := coalesce((SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
@@ -809,7 +977,7 @@ DECLARE
     id bigint;
     col name;
     k text;
-    months int := cipred.freq_months(freq, 'guard');
+    months int := cipred_internal.freq_months(freq, 'guard');
     conds text[] := '{}';
     vcond text;
     tname text;
@@ -920,12 +1088,12 @@ BEGIN
         END;
     END IF;
     -- what needs context: the row trigger in C
-    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
+    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred_internal.guard_trigger(%L)',
                    tbl, id::text);
     -- what only the whole statement shows: the gaps a batch leaves
     IF r ? 'gaps' THEN
         EXECUTE format('CREATE TRIGGER cipred_guard_gaps AFTER INSERT ON %s REFERENCING NEW TABLE AS cipred_new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION cipred.guard_gaps(%L)', tbl, id::text);
+                       'FOR EACH STATEMENT EXECUTE FUNCTION cipred_internal.guard_gaps(%L)', tbl, id::text);
     END IF;
     RETURN id;
 END
@@ -999,7 +1167,7 @@ AS 'MODULE_PATHNAME', 'cipred_name_experts' LANGUAGE C IMMUTABLE STRICT PARALLEL
 GRANT SELECT, INSERT, DELETE ON cipred.backtest_work TO PUBLIC, cipred_forecaster;
 
 DROP POLICY backtest_runs_read ON cipred.backtest_runs;
-CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred.may_read(run_by));
+CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred_internal.may_read(run_by));
 
 GRANT SELECT, DELETE ON cipred.backtest_runs TO PUBLIC, cipred_forecaster;
 
@@ -1025,7 +1193,7 @@ DROP POLICY backtest_features_read ON cipred.backtest_features;
 CREATE POLICY backtest_features_read ON cipred.backtest_features FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.backtest_runs r WHERE r.run_id = backtest_features.run_id));
 
-CREATE OR REPLACE FUNCTION cipred.backtest_column(from_item text, col name, what text)
+CREATE OR REPLACE FUNCTION cipred_internal.backtest_column(from_item text, col name, what text)
 RETURNS regtype
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -1060,7 +1228,21 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION cipred.check_levels(levels float8[], what text) RETURNS void
+CREATE OR REPLACE FUNCTION cipred_internal.backtest_target(from_item text, col name) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ty regtype := cipred_internal.backtest_column(from_item, col, 'target column');
+BEGIN
+    IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RAISE EXCEPTION 'target column "%" has type %, not a numeric type', col, ty
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'The target must be a number (double precision, real, numeric or an integer type); cast it in a query source if needed.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION cipred_internal.check_levels(levels float8[], what text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1079,8 +1261,24 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
+COMMENT ON FUNCTION cipred_internal.check_levels(float8[], text) IS
 'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages from 1 to below 100 (the range of cipred.forecast).';
+
+CREATE OR REPLACE FUNCTION cipred_internal.backtest_time(from_item text, col name, what text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    ty regtype := cipred_internal.backtest_column(from_item, col, what);
+BEGIN
+    IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION '% "%" has type %, not a time type', what, col, ty
+            USING ERRCODE = 'datatype_mismatch', HINT = 'Time columns must be timestamptz, timestamp or date.';
+    END IF;
+    RETURN CASE WHEN ty = 'timestamp'::regtype THEN pg_catalog.format('(%I AT TIME ZONE ''UTC'')', col)
+                ELSE pg_catalog.format('%I::timestamptz', col) END;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION cipred.backtest(
     source text, series_column name, time_column name, target_column name,
@@ -1154,15 +1352,15 @@ BEGIN
         RAISE EXCEPTION 'backtest: period must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
     END IF;
-    PERFORM cipred.check_levels(levels, 'backtest');
+    PERFORM cipred_internal.check_levels(levels, 'backtest');
     levels := coalesce(levels, '{}');
-    src := cipred.backtest_source(source);
+    src := cipred_internal.backtest_source(source);
     has_series := series_column IS NOT NULL;
     IF has_series THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
-    PERFORM cipred.backtest_time(src, time_column, 'time column');
-    PERFORM cipred.backtest_target(src, target_column);
+    PERFORM cipred_internal.backtest_time(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_target(src, target_column);
 
     -- folds
     folds := coalesce(folds, '{}');
@@ -1284,15 +1482,15 @@ BEGIN
     END LOOP;
 
     -- the data, read once: (series, time, value) with each series' positions
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     EXECUTE format(
         'CREATE TEMP TABLE pg_temp.cipred_bt_data AS
          SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
                 count(*) OVER (PARTITION BY s)::int AS n
          FROM (SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s) d
          WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
-        cipred.backtest_series(source, series_column),
-        cipred.backtest_time(src, time_column, 'time column'), target_column, src);
+        cipred_internal.backtest_series(source, series_column),
+        cipred_internal.backtest_time(src, time_column, 'time column'), target_column, src);
     SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM pg_temp.cipred_bt_data;
     IF n_rows = 0 THEN
         RAISE EXCEPTION 'backtest: the source has no rows with a series, a time and a target value'
@@ -1364,7 +1562,7 @@ BEGIN
         FOR i IN 1 .. array_length(fnames, 1) LOOP
             t0 := clock_timestamp();
             fj := fspec[i];
-            fsrc := CASE WHEN fj ? 'source' THEN cipred.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
+            fsrc := CASE WHEN fj ? 'source' THEN cipred_internal.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
             fcol := coalesce(fj->>'column', fj->>'name');
             ftime := coalesce(fj->>'time_column', time_column);
             fseries := CASE WHEN fj ? 'series_column' THEN fj->>'series_column'
@@ -1372,21 +1570,21 @@ BEGIN
             IF fseries IS NULL AND has_series AND fj ? 'source' THEN
                 -- the feature source has the series column: per series; else shared
                 BEGIN
-                    PERFORM cipred.backtest_column(fsrc, series_column, 'series column');
+                    PERFORM cipred_internal.backtest_column(fsrc, series_column, 'series column');
                     fseries := series_column;
                 EXCEPTION WHEN undefined_column THEN
                     fseries := NULL;
                 END;
             END IF;
-            ty := cipred.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
+            ty := cipred_internal.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
             fbool := ty = 'bool'::regtype;
             IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype) THEN
                 RAISE EXCEPTION 'backtest: feature "%" (column "%") has type %, not a number', fj->>'name', fcol, ty
                     USING ERRCODE = 'datatype_mismatch', HINT = 'Features must be numbers or booleans; encode categories as 0/1 columns.';
             END IF;
-            PERFORM cipred.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
+            PERFORM cipred_internal.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
             IF fseries IS NOT NULL THEN
-                PERFORM cipred.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
+                PERFORM cipred_internal.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
             END IF;
             fknown := coalesce((fj->>'known')::bool, false);
             favail := fj->>'available_column';
@@ -1408,10 +1606,10 @@ BEGIN
                  SELECT %s AS s, %s AS ft, %s AS av, %s AS v FROM %s
                  WHERE %I IS NOT NULL AND %I IS NOT NULL',
                 CASE WHEN fseries IS NULL THEN 'NULL::text' ELSE format('%I::text', fseries) END,
-                cipred.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
+                cipred_internal.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
                 CASE WHEN fknown THEN '''-infinity''::timestamptz'
-                     WHEN favail IS NOT NULL THEN cipred.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
-                     ELSE format('%s + %L::interval', cipred.backtest_time(fsrc, ftime, 'time column'), flag) END,
+                     WHEN favail IS NOT NULL THEN cipred_internal.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
+                     ELSE format('%s + %L::interval', cipred_internal.backtest_time(fsrc, ftime, 'time column'), flag) END,
                 CASE WHEN fbool THEN format('%I::int::float8', fcol) ELSE format('%I::float8', fcol) END,
                 fsrc, ftime, fcol);
             CREATE INDEX ON pg_temp.cipred_bt_f (s, ft, av);
@@ -1487,7 +1685,7 @@ BEGIN
             DROP TABLE pg_temp.cipred_bt_m;
         ELSE
             mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
-            PERFORM cipred.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
+            PERFORM cipred_internal.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
             -- what each feature is worth: the same folds refitted without it
             IF cardinality(mfeat) > 0 THEN
                 IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
@@ -1503,9 +1701,9 @@ BEGIN
                 FOREACH kk IN ARRAY mfeat LOOP
                     TRUNCATE pg_temp.cipred_bt_drop;
                     IF ols THEN
-                        PERFORM cipred.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
+                        PERFORM cipred_internal.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
                     ELSE
-                        PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                        PERFORM cipred_internal.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
                     END IF;
                     INSERT INTO cipred.backtest_features
                     SELECT rid, mname, kk, fcost[array_position(fnames, kk)], count(a.forecast),
@@ -1558,7 +1756,7 @@ BEGIN
     UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
            forecasts = n_fc
      WHERE r.run_id = rid;
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     RETURN QUERY SELECT s.run_id, s.method, s.step, s.points, s.mae, s.rmse, s.smape, s.mase, s.rmsse, s.bias, s.coverage, s.winkler
                    FROM cipred.backtest_scores s WHERE s.run_id = rid
                   ORDER BY array_position(mnames, s.method), s.step NULLS FIRST;
@@ -1628,12 +1826,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Linear models on features need future feature values; backtest them with cipred.backtest.';
     END IF;
-    PERFORM cipred.check_levels(levels, 'auto_forecast');
-    src := cipred.backtest_source(source);
-    PERFORM cipred.backtest_column(src, time_column, 'time column');
-    PERFORM cipred.backtest_column(src, target_column, 'target column');
+    PERFORM cipred_internal.check_levels(levels, 'auto_forecast');
+    src := cipred_internal.backtest_source(source);
+    PERFORM cipred_internal.backtest_column(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_column(src, target_column, 'target column');
     IF series_column IS NOT NULL THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
     -- by default, per series, up to 20 origins as far back as the series
     -- allows while keeping two seasons plus two points to train on, spread
@@ -1647,7 +1845,7 @@ BEGIN
                                     cipred.season_period(%5$s) AS p
                                FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
               GROUP BY 1 ORDER BY 1',
-            series_column, target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column')) USING horizon, period
+            series_column, target_column, time_column, src, cipred_internal.backtest_time(src, time_column, 'time column')) USING horizon, period
         LOOP
             SELECT DISTINCT b.run_id INTO rid
               FROM cipred.backtest(format('(SELECT * FROM %s WHERE %I::text = ANY (%L::text[]))', src, series_column, spec.members),
@@ -1659,7 +1857,7 @@ BEGIN
         IF folds IS NULL THEN
             EXECUTE format('SELECT count(%1$I), cipred.season_period(%4$s)
                               FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
-                           target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column'))
+                           target_column, time_column, src, cipred_internal.backtest_time(src, time_column, 'time column'))
                INTO nmin, pmin;
             nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
             folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
@@ -1676,7 +1874,7 @@ BEGIN
     k := cardinality(names);
 
     -- out-of-fold rows with every candidate's forecast
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     CREATE TEMP TABLE pg_temp.cipred_auto_oof AS
     SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
            array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
@@ -1728,8 +1926,8 @@ BEGIN
                        FROM %s WHERE %I IS NOT NULL GROUP BY 1) m,
                     cipred.forecast(m.model, $4, NULL) f
               WHERE m.s IS NOT NULL',
-            cipred.backtest_series(source, series_column),
-            cipred.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
+            cipred_internal.backtest_series(source, series_column),
+            cipred_internal.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
         USING i, mmethod, mopts, horizon;
     END LOOP;
 
@@ -1774,7 +1972,7 @@ BEGIN
                      LIMIT 1) err2 ON true
       LEFT JOIN xm ON xm.s = pt.s AND xm.h = err2.h
      ORDER BY pt.s, pt.step;
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
 END
 $$;
 
@@ -1785,14 +1983,14 @@ COMMENT ON TABLE cipred.alerts IS
 'Alerts raised by pipeline runs (failed, abandoned, budget exceeded, stale input) and by the monitoring checks (drift of forecast errors, shift of the input distribution); each is also sent with NOTIFY on the channel cipred_alerts.';
 
 DROP POLICY pipelines_read ON cipred.pipelines;
-CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (cipred.may_read(owner, readers));
+CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (cipred_internal.may_read(owner, readers));
 
 DROP POLICY pipelines_own_update ON cipred.pipelines;
 CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE
-    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
+    USING (cipred_internal.has_role(owner, 'MEMBER')) WITH CHECK (cipred_internal.has_role(owner, 'MEMBER'));
 
 DROP POLICY pipelines_own_delete ON cipred.pipelines;
-CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (cipred.has_role(owner, 'MEMBER'));
+CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (cipred_internal.has_role(owner, 'MEMBER'));
 
 ALTER TABLE cipred.pipeline_runs ENABLE ROW LEVEL SECURITY;
 
@@ -1806,36 +2004,36 @@ CREATE POLICY pipeline_runs_read ON cipred.pipeline_runs FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline));
 
 CREATE POLICY pipeline_runs_write ON cipred.pipeline_runs FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 
 CREATE POLICY forecasts_read ON cipred.forecasts FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline));
 
 CREATE POLICY forecasts_write ON cipred.forecasts FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 
 CREATE POLICY actuals_read ON cipred.actuals FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline));
 
 CREATE POLICY actuals_write ON cipred.actuals FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 
 CREATE POLICY alerts_read ON cipred.alerts FOR SELECT
-    USING (cipred.may_read(coalesce(owner, raised_by))
+    USING (cipred_internal.may_read(coalesce(owner, raised_by))
            OR EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND p.owner = alerts.owner));
 
 CREATE POLICY alerts_insert ON cipred.alerts FOR INSERT
     WITH CHECK (raised_by = CURRENT_USER AND
                 (alerts.pipeline IS NULL AND owner IS NULL
                  OR EXISTS (SELECT 1 FROM cipred.pipelines p
-                             WHERE p.name = alerts.pipeline AND p.owner = alerts.owner AND cipred.has_role(p.owner, 'MEMBER'))));
+                             WHERE p.name = alerts.pipeline AND p.owner = alerts.owner AND cipred_internal.has_role(p.owner, 'MEMBER'))));
 
 CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
-    USING (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'))
-    WITH CHECK (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'));
+    USING (cipred_internal.has_role(coalesce(owner, raised_by), 'MEMBER'))
+    WITH CHECK (cipred_internal.has_role(coalesce(owner, raised_by), 'MEMBER'));
 
 GRANT SELECT, DELETE ON cipred.pipelines TO cipred_forecaster;
 
@@ -1863,15 +2061,15 @@ GRANT USAGE ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_
 
 GRANT SELECT ON cipred.pipelines, cipred.pipeline_runs, cipred.forecasts, cipred.actuals, cipred.alerts TO cipred_reader;
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_owner(name text) RETURNS name
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_owner(name text) RETURNS name
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT p.owner FROM cipred.pipelines p WHERE p.name = pipeline_owner.name $$;
 
-COMMENT ON FUNCTION cipred.pipeline_owner(text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_owner(text) IS
 'Support function of the pipeline functions: the owner of a pipeline name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_get(name text, what text) RETURNS cipred.pipelines
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_get(name text, what text) RETURNS cipred.pipelines
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1880,8 +2078,8 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = pipeline_get.name;
     IF NOT FOUND THEN
-        IF cipred.pipeline_owner(name) IS NOT NULL THEN
-            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, name, cipred.pipeline_owner(name)
+        IF cipred_internal.pipeline_owner(name) IS NOT NULL THEN
+            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, name, cipred_internal.pipeline_owner(name)
                 USING ERRCODE = 'insufficient_privilege',
                       HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it; its owner may share it for reading with cipred.share_pipeline.';
         END IF;
@@ -1892,12 +2090,12 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_check(p cipred.pipelines, what text) RETURNS void
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_check(p cipred.pipelines, what text) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT cipred.has_role(p.owner, 'MEMBER') THEN
+    IF NOT cipred_internal.has_role(p.owner, 'MEMBER') THEN
         RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it (its source always runs with the owner''s rights).';
@@ -1905,31 +2103,31 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_check(cipred.pipelines, text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_check(cipred.pipelines, text) IS
 'Support function of the pipeline functions: an error (42501) naming the calling function unless the caller is the pipeline''s owner, a member of the owner''s role, or a superuser.';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_query(source text, series_column name, time_column name, target_column name)
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_query(source text, series_column name, time_column name, target_column name)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    src text := cipred.backtest_source(source);
+    src text := cipred_internal.backtest_source(source);
     tx text;
 BEGIN
     IF series_column IS NOT NULL THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
-    tx := cipred.backtest_time(src, time_column, 'time column');
-    PERFORM cipred.backtest_target(src, target_column);
+    tx := cipred_internal.backtest_time(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_target(src, target_column);
     RETURN pg_catalog.format('SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s WHERE %I IS NOT NULL',
-                             cipred.backtest_series(source, series_column), tx, target_column, src, target_column);
+                             cipred_internal.backtest_series(source, series_column), tx, target_column, src, target_column);
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_query(text, name, name, name) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_query(text, name, name, name) IS
 'Support function of the pipeline functions: checks a source and its columns and returns the query that reads it as s (series key, text), t (timestamptz) and y (float8, not NULL).';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_source(p cipred.pipelines, what text) RETURNS text
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_source(p cipred.pipelines, what text) RETURNS text
 LANGUAGE plpgsql VOLATILE
 -- (not pinned: for a source read in place it sets the pipeline's
 -- search_path until the calling function, which pins its own, returns)
@@ -1937,9 +2135,9 @@ AS $$
 DECLARE
     q text;
 BEGIN
-    PERFORM cipred.pipeline_check(p, what);
+    PERFORM cipred_internal.pipeline_check(p, what);
     SELECT x.q INTO q
-      FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+      FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred_internal.pipeline_query(%L, %L, %L, %L)',
                                                     p.source, p.series_column, p.time_column, p.target_column),
                          p.search_path) AS x(q text);
     IF cipred.runs_as_itself(p.owner) THEN
@@ -1956,10 +2154,10 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_source(cipred.pipelines, text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_source(cipred.pipelines, text) IS
 'Support function of the pipeline functions: the pipeline''s source, as a parenthesised query or a temporary table, with columns s (series), t (time) and y (target). The owner''s own run reads the source in place; anyone else''s run reads it as the owner in a security-restricted operation (cipred.run_as) into a temporary table, so the owner''s code never runs with the caller''s rights.';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_release() RETURNS void
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_release() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1970,8 +2168,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_release() IS
-'Support function of the pipeline functions: drops the temporary copy of a source made by cipred.pipeline_source, if any.';
+COMMENT ON FUNCTION cipred_internal.pipeline_release() IS
+'Support function of the pipeline functions: drops the temporary copy of a source made by cipred_internal.pipeline_source, if any.';
 
 CREATE OR REPLACE FUNCTION cipred.raise_alert(pipeline text, run_id bigint, kind text, severity text,
                                    message text, detail jsonb DEFAULT '{}')
@@ -2031,11 +2229,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use 1 to 63 letters, digits, _ . : - (starting with a letter or digit).';
     END IF;
-    IF cipred.pipeline_owner(create_pipeline.name) IS NOT NULL THEN
-        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists (owned by %)', name, cipred.pipeline_owner(create_pipeline.name)
+    IF cipred_internal.pipeline_owner(create_pipeline.name) IS NOT NULL THEN
+        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists (owned by %)', name, cipred_internal.pipeline_owner(create_pipeline.name)
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cipred.drop_pipeline(name), or choose another name.';
     END IF;
-    PERFORM cipred.require_privileges('create_pipeline', '{cipred.pipelines:INSERT}');
+    PERFORM cipred_internal.require_privileges('create_pipeline', '{cipred.pipelines:INSERT}');
     IF horizon < 1 OR horizon > 100000 THEN
         RAISE EXCEPTION 'create_pipeline: horizon must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon);
@@ -2075,7 +2273,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('folds was %s.', folds),
                   HINT = 'Fold options: initial, n_folds, step, gap, window_size, max_folds; e.g. ''{"n_folds": 6, "step": 3}''.';
     END IF;
-    PERFORM cipred.check_levels(levels, 'create_pipeline');
+    PERFORM cipred_internal.check_levels(levels, 'create_pipeline');
     -- the method: "auto" (options candidates), a cipred.fit method name, or
     -- {"method": ..., "options": {...}} / {"method": "auto", "candidates": [...]}
     IF jsonb_typeof(method) = 'string' THEN
@@ -2115,7 +2313,7 @@ BEGIN
         RAISE EXCEPTION 'create_pipeline: search_path must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Omit it to use the current search_path.';
     END IF;
-    PERFORM FROM cipred.run_as(current_user, format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+    PERFORM FROM cipred.run_as(current_user, format('SELECT cipred_internal.pipeline_query(%L, %L, %L, %L)',
                                                     source, series_column, time_column, target_column),
                                create_pipeline.search_path) AS x(q text);
     INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
@@ -2135,11 +2333,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(name, 'drop_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(name, 'drop_pipeline');
 BEGIN
     -- another role gets a clear error, not a silent no-op from row-level
     -- security
-    PERFORM cipred.pipeline_check(p, 'drop_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'drop_pipeline');
     IF p.cron_job IS NOT NULL THEN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
@@ -2152,9 +2350,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(share_pipeline.name, 'share_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(share_pipeline.name, 'share_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'share_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'share_pipeline');
     IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_pipeline.role) THEN
         RAISE EXCEPTION 'share_pipeline: role "%" does not exist', role
             USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
@@ -2172,9 +2370,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(unshare_pipeline.name, 'unshare_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(unshare_pipeline.name, 'unshare_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'unshare_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'unshare_pipeline');
     UPDATE cipred.pipelines x SET readers = array_remove(x.readers, unshare_pipeline.role) WHERE x.name = p.name;
 END
 $$;
@@ -2182,7 +2380,7 @@ $$;
 COMMENT ON FUNCTION cipred.unshare_pipeline(text, name) IS
 'Stops sharing a pipeline with a role (cipred.share_pipeline).';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_actuals(p cipred.pipelines, src text) RETURNS bigint
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_actuals(p cipred.pipelines, src text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 -- (no pinned search_path: the source resolves names as the session does)
 AS $$
@@ -2214,19 +2412,19 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_actuals(cipred.pipelines, text) IS
-'Support function of refresh_actuals and run_pipeline: copies the arrived actuals of a pipeline''s forecast target times from its source read as a FROM item of cipred.pipeline_source.';
+COMMENT ON FUNCTION cipred_internal.pipeline_actuals(cipred.pipelines, text) IS
+'Support function of refresh_actuals and run_pipeline: copies the arrived actuals of a pipeline''s forecast target times from its source read as a FROM item of cipred_internal.pipeline_source.';
 
 CREATE OR REPLACE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
+    p cipred.pipelines := cipred_internal.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
     n bigint;
 BEGIN
-    n := cipred.pipeline_actuals(p, cipred.pipeline_source(p, 'refresh_actuals'));
-    PERFORM cipred.pipeline_release();
+    n := cipred_internal.pipeline_actuals(p, cipred_internal.pipeline_source(p, 'refresh_actuals'));
+    PERFORM cipred_internal.pipeline_release();
     RETURN n;
 END
 $$;
@@ -2249,7 +2447,7 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                             WHERE a.pid = x.pid AND (a.backend_start IS NULL OR x.backend_start IS NULL
                                                      OR a.backend_start = x.backend_start))
-           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND cipred.has_role(p.owner, 'MEMBER'))
+           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER'))
         RETURNING x.*
     LOOP
         n := n + 1;
@@ -2264,7 +2462,7 @@ $$;
 COMMENT ON FUNCTION cipred.mark_abandoned(text) IS
 'Marks as abandoned the runs of a pipeline (NULL: of every pipeline the caller may act for) that are still running but whose backend has ended (killed, crashed, disconnected), raising a critical alert for each; returns how many. run_pipeline, execute_pipeline and check_drift call it first.';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_start(p cipred.pipelines) RETURNS bigint
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_start(p cipred.pipelines) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2280,10 +2478,10 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_start(cipred.pipelines) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_start(cipred.pipelines) IS
 'Support function of run_pipeline and execute_pipeline: marks the pipeline''s abandoned runs, then logs a new run (status running, with the pid and start time of its backend) and returns its id.';
 
-CREATE OR REPLACE FUNCTION cipred.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id bigint, OUT status text, OUT forecasts bigint,
+CREATE OR REPLACE FUNCTION cipred_internal.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id bigint, OUT status text, OUT forecasts bigint,
                                     OUT duration interval, OUT budget_used float8, OUT error text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE
@@ -2305,9 +2503,9 @@ BEGIN
     run_id := rid;
     BEGIN
         -- the source with columns s, t, y (read as the owner: see
-        -- cipred.pipeline_source)
-        src := cipred.pipeline_source(p, 'run_pipeline');
-        PERFORM cipred.pipeline_actuals(p, src);
+        -- cipred_internal.pipeline_source)
+        src := cipred_internal.pipeline_source(p, 'run_pipeline');
+        PERFORM cipred_internal.pipeline_actuals(p, src);
         -- freshness of a guarded source (read as the owner)
         IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g
                                              WHERE g.rel = (SELECT x.r FROM cipred.run_as(p.owner, format('SELECT pg_catalog.to_regclass(%L)', p.source),
@@ -2406,11 +2604,11 @@ BEGIN
                                    jsonb_build_object('duration', pipeline_run.duration, 'budget', p.budget,
                                                       'budget_used', pipeline_run.budget_used));
     END IF;
-    PERFORM cipred.pipeline_release();
+    PERFORM cipred_internal.pipeline_release();
 END
 $$;
 
-COMMENT ON FUNCTION cipred.pipeline_run(cipred.pipelines, bigint) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_run(cipred.pipelines, bigint) IS
 'Support function of run_pipeline and execute_pipeline: the work of a logged run (actuals, freshness, fits, forecasts) and its outcome in the run log, with alerts.';
 
 CREATE OR REPLACE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status text, OUT forecasts bigint,
@@ -2420,12 +2618,12 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(run_pipeline.name, 'run_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'run_pipeline');
-    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
+    PERFORM cipred_internal.pipeline_check(p, 'run_pipeline');
+    PERFORM cipred_internal.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     SELECT * INTO run_id, status, forecasts, duration, budget_used, error
-      FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
+      FROM cipred_internal.pipeline_run(p, cipred_internal.pipeline_start(p));
 END
 $$;
 
@@ -2433,17 +2631,17 @@ CREATE OR REPLACE PROCEDURE cipred.execute_pipeline(name text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(execute_pipeline.name, 'execute_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(execute_pipeline.name, 'execute_pipeline');
     rid bigint;
     r record;
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'execute_pipeline');
-    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
-    rid := cipred.pipeline_start(p);
+    PERFORM cipred_internal.pipeline_check(p, 'execute_pipeline');
+    PERFORM cipred_internal.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
+    rid := cipred_internal.pipeline_start(p);
     COMMIT;
-    SELECT * INTO r FROM cipred.pipeline_run(p, rid);
+    SELECT * INTO r FROM cipred_internal.pipeline_run(p, rid);
     -- (a procedure that commits cannot pin its search_path: every name here
-    -- is qualified, and the work runs in cipred.pipeline_run, which pins it)
+    -- is qualified, and the work runs in cipred_internal.pipeline_run, which pins it)
     RAISE NOTICE 'execute_pipeline: run % of pipeline % %: % forecasts in %', r.run_id, p.name, r.status,
                  COALESCE(r.forecasts, 0), r.duration;
 END
@@ -2461,8 +2659,8 @@ DECLARE
     job bigint;
     preload text;
 BEGIN
-    p := cipred.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
-    PERFORM cipred.pipeline_check(p, 'schedule_pipeline');
+    p := cipred_internal.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'schedule_pipeline');
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
             USING ERRCODE = 'feature_not_supported',
@@ -2510,8 +2708,8 @@ DECLARE
     p cipred.pipelines;
     job bigint;
 BEGIN
-    p := cipred.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
-    PERFORM cipred.pipeline_check(p, 'unschedule_pipeline');
+    p := cipred_internal.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'unschedule_pipeline');
     job := p.cron_job;
     IF job IS NULL THEN
         RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
@@ -2617,11 +2815,11 @@ BEGIN
                                   coalesce(psi_window::text, 'NULL'), coalesce(psi_threshold::text, 'NULL')),
                   HINT = 'The defaults are delta 0.1, lambda 5 (in MASE units) and psi_threshold 0.25.';
     END IF;
-    p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
+    p := cipred_internal.pipeline_get(check_drift.pipeline, 'check_drift');
     -- the source with columns s, t, y, read as the owner
-    src := cipred.pipeline_source(p, 'check_drift');
+    src := cipred_internal.pipeline_source(p, 'check_drift');
     PERFORM cipred.mark_abandoned(p.name);
-    PERFORM cipred.pipeline_actuals(p, src);
+    PERFORM cipred_internal.pipeline_actuals(p, src);
     -- forecast errors: one value per run (vintage), its mean absolute
     -- scaled error over the target times whose actuals have arrived, in
     -- run order (errors within a vintage grow with the horizon: mixing
@@ -2666,7 +2864,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END IF;
-    PERFORM cipred.pipeline_release();
+    PERFORM cipred_internal.pipeline_release();
 END
 $$;
 

@@ -137,7 +137,7 @@ CREATE TABLE forged (s text, t timestamptz, v float8);
 INSERT INTO cipred.guards (rel, time_column, series_columns, value_columns, freq, time_zone, mode, rules)
 VALUES ('forged', 't', '{NULL}', '{v}', '1 hour', 'UTC', 'reject', '{}');
 DO $$ BEGIN
-    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT ON forged FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
+    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT ON forged FOR EACH ROW EXECUTE FUNCTION cipred_internal.guard_trigger(%L)',
                    (SELECT max(guard_id) FROM cipred.guards)::text);
 END $$;
 SELECT regress.err($$INSERT INTO forged VALUES ('x', '2024-01-01', 1)$$);

@@ -79,12 +79,12 @@ SELECT cipred.mase_scale(extract(epoch FROM ts)::bigint, y, 2) AS by_bigint FROM
 SELECT cipred.mase_scale(ts, y, 2) IS NULL AS empty_null FROM train WHERE false;
 
 -- support functions called directly with malformed states
-SELECT regress.err($$SELECT cipred.mae_final('{1,2}')$$);
-SELECT regress.err($$SELECT cipred.mae_final('{1,2,NULL,4,5,6}')$$);
-SELECT regress.err($$SELECT cipred.mae_sfunc('{{1,2},{3,4}}', 1, 2)$$);
-SELECT regress.err($$SELECT cipred.metric_combine('{0,0,0,0,0,0}', '{}')$$);
-SELECT cipred.mae_final(cipred.metric_combine(cipred.mae_sfunc('{0,0,0,0,0,0}', 1, 3),
-                                              cipred.mae_sfunc('{0,0,0,0,0,0}', 2, 2))) AS direct;
+SELECT regress.err($$SELECT cipred_internal.mae_final('{1,2}')$$);
+SELECT regress.err($$SELECT cipred_internal.mae_final('{1,2,NULL,4,5,6}')$$);
+SELECT regress.err($$SELECT cipred_internal.mae_sfunc('{{1,2},{3,4}}', 1, 2)$$);
+SELECT regress.err($$SELECT cipred_internal.metric_combine('{0,0,0,0,0,0}', '{}')$$);
+SELECT cipred_internal.mae_final(cipred_internal.metric_combine(cipred_internal.mae_sfunc('{0,0,0,0,0,0}', 1, 3),
+                                              cipred_internal.mae_sfunc('{0,0,0,0,0,0}', 2, 2))) AS direct;
 
 -- bad input
 SELECT q, regress.err(q) FROM (VALUES

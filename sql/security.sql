@@ -329,16 +329,16 @@ SET ROLE regress_alice;
 SELECT set_config('cipred_registry.event', 'rolled_back', false), set_config('cipred_registry.note', 'forged note', false);
 UPDATE cipred.models SET status = 'retired' WHERE name = 'alice/m' AND version = 1;
 DO $$BEGIN UPDATE cipred.models SET status = 'production' WHERE name = 'alice/m' AND version = 2 /*
-PL/pgSQL function cipred.set_model_status(text,integer,text,text,text) line 1
+PL/pgSQL function cipred_internal.set_model_status(text,integer,text,text,text) line 1
 PL/pgSQL function cipred.rollback_model(text) line 1
 */; END$$;
-SELECT cipred.set_model_status('alice/m', 2, 'retired');
+SELECT cipred_internal.set_model_status('alice/m', 2, 'retired');
 SELECT cipred.promote_model('alice/m', 1), cipred.promote_model('alice/m', 2);
 SELECT cipred.rollback_model('alice/m') AS rolled_back_to;
 SELECT version, event, note FROM cipred.model_events WHERE name = 'alice/m' ORDER BY at, version;
 CREATE TABLE alice.fake_models (name text, version int, status text, created_by name, status_changed_by name, imported_from text);
-SELECT regress.err($$CREATE TRIGGER f AFTER INSERT OR UPDATE ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_log()$$) AS attach_log,
-       regress.err($$CREATE TRIGGER g BEFORE INSERT ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred.models_guard()$$) AS attach_guard;
+SELECT regress.err($$CREATE TRIGGER f AFTER INSERT OR UPDATE ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred_internal.models_log()$$) AS attach_log,
+       regress.err($$CREATE TRIGGER g BEFORE INSERT ON alice.fake_models FOR EACH ROW EXECUTE FUNCTION cipred_internal.models_guard()$$) AS attach_guard;
 RESET cipred_registry.event;
 RESET cipred_registry.note;
 RESET ROLE;

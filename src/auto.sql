@@ -45,12 +45,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Linear models on features need future feature values; backtest them with cipred.backtest.';
     END IF;
-    PERFORM cipred.check_levels(levels, 'auto_forecast');
-    src := cipred.backtest_source(source);
-    PERFORM cipred.backtest_column(src, time_column, 'time column');
-    PERFORM cipred.backtest_column(src, target_column, 'target column');
+    PERFORM cipred_internal.check_levels(levels, 'auto_forecast');
+    src := cipred_internal.backtest_source(source);
+    PERFORM cipred_internal.backtest_column(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_column(src, target_column, 'target column');
     IF series_column IS NOT NULL THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
     -- by default, per series, up to 20 origins as far back as the series
     -- allows while keeping two seasons plus two points to train on, spread
@@ -64,7 +64,7 @@ BEGIN
                                     cipred.season_period(%5$s) AS p
                                FROM %4$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL GROUP BY 1) x) y
               GROUP BY 1 ORDER BY 1',
-            series_column, target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column')) USING horizon, period
+            series_column, target_column, time_column, src, cipred_internal.backtest_time(src, time_column, 'time column')) USING horizon, period
         LOOP
             SELECT DISTINCT b.run_id INTO rid
               FROM cipred.backtest(format('(SELECT * FROM %s WHERE %I::text = ANY (%L::text[]))', src, series_column, spec.members),
@@ -76,7 +76,7 @@ BEGIN
         IF folds IS NULL THEN
             EXECUTE format('SELECT count(%1$I), cipred.season_period(%4$s)
                               FROM %3$s WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL',
-                           target_column, time_column, src, cipred.backtest_time(src, time_column, 'time column'))
+                           target_column, time_column, src, cipred_internal.backtest_time(src, time_column, 'time column'))
                INTO nmin, pmin;
             nfolds := greatest(2, nmin - horizon - greatest(2 * coalesce(period, pmin, 1) + 2, 10) + 1);
             folds := jsonb_build_object('n_folds', least(20, nfolds), 'step', greatest(1, nfolds / 20));
@@ -93,7 +93,7 @@ BEGIN
     k := cardinality(names);
 
     -- out-of-fold rows with every candidate's forecast
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     CREATE TEMP TABLE pg_temp.cipred_auto_oof AS
     SELECT b.run_id AS r, b.series AS s, b.fold, b.origin, b.ts AS t, b.step AS h, b.actual, max(b.mase_scale) AS scale,
            array_agg(b.forecast ORDER BY array_position(names, b.method)) AS f
@@ -145,8 +145,8 @@ BEGIN
                        FROM %s WHERE %I IS NOT NULL GROUP BY 1) m,
                     cipred.forecast(m.model, $4, NULL) f
               WHERE m.s IS NOT NULL',
-            cipred.backtest_series(source, series_column),
-            cipred.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
+            cipred_internal.backtest_series(source, series_column),
+            cipred_internal.backtest_time(src, time_column, 'time column'), target_column, src, target_column)
         USING i, mmethod, mopts, horizon;
     END LOOP;
 
@@ -191,7 +191,7 @@ BEGIN
                      LIMIT 1) err2 ON true
       LEFT JOIN xm ON xm.s = pt.s AND xm.h = err2.h
      ORDER BY pt.s, pt.step;
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
 END
 $$;
 COMMENT ON FUNCTION cipred.auto_forecast(text, name, name, name, int, float8[], jsonb, jsonb, int) IS

@@ -95,7 +95,7 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.backtest_runs_run_id_seq', ''
 -- read by the author's role and by cipred_reader (a run holds the source's
 -- name and its actual values)
 ALTER TABLE cipred.backtest_runs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred.may_read(run_by));
+CREATE POLICY backtest_runs_read ON cipred.backtest_runs FOR SELECT USING (cipred_internal.may_read(run_by));
 CREATE POLICY backtest_runs_own_insert ON cipred.backtest_runs FOR INSERT WITH CHECK (run_by = CURRENT_USER);
 CREATE POLICY backtest_runs_own_update ON cipred.backtest_runs FOR UPDATE USING (run_by = CURRENT_USER);
 CREATE POLICY backtest_runs_own_delete ON cipred.backtest_runs FOR DELETE USING (run_by = CURRENT_USER);
@@ -139,7 +139,7 @@ CREATE POLICY backtest_features_own ON cipred.backtest_features FOR INSERT
 -- hostile name is only ever a name) or one parenthesised SELECT, checked to
 -- be a single SELECT (no other statement, no data-modifying WITH) before
 -- anything runs; it runs with the caller's rights.  Returns a FROM item.
-CREATE FUNCTION cipred.backtest_source(source text, what text DEFAULT 'source')
+CREATE FUNCTION cipred_internal.backtest_source(source text, what text DEFAULT 'source')
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -176,11 +176,11 @@ BEGIN
     RETURN rel::text || ' AS cipred_src';
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_source(text, text) IS
+COMMENT ON FUNCTION cipred_internal.backtest_source(text, text) IS
 'Support function of cipred.backtest: resolves a table or view name, or checks that a parenthesised query is one SELECT (no other statement, no data-modifying WITH), and returns it as a FROM item.';
 
 -- The type of a column of a FROM item, or an error naming the column.
-CREATE FUNCTION cipred.backtest_column(from_item text, col name, what text)
+CREATE FUNCTION cipred_internal.backtest_column(from_item text, col name, what text)
 RETURNS regtype
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -214,12 +214,12 @@ BEGIN
     RETURN t;
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_column(text, name, text) IS
+COMMENT ON FUNCTION cipred_internal.backtest_column(text, name, text) IS
 'Support function of cipred.backtest: the type of a column of a source, or an error naming it.';
 
 -- Drops the named work tables from pg_temp, those that exist (left over
 -- only by an error caught in the caller's own exception block).
-CREATE FUNCTION cipred.drop_work_tables(tables text[]) RETURNS void
+CREATE FUNCTION cipred_internal.drop_work_tables(tables text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -232,7 +232,7 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION cipred.drop_work_tables(text[]) IS
+COMMENT ON FUNCTION cipred_internal.drop_work_tables(text[]) IS
 'Support function of cipred.backtest and cipred.auto_forecast: drops the named work tables from pg_temp when they exist.';
 
 -- One linear model over every series x fold, by the moving aggregate: the
@@ -240,7 +240,7 @@ COMMENT ON FUNCTION cipred.drop_work_tables(text[]) IS
 -- own time), so one ordered pass per series yields the model at every origin
 -- (sufficient statistics updated row by row, removed row by row for a
 -- sliding window).  Test rows use the features as of their fold's origin.
-CREATE FUNCTION cipred.backtest_linreg(rid bigint, mname text, feats text[], all_names text[],
+CREATE FUNCTION cipred_internal.backtest_linreg(rid bigint, mname text, feats text[], all_names text[],
     opts jsonb, window_size int, levels float8[], dest text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -295,13 +295,13 @@ BEGIN
     PERFORM pg_catalog.set_config('client_min_messages', old_level, true);
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_linreg(bigint, text, text[], text[], jsonb, int, float8[], text) IS
+COMMENT ON FUNCTION cipred_internal.backtest_linreg(bigint, text, text[], text[], jsonb, int, float8[], text) IS
 'Support function of cipred.backtest: fits a linear model on features at every fold origin by the moving linreg aggregate and writes its out-of-fold forecasts.';
 
 -- The out-of-fold forecasts of the last linear method without one of its
 -- features, from the models kept at each origin (least squares: the exact
 -- refit by cipred.linreg_drop, without reading any row again).
-CREATE FUNCTION cipred.backtest_linreg_drop(rid bigint, mname text, feats text[], all_names text[], dropped text, dest text)
+CREATE FUNCTION cipred_internal.backtest_linreg_drop(rid bigint, mname text, feats text[], all_names text[], dropped text, dest text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -322,15 +322,15 @@ BEGIN
     USING rid, mname, feats, dropped;
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
+COMMENT ON FUNCTION cipred_internal.backtest_linreg_drop(bigint, text, text[], text[], text, text) IS
 'Support function of cipred.backtest: the out-of-fold forecasts of a least-squares method without one feature, from its models at each origin refitted exactly by cipred.linreg_drop.';
 
 -- A target column of a FROM item, or an error unless it is a number.
-CREATE FUNCTION cipred.backtest_target(from_item text, col name) RETURNS void
+CREATE FUNCTION cipred_internal.backtest_target(from_item text, col name) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    ty regtype := cipred.backtest_column(from_item, col, 'target column');
+    ty regtype := cipred_internal.backtest_column(from_item, col, 'target column');
 BEGIN
     IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
         RAISE EXCEPTION 'target column "%" has type %, not a numeric type', col, ty
@@ -339,21 +339,21 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_target(text, name) IS
+COMMENT ON FUNCTION cipred_internal.backtest_target(text, name) IS
 'Support function of cipred.backtest and cipred.create_pipeline: an error (42703, 42804) unless the column exists and is a number.';
 
 -- The series key of a source as a text expression: the series column, or
 -- for a source of one series the source's own text as its label (the one
 -- convention of the backtest, auto_forecast and the pipelines).
-CREATE FUNCTION cipred.backtest_series(source text, series_column name) RETURNS text
+CREATE FUNCTION cipred_internal.backtest_series(source text, series_column name) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT CASE WHEN series_column IS NULL THEN quote_literal(source) ELSE format('%I::text', series_column) END $$;
-COMMENT ON FUNCTION cipred.backtest_series(text, name) IS
+COMMENT ON FUNCTION cipred_internal.backtest_series(text, name) IS
 'Support function of backtest, auto_forecast and the pipelines: the SQL expression of a source''s series key (the series column as text, or the source itself as the label of a single series).';
 
 -- Interval levels: NULL, or a one-dimensional array of percentages in (0, 100).
-CREATE FUNCTION cipred.check_levels(levels float8[], what text) RETURNS void
+CREATE FUNCTION cipred_internal.check_levels(levels float8[], what text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -371,18 +371,18 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION cipred.check_levels(float8[], text) IS
+COMMENT ON FUNCTION cipred_internal.check_levels(float8[], text) IS
 'Support function of backtest, auto_forecast and create_pipeline: an error (22023) naming the caller unless levels is NULL or one-dimensional percentages from 1 to below 100 (the range of cipred.forecast).';
 
 -- A time column of a FROM item as a timestamptz expression: timestamp
 -- (without time zone) values are read as UTC, so that local times repeated
 -- or skipped at a daylight-saving change stay distinct instants.
-CREATE FUNCTION cipred.backtest_time(from_item text, col name, what text)
+CREATE FUNCTION cipred_internal.backtest_time(from_item text, col name, what text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    ty regtype := cipred.backtest_column(from_item, col, what);
+    ty regtype := cipred_internal.backtest_column(from_item, col, what);
 BEGIN
     IF ty NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
         RAISE EXCEPTION '% "%" has type %, not a time type', what, col, ty
@@ -392,7 +392,7 @@ BEGIN
                 ELSE pg_catalog.format('%I::timestamptz', col) END;
 END
 $$;
-COMMENT ON FUNCTION cipred.backtest_time(text, name, text) IS
+COMMENT ON FUNCTION cipred_internal.backtest_time(text, name, text) IS
 'Support function of cipred.backtest: a time column as a timestamptz expression (timestamp without time zone read as UTC), or an error naming the column.';
 
 CREATE FUNCTION cipred.backtest(
@@ -467,15 +467,15 @@ BEGIN
         RAISE EXCEPTION 'backtest: period must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('period was %s.', period);
     END IF;
-    PERFORM cipred.check_levels(levels, 'backtest');
+    PERFORM cipred_internal.check_levels(levels, 'backtest');
     levels := coalesce(levels, '{}');
-    src := cipred.backtest_source(source);
+    src := cipred_internal.backtest_source(source);
     has_series := series_column IS NOT NULL;
     IF has_series THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
-    PERFORM cipred.backtest_time(src, time_column, 'time column');
-    PERFORM cipred.backtest_target(src, target_column);
+    PERFORM cipred_internal.backtest_time(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_target(src, target_column);
 
     -- folds
     folds := coalesce(folds, '{}');
@@ -597,15 +597,15 @@ BEGIN
     END LOOP;
 
     -- the data, read once: (series, time, value) with each series' positions
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     EXECUTE format(
         'CREATE TEMP TABLE pg_temp.cipred_bt_data AS
          SELECT s, t, y, row_number() OVER (PARTITION BY s ORDER BY t)::int AS pos,
                 count(*) OVER (PARTITION BY s)::int AS n
          FROM (SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s) d
          WHERE s IS NOT NULL AND t IS NOT NULL AND y IS NOT NULL',
-        cipred.backtest_series(source, series_column),
-        cipred.backtest_time(src, time_column, 'time column'), target_column, src);
+        cipred_internal.backtest_series(source, series_column),
+        cipred_internal.backtest_time(src, time_column, 'time column'), target_column, src);
     SELECT count(*), count(DISTINCT s) INTO n_rows, n_series FROM pg_temp.cipred_bt_data;
     IF n_rows = 0 THEN
         RAISE EXCEPTION 'backtest: the source has no rows with a series, a time and a target value'
@@ -677,7 +677,7 @@ BEGIN
         FOR i IN 1 .. array_length(fnames, 1) LOOP
             t0 := clock_timestamp();
             fj := fspec[i];
-            fsrc := CASE WHEN fj ? 'source' THEN cipred.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
+            fsrc := CASE WHEN fj ? 'source' THEN cipred_internal.backtest_source(fj->>'source', format('feature "%s": source', fj->>'name')) ELSE src END;
             fcol := coalesce(fj->>'column', fj->>'name');
             ftime := coalesce(fj->>'time_column', time_column);
             fseries := CASE WHEN fj ? 'series_column' THEN fj->>'series_column'
@@ -685,21 +685,21 @@ BEGIN
             IF fseries IS NULL AND has_series AND fj ? 'source' THEN
                 -- the feature source has the series column: per series; else shared
                 BEGIN
-                    PERFORM cipred.backtest_column(fsrc, series_column, 'series column');
+                    PERFORM cipred_internal.backtest_column(fsrc, series_column, 'series column');
                     fseries := series_column;
                 EXCEPTION WHEN undefined_column THEN
                     fseries := NULL;
                 END;
             END IF;
-            ty := cipred.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
+            ty := cipred_internal.backtest_column(fsrc, fcol, format('feature "%s": column', fj->>'name'));
             fbool := ty = 'bool'::regtype;
             IF ty NOT IN ('float8'::regtype, 'float4'::regtype, 'numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype) THEN
                 RAISE EXCEPTION 'backtest: feature "%" (column "%") has type %, not a number', fj->>'name', fcol, ty
                     USING ERRCODE = 'datatype_mismatch', HINT = 'Features must be numbers or booleans; encode categories as 0/1 columns.';
             END IF;
-            PERFORM cipred.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
+            PERFORM cipred_internal.backtest_column(fsrc, ftime, format('feature "%s": time column', fj->>'name'));
             IF fseries IS NOT NULL THEN
-                PERFORM cipred.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
+                PERFORM cipred_internal.backtest_column(fsrc, fseries, format('feature "%s": series column', fj->>'name'));
             END IF;
             fknown := coalesce((fj->>'known')::bool, false);
             favail := fj->>'available_column';
@@ -721,10 +721,10 @@ BEGIN
                  SELECT %s AS s, %s AS ft, %s AS av, %s AS v FROM %s
                  WHERE %I IS NOT NULL AND %I IS NOT NULL',
                 CASE WHEN fseries IS NULL THEN 'NULL::text' ELSE format('%I::text', fseries) END,
-                cipred.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
+                cipred_internal.backtest_time(fsrc, ftime, format('feature "%s": time column', fj->>'name')),
                 CASE WHEN fknown THEN '''-infinity''::timestamptz'
-                     WHEN favail IS NOT NULL THEN cipred.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
-                     ELSE format('%s + %L::interval', cipred.backtest_time(fsrc, ftime, 'time column'), flag) END,
+                     WHEN favail IS NOT NULL THEN cipred_internal.backtest_time(fsrc, favail, format('feature "%s": available_column', fj->>'name'))
+                     ELSE format('%s + %L::interval', cipred_internal.backtest_time(fsrc, ftime, 'time column'), flag) END,
                 CASE WHEN fbool THEN format('%I::int::float8', fcol) ELSE format('%I::float8', fcol) END,
                 fsrc, ftime, fcol);
             CREATE INDEX ON pg_temp.cipred_bt_f (s, ft, av);
@@ -800,7 +800,7 @@ BEGIN
             DROP TABLE pg_temp.cipred_bt_m;
         ELSE
             mfeat := ARRAY(SELECT jsonb_array_elements_text(coalesce(mj->'features', '[]')));
-            PERFORM cipred.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
+            PERFORM cipred_internal.backtest_linreg(rid, mname, mfeat, fnames, mopts, f_window, levels, 'cipred.backtest_forecasts');
             -- what each feature is worth: the same folds refitted without it
             IF cardinality(mfeat) > 0 THEN
                 IF pg_catalog.to_regclass('pg_temp.cipred_bt_drop') IS NULL THEN
@@ -816,9 +816,9 @@ BEGIN
                 FOREACH kk IN ARRAY mfeat LOOP
                     TRUNCATE pg_temp.cipred_bt_drop;
                     IF ols THEN
-                        PERFORM cipred.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
+                        PERFORM cipred_internal.backtest_linreg_drop(rid, mname, mfeat, fnames, kk, 'pg_temp.cipred_bt_drop');
                     ELSE
-                        PERFORM cipred.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
+                        PERFORM cipred_internal.backtest_linreg(rid, mname, array_remove(mfeat, kk), fnames, mopts, f_window, '{}', 'pg_temp.cipred_bt_drop');
                     END IF;
                     INSERT INTO cipred.backtest_features
                     SELECT rid, mname, kk, fcost[array_position(fnames, kk)], count(a.forecast),
@@ -871,7 +871,7 @@ BEGIN
     UPDATE cipred.backtest_runs r SET finished_at = clock_timestamp(), duration = clock_timestamp() - r.started_at,
            forecasts = n_fc
      WHERE r.run_id = rid;
-    PERFORM cipred.drop_work_tables(work_tables);
+    PERFORM cipred_internal.drop_work_tables(work_tables);
     RETURN QUERY SELECT s.run_id, s.method, s.step, s.points, s.mae, s.rmse, s.smape, s.mase, s.rmsse, s.bias, s.coverage, s.winkler
                    FROM cipred.backtest_scores s WHERE s.run_id = rid
                   ORDER BY array_position(mnames, s.method), s.step NULLS FIRST;

@@ -54,16 +54,16 @@ CREATE POLICY quarantine_writers ON cipred.quarantine FOR INSERT
 -- the trigger runs with the writer's rights (no per-row role or setting
 -- switch): it reads cipred.guards and adds quarantine rows for tables the
 -- writer may insert into, which the policies below allow
-CREATE FUNCTION cipred.guard_trigger() RETURNS trigger
+CREATE FUNCTION cipred_internal.guard_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'cipred_guard_trigger'
 LANGUAGE C;
-COMMENT ON FUNCTION cipred.guard_trigger() IS
+COMMENT ON FUNCTION cipred_internal.guard_trigger() IS
 'The row trigger cipred.guard() installs (BEFORE INSERT OR UPDATE FOR EACH ROW, argument: the guard id): checks not null, finite, bounds, the time grid, future and lateness; refuses or quarantines a row that breaks a rule.';
 
 -- the statement trigger of rule gaps: for each series a statement wrote,
 -- the grid steps from the series' last earlier time (or the statement's
 -- first) to the statement's last time that have no row
-CREATE FUNCTION cipred.guard_gaps() RETURNS trigger
+CREATE FUNCTION cipred_internal.guard_gaps() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -79,7 +79,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    months := cipred.freq_months(g.freq, 'guard');
+    months := cipred_internal.freq_months(g.freq, 'guard');
     keyexpr := 'jsonb_build_object(' || coalesce((SELECT string_agg(format('%L, %I', c, c), ', ') FROM unnest(g.series_columns) c), '') || ')';
     match := coalesce((SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
     match2 := coalesce((SELECT string_agg(format('t2.%1$I IS NOT DISTINCT FROM n.%1$I', c), ' AND ') FROM unnest(g.series_columns) c), 'true');
@@ -118,7 +118,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION cipred.guard_gaps() IS
+COMMENT ON FUNCTION cipred_internal.guard_gaps() IS
 'The statement trigger cipred.guard() installs with rule gaps (AFTER INSERT, with the new rows as a transition table): refuses (gaps: error) or warns about (gaps: warn) a statement that leaves grid steps without a row between a series'' last earlier reading and the statement''s last.';
 
 CREATE FUNCTION cipred.guard(
@@ -132,7 +132,7 @@ DECLARE
     id bigint;
     col name;
     k text;
-    months int := cipred.freq_months(freq, 'guard');
+    months int := cipred_internal.freq_months(freq, 'guard');
     conds text[] := '{}';
     vcond text;
     tname text;
@@ -243,12 +243,12 @@ BEGIN
         END;
     END IF;
     -- what needs context: the row trigger in C
-    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred.guard_trigger(%L)',
+    EXECUTE format('CREATE TRIGGER cipred_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION cipred_internal.guard_trigger(%L)',
                    tbl, id::text);
     -- what only the whole statement shows: the gaps a batch leaves
     IF r ? 'gaps' THEN
         EXECUTE format('CREATE TRIGGER cipred_guard_gaps AFTER INSERT ON %s REFERENCING NEW TABLE AS cipred_new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION cipred.guard_gaps(%L)', tbl, id::text);
+                       'FOR EACH STATEMENT EXECUTE FUNCTION cipred_internal.guard_gaps(%L)', tbl, id::text);
     END IF;
     RETURN id;
 END

@@ -1,80 +1,80 @@
 -- linreg.sql - linear regression: training aggregates, prediction,
 -- intervals and the coefficient table
 
-CREATE FUNCTION cipred.linreg_sfunc(internal, float8, float8[]) RETURNS internal
+CREATE FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[]) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_sfunc(internal, float8, float8[]) IS 'Support function of cipred.linreg: adds one row.';
-CREATE FUNCTION cipred.linreg_minvfn(internal, float8, float8[]) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[]) IS 'Support function of cipred.linreg: adds one row.';
+CREATE FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[]) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_minvfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_minvfn(internal, float8, float8[]) IS 'Support function of cipred.linreg: removes one row (moving windows).';
+COMMENT ON FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[]) IS 'Support function of cipred.linreg: removes one row (moving windows).';
 
-CREATE FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[]) RETURNS internal
+CREATE FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[]) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[]) IS 'Support function of cipred.linreg: adds one row.';
-CREATE FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[]) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[]) IS 'Support function of cipred.linreg: adds one row.';
+CREATE FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[]) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_minvfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[]) IS 'Support function of cipred.linreg: removes one row (moving windows).';
+COMMENT ON FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[]) IS 'Support function of cipred.linreg: removes one row (moving windows).';
 
-CREATE FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[], jsonb) RETURNS internal
+CREATE FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[], jsonb) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[], jsonb) IS 'Support function of cipred.linreg: adds one row.';
-CREATE FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[], jsonb) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[], jsonb) IS 'Support function of cipred.linreg: adds one row.';
+CREATE FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[], jsonb) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_minvfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[], jsonb) IS 'Support function of cipred.linreg: removes one row (moving windows).';
+COMMENT ON FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[], jsonb) IS 'Support function of cipred.linreg: removes one row (moving windows).';
 
-CREATE FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[], jsonb, float8) RETURNS internal
+CREATE FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[], jsonb, float8) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_sfunc(internal, float8, float8[], text[], jsonb, float8) IS 'Support function of cipred.linreg: adds one row.';
-CREATE FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[], jsonb, float8) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.linreg_sfunc(internal, float8, float8[], text[], jsonb, float8) IS 'Support function of cipred.linreg: adds one row.';
+CREATE FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[], jsonb, float8) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_minvfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_minvfn(internal, float8, float8[], text[], jsonb, float8) IS 'Support function of cipred.linreg: removes one row (moving windows).';
+COMMENT ON FUNCTION cipred_internal.linreg_minvfn(internal, float8, float8[], text[], jsonb, float8) IS 'Support function of cipred.linreg: removes one row (moving windows).';
 
-CREATE FUNCTION cipred.linreg_combine(internal, internal) RETURNS internal
+CREATE FUNCTION cipred_internal.linreg_combine(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_combine(internal, internal) IS 'Support function of cipred.linreg: merges two partial states.';
-CREATE FUNCTION cipred.linreg_serial(internal) RETURNS bytea
+COMMENT ON FUNCTION cipred_internal.linreg_combine(internal, internal) IS 'Support function of cipred.linreg: merges two partial states.';
+CREATE FUNCTION cipred_internal.linreg_serial(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'cipred_linreg_serial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_serial(internal) IS 'Support function of cipred.linreg: serialises a partial state.';
-CREATE FUNCTION cipred.linreg_deserial(bytea, internal) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.linreg_serial(internal) IS 'Support function of cipred.linreg: serialises a partial state.';
+CREATE FUNCTION cipred_internal.linreg_deserial(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_linreg_deserial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_deserial(bytea, internal) IS 'Support function of cipred.linreg: checks and restores a serialised state.';
-CREATE FUNCTION cipred.linreg_final(internal) RETURNS cipred.model
+COMMENT ON FUNCTION cipred_internal.linreg_deserial(bytea, internal) IS 'Support function of cipred.linreg: checks and restores a serialised state.';
+CREATE FUNCTION cipred_internal.linreg_final(internal) RETURNS cipred.model
 AS 'MODULE_PATHNAME', 'cipred_linreg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.linreg_final(internal) IS 'Support function of cipred.linreg: solves and builds the model.';
+COMMENT ON FUNCTION cipred_internal.linreg_final(internal) IS 'Support function of cipred.linreg: solves and builds the model.';
 
 CREATE AGGREGATE cipred.linreg(y float8, x float8[]) (
-    SFUNC = cipred.linreg_sfunc, STYPE = internal, FINALFUNC = cipred.linreg_final,
-    COMBINEFUNC = cipred.linreg_combine, SERIALFUNC = cipred.linreg_serial,
-    DESERIALFUNC = cipred.linreg_deserial,
-    MSFUNC = cipred.linreg_sfunc, MINVFUNC = cipred.linreg_minvfn, MSTYPE = internal,
-    MFINALFUNC = cipred.linreg_final, PARALLEL = SAFE);
+    SFUNC = cipred_internal.linreg_sfunc, STYPE = internal, FINALFUNC = cipred_internal.linreg_final,
+    COMBINEFUNC = cipred_internal.linreg_combine, SERIALFUNC = cipred_internal.linreg_serial,
+    DESERIALFUNC = cipred_internal.linreg_deserial,
+    MSFUNC = cipred_internal.linreg_sfunc, MINVFUNC = cipred_internal.linreg_minvfn, MSTYPE = internal,
+    MFINALFUNC = cipred_internal.linreg_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.linreg(float8, float8[]) IS
 'Linear regression of y on the features x: ordinary least squares, ridge (options lambda), weighted (weight); returns a cipred.model. Rows with a NULL are skipped and counted.';
 
 CREATE AGGREGATE cipred.linreg(y float8, x float8[], names text[]) (
-    SFUNC = cipred.linreg_sfunc, STYPE = internal, FINALFUNC = cipred.linreg_final,
-    COMBINEFUNC = cipred.linreg_combine, SERIALFUNC = cipred.linreg_serial,
-    DESERIALFUNC = cipred.linreg_deserial,
-    MSFUNC = cipred.linreg_sfunc, MINVFUNC = cipred.linreg_minvfn, MSTYPE = internal,
-    MFINALFUNC = cipred.linreg_final, PARALLEL = SAFE);
+    SFUNC = cipred_internal.linreg_sfunc, STYPE = internal, FINALFUNC = cipred_internal.linreg_final,
+    COMBINEFUNC = cipred_internal.linreg_combine, SERIALFUNC = cipred_internal.linreg_serial,
+    DESERIALFUNC = cipred_internal.linreg_deserial,
+    MSFUNC = cipred_internal.linreg_sfunc, MINVFUNC = cipred_internal.linreg_minvfn, MSTYPE = internal,
+    MFINALFUNC = cipred_internal.linreg_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.linreg(float8, float8[], text[]) IS
 'Linear regression of y on the features x: ordinary least squares, ridge (options lambda), weighted (weight); returns a cipred.model. Rows with a NULL are skipped and counted.';
 
 CREATE AGGREGATE cipred.linreg(y float8, x float8[], names text[], options jsonb) (
-    SFUNC = cipred.linreg_sfunc, STYPE = internal, FINALFUNC = cipred.linreg_final,
-    COMBINEFUNC = cipred.linreg_combine, SERIALFUNC = cipred.linreg_serial,
-    DESERIALFUNC = cipred.linreg_deserial,
-    MSFUNC = cipred.linreg_sfunc, MINVFUNC = cipred.linreg_minvfn, MSTYPE = internal,
-    MFINALFUNC = cipred.linreg_final, PARALLEL = SAFE);
+    SFUNC = cipred_internal.linreg_sfunc, STYPE = internal, FINALFUNC = cipred_internal.linreg_final,
+    COMBINEFUNC = cipred_internal.linreg_combine, SERIALFUNC = cipred_internal.linreg_serial,
+    DESERIALFUNC = cipred_internal.linreg_deserial,
+    MSFUNC = cipred_internal.linreg_sfunc, MINVFUNC = cipred_internal.linreg_minvfn, MSTYPE = internal,
+    MFINALFUNC = cipred_internal.linreg_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.linreg(float8, float8[], text[], jsonb) IS
 'Linear regression of y on the features x: ordinary least squares, ridge (options lambda), weighted (weight); returns a cipred.model. Rows with a NULL are skipped and counted.';
 
 CREATE AGGREGATE cipred.linreg(y float8, x float8[], names text[], options jsonb, weight float8) (
-    SFUNC = cipred.linreg_sfunc, STYPE = internal, FINALFUNC = cipred.linreg_final,
-    COMBINEFUNC = cipred.linreg_combine, SERIALFUNC = cipred.linreg_serial,
-    DESERIALFUNC = cipred.linreg_deserial,
-    MSFUNC = cipred.linreg_sfunc, MINVFUNC = cipred.linreg_minvfn, MSTYPE = internal,
-    MFINALFUNC = cipred.linreg_final, PARALLEL = SAFE);
+    SFUNC = cipred_internal.linreg_sfunc, STYPE = internal, FINALFUNC = cipred_internal.linreg_final,
+    COMBINEFUNC = cipred_internal.linreg_combine, SERIALFUNC = cipred_internal.linreg_serial,
+    DESERIALFUNC = cipred_internal.linreg_deserial,
+    MSFUNC = cipred_internal.linreg_sfunc, MINVFUNC = cipred_internal.linreg_minvfn, MSTYPE = internal,
+    MFINALFUNC = cipred_internal.linreg_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.linreg(float8, float8[], text[], jsonb, float8) IS
 'Linear regression of y on the features x: ordinary least squares, ridge (options lambda), weighted (weight); returns a cipred.model. Rows with a NULL are skipped and counted.';
 

@@ -116,11 +116,11 @@ COMMENT ON TABLE cipred.alerts IS
 -- superuser, who bypasses row-level security).  An alert: read with its
 -- pipeline, or by whoever raised it (no pipeline, or a dropped one).
 ALTER TABLE cipred.pipelines ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (cipred.may_read(owner, readers));
+CREATE POLICY pipelines_read ON cipred.pipelines FOR SELECT USING (cipred_internal.may_read(owner, readers));
 CREATE POLICY pipelines_own_insert ON cipred.pipelines FOR INSERT WITH CHECK (owner = CURRENT_USER);
 CREATE POLICY pipelines_own_update ON cipred.pipelines FOR UPDATE
-    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
-CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (cipred.has_role(owner, 'MEMBER'));
+    USING (cipred_internal.has_role(owner, 'MEMBER')) WITH CHECK (cipred_internal.has_role(owner, 'MEMBER'));
+CREATE POLICY pipelines_own_delete ON cipred.pipelines FOR DELETE USING (cipred_internal.has_role(owner, 'MEMBER'));
 ALTER TABLE cipred.pipeline_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.forecasts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.actuals ENABLE ROW LEVEL SECURITY;
@@ -128,32 +128,32 @@ ALTER TABLE cipred.alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pipeline_runs_read ON cipred.pipeline_runs FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline));
 CREATE POLICY pipeline_runs_write ON cipred.pipeline_runs FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = pipeline_runs.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 CREATE POLICY forecasts_read ON cipred.forecasts FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline));
 CREATE POLICY forecasts_write ON cipred.forecasts FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = forecasts.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 CREATE POLICY actuals_read ON cipred.actuals FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline));
 CREATE POLICY actuals_write ON cipred.actuals FOR ALL
-    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred.has_role(p.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = actuals.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER')));
 -- (an alert keeps the owner of its pipeline when it was raised: a pipeline
 -- made later under the same name by another role does not inherit it)
 CREATE POLICY alerts_read ON cipred.alerts FOR SELECT
-    USING (cipred.may_read(coalesce(owner, raised_by))
+    USING (cipred_internal.may_read(coalesce(owner, raised_by))
            OR EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = alerts.pipeline AND p.owner = alerts.owner));
 CREATE POLICY alerts_insert ON cipred.alerts FOR INSERT
     WITH CHECK (raised_by = CURRENT_USER AND
                 (alerts.pipeline IS NULL AND owner IS NULL
                  OR EXISTS (SELECT 1 FROM cipred.pipelines p
-                             WHERE p.name = alerts.pipeline AND p.owner = alerts.owner AND cipred.has_role(p.owner, 'MEMBER'))));
+                             WHERE p.name = alerts.pipeline AND p.owner = alerts.owner AND cipred_internal.has_role(p.owner, 'MEMBER'))));
 -- (only resolved_at is granted for UPDATE: the rest of an alert is fixed)
 CREATE POLICY alerts_update ON cipred.alerts FOR UPDATE
-    USING (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'))
-    WITH CHECK (cipred.has_role(coalesce(owner, raised_by), 'MEMBER'));
+    USING (cipred_internal.has_role(coalesce(owner, raised_by), 'MEMBER'))
+    WITH CHECK (cipred_internal.has_role(coalesce(owner, raised_by), 'MEMBER'));
 -- (column grants: ids come from the sequences, so that nobody can take the
 -- ids of other roles' future runs or alerts; a pipeline's name, owner and
 -- source change only through drop and create)
@@ -183,15 +183,15 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.alerts_alert_id_seq', '');
 -- The owner of a pipeline name, whoever may see it (so that a taken or
 -- unreadable name gets a clear error): reveals only that the name is taken
 -- and by whom.
-CREATE FUNCTION cipred.pipeline_owner(name text) RETURNS name
+CREATE FUNCTION cipred_internal.pipeline_owner(name text) RETURNS name
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT p.owner FROM cipred.pipelines p WHERE p.name = pipeline_owner.name $$;
-COMMENT ON FUNCTION cipred.pipeline_owner(text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_owner(text) IS
 'Support function of the pipeline functions: the owner of a pipeline name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
 
 -- A pipeline by name, or an error naming the calling function.
-CREATE FUNCTION cipred.pipeline_get(name text, what text) RETURNS cipred.pipelines
+CREATE FUNCTION cipred_internal.pipeline_get(name text, what text) RETURNS cipred.pipelines
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -200,8 +200,8 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM cipred.pipelines x WHERE x.name = pipeline_get.name;
     IF NOT FOUND THEN
-        IF cipred.pipeline_owner(name) IS NOT NULL THEN
-            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, name, cipred.pipeline_owner(name)
+        IF cipred_internal.pipeline_owner(name) IS NOT NULL THEN
+            RAISE EXCEPTION '%: pipeline "%" belongs to %', what, name, cipred_internal.pipeline_owner(name)
                 USING ERRCODE = 'insufficient_privilege',
                       HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it; its owner may share it for reading with cipred.share_pipeline.';
         END IF;
@@ -211,47 +211,47 @@ BEGIN
     RETURN p;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_get(text, text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_get(text, text) IS
 'Support function of the pipeline functions: the pipeline of that name, or an error (42704) naming the calling function.';
 
 -- A pipeline belongs to its owner: its source and the checks of it are the
 -- owner's code.  The caller must be able to act as the owner.
-CREATE FUNCTION cipred.pipeline_check(p cipred.pipelines, what text) RETURNS void
+CREATE FUNCTION cipred_internal.pipeline_check(p cipred.pipelines, what text) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT cipred.has_role(p.owner, 'MEMBER') THEN
+    IF NOT cipred_internal.has_role(p.owner, 'MEMBER') THEN
         RAISE EXCEPTION '%: pipeline "%" belongs to %', what, p.name, p.owner
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only its owner, a member of the owner''s role, or a superuser may run or change it (its source always runs with the owner''s rights).';
     END IF;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_check(cipred.pipelines, text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_check(cipred.pipelines, text) IS
 'Support function of the pipeline functions: an error (42501) naming the calling function unless the caller is the pipeline''s owner, a member of the owner''s role, or a superuser.';
 
 -- The query that reads a source in the one shape the pipeline functions
 -- use: s (the series key as text), t (timestamptz), y (float8, not NULL).
 -- Checks the source and its columns; run as the pipeline's owner.
-CREATE FUNCTION cipred.pipeline_query(source text, series_column name, time_column name, target_column name)
+CREATE FUNCTION cipred_internal.pipeline_query(source text, series_column name, time_column name, target_column name)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    src text := cipred.backtest_source(source);
+    src text := cipred_internal.backtest_source(source);
     tx text;
 BEGIN
     IF series_column IS NOT NULL THEN
-        PERFORM cipred.backtest_column(src, series_column, 'series column');
+        PERFORM cipred_internal.backtest_column(src, series_column, 'series column');
     END IF;
-    tx := cipred.backtest_time(src, time_column, 'time column');
-    PERFORM cipred.backtest_target(src, target_column);
+    tx := cipred_internal.backtest_time(src, time_column, 'time column');
+    PERFORM cipred_internal.backtest_target(src, target_column);
     RETURN pg_catalog.format('SELECT %s AS s, %s AS t, %I::float8 AS y FROM %s WHERE %I IS NOT NULL',
-                             cipred.backtest_series(source, series_column), tx, target_column, src, target_column);
+                             cipred_internal.backtest_series(source, series_column), tx, target_column, src, target_column);
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_query(text, name, name, name) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_query(text, name, name, name) IS
 'Support function of the pipeline functions: checks a source and its columns and returns the query that reads it as s (series key, text), t (timestamptz) and y (float8, not NULL).';
 
 -- A pipeline's source with columns s, t, y: a parenthesised query or a
@@ -264,7 +264,7 @@ COMMENT ON FUNCTION cipred.pipeline_query(text, name, name, name) IS
 -- security-restricted operation (cipred.run_as) and its rows are copied to
 -- a temporary table: the owner's code never runs with the caller's rights,
 -- and the rest of the run reads only plain values.
-CREATE FUNCTION cipred.pipeline_source(p cipred.pipelines, what text) RETURNS text
+CREATE FUNCTION cipred_internal.pipeline_source(p cipred.pipelines, what text) RETURNS text
 LANGUAGE plpgsql VOLATILE
 -- (not pinned: for a source read in place it sets the pipeline's
 -- search_path until the calling function, which pins its own, returns)
@@ -272,9 +272,9 @@ AS $$
 DECLARE
     q text;
 BEGIN
-    PERFORM cipred.pipeline_check(p, what);
+    PERFORM cipred_internal.pipeline_check(p, what);
     SELECT x.q INTO q
-      FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+      FROM cipred.run_as(p.owner, pg_catalog.format('SELECT cipred_internal.pipeline_query(%L, %L, %L, %L)',
                                                     p.source, p.series_column, p.time_column, p.target_column),
                          p.search_path) AS x(q text);
     IF cipred.runs_as_itself(p.owner) THEN
@@ -290,11 +290,11 @@ BEGIN
     RETURN 'pg_temp.cipred_pl_src';
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_source(cipred.pipelines, text) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_source(cipred.pipelines, text) IS
 'Support function of the pipeline functions: the pipeline''s source, as a parenthesised query or a temporary table, with columns s (series), t (time) and y (target). The owner''s own run reads the source in place; anyone else''s run reads it as the owner in a security-restricted operation (cipred.run_as) into a temporary table, so the owner''s code never runs with the caller''s rights.';
 
 -- Drops the copy of a source that pipeline_source made, if any.
-CREATE FUNCTION cipred.pipeline_release() RETURNS void
+CREATE FUNCTION cipred_internal.pipeline_release() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -304,8 +304,8 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_release() IS
-'Support function of the pipeline functions: drops the temporary copy of a source made by cipred.pipeline_source, if any.';
+COMMENT ON FUNCTION cipred_internal.pipeline_release() IS
+'Support function of the pipeline functions: drops the temporary copy of a source made by cipred_internal.pipeline_source, if any.';
 
 -- Raises an alert: a row in cipred.alerts and a NOTIFY on cipred_alerts
 -- with the alert as JSON.
@@ -372,11 +372,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use 1 to 63 letters, digits, _ . : - (starting with a letter or digit).';
     END IF;
-    IF cipred.pipeline_owner(create_pipeline.name) IS NOT NULL THEN
-        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists (owned by %)', name, cipred.pipeline_owner(create_pipeline.name)
+    IF cipred_internal.pipeline_owner(create_pipeline.name) IS NOT NULL THEN
+        RAISE EXCEPTION 'create_pipeline: a pipeline named "%" exists (owned by %)', name, cipred_internal.pipeline_owner(create_pipeline.name)
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cipred.drop_pipeline(name), or choose another name.';
     END IF;
-    PERFORM cipred.require_privileges('create_pipeline', '{cipred.pipelines:INSERT}');
+    PERFORM cipred_internal.require_privileges('create_pipeline', '{cipred.pipelines:INSERT}');
     IF horizon < 1 OR horizon > 100000 THEN
         RAISE EXCEPTION 'create_pipeline: horizon must be from 1 to 100000 steps'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('horizon was %s.', horizon);
@@ -416,7 +416,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('folds was %s.', folds),
                   HINT = 'Fold options: initial, n_folds, step, gap, window_size, max_folds; e.g. ''{"n_folds": 6, "step": 3}''.';
     END IF;
-    PERFORM cipred.check_levels(levels, 'create_pipeline');
+    PERFORM cipred_internal.check_levels(levels, 'create_pipeline');
     -- the method: "auto" (options candidates), a cipred.fit method name, or
     -- {"method": ..., "options": {...}} / {"method": "auto", "candidates": [...]}
     IF jsonb_typeof(method) = 'string' THEN
@@ -456,7 +456,7 @@ BEGIN
         RAISE EXCEPTION 'create_pipeline: search_path must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Omit it to use the current search_path.';
     END IF;
-    PERFORM FROM cipred.run_as(current_user, format('SELECT cipred.pipeline_query(%L, %L, %L, %L)',
+    PERFORM FROM cipred.run_as(current_user, format('SELECT cipred_internal.pipeline_query(%L, %L, %L, %L)',
                                                     source, series_column, time_column, target_column),
                                create_pipeline.search_path) AS x(q text);
     INSERT INTO cipred.pipelines (name, source, series_column, time_column, target_column, method, horizon,
@@ -475,11 +475,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(name, 'drop_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(name, 'drop_pipeline');
 BEGIN
     -- another role gets a clear error, not a silent no-op from row-level
     -- security
-    PERFORM cipred.pipeline_check(p, 'drop_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'drop_pipeline');
     IF p.cron_job IS NOT NULL THEN
         PERFORM cipred.unschedule_pipeline(name);
     END IF;
@@ -496,9 +496,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(share_pipeline.name, 'share_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(share_pipeline.name, 'share_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'share_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'share_pipeline');
     IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_pipeline.role) THEN
         RAISE EXCEPTION 'share_pipeline: role "%" does not exist', role
             USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
@@ -515,9 +515,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(unshare_pipeline.name, 'unshare_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(unshare_pipeline.name, 'unshare_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'unshare_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'unshare_pipeline');
     UPDATE cipred.pipelines x SET readers = array_remove(x.readers, unshare_pipeline.role) WHERE x.name = p.name;
 END
 $$;
@@ -527,7 +527,7 @@ COMMENT ON FUNCTION cipred.unshare_pipeline(text, name) IS
 -- Copies the actuals of forecast target times that have arrived in the
 -- pipeline's source, with each series' MASE scale (over its data before
 -- its first forecast origin).
-CREATE FUNCTION cipred.pipeline_actuals(p cipred.pipelines, src text) RETURNS bigint
+CREATE FUNCTION cipred_internal.pipeline_actuals(p cipred.pipelines, src text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 -- (no pinned search_path: the source resolves names as the session does)
 AS $$
@@ -558,19 +558,19 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_actuals(cipred.pipelines, text) IS
-'Support function of refresh_actuals and run_pipeline: copies the arrived actuals of a pipeline''s forecast target times from its source read as a FROM item of cipred.pipeline_source.';
+COMMENT ON FUNCTION cipred_internal.pipeline_actuals(cipred.pipelines, text) IS
+'Support function of refresh_actuals and run_pipeline: copies the arrived actuals of a pipeline''s forecast target times from its source read as a FROM item of cipred_internal.pipeline_source.';
 
 CREATE FUNCTION cipred.refresh_actuals(pipeline text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
+    p cipred.pipelines := cipred_internal.pipeline_get(refresh_actuals.pipeline, 'refresh_actuals');
     n bigint;
 BEGIN
-    n := cipred.pipeline_actuals(p, cipred.pipeline_source(p, 'refresh_actuals'));
-    PERFORM cipred.pipeline_release();
+    n := cipred_internal.pipeline_actuals(p, cipred_internal.pipeline_source(p, 'refresh_actuals'));
+    PERFORM cipred_internal.pipeline_release();
     RETURN n;
 END
 $$;
@@ -599,7 +599,7 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                             WHERE a.pid = x.pid AND (a.backend_start IS NULL OR x.backend_start IS NULL
                                                      OR a.backend_start = x.backend_start))
-           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND cipred.has_role(p.owner, 'MEMBER'))
+           AND EXISTS (SELECT 1 FROM cipred.pipelines p WHERE p.name = x.pipeline AND cipred_internal.has_role(p.owner, 'MEMBER'))
         RETURNING x.*
     LOOP
         n := n + 1;
@@ -615,7 +615,7 @@ COMMENT ON FUNCTION cipred.mark_abandoned(text) IS
 
 -- A new run of a pipeline: its row, status 'running', with the backend
 -- that runs it.
-CREATE FUNCTION cipred.pipeline_start(p cipred.pipelines) RETURNS bigint
+CREATE FUNCTION cipred_internal.pipeline_start(p cipred.pipelines) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -630,12 +630,12 @@ BEGIN
     RETURN rid;
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_start(cipred.pipelines) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_start(cipred.pipelines) IS
 'Support function of run_pipeline and execute_pipeline: marks the pipeline''s abandoned runs, then logs a new run (status running, with the pid and start time of its backend) and returns its id.';
 
 -- The work of a run logged by pipeline_start, and its log; returns the
 -- run's outcome.
-CREATE FUNCTION cipred.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id bigint, OUT status text, OUT forecasts bigint,
+CREATE FUNCTION cipred_internal.pipeline_run(p cipred.pipelines, rid bigint, OUT run_id bigint, OUT status text, OUT forecasts bigint,
                                     OUT duration interval, OUT budget_used float8, OUT error text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE
@@ -657,9 +657,9 @@ BEGIN
     run_id := rid;
     BEGIN
         -- the source with columns s, t, y (read as the owner: see
-        -- cipred.pipeline_source)
-        src := cipred.pipeline_source(p, 'run_pipeline');
-        PERFORM cipred.pipeline_actuals(p, src);
+        -- cipred_internal.pipeline_source)
+        src := cipred_internal.pipeline_source(p, 'run_pipeline');
+        PERFORM cipred_internal.pipeline_actuals(p, src);
         -- freshness of a guarded source (read as the owner)
         IF p.source !~ '^\s*\(' AND EXISTS (SELECT 1 FROM cipred.guards g
                                              WHERE g.rel = (SELECT x.r FROM cipred.run_as(p.owner, format('SELECT pg_catalog.to_regclass(%L)', p.source),
@@ -758,10 +758,10 @@ BEGIN
                                    jsonb_build_object('duration', pipeline_run.duration, 'budget', p.budget,
                                                       'budget_used', pipeline_run.budget_used));
     END IF;
-    PERFORM cipred.pipeline_release();
+    PERFORM cipred_internal.pipeline_release();
 END
 $$;
-COMMENT ON FUNCTION cipred.pipeline_run(cipred.pipelines, bigint) IS
+COMMENT ON FUNCTION cipred_internal.pipeline_run(cipred.pipelines, bigint) IS
 'Support function of run_pipeline and execute_pipeline: the work of a logged run (actuals, freshness, fits, forecasts) and its outcome in the run log, with alerts.';
 
 CREATE FUNCTION cipred.run_pipeline(name text, OUT run_id bigint, OUT status text, OUT forecasts bigint,
@@ -771,12 +771,12 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(run_pipeline.name, 'run_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(run_pipeline.name, 'run_pipeline');
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'run_pipeline');
-    PERFORM cipred.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
+    PERFORM cipred_internal.pipeline_check(p, 'run_pipeline');
+    PERFORM cipred_internal.require_privileges('run_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
     SELECT * INTO run_id, status, forecasts, duration, budget_used, error
-      FROM cipred.pipeline_run(p, cipred.pipeline_start(p));
+      FROM cipred_internal.pipeline_run(p, cipred_internal.pipeline_start(p));
 END
 $$;
 COMMENT ON FUNCTION cipred.run_pipeline(text) IS
@@ -790,17 +790,17 @@ CREATE PROCEDURE cipred.execute_pipeline(name text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    p cipred.pipelines := cipred.pipeline_get(execute_pipeline.name, 'execute_pipeline');
+    p cipred.pipelines := cipred_internal.pipeline_get(execute_pipeline.name, 'execute_pipeline');
     rid bigint;
     r record;
 BEGIN
-    PERFORM cipred.pipeline_check(p, 'execute_pipeline');
-    PERFORM cipred.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
-    rid := cipred.pipeline_start(p);
+    PERFORM cipred_internal.pipeline_check(p, 'execute_pipeline');
+    PERFORM cipred_internal.require_privileges('execute_pipeline', '{cipred.pipeline_runs:INSERT,cipred.pipeline_runs:UPDATE,cipred.forecasts:INSERT,cipred.actuals:INSERT,cipred.actuals:UPDATE,cipred.alerts:INSERT,cipred.alerts:UPDATE,cipred.backtest_runs:DELETE}');
+    rid := cipred_internal.pipeline_start(p);
     COMMIT;
-    SELECT * INTO r FROM cipred.pipeline_run(p, rid);
+    SELECT * INTO r FROM cipred_internal.pipeline_run(p, rid);
     -- (a procedure that commits cannot pin its search_path: every name here
-    -- is qualified, and the work runs in cipred.pipeline_run, which pins it)
+    -- is qualified, and the work runs in cipred_internal.pipeline_run, which pins it)
     RAISE NOTICE 'execute_pipeline: run % of pipeline % %: % forecasts in %', r.run_id, p.name, r.status,
                  COALESCE(r.forecasts, 0), r.duration;
 END
@@ -855,8 +855,8 @@ DECLARE
     job bigint;
     preload text;
 BEGIN
-    p := cipred.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
-    PERFORM cipred.pipeline_check(p, 'schedule_pipeline');
+    p := cipred_internal.pipeline_get(schedule_pipeline.name, 'schedule_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'schedule_pipeline');
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'schedule_pipeline: pg_cron is not installed in this database'
             USING ERRCODE = 'feature_not_supported',
@@ -903,8 +903,8 @@ DECLARE
     p cipred.pipelines;
     job bigint;
 BEGIN
-    p := cipred.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
-    PERFORM cipred.pipeline_check(p, 'unschedule_pipeline');
+    p := cipred_internal.pipeline_get(unschedule_pipeline.name, 'unschedule_pipeline');
+    PERFORM cipred_internal.pipeline_check(p, 'unschedule_pipeline');
     job := p.cron_job;
     IF job IS NULL THEN
         RAISE EXCEPTION 'unschedule_pipeline: pipeline "%" is not scheduled', name USING ERRCODE = 'undefined_object';
@@ -1021,11 +1021,11 @@ BEGIN
                                   coalesce(psi_window::text, 'NULL'), coalesce(psi_threshold::text, 'NULL')),
                   HINT = 'The defaults are delta 0.1, lambda 5 (in MASE units) and psi_threshold 0.25.';
     END IF;
-    p := cipred.pipeline_get(check_drift.pipeline, 'check_drift');
+    p := cipred_internal.pipeline_get(check_drift.pipeline, 'check_drift');
     -- the source with columns s, t, y, read as the owner
-    src := cipred.pipeline_source(p, 'check_drift');
+    src := cipred_internal.pipeline_source(p, 'check_drift');
     PERFORM cipred.mark_abandoned(p.name);
-    PERFORM cipred.pipeline_actuals(p, src);
+    PERFORM cipred_internal.pipeline_actuals(p, src);
     -- forecast errors: one value per run (vintage), its mean absolute
     -- scaled error over the target times whose actuals have arrived, in
     -- run order (errors within a vintage grow with the horizon: mixing
@@ -1070,7 +1070,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END IF;
-    PERFORM cipred.pipeline_release();
+    PERFORM cipred_internal.pipeline_release();
 END
 $$;
 COMMENT ON FUNCTION cipred.check_drift(text, float8, float8, interval, float8) IS

@@ -3,19 +3,19 @@
 -- fingerprint aggregate that identifies training data
 
 -- STABLE: a row's text form follows DateStyle, TimeZone, extra_float_digits
-CREATE FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) RETURNS int8[]
+CREATE FUNCTION cipred_internal.fingerprint_sfunc(int8[], anyelement) RETURNS int8[]
 AS 'MODULE_PATHNAME', 'cipred_fingerprint_sfunc' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fingerprint_sfunc(int8[], anyelement) IS 'Support function of cipred.fingerprint: adds one row.';
-CREATE FUNCTION cipred.fingerprint_combine(int8[], int8[]) RETURNS int8[]
+COMMENT ON FUNCTION cipred_internal.fingerprint_sfunc(int8[], anyelement) IS 'Support function of cipred.fingerprint: adds one row.';
+CREATE FUNCTION cipred_internal.fingerprint_combine(int8[], int8[]) RETURNS int8[]
 AS 'MODULE_PATHNAME', 'cipred_fingerprint_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fingerprint_combine(int8[], int8[]) IS 'Support function of cipred.fingerprint: merges two partial states.';
-CREATE FUNCTION cipred.fingerprint_final(int8[]) RETURNS text
+COMMENT ON FUNCTION cipred_internal.fingerprint_combine(int8[], int8[]) IS 'Support function of cipred.fingerprint: merges two partial states.';
+CREATE FUNCTION cipred_internal.fingerprint_final(int8[]) RETURNS text
 AS 'MODULE_PATHNAME', 'cipred_fingerprint_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fingerprint_final(int8[]) IS 'Support function of cipred.fingerprint: the fingerprint text.';
+COMMENT ON FUNCTION cipred_internal.fingerprint_final(int8[]) IS 'Support function of cipred.fingerprint: the fingerprint text.';
 
 CREATE AGGREGATE cipred.fingerprint(anyelement) (
-    SFUNC = cipred.fingerprint_sfunc, STYPE = int8[], INITCOND = '{0,0}',
-    FINALFUNC = cipred.fingerprint_final, COMBINEFUNC = cipred.fingerprint_combine,
+    SFUNC = cipred_internal.fingerprint_sfunc, STYPE = int8[], INITCOND = '{0,0}',
+    FINALFUNC = cipred_internal.fingerprint_final, COMBINEFUNC = cipred_internal.fingerprint_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fingerprint(anyelement) IS
 'An order-independent fingerprint of rows, ''count:hash'' (the sum mod 2^64 of a 64-bit hash of each row''s text form): the same rows give the same fingerprint whatever their order; any changed, added or removed row changes it. The text form follows DateStyle, TimeZone and extra_float_digits: compare fingerprints made with the same settings.';
@@ -74,7 +74,7 @@ SELECT pg_catalog.pg_extension_config_dump('cipred.models', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.model_events', '');
 SELECT pg_catalog.pg_extension_config_dump('cipred.model_names', '');
 
-CREATE FUNCTION cipred.models_guard() RETURNS trigger
+CREATE FUNCTION cipred_internal.models_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_RELID <> 'cipred.models'::regclass THEN
@@ -114,10 +114,10 @@ BEGIN
     NEW.status_changed_by := CURRENT_USER;
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION cipred.models_guard() IS 'Trigger function: keeps registered models immutable (only the status may change) and undeletable, and sets who and when.';
+COMMENT ON FUNCTION cipred_internal.models_guard() IS 'Trigger function: keeps registered models immutable (only the status may change) and undeletable, and sets who and when.';
 
 CREATE TRIGGER models_immutable BEFORE INSERT OR UPDATE OR DELETE ON cipred.models
-FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
+FOR EACH ROW EXECUTE FUNCTION cipred_internal.models_guard();
 
 -- The event log is written only by this trigger, from what really happened
 -- to cipred.models (users cannot insert events).  SECURITY DEFINER, hardened:
@@ -128,7 +128,7 @@ FOR EACH ROW EXECUTE FUNCTION cipred.models_guard();
 -- version it replaces is the one retired in the same transaction, whose
 -- event gets the matching note; a save is 'imported' when the version
 -- declares where it was exported from.
-CREATE FUNCTION cipred.models_log() RETURNS trigger
+CREATE FUNCTION cipred_internal.models_log() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ev text;
@@ -173,39 +173,39 @@ BEGIN
             CASE WHEN TG_OP = 'INSERT' THEN NEW.created_by ELSE NEW.status_changed_by END, note);
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION cipred.models_log() IS 'Trigger function: records every save and status change of a registered model in cipred.model_events.';
+COMMENT ON FUNCTION cipred_internal.models_log() IS 'Trigger function: records every save and status change of a registered model in cipred.model_events.';
 
 CREATE TRIGGER models_logged AFTER INSERT OR UPDATE OF status ON cipred.models
-FOR EACH ROW EXECUTE FUNCTION cipred.models_log();
-REVOKE EXECUTE ON FUNCTION cipred.models_log(), cipred.models_guard() FROM PUBLIC;
+FOR EACH ROW EXECUTE FUNCTION cipred_internal.models_log();
+REVOKE EXECUTE ON FUNCTION cipred_internal.models_log(), cipred_internal.models_guard() FROM PUBLIC;
 
 -- The owner of a model name, whoever may see it (so that a taken or
 -- unreadable name gets a clear error): reveals only that the name is taken
 -- and by whom.
-CREATE FUNCTION cipred.model_name_owner(name text) RETURNS name
+CREATE FUNCTION cipred_internal.model_name_owner(name text) RETURNS name
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT n.owner FROM cipred.model_names n WHERE n.name = model_name_owner.name $$;
-COMMENT ON FUNCTION cipred.model_name_owner(text) IS
+COMMENT ON FUNCTION cipred_internal.model_name_owner(text) IS
 'Support function of the registry: the owner of a model name (NULL when there is none), whoever asks, so that a taken or unreadable name gets a clear error.';
 
 -- An error unless the caller may act for the owner of a model name.
-CREATE FUNCTION cipred.model_check(name text, what text) RETURNS void
+CREATE FUNCTION cipred_internal.model_check(name text, what text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    o name := cipred.model_name_owner(model_check.name);
+    o name := cipred_internal.model_name_owner(model_check.name);
 BEGIN
-    IF o IS NOT NULL AND NOT cipred.has_role(o, 'MEMBER') THEN
+    IF o IS NOT NULL AND NOT cipred_internal.has_role(o, 'MEMBER') THEN
         RAISE EXCEPTION '%: model name "%" belongs to %', what, model_check.name, o
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only members of the owner''s role (or a superuser) save, promote, retire or roll back its versions; save under a name of your own, or ask the owner to share it for reading (cipred.share_model).';
     END IF;
 END $$;
-COMMENT ON FUNCTION cipred.model_check(text, text) IS
+COMMENT ON FUNCTION cipred_internal.model_check(text, text) IS
 'Support function of the registry: an error (42501) naming the calling function unless the model name is new or the caller may act for its owner.';
 
 -- a name's row of the registry, or a clear error
-CREATE FUNCTION cipred.registry_row(p_name text, p_version int)
+CREATE FUNCTION cipred_internal.registry_row(p_name text, p_version int)
 RETURNS cipred.models
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -224,8 +224,8 @@ BEGIN
                                                             FROM cipred.models WHERE name = p_name)),
                           HINT = 'Promote one with cipred.promote_model(name, version), or ask for a version.';
             END IF;
-            IF cipred.model_name_owner(p_name) IS NOT NULL THEN
-                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+            IF cipred_internal.model_name_owner(p_name) IS NOT NULL THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred_internal.model_name_owner(p_name), current_user
                     USING ERRCODE = 'insufficient_privilege',
                           HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
             END IF;
@@ -236,8 +236,8 @@ BEGIN
     ELSE
         SELECT * INTO r FROM cipred.models WHERE name = p_name AND version = p_version;
         IF NOT FOUND THEN
-            IF cipred.model_name_owner(p_name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = p_name) THEN
-                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred.model_name_owner(p_name), current_user
+            IF cipred_internal.model_name_owner(p_name) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = p_name) THEN
+                RAISE EXCEPTION 'model "%" belongs to % and is not shared with %', p_name, cipred_internal.model_name_owner(p_name), current_user
                     USING ERRCODE = 'insufficient_privilege',
                           HINT = 'Its owner can share it: SELECT cipred.share_model(name, role); or GRANT cipred_reader to read every model.';
             END IF;
@@ -250,7 +250,7 @@ BEGIN
     END IF;
     RETURN r;
 END $$;
-COMMENT ON FUNCTION cipred.registry_row(text, int) IS 'The registry row of a model version (NULL: the production version), or an error saying what exists.';
+COMMENT ON FUNCTION cipred_internal.registry_row(text, int) IS 'The registry row of a model version (NULL: the production version), or an error saying what exists.';
 
 CREATE FUNCTION cipred.save_model(
     name text, model cipred.model,
@@ -284,7 +284,7 @@ BEGIN
                   DETAIL = format('train_start is %s and train_end is %s.', save_model.train_start, save_model.train_end),
                   HINT = 'Give the first and the last time of the training data, in that order.';
     END IF;
-    PERFORM cipred.model_check(save_model.name, 'save_model');
+    PERFORM cipred_internal.model_check(save_model.name, 'save_model');
     -- versions come from a counter row per name: concurrent saves wait for
     -- each other and get distinct versions (under REPEATABLE READ the later
     -- one fails with a serialization error, to be retried)
@@ -304,19 +304,19 @@ COMMENT ON FUNCTION cipred.save_model(text, cipred.model, text, timestamptz, tim
 CREATE FUNCTION cipred.get_model(name text, version int DEFAULT NULL)
 RETURNS cipred.model
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (cipred.registry_row(name, version)).model
+    SELECT (cipred_internal.registry_row(name, version)).model
 $$;
 COMMENT ON FUNCTION cipred.get_model(text, int) IS
 'A registered model: the production version of a name, or the given version.';
 
-CREATE FUNCTION cipred.set_model_status(p_name text, p_version int, p_status text)
+CREATE FUNCTION cipred_internal.set_model_status(p_name text, p_version int, p_status text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM cipred.model_check(p_name, 'set_model_status');
+    PERFORM cipred_internal.model_check(p_name, 'set_model_status');
     UPDATE cipred.models SET status = p_status WHERE name = p_name AND version = p_version;
 END $$;
-COMMENT ON FUNCTION cipred.set_model_status(text, int, text) IS
+COMMENT ON FUNCTION cipred_internal.set_model_status(text, int, text) IS
 'Internal: changes a version''s status (the caller must act for the name''s owner); the event log derives what happened from the registry''s rows.';
 
 CREATE FUNCTION cipred.promote_model(name text, version int)
@@ -330,18 +330,18 @@ BEGIN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Give the version to promote.';
     END IF;
-    PERFORM cipred.model_check(promote_model.name, 'promote_model');
+    PERFORM cipred_internal.model_check(promote_model.name, 'promote_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = promote_model.name FOR UPDATE;
-    r := cipred.registry_row(promote_model.name, promote_model.version);
+    r := cipred_internal.registry_row(promote_model.name, promote_model.version);
     IF r.status = 'production' THEN
         RETURN;
     END IF;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = promote_model.name AND m.status = 'production';
     IF cur IS NOT NULL THEN
-        PERFORM cipred.set_model_status(promote_model.name, cur, 'retired');
+        PERFORM cipred_internal.set_model_status(promote_model.name, cur, 'retired');
     END IF;
-    PERFORM cipred.set_model_status(promote_model.name, promote_model.version, 'production');
+    PERFORM cipred_internal.set_model_status(promote_model.name, promote_model.version, 'production');
 END $$;
 COMMENT ON FUNCTION cipred.promote_model(text, int) IS
 'Makes a version the production model of its name; the previous production version is retired.';
@@ -352,15 +352,15 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r cipred.models;
 BEGIN
-    PERFORM cipred.model_check(retire_model.name, 'retire_model');
+    PERFORM cipred_internal.model_check(retire_model.name, 'retire_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = retire_model.name FOR UPDATE;
     IF retire_model.version IS NULL THEN
         RAISE EXCEPTION 'version must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    r := cipred.registry_row(retire_model.name, retire_model.version);
+    r := cipred_internal.registry_row(retire_model.name, retire_model.version);
     IF r.status <> 'retired' THEN
-        PERFORM cipred.set_model_status(retire_model.name, retire_model.version, 'retired');
+        PERFORM cipred_internal.set_model_status(retire_model.name, retire_model.version, 'retired');
     END IF;
 END $$;
 COMMENT ON FUNCTION cipred.retire_model(text, int) IS 'Retires a version (it stays in the registry, but is no longer served as production).';
@@ -372,12 +372,12 @@ DECLARE
     cur int;
     prev int;
 BEGIN
-    PERFORM cipred.model_check(rollback_model.name, 'rollback_model');
+    PERFORM cipred_internal.model_check(rollback_model.name, 'rollback_model');
     -- (the name's row, locked: only the owner's members can lock it)
     PERFORM FROM cipred.model_names n WHERE n.name = rollback_model.name FOR UPDATE;
     SELECT m.version INTO cur FROM cipred.models m WHERE m.name = rollback_model.name AND m.status = 'production';
     IF cur IS NULL THEN
-        PERFORM cipred.registry_row(rollback_model.name, NULL);   -- raises the right error
+        PERFORM cipred_internal.registry_row(rollback_model.name, NULL);   -- raises the right error
     END IF;
     -- the version that was in production before the current one
     SELECT e.version INTO prev FROM cipred.model_events e
@@ -388,8 +388,8 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   HINT = 'Promote another version with cipred.promote_model(name, version).';
     END IF;
-    PERFORM cipred.set_model_status(rollback_model.name, cur, 'retired');
-    PERFORM cipred.set_model_status(rollback_model.name, prev, 'production');
+    PERFORM cipred_internal.set_model_status(rollback_model.name, cur, 'retired');
+    PERFORM cipred_internal.set_model_status(rollback_model.name, prev, 'production');
     RETURN prev;
 END $$;
 COMMENT ON FUNCTION cipred.rollback_model(text) IS
@@ -401,7 +401,7 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r cipred.models;
 BEGIN
-    r := cipred.registry_row(export_model.name, export_model.version);
+    r := cipred_internal.registry_row(export_model.name, export_model.version);
     RETURN jsonb_build_object(
         'cipred_registry_export', 1,
         'name', r.name, 'version', r.version, 'status', r.status,
@@ -459,16 +459,16 @@ GRANT SELECT ON cipred.models, cipred.model_events, cipred.model_names TO cipred
 ALTER TABLE cipred.model_names ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.models ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cipred.model_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY model_names_read ON cipred.model_names FOR SELECT USING (cipred.may_read(owner, readers));
+CREATE POLICY model_names_read ON cipred.model_names FOR SELECT USING (cipred_internal.may_read(owner, readers));
 CREATE POLICY model_names_insert ON cipred.model_names FOR INSERT WITH CHECK (owner = CURRENT_USER);
 CREATE POLICY model_names_update ON cipred.model_names FOR UPDATE
-    USING (cipred.has_role(owner, 'MEMBER')) WITH CHECK (cipred.has_role(owner, 'MEMBER'));
+    USING (cipred_internal.has_role(owner, 'MEMBER')) WITH CHECK (cipred_internal.has_role(owner, 'MEMBER'));
 CREATE POLICY models_read ON cipred.models FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name));
 CREATE POLICY models_insert ON cipred.models FOR INSERT
-    WITH CHECK (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+    WITH CHECK (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred_internal.has_role(n.owner, 'MEMBER')));
 CREATE POLICY models_update ON cipred.models FOR UPDATE
-    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred.has_role(n.owner, 'MEMBER')));
+    USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = models.name AND cipred_internal.has_role(n.owner, 'MEMBER')));
 CREATE POLICY model_events_read ON cipred.model_events FOR SELECT
     USING (EXISTS (SELECT 1 FROM cipred.model_names n WHERE n.name = model_events.name));
 
@@ -477,11 +477,11 @@ CREATE POLICY model_events_read ON cipred.model_events FOR SELECT
 CREATE FUNCTION cipred.share_model(name text, role name) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF cipred.model_name_owner(share_model.name) IS NULL THEN
+    IF cipred_internal.model_name_owner(share_model.name) IS NULL THEN
         RAISE EXCEPTION 'share_model: no model named "%"', share_model.name
             USING ERRCODE = 'no_data_found', HINT = 'Save one first with cipred.save_model(name, model).';
     END IF;
-    PERFORM cipred.model_check(share_model.name, 'share_model');
+    PERFORM cipred_internal.model_check(share_model.name, 'share_model');
     IF role IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = share_model.role) THEN
         RAISE EXCEPTION 'share_model: role "%" does not exist', role
             USING ERRCODE = 'undefined_object', HINT = 'Give the name of an existing role (SELECT rolname FROM pg_roles).';
@@ -495,10 +495,10 @@ COMMENT ON FUNCTION cipred.share_model(text, name) IS
 CREATE FUNCTION cipred.unshare_model(name text, role name) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF cipred.model_name_owner(unshare_model.name) IS NULL THEN
+    IF cipred_internal.model_name_owner(unshare_model.name) IS NULL THEN
         RAISE EXCEPTION 'unshare_model: no model named "%"', unshare_model.name USING ERRCODE = 'no_data_found';
     END IF;
-    PERFORM cipred.model_check(unshare_model.name, 'unshare_model');
+    PERFORM cipred_internal.model_check(unshare_model.name, 'unshare_model');
     UPDATE cipred.model_names n SET readers = array_remove(n.readers, unshare_model.role) WHERE n.name = unshare_model.name;
 END $$;
 COMMENT ON FUNCTION cipred.unshare_model(text, name) IS 'Stops sharing a model name with a role (cipred.share_model).';

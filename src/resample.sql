@@ -3,7 +3,7 @@
 -- frequency, gaps filled as asked), before any fit
 
 -- The months of a frequency, or an error naming what is wrong with it.
-CREATE FUNCTION cipred.freq_months(freq interval, caller text) RETURNS int
+CREATE FUNCTION cipred_internal.freq_months(freq interval, caller text) RETURNS int
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -29,7 +29,7 @@ BEGIN
     RETURN months;
 END
 $$;
-COMMENT ON FUNCTION cipred.freq_months(interval, text) IS
+COMMENT ON FUNCTION cipred_internal.freq_months(interval, text) IS
 'Internal: the whole months of a frequency (0 for days and hours), or an error when it is not positive or mixes months with days.';
 
 CREATE FUNCTION cipred.time_bucket(ts timestamptz, freq interval, time_zone text DEFAULT 'UTC')
@@ -38,7 +38,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    months int := cipred.freq_months(freq, 'time_bucket');
+    months int := cipred_internal.freq_months(freq, 'time_bucket');
     loc timestamp;
     k bigint;
 BEGIN
@@ -78,7 +78,7 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    months int := cipred.freq_months(freq, 'resample');
+    months int := cipred_internal.freq_months(freq, 'resample');
     col name;
     agg_sql text;
     bucket_sql text;

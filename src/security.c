@@ -1,6 +1,6 @@
 /*
  * security.c - cipred.run_as: run another role's query the way PostgreSQL
- * runs another role's code; cipred.has_role and cipred.may_read: the role
+ * runs another role's code; cipred_internal.has_role and cipred_internal.may_read: the role
  * checks of the row-level security policies
  *
  * A pipeline's source is its owner's SQL.  When someone else runs the
@@ -387,7 +387,7 @@ role_oid_or_invalid(FunctionCallInfo fcinfo, int arg)
 PG_FUNCTION_INFO_V1(cipred_has_role);
 
 /*
- * cipred.has_role(role name, mode text): whether the current user has the
+ * cipred_internal.has_role(role name, mode text): whether the current user has the
  * privileges of the role ('USAGE') or may act as it ('MEMBER'); false, not
  * an error, for a role that does not exist (an owner dropped since), so that
  * a row-level security policy never fails a whole query.
@@ -412,7 +412,7 @@ cipred_has_role(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(cipred_may_read);
 
 /*
- * cipred.may_read(owner name, readers name[]): whether the current user may
+ * cipred_internal.may_read(owner name, readers name[]): whether the current user may
  * read a row that belongs to owner and is shared with readers: it has the
  * privileges of the owner, of one of the readers, or of cipred_reader.
  */

@@ -21,16 +21,16 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION cipred.has_role(role name, mode text DEFAULT 'USAGE') RETURNS bool
+CREATE FUNCTION cipred_internal.has_role(role name, mode text DEFAULT 'USAGE') RETURNS bool
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_has_role';
-COMMENT ON FUNCTION cipred.has_role(name, text) IS
+COMMENT ON FUNCTION cipred_internal.has_role(name, text) IS
 'Whether the current user has the privileges of a role (mode USAGE) or may act as it (MEMBER); false for NULL or a role that no longer exists. Used by the row-level security policies.';
 
-CREATE FUNCTION cipred.may_read(owner name, readers name[] DEFAULT '{}') RETURNS bool
+CREATE FUNCTION cipred_internal.may_read(owner name, readers name[] DEFAULT '{}') RETURNS bool
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cipred_may_read';
-COMMENT ON FUNCTION cipred.may_read(name, name[]) IS
+COMMENT ON FUNCTION cipred_internal.may_read(name, name[]) IS
 'Whether the current user may read a row that belongs to owner and is shared with readers: it has the privileges of the owner, of one of the readers, or of cipred_reader. Used by the row-level security policies.';
 
 -- Runs one SELECT as another role the way PostgreSQL runs another role's
@@ -53,7 +53,7 @@ COMMENT ON FUNCTION cipred.runs_as_itself(name) IS
 
 -- An error naming the role to grant unless the caller holds every listed
 -- table privilege ('table:PRIV'); what names the calling function.
-CREATE FUNCTION cipred.require_privileges(what text, privileges text[], role_hint text DEFAULT 'cipred_forecaster')
+CREATE FUNCTION cipred_internal.require_privileges(what text, privileges text[], role_hint text DEFAULT 'cipred_forecaster')
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -74,5 +74,5 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION cipred.require_privileges(text, text[], text) IS
+COMMENT ON FUNCTION cipred_internal.require_privileges(text, text[], text) IS
 'Support function: an error (42501) naming the calling function, the missing privilege and the role to grant (cipred_forecaster by default) unless the caller holds every listed table privilege (''table:PRIVILEGE'').';

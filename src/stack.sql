@@ -1,25 +1,25 @@
 -- stack.sql - static combinations of forecasts from out-of-fold rows
 
-CREATE FUNCTION cipred.combination_sfunc(float8[], float8, float8[], text) RETURNS float8[]
+CREATE FUNCTION cipred_internal.combination_sfunc(float8[], float8, float8[], text) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'cipred_combination_sfunc' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION cipred.combination_sfunc(float8[], float8, float8[], text, jsonb) RETURNS float8[]
+CREATE FUNCTION cipred_internal.combination_sfunc(float8[], float8, float8[], text, jsonb) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'cipred_combination_sfunc' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION cipred.combination_combine(float8[], float8[]) RETURNS float8[]
+CREATE FUNCTION cipred_internal.combination_combine(float8[], float8[]) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'cipred_combination_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION cipred.combination_final(float8[]) RETURNS cipred.model
+CREATE FUNCTION cipred_internal.combination_final(float8[]) RETURNS cipred.model
 AS 'MODULE_PATHNAME', 'cipred_combination_final' LANGUAGE C PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.combination_sfunc(float8[], float8, float8[], text) IS 'Transition function of cipred.combination.';
-COMMENT ON FUNCTION cipred.combination_sfunc(float8[], float8, float8[], text, jsonb) IS 'Transition function of cipred.combination (with options).';
-COMMENT ON FUNCTION cipred.combination_combine(float8[], float8[]) IS 'Combine function of cipred.combination (partial sums add).';
-COMMENT ON FUNCTION cipred.combination_final(float8[]) IS 'Final function of cipred.combination: the weights as a model.';
+COMMENT ON FUNCTION cipred_internal.combination_sfunc(float8[], float8, float8[], text) IS 'Transition function of cipred.combination.';
+COMMENT ON FUNCTION cipred_internal.combination_sfunc(float8[], float8, float8[], text, jsonb) IS 'Transition function of cipred.combination (with options).';
+COMMENT ON FUNCTION cipred_internal.combination_combine(float8[], float8[]) IS 'Combine function of cipred.combination (partial sums add).';
+COMMENT ON FUNCTION cipred_internal.combination_final(float8[]) IS 'Final function of cipred.combination: the weights as a model.';
 
 CREATE AGGREGATE cipred.combination(actual float8, forecasts float8[], method text) (
-    SFUNC = cipred.combination_sfunc, STYPE = float8[],
-    COMBINEFUNC = cipred.combination_combine, FINALFUNC = cipred.combination_final,
+    SFUNC = cipred_internal.combination_sfunc, STYPE = float8[],
+    COMBINEFUNC = cipred_internal.combination_combine, FINALFUNC = cipred_internal.combination_final,
     PARALLEL = SAFE);
 CREATE AGGREGATE cipred.combination(actual float8, forecasts float8[], method text, options jsonb) (
-    SFUNC = cipred.combination_sfunc, STYPE = float8[],
-    COMBINEFUNC = cipred.combination_combine, FINALFUNC = cipred.combination_final,
+    SFUNC = cipred_internal.combination_sfunc, STYPE = float8[],
+    COMBINEFUNC = cipred_internal.combination_combine, FINALFUNC = cipred_internal.combination_final,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.combination(float8, float8[], text) IS
 'Static combination of k forecasts fitted on out-of-fold rows (actual, forecasts): method mean (equal weights), median, convex (non-negative weights summing to one minimising the squared error) or ridge (option lambda); returns a cipred.model of kind combination. Parallel safe.';

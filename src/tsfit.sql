@@ -1,40 +1,40 @@
 -- tsfit.sql - time-series models as aggregates, forecasts and fitted values
 
-CREATE FUNCTION cipred.fit_sfunc(internal, timestamptz, float8, text) RETURNS internal
+CREATE FUNCTION cipred_internal.fit_sfunc(internal, timestamptz, float8, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_tsfit_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fit_sfunc(internal, timestamptz, float8, text) IS 'Support function of cipred.fit: collects one point.';
-CREATE FUNCTION cipred.fit_sfunc(internal, timestamptz, float8, text, jsonb) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.fit_sfunc(internal, timestamptz, float8, text) IS 'Support function of cipred.fit: collects one point.';
+CREATE FUNCTION cipred_internal.fit_sfunc(internal, timestamptz, float8, text, jsonb) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_tsfit_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fit_sfunc(internal, timestamptz, float8, text, jsonb) IS 'Support function of cipred.fit: collects one point.';
-CREATE FUNCTION cipred.fit_combine(internal, internal) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.fit_sfunc(internal, timestamptz, float8, text, jsonb) IS 'Support function of cipred.fit: collects one point.';
+CREATE FUNCTION cipred_internal.fit_combine(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_tsfit_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fit_combine(internal, internal) IS 'Support function of cipred.fit: merges two partial states.';
-CREATE FUNCTION cipred.fit_serial(internal) RETURNS bytea
+COMMENT ON FUNCTION cipred_internal.fit_combine(internal, internal) IS 'Support function of cipred.fit: merges two partial states.';
+CREATE FUNCTION cipred_internal.fit_serial(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'cipred_tsfit_serial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fit_serial(internal) IS 'Support function of cipred.fit: serialises a partial state.';
-CREATE FUNCTION cipred.fit_deserial(bytea, internal) RETURNS internal
+COMMENT ON FUNCTION cipred_internal.fit_serial(internal) IS 'Support function of cipred.fit: serialises a partial state.';
+CREATE FUNCTION cipred_internal.fit_deserial(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_tsfit_deserial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.fit_deserial(bytea, internal) IS 'Support function of cipred.fit: checks and restores a serialised state.';
+COMMENT ON FUNCTION cipred_internal.fit_deserial(bytea, internal) IS 'Support function of cipred.fit: checks and restores a serialised state.';
 -- STABLE: the time grid follows the session time zone.  COST: a fit costs
 -- milliseconds per series; with the default cost the planner splits each
 -- series between workers (partial aggregation) and fits every series in the
 -- leader, serially, once partitions hold a few thousand series; at this
 -- cost it fits whole partitions in the workers.
-CREATE FUNCTION cipred.fit_final(internal) RETURNS cipred.model
+CREATE FUNCTION cipred_internal.fit_final(internal) RETURNS cipred.model
 AS 'MODULE_PATHNAME', 'cipred_tsfit_final' LANGUAGE C STABLE PARALLEL SAFE COST 10000;
-COMMENT ON FUNCTION cipred.fit_final(internal) IS 'Support function of cipred.fit: sorts, infers the grid, fills gaps, fits.';
+COMMENT ON FUNCTION cipred_internal.fit_final(internal) IS 'Support function of cipred.fit: sorts, infers the grid, fills gaps, fits.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text) (
-    SFUNC = cipred.fit_sfunc, STYPE = internal, FINALFUNC = cipred.fit_final,
-    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
-    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+    SFUNC = cipred_internal.fit_sfunc, STYPE = internal, FINALFUNC = cipred_internal.fit_final,
+    COMBINEFUNC = cipred_internal.fit_combine, SERIALFUNC = cipred_internal.fit_serial,
+    DESERIALFUNC = cipred_internal.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text) IS
 'Fits a time-series model to the (time, value) rows of a series, in any order, with a method of SELECT * FROM cipred.methods() WHERE function = ''fit'' (naive, snaive, drift, mean, croston, sba, ses, holt, hw, ets, arima, mstl, theta, otm, naive2 ...). The frequency is inferred from the times.';
 
 CREATE AGGREGATE cipred.fit(ts timestamptz, y float8, method text, options jsonb) (
-    SFUNC = cipred.fit_sfunc, STYPE = internal, FINALFUNC = cipred.fit_final,
-    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
-    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+    SFUNC = cipred_internal.fit_sfunc, STYPE = internal, FINALFUNC = cipred_internal.fit_final,
+    COMBINEFUNC = cipred_internal.fit_combine, SERIALFUNC = cipred_internal.fit_serial,
+    DESERIALFUNC = cipred_internal.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.fit(timestamptz, float8, text, jsonb) IS
 'cipred.fit with options, a JSON object: freq, period, gaps and time_zone for every method, and the options of each method; cipred.methods() lists them with what they accept and their defaults.';
 
@@ -124,15 +124,15 @@ AS 'MODULE_PATHNAME', 'cipred_check_fit_options';
 COMMENT ON FUNCTION cipred.check_fit_options(text, jsonb) IS
 'An error (22023) naming the problem unless method is a cipred.fit method and options are options of it with valid values; nothing otherwise. create_pipeline checks a pipeline''s method with it.';
 
-CREATE FUNCTION cipred.season_period_sfunc(internal, timestamptz) RETURNS internal
+CREATE FUNCTION cipred_internal.season_period_sfunc(internal, timestamptz) RETURNS internal
 AS 'MODULE_PATHNAME', 'cipred_period_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
-CREATE FUNCTION cipred.season_period_final(internal) RETURNS int
+COMMENT ON FUNCTION cipred_internal.season_period_sfunc(internal, timestamptz) IS 'Support function of cipred.season_period: collects one time.';
+CREATE FUNCTION cipred_internal.season_period_final(internal) RETURNS int
 AS 'MODULE_PATHNAME', 'cipred_period_final' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION cipred.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
+COMMENT ON FUNCTION cipred_internal.season_period_final(internal) IS 'Support function of cipred.season_period: infers the grid and its period.';
 CREATE AGGREGATE cipred.season_period(ts timestamptz) (
-    SFUNC = cipred.season_period_sfunc, STYPE = internal, FINALFUNC = cipred.season_period_final,
-    COMBINEFUNC = cipred.fit_combine, SERIALFUNC = cipred.fit_serial,
-    DESERIALFUNC = cipred.fit_deserial, PARALLEL = SAFE);
+    SFUNC = cipred_internal.season_period_sfunc, STYPE = internal, FINALFUNC = cipred_internal.season_period_final,
+    COMBINEFUNC = cipred_internal.fit_combine, SERIALFUNC = cipred_internal.fit_serial,
+    DESERIALFUNC = cipred_internal.fit_deserial, PARALLEL = SAFE);
 COMMENT ON AGGREGATE cipred.season_period(timestamptz) IS
 'The seasonal period cipred.fit would use for a series with these times (in the session''s time zone): 12 for monthly, 4 quarterly, 1 yearly, 7 daily, 52 weekly, steps per day below a day; NULL for no rows.';

@@ -244,7 +244,7 @@ BEGIN
             FOR j IN 1 .. nin LOOP
                 args := args || CASE WHEN j = i THEN h ELSE bi.typical(p.proname, coalesce(names[j], ''), types[j], j, is_agg) END;
             END LOOP;
-            call := format('cipred.%I(%s)', p.proname, array_to_string(args, ', '));
+            call := format('%I.%I(%s)', p.pronamespace::regnamespace::text, p.proname, array_to_string(args, ', '));
             q := CASE WHEN is_agg THEN format('SELECT %s::text FROM generate_series(1, 40) g', call)
                       WHEN is_set THEN format('SELECT string_agg(r::text, '';'') FROM (SELECT * FROM %s LIMIT 200000) r', call)
                       ELSE format('SELECT %s::text', call) END;
@@ -273,7 +273,7 @@ BEGIN
     FOR j IN 1 .. p.pronargs LOOP
         args := args || bi.typical(p.proname, coalesce(names[j], ''), types[j], j, is_agg);
     END LOOP;
-    call := format('cipred.%I(%s)', p.proname, array_to_string(args, ', '));
+    call := format('%I.%I(%s)', p.pronamespace::regnamespace::text, p.proname, array_to_string(args, ', '));
     RETURN CASE WHEN is_agg THEN format('SELECT %s::text FROM generate_series(1, 40) g', call)
                 WHEN is_set THEN format('SELECT string_agg(r::text, '';'') FROM (SELECT * FROM %s LIMIT 200000) r', call)
                 ELSE format('SELECT %s::text', call) END;

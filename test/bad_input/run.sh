@@ -29,7 +29,7 @@ wait_ready() {
 
 crashes=0
 calls_file=$(mktemp /tmp/cipred-bad-input.XXXXXX)
-fns=$(q "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'cipred'::regnamespace ORDER BY 1::text")
+fns=$(q "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace IN ('cipred'::regnamespace, 'cipred_internal'::regnamespace) ORDER BY 1::text")
 while read -r fn; do
 	[ -n "$fn" ] || continue
 	# every call a statement of its own, so that statement_timeout applies
@@ -50,7 +50,7 @@ done <<< "$fns"
 calls=$(q "SELECT count(*) FROM bi.done")
 # every function that takes arguments a caller can give was called
 missed=$(q "SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
-            WHERE p.pronamespace = 'cipred'::regnamespace AND EXISTS (SELECT 1 FROM bi.calls(p.oid::regprocedure))
+            WHERE p.pronamespace IN ('cipred'::regnamespace, 'cipred_internal'::regnamespace) AND EXISTS (SELECT 1 FROM bi.calls(p.oid::regprocedure))
               AND NOT EXISTS (SELECT 1 FROM bi.done d WHERE d.fn = p.oid::regprocedure::text)")
 [ -n "$missed" ] && echo "bad input: never called: $missed"
 # the all-typical call of every function succeeds (so the hostile calls
@@ -61,7 +61,7 @@ missed=$(q "SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
 typical_bad=$(q "SELECT string_agg(fn || ' (' || outcome || ')', '; ') FROM bi.typical
                  WHERE outcome <> 'ok'
                    AND fn !~ '_(sfunc|minvfn|final|combine|serial|deserial)\('
-                   AND fn !~ '^cipred\.(backtest_linreg|backtest_linreg_drop|schedule_pipeline|unschedule_pipeline|model_path)\('")
+                   AND fn !~ '^cipred(_internal)?\.(backtest_linreg|backtest_linreg_drop|schedule_pipeline|unschedule_pipeline|model_path)\('")
 typical_ok=$(q "SELECT count(*) FILTER (WHERE outcome = 'ok') || ' of ' || count(*) FROM bi.typical")
 echo "bad input: the all-typical call succeeds for $typical_ok functions"
 [ -n "$typical_bad" ] && echo "bad input: typical calls that fail: $typical_bad"

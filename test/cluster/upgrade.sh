@@ -99,7 +99,7 @@ REVOKE ALL ON SEQUENCE cipred.pipeline_runs_run_id_seq, cipred.alerts_alert_id_s
 SQL
 catalog() {
 	psql -X -q -At -d "$1" <<'SQL'
-WITH ext AS (SELECT oid FROM pg_namespace WHERE nspname = 'cipred')
+WITH ext AS (SELECT oid FROM pg_namespace WHERE nspname IN ('cipred', 'cipred_internal'))
 SELECT 'function ' || p.oid::regprocedure || ' ' || pg_get_function_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oid)
        || ' ' || p.prokind::text || p.provolatile::text || p.proparallel::text || p.prosecdef::int || p.proisstrict::int
        || ' ' || coalesce(p.proconfig::text, '') || ' ' || md5(p.prosrc) || ' ' || coalesce(p.proacl::text, '')
@@ -124,6 +124,9 @@ UNION ALL
 SELECT 'policy ' || schemaname || '.' || tablename || ' ' || policyname || ' ' || permissive || ' ' || roles::text || ' ' || cmd
        || ' ' || coalesce(qual, '') || ' ' || coalesce(with_check, '')
   FROM pg_policies WHERE schemaname = 'cipred'
+UNION ALL
+SELECT 'schema ' || n.nspname || ' ' || coalesce(n.nspacl::text, '') || ' ' || coalesce(obj_description(n.oid, 'pg_namespace'), '')
+  FROM pg_namespace n WHERE n.nspname IN ('cipred', 'cipred_internal')
 UNION ALL
 SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid, ext
  WHERE c.relnamespace = ext.oid AND NOT t.tgisinternal
