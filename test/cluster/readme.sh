@@ -60,6 +60,47 @@ for f in "$WORK"/*.sql; do
 		echo "README line $line: $(grep -m1 -E 'ERROR' "$WORK/out")"
 	fi
 done
+# the README's tables of cipred.fit's methods and options say what the
+# method table in C (cipred.methods()) says
+psql -X -q -At -d "$DB" -c "SELECT m.method || ':' || k FROM cipred.methods() m, jsonb_object_keys(m.options) k
+	WHERE m.function = 'fit' UNION ALL SELECT method || ':' FROM cipred.methods() WHERE function = 'fit'" > "$WORK/methods"
+if python3 - "$DOC" "$WORK/methods" <<'EOF2'
+import re, sys
+doc, facts = open(sys.argv[1]).read().split('\n'), open(sys.argv[2]).read().split()
+methods = sorted({f.split(':')[0] for f in facts})
+takes = {}
+for f in facts:
+    m, k = f.split(':')
+    if k:
+        takes.setdefault(k, set()).add(m)
+def table(header):
+    i = next(i for i, l in enumerate(doc) if l.replace(' ', '').startswith(header))
+    rows = []
+    for l in doc[i + 2:]:
+        if not l.startswith('|'):
+            break
+        rows.append([c.strip() for c in l.strip('|').split('|')])
+    return rows
+listed = sorted(n for r in table('|method|forecast|intervals|') for n in re.findall(r'`(\w+)`', r[0]))
+bad = []
+if listed != methods:
+    bad.append('methods: README %s, cipred.methods() %s' % (listed, methods))
+for r in table('|option|methods|meaning'):
+    who = set(methods) if r[1] == 'all' else set(re.findall(r'\w+', r[1]))
+    for k in re.findall(r'`(\w+)`', r[0]):
+        if takes.get(k) != who:
+            bad.append('option %s: README %s, cipred.methods() %s' % (k, sorted(who), sorted(takes.get(k, ()))))
+        takes.pop(k, None)
+if takes:
+    bad.append('options missing from the README: %s' % sorted(takes))
+print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+EOF2
+then
+	cipred_result pass "README: the tables of fit's methods and options match cipred.methods()"
+else
+	cipred_result fail "README: the tables of fit's methods and options differ from cipred.methods()"
+fi
 if [ "$total" -gt 0 ] && [ "$failed" -eq 0 ]; then
 	cipred_result pass "README: all $total runnable SQL blocks of $DOC run against the demo's data"
 else
