@@ -73,9 +73,8 @@ bench:
 
 # the bad-input tier alone (make test runs it too), in a throwaway cluster
 test-bad-input:
-	bash test/deps.sh
-	$(MAKE) -s install
-	CIPRED_RESULTS=$$(mktemp) pg_virtualenv -v 15 -t bash test/bad_input/run.sh
+	bash -c '. test/lib/common.sh && bash test/deps.sh && cipred_build_install && \
+		CIPRED_RESULTS=$$(mktemp) cipred_virtualenv bash test/bad_input/run.sh'
 
 # ARIMA engine speed against R's auto.arima (plain -O2, no sanitizers)
 bench-arima:

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash test/deps.sh
 echo "cipred: building and installing"
 cipred_build_install
-pg_virtualenv -t -v "$PGVERSION" bash -c '
+cipred_virtualenv bash -c '
 	set -e
 	createdb cipred_demo
 	psql -X -q -v ON_ERROR_STOP=1 -d cipred_demo -c "CREATE EXTENSION cipred" -f test/demo.sql

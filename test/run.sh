@@ -42,7 +42,7 @@ if [ "$core_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 
 echo "== tiers 2 and 3: pg_regress and cluster tests in a throwaway cluster"
-pg_virtualenv -t -v "$PGVERSION" bash test/in_cluster.sh
+cipred_virtualenv bash test/in_cluster.sh
 [ $? -eq 0 ] || cipred_result fail "throwaway cluster run"
 
 for t in test/cluster/*.special.sh; do

@@ -16,4 +16,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 cipred_build_install
-pg_virtualenv -t -v "$PGVERSION" bash test/bench/in_cluster.sh
+cipred_virtualenv bash test/bench/in_cluster.sh

@@ -7,5 +7,5 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/common.sh
 
-pg_virtualenv -t -v "$PGVERSION" -o "shared_preload_libraries=pg_cron" -o "cron.database_name=cipred_cron" \
+cipred_virtualenv -o "shared_preload_libraries=pg_cron" -o "cron.database_name=cipred_cron" \
 	-o "cron.use_background_workers=on" -o "max_worker_processes=16" bash test/cluster/cron.special.body

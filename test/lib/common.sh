@@ -4,10 +4,33 @@
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PGVERSION=15
 
-# Build and install the extension into the server's directories.
+# Where this checkout's build is installed for its throwaway clusters: a
+# directory of its own (Debian's PostgreSQL loads extensions from it with
+# extension_destdir), so that two checkouts can build and test side by side
+# without one replacing the other's library.  Where the server has no
+# extension_destdir, the build goes into the server's own directories.
+export CIPRED_DESTDIR=${CIPRED_DESTDIR:-$PWD/.pginstall}
+if grep -q extension_destdir "/usr/share/postgresql/$PGVERSION/postgresql.conf.sample" 2>/dev/null; then
+	CIPRED_PGOPTS=(-o "extension_destdir=$CIPRED_DESTDIR")
+else
+	CIPRED_DESTDIR=
+	CIPRED_PGOPTS=()
+fi
+
+# Build and install the extension (into CIPRED_DESTDIR when it is set).
 cipred_build_install() {
 	make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-	make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	if [ -n "$CIPRED_DESTDIR" ]; then
+		make -s PG_CONFIG="$PG_CONFIG" install DESTDIR="$CIPRED_DESTDIR" >/dev/null
+	else
+		make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	fi
+}
+
+# A throwaway cluster of our own that loads this checkout's build:
+# cipred_virtualenv [pg_virtualenv options] command ...
+cipred_virtualenv() {
+	pg_virtualenv -t -v "$PGVERSION" "${CIPRED_PGOPTS[@]}" "$@"
 }
 
 # Record one test result: cipred_result pass|fail NAME
