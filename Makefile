@@ -52,7 +52,7 @@ test/core/run_core: $(CORE_TEST_SRCS) $(wildcard test/core/*.h) $(wildcard src/c
 test/bench/stl_taylor: test/bench/stl_taylor.c test/core/r_stlf_cv.h $(wildcard src/core/*.c) $(wildcard src/core/*.h)
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o $@ test/bench/stl_taylor.c $(wildcard src/core/*.c) -lopenblas -llapacke -lm
 
-.PHONY: deps demo test bench core-test bench-stl bench-arima test-bad-input
+.PHONY: deps demo test bench bench-m1 core-test bench-stl bench-arima test-bad-input
 deps:
 	bash test/deps.sh
 
@@ -70,6 +70,10 @@ test:
 
 bench:
 	bash test/bench/run.sh
+
+# accuracy on the 1,001 M1 series, every method beside R's (not a test)
+bench-m1:
+	bash test/bench/m1.sh
 
 # the bad-input tier alone (make test runs it too), in a throwaway cluster
 test-bad-input:
