@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 . test/lib/common.sh
 
 echo "-- pg_regress (make installcheck)"
-make -s PG_CONFIG="$PG_CONFIG" installcheck > /tmp/cipred-regress.out 2>&1
+make -s PG_CONFIG="$PG_CONFIG" installcheck > $CIPRED_TMP/cipred-regress.out 2>&1
 rc=$?
-cat /tmp/cipred-regress.out
+cat $CIPRED_TMP/cipred-regress.out
 # pg_regress prints one line per test: "test NAME ... ok" or "... FAILED"
 while read -r name status; do
 	if [ "$status" = ok ]; then
@@ -16,10 +16,10 @@ while read -r name status; do
 	else
 		cipred_result fail "pg_regress $name"
 	fi
-done < <(sed -n -E 's/^(test| ) +([a-z_0-9]+) +\.\.\. +(ok|FAILED|failed).*/\2 \3/p' /tmp/cipred-regress.out)
+done < <(sed -n -E 's/^(test| ) +([a-z_0-9]+) +\.\.\. +(ok|FAILED|failed).*/\2 \3/p' $CIPRED_TMP/cipred-regress.out)
 if [ $rc -ne 0 ]; then
 	[ -f regression.diffs ] && head -200 regression.diffs
-	grep -q -E '\.\.\. +(FAILED|failed)' /tmp/cipred-regress.out || cipred_result fail "pg_regress run (exit $rc)"
+	grep -q -E '\.\.\. +(FAILED|failed)' $CIPRED_TMP/cipred-regress.out || cipred_result fail "pg_regress run (exit $rc)"
 fi
 
 echo "-- test/bad_input/run.sh"

@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 
 bash test/deps.sh || { echo "cipred: installing dependencies failed"; exit 1; }
 
-CIPRED_RESULTS=$(mktemp /tmp/cipred-results.XXXXXX)
+CIPRED_RESULTS=$(mktemp $CIPRED_TMP/cipred-results.XXXXXX)
 export CIPRED_RESULTS
-trap 'rm -f "$CIPRED_RESULTS"' EXIT
+trap 'rm -f "$CIPRED_RESULTS"; rm -rf "$CIPRED_TMP"' EXIT
 
 echo "== build and install"
 if cipred_build_install; then
@@ -27,18 +27,18 @@ if ! make -s PG_CONFIG="$PG_CONFIG" test/core/run_core >/dev/null; then
 	cipred_result fail "core unit tests: build"
 fi
 core_rc=1
-[ -x test/core/run_core ] && { ./test/core/run_core > /tmp/cipred-core.out 2>&1; core_rc=$?; }
-touch /tmp/cipred-core.out
-grep -E '^not ok' /tmp/cipred-core.out
-pass=$(grep -c '^ok ' /tmp/cipred-core.out)
-fail=$(grep -c '^not ok ' /tmp/cipred-core.out)
-grep '^core: ' /tmp/cipred-core.out
+[ -x test/core/run_core ] && { ./test/core/run_core > $CIPRED_TMP/cipred-core.out 2>&1; core_rc=$?; }
+touch $CIPRED_TMP/cipred-core.out
+grep -E '^not ok' $CIPRED_TMP/cipred-core.out
+pass=$(grep -c '^ok ' $CIPRED_TMP/cipred-core.out)
+fail=$(grep -c '^not ok ' $CIPRED_TMP/cipred-core.out)
+grep '^core: ' $CIPRED_TMP/cipred-core.out
 for _ in $(seq 1 "$pass"); do echo "pass core" >> "$CIPRED_RESULTS"; done
 for _ in $(seq 1 "$fail"); do echo "fail core" >> "$CIPRED_RESULTS"; done
 if [ "$core_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	# a crash, a sanitizer report (leaks come after the summary) or no binary
 	cipred_result fail "core unit tests exited with status $core_rc"
-	tail -30 /tmp/cipred-core.out
+	tail -30 $CIPRED_TMP/cipred-core.out
 fi
 
 echo "== tiers 2 and 3: pg_regress and cluster tests in a throwaway cluster"

@@ -28,22 +28,22 @@ wait_ready() {
 }
 
 crashes=0
-calls_file=$(mktemp /tmp/cipred-bad-input.XXXXXX)
+calls_file=$(mktemp $CIPRED_TMP/cipred-bad-input.XXXXXX)
 fns=$(q "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace IN ('cipred'::regnamespace, 'cipred_internal'::regnamespace) ORDER BY 1::text")
 while read -r fn; do
 	[ -n "$fn" ] || continue
 	# every call a statement of its own, so that statement_timeout applies
 	if ! psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SELECT format('SELECT bi.check_typical(%L, %L);', '$fn', q) FROM bi.typical_call('$fn'::regprocedure) q WHERE q IS NOT NULL
-	                                                       UNION ALL SELECT format('SELECT bi.check(%L, %L, %L);', '$fn', call, q) FROM bi.calls('$fn'::regprocedure)" > "$calls_file" 2>/tmp/cipred_bad_input.err; then
+	                                                       UNION ALL SELECT format('SELECT bi.check(%L, %L, %L);', '$fn', call, q) FROM bi.calls('$fn'::regprocedure)" > "$calls_file" 2>$CIPRED_TMP/cipred_bad_input.err; then
 		crashes=$((crashes + 1))
-		echo "bad input: $fn: its calls could not be made: $(head -c 300 /tmp/cipred_bad_input.err)"
+		echo "bad input: $fn: its calls could not be made: $(head -c 300 $CIPRED_TMP/cipred_bad_input.err)"
 		continue
 	fi
 	PGOPTIONS="-c client_min_messages=error -c statement_timeout=$TIMEOUT" \
-		psql -X -q -At -d "$DB" -f "$calls_file" >/dev/null 2>/tmp/cipred_bad_input.err
+		psql -X -q -At -d "$DB" -f "$calls_file" >/dev/null 2>$CIPRED_TMP/cipred_bad_input.err
 	if [ $? -eq 2 ]; then
 		crashes=$((crashes + 1))
-		echo "bad input: $fn crashed the backend: $(grep -v '^psql:.*NOTICE' /tmp/cipred_bad_input.err | head -c 300)"
+		echo "bad input: $fn crashed the backend: $(grep -v '^psql:.*NOTICE' $CIPRED_TMP/cipred_bad_input.err | head -c 300)"
 		wait_ready || { cipred_result fail "bad input: the server did not come back after $fn"; exit 0; }
 	fi
 done <<< "$fns"
@@ -73,6 +73,6 @@ if [ "$crashes" -eq 0 ] && [ "$bad" = 0 ] && [ -z "$missed" ] && [ -z "$typical_
 else
 	cipred_result fail "bad input: $calls hostile calls over $nfn functions: $crashes crashed, $bad broke the rules (listed above)"
 fi
-rm -f /tmp/cipred_bad_input.err "$calls_file"
+rm -f $CIPRED_TMP/cipred_bad_input.err "$calls_file"
 [ -n "${CIPRED_BAD_INPUT_KEEP:-}" ] || dropdb "$DB" 2>/dev/null
 exit 0

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 
 DB=cipred_bench_guard
 N=${CIPRED_BENCH_GUARD_ROWS:-1000000}
-CSV=/tmp/cipred_bench_guard.csv
+CSV=$CIPRED_TMP/cipred_bench_guard.csv
 createdb "$DB"
 cipred_psql -d "$DB" >/dev/null <<SQL
 CREATE EXTENSION cipred;

@@ -43,10 +43,10 @@ snapshot() {
 }
 before=$(snapshot "$SRC")
 createdb "$DST"
-if pg_dump -d "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null 2>/tmp/cipred_dump.err; then
+if pg_dump -d "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null 2>$CIPRED_TMP/cipred_dump.err; then
 	cipred_result pass "dump and restore: pg_dump of a database with cipred restores without an error"
 else
-	cipred_result fail "dump and restore: the restore failed"; head -5 /tmp/cipred_dump.err
+	cipred_result fail "dump and restore: the restore failed"; head -5 $CIPRED_TMP/cipred_dump.err
 fi
 after=$(snapshot "$DST")
 if [ "$before" = "$after" ]; then
@@ -71,5 +71,5 @@ else
 fi
 for d in "$SRC" "$DST"; do dropdb "$d"; done
 psql -X -q -c "DROP ROLE IF EXISTS regress_dump_user" postgres >/dev/null 2>&1
-rm -f /tmp/cipred_dump.err
+rm -f $CIPRED_TMP/cipred_dump.err
 exit 0

@@ -18,10 +18,10 @@ SELECT cipred.guard('meters', 'ts', '{meter}', '{kwh}', '30 minutes', '{"min": 0
 INSERT INTO meters VALUES ('a', '2024-01-01 00:00+00', 1), ('a', '2024-01-01 00:10+00', 2), ('b', '2024-01-01 00:00+00', -3);
 SQL
 createdb "$DST"
-if pg_dump -d "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null 2>/tmp/cipred_guard_dump.err; then
+if pg_dump -d "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null 2>$CIPRED_TMP/cipred_guard_dump.err; then
 	cipred_result pass "guard dump: pg_dump of a guarded database restores without an error"
 else
-	cipred_result fail "guard dump: restore failed"; cat /tmp/cipred_guard_dump.err
+	cipred_result fail "guard dump: restore failed"; cat $CIPRED_TMP/cipred_guard_dump.err
 fi
 res=$(psql -X -q -At -d "$DST" <<'SQL'
 INSERT INTO meters VALUES ('a', '2024-01-01 00:30+00', 4), ('a', '2024-01-01 00:40+00', 5), ('a', '2024-01-01 00:00+00', 6);
@@ -40,4 +40,4 @@ else
 	cipred_result fail "guard dump: after restore got '$res', want '$want'"
 fi
 for d in "$SRC" "$DST"; do dropdb "$d"; done
-rm -f /tmp/cipred_guard_dump.err
+rm -f $CIPRED_TMP/cipred_guard_dump.err

@@ -42,19 +42,19 @@ for c in $(seq 1 "$C"); do
 			if [ $(((lo / 100) % 2)) -eq 0 ]; then
 				echo "INSERT INTO load SELECT * FROM load_rows($c, $lo, $hi);"
 			else
-				echo "\\copy (SELECT * FROM load_rows($c, $lo, $hi)) TO '/tmp/cipred_guard_load_$c.csv' WITH (FORMAT csv)"
-				echo "\\copy load FROM '/tmp/cipred_guard_load_$c.csv' WITH (FORMAT csv)"
+				echo "\\copy (SELECT * FROM load_rows($c, $lo, $hi)) TO '$CIPRED_TMP/cipred_guard_load_$c.csv' WITH (FORMAT csv)"
+				echo "\\copy load FROM '$CIPRED_TMP/cipred_guard_load_$c.csv' WITH (FORMAT csv)"
 			fi
-		done | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null 2>"/tmp/cipred_guard_load_$c.err"
-		echo $? > "/tmp/cipred_guard_load_$c.rc"
+		done | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null 2>"$CIPRED_TMP/cipred_guard_load_$c.err"
+		echo $? > "$CIPRED_TMP/cipred_guard_load_$c.rc"
 	) &
 	pids+=($!)
 done
 wait "${pids[@]}"
 failed=0
 for c in $(seq 1 "$C"); do
-	if [ "$(cat "/tmp/cipred_guard_load_$c.rc")" != 0 ]; then
-		failed=1; cat "/tmp/cipred_guard_load_$c.err"
+	if [ "$(cat "$CIPRED_TMP/cipred_guard_load_$c.rc")" != 0 ]; then
+		failed=1; cat "$CIPRED_TMP/cipred_guard_load_$c.err"
 	fi
 done
 if [ "$failed" = 0 ]; then
@@ -91,5 +91,5 @@ if [ "$dup_twice" = 0 ] && [ "$dups" = "$(( (C - 1) * shared_keys ))" ] && [ "$s
 else
 	cipred_result fail "guard load: shared keys $shared_keys, keys accepted twice $dup_twice, duplicates $dups"
 fi
-rm -f /tmp/cipred_guard_load_*
+rm -f $CIPRED_TMP/cipred_guard_load_*
 dropdb "$DB"

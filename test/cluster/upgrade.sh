@@ -18,7 +18,7 @@ createdb "$NEW"
 psql -X -q -d "$OLD" -c "ALTER ROLE CURRENT_USER" >/dev/null 2>&1
 psql -X -q -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'regress_upgrade_owner') THEN CREATE ROLE regress_upgrade_owner; END IF; END \$\$" -d postgres >/dev/null
 psql -X -q -c "ALTER ROLE regress_upgrade_owner IN DATABASE $OLD SET search_path = up_data, public" -d postgres >/dev/null
-if ! cipred_psql -d "$OLD" >/dev/null 2>/tmp/cipred_upgrade.err <<'SQL'
+if ! cipred_psql -d "$OLD" >/dev/null 2>$CIPRED_TMP/cipred_upgrade.err <<'SQL'
 CREATE EXTENSION cipred VERSION '0.1.0';
 CREATE TABLE readings (series text, ts timestamptz, value float8);
 INSERT INTO readings SELECT 's' || s, '2024-01-01'::timestamptz + i * interval '1 day', 100 + s * 10 + (i % 7)
@@ -54,14 +54,14 @@ RESET ROLE;
 RESET search_path;
 SQL
 then
-	cipred_result fail "upgrade: the 0.1.0 database could not be made"; head -5 /tmp/cipred_upgrade.err
+	cipred_result fail "upgrade: the 0.1.0 database could not be made"; head -5 $CIPRED_TMP/cipred_upgrade.err
 	exit 0
 fi
-if psql -X -q -v ON_ERROR_STOP=1 -d "$OLD" -c "ALTER EXTENSION cipred UPDATE" 2>/tmp/cipred_upgrade.err; then
+if psql -X -q -v ON_ERROR_STOP=1 -d "$OLD" -c "ALTER EXTENSION cipred UPDATE" 2>$CIPRED_TMP/cipred_upgrade.err; then
 	v=$(psql -X -q -At -d "$OLD" -c "SELECT extversion FROM pg_extension WHERE extname = 'cipred'")
 	cipred_result pass "upgrade: ALTER EXTENSION cipred UPDATE from 0.1.0 to $v"
 else
-	cipred_result fail "upgrade: ALTER EXTENSION cipred UPDATE failed"; head -5 /tmp/cipred_upgrade.err
+	cipred_result fail "upgrade: ALTER EXTENSION cipred UPDATE failed"; head -5 $CIPRED_TMP/cipred_upgrade.err
 fi
 works=$(psql -X -q -At -d "$OLD" <<'SQL'
 SELECT status FROM cipred.run_pipeline('daily') \g /dev/null
@@ -152,15 +152,15 @@ SELECT 'config ' || unnest(extconfig)::regclass::text FROM pg_extension WHERE ex
 ORDER BY 1;
 SQL
 }
-catalog "$OLD" > /tmp/cipred_upgrade_old.txt
-catalog "$NEW" > /tmp/cipred_upgrade_new.txt
-if [ "$(wc -l < /tmp/cipred_upgrade_new.txt)" -gt 500 ] && diff /tmp/cipred_upgrade_new.txt /tmp/cipred_upgrade_old.txt > /tmp/cipred_upgrade.diff; then
-	cipred_result pass "upgrade: the upgraded catalog equals a fresh install's ($(wc -l < /tmp/cipred_upgrade_new.txt) objects, columns, policies, grants and comments compared)"
+catalog "$OLD" > $CIPRED_TMP/cipred_upgrade_old.txt
+catalog "$NEW" > $CIPRED_TMP/cipred_upgrade_new.txt
+if [ "$(wc -l < $CIPRED_TMP/cipred_upgrade_new.txt)" -gt 500 ] && diff $CIPRED_TMP/cipred_upgrade_new.txt $CIPRED_TMP/cipred_upgrade_old.txt > $CIPRED_TMP/cipred_upgrade.diff; then
+	cipred_result pass "upgrade: the upgraded catalog equals a fresh install's ($(wc -l < $CIPRED_TMP/cipred_upgrade_new.txt) objects, columns, policies, grants and comments compared)"
 else
 	cipred_result fail "upgrade: the upgraded catalog differs from a fresh install's (< fresh, > upgraded)"
-	head -40 /tmp/cipred_upgrade.diff | cut -c1-300
+	head -40 $CIPRED_TMP/cipred_upgrade.diff | cut -c1-300
 fi
 for d in "$OLD" "$NEW"; do dropdb "$d"; done
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS regress_upgrade_bi, regress_upgrade_owner" >/dev/null 2>&1
-rm -f /tmp/cipred_upgrade.err /tmp/cipred_upgrade_old.txt /tmp/cipred_upgrade_new.txt /tmp/cipred_upgrade.diff
+rm -f $CIPRED_TMP/cipred_upgrade.err $CIPRED_TMP/cipred_upgrade_old.txt $CIPRED_TMP/cipred_upgrade_new.txt $CIPRED_TMP/cipred_upgrade.diff
 exit 0

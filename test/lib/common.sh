@@ -17,6 +17,13 @@ else
 	CIPRED_PGOPTS=()
 fi
 
+# This run's scratch files, so that runs of two checkouts never share one
+# (inherited by the scripts a run starts)
+if [ -z "${CIPRED_TMP:-}" ]; then
+	CIPRED_TMP=$(mktemp -d /tmp/cipred-run.XXXXXX)
+	export CIPRED_TMP
+fi
+
 # Build and install the extension (into CIPRED_DESTDIR when it is set).
 cipred_build_install() {
 	make -s PG_CONFIG="$PG_CONFIG" >/dev/null
