@@ -39,26 +39,26 @@ static const FieldSpec linreg_schema[] = {
 	{"method", CP_TEXT, LEN_SCALAR, true, 0, -1},
 	{"lambda", CP_F64, LEN_SCALAR, true, 0, -1},
 	{"coef", CP_F64, LEN_P, true, 0, -1},
-	{"intercept_coef", CP_F64, LEN_SCALAR, true, 0, -1},
+	{"intercept_coef", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, intercept)},
 	{"aliased", CP_BOOL, LEN_P, true, 0, -1},
 	{"rank", CP_I64, LEN_SCALAR, true, 0, -1},
 	{"solver", CP_TEXT, LEN_SCALAR, true, 0, -1},
-	{"n", CP_I64, LEN_SCALAR, true, 0, -1},
+	{"n", CP_I64, LEN_SCALAR, true, 0, OFF(cp_lrfit, n)},
 	{"rows_skipped", CP_I64, LEN_SCALAR, true, 0, -1},
 	{"weighted", CP_BOOL, LEN_SCALAR, true, 0, -1},
-	{"weight_sum", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"df_resid", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"rss", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"tss", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"sigma", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"r2", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"adj_r2", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"loglik", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"aic", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"bic", CP_F64, LEN_SCALAR, true, 0, -1},
-	{"condition_number", CP_F64, LEN_SCALAR, true, 0, -1},
+	{"weight_sum", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, w)},
+	{"df_resid", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, df_resid)},
+	{"rss", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, rss)},
+	{"tss", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, tss)},
+	{"sigma", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, sigma)},
+	{"r2", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, r2)},
+	{"adj_r2", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, adj_r2)},
+	{"loglik", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, loglik)},
+	{"aic", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, aic)},
+	{"bic", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, bic)},
+	{"condition_number", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, condition)},
 	{"x_mean", CP_F64, LEN_P, true, 0, -1},
-	{"y_mean", CP_F64, LEN_SCALAR, true, 0, -1},
+	{"y_mean", CP_F64, LEN_SCALAR, true, 0, OFF(cp_lrfit, y_mean)},
 	{"cov", CP_F64, LEN_K2, false, 0, -1},
 	{"alpha", CP_F64, LEN_SCALAR, false, 0, -1},
 	{"l1_ratio", CP_F64, LEN_SCALAR, false, 0, -1},
@@ -958,11 +958,11 @@ kind_validate_values(const KindDef *d, const cp_model_view *view)
 }
 
 void
-kind_write(cp_mbuild *b, const FieldSpec *schema, const void *st, FieldHook hook)
+kind_write(cp_mbuild *b, const FieldSpec *schema, const void *st, FieldHook hook, void *arg)
 {
 	for (const FieldSpec *s = schema; s->name; s++)
 	{
-		if ((s->flags & FS_COMMON) || (hook != NULL && hook(b, s, st)))
+		if ((s->flags & FS_COMMON) || (hook != NULL && hook(b, s, st, arg)))
 			continue;
 		if (s->offset < 0 || s->len != LEN_SCALAR)
 			elog(ERROR, "kind_write: no value for field \"%s\"", s->name);

@@ -30,12 +30,13 @@ extern const FieldSpec kind_arima_fields[];
 
 /*
  * Write the fields of schema that are not FS_COMMON, in order: hook(b,
- * spec, st) writes a field itself and returns true (arrays, text,
- * booleans, fields only some methods have); otherwise a scalar with an
- * offset is written from the struct st.
+ * spec, st, arg) writes a field itself, or leaves it out, and returns true
+ * (arrays, text, booleans, fields only some models have, values from
+ * elsewhere than st); otherwise a scalar with an offset is written from the
+ * struct st.
  */
-typedef bool (*FieldHook) (cp_mbuild *b, const FieldSpec *spec, const void *st);
-extern void kind_write(cp_mbuild *b, const FieldSpec *schema, const void *st, FieldHook hook);
+typedef bool (*FieldHook) (cp_mbuild *b, const FieldSpec *spec, const void *st, void *arg);
+extern void kind_write(cp_mbuild *b, const FieldSpec *schema, const void *st, FieldHook hook, void *arg);
 
 /* Read every scalar field of schema with an offset that the model has into st. */
 extern void kind_read(const cp_model_view *view, const FieldSpec *schema, void *st);

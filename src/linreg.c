@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "core/linreg.h"
+#include "kinds.h"
 #include "model.h"
 #include "options.h"
 
@@ -618,6 +619,82 @@ cipred_linreg_deserial(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+/* What a linear model's writer needs besides the fit (kind_write's hook). */
+typedef struct LinregOut
+{
+	const LinregAgg *a;
+	const cp_lrfit *fit;
+	bool		enet;
+	int64		iters;
+	int			converged;
+	const double *path_alpha;
+	const double *path_coef;
+	const char *const *warnings;
+	int			nwarn;
+} LinregOut;
+
+/* The fields of a linear model that are not scalars of the fit. */
+static bool
+linreg_own(cp_mbuild *b, const FieldSpec *f, const void *st pg_attribute_unused(), void *arg)
+{
+	const LinregOut *o = arg;
+	const cp_lrfit *fit = o->fit;
+	const char *n = f->name;
+	int			p = fit->p;
+
+	if (strcmp(n, "features") == 0)
+		cp_mbuild_text(b, n, (const char *const *) o->a->names, NULL, p, 1);
+	else if (strcmp(n, "named") == 0 || strcmp(n, "intercept") == 0 || strcmp(n, "weighted") == 0 ||
+			 strcmp(n, "standardized") == 0 || strcmp(n, "converged") == 0)
+	{
+		int			v = n[0] == 'n' ? o->a->named : n[0] == 'i' ? o->a->o.intercept :
+			n[0] == 'w' ? o->a->st.has_weights : n[0] == 's' ? o->a->o.standardize : o->converged;
+
+		if (o->enet || (n[0] != 's' && n[0] != 'c'))
+			cp_mbuild_bool(b, n, &v, 1, 0);
+	}
+	else if (strcmp(n, "method") == 0)
+		cp_mbuild_text(b, n, (const char *const[]) {o->enet ? "elasticnet" : (o->a->o.lambda > 0 ? "ridge" : "ols")}, NULL, 1, 0);
+	else if (strcmp(n, "lambda") == 0)
+		cp_mbuild_f64(b, n, &o->a->o.lambda, 1, 0);
+	else if (strcmp(n, "coef") == 0)
+		cp_mbuild_f64(b, n, fit->coef, p, 1);
+	else if (strcmp(n, "aliased") == 0)
+		cp_mbuild_bool(b, n, fit->aliased, p, 1);
+	else if (strcmp(n, "rank") == 0 || strcmp(n, "rows_skipped") == 0 || strcmp(n, "iterations") == 0)
+	{
+		int64		v = n[0] == 'r' && n[1] == 'a' ? fit->rank : n[0] == 'r' ? o->a->skipped : o->iters;
+
+		if (o->enet || n[0] != 'i')
+			cp_mbuild_i64(b, n, &v, 1, 0);
+	}
+	else if (strcmp(n, "solver") == 0)
+		cp_mbuild_text(b, n, (const char *const[]) {fit->pivoted ? "pivoted" : "cholesky"}, NULL, 1, 0);
+	else if (strcmp(n, "x_mean") == 0)
+		cp_mbuild_f64(b, n, fit->x_mean, p, 1);
+	else if (strcmp(n, "cov") == 0)
+	{
+		if (!o->enet)
+			cp_mbuild_f64(b, n, fit->cov, (uint32) ((size_t) (p + 1) * (p + 1)), 1);
+	}
+	else if (strcmp(n, "alpha") == 0 || strcmp(n, "l1_ratio") == 0)
+	{
+		if (o->enet)
+			cp_mbuild_f64(b, n, n[0] == 'a' ? &o->a->o.alpha : &o->a->o.l1_ratio, 1, 0);
+	}
+	else if (strcmp(n, "path_alpha") == 0 || strcmp(n, "path_coef") == 0)
+	{
+		if (o->enet && o->path_alpha != NULL)
+			cp_mbuild_f64(b, n, n[5] == 'a' ? o->path_alpha : o->path_coef,
+						  (uint32) (n[5] == 'a' ? (size_t) o->a->o.n_path : (size_t) o->a->o.n_path * p), 1);
+	}
+	else if (strcmp(n, "warnings") == 0)
+		cp_mbuild_text(b, n, o->warnings, NULL, o->nwarn, 1);
+	else
+		return false;			/* a scalar of the fit */
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(cipred_linreg_final);
 
 /* Final: solve and build the model; NULL when no row was usable. */
@@ -719,59 +796,11 @@ cipred_linreg_final(PG_FUNCTION_ARGS)
 
 	cp_mbuild_init(&b, CP_KIND_LINREG, VARHDRSZ, model_realloc);
 	cp_mbuild_reserve(&b, sizeof(double) * ((size_t) k * k + 4 * (size_t) p) + 64 * (size_t) p + 2048);
-	cp_mbuild_text(&b, "features", (const char *const *) a->names, NULL, p, 1);
 	{
-		int			named = a->named,
-					ic = a->o.intercept,
-					wt = a->st.has_weights;
-		int64		rank = fit.rank,
-					n = fit.n,
-					sk = a->skipped;
+		LinregOut	out = {a, &fit, enet, iters, converged, path_alpha, path_coef, warnings, nwarn};
 
-		cp_mbuild_bool(&b, "named", &named, 1, 0);
-		cp_mbuild_bool(&b, "intercept", &ic, 1, 0);
-		cp_mbuild_text(&b, "method", (const char *const[]) {enet ? "elasticnet" : (a->o.lambda > 0 ? "ridge" : "ols")}, NULL, 1, 0);
-		cp_mbuild_f64(&b, "lambda", &a->o.lambda, 1, 0);
-		cp_mbuild_f64(&b, "coef", fit.coef, p, 1);
-		cp_mbuild_f64(&b, "intercept_coef", &fit.intercept, 1, 0);
-		cp_mbuild_bool(&b, "aliased", fit.aliased, p, 1);
-		cp_mbuild_i64(&b, "rank", &rank, 1, 0);
-		cp_mbuild_text(&b, "solver", (const char *const[]) {fit.pivoted ? "pivoted" : "cholesky"}, NULL, 1, 0);
-		cp_mbuild_i64(&b, "n", &n, 1, 0);
-		cp_mbuild_i64(&b, "rows_skipped", &sk, 1, 0);
-		cp_mbuild_bool(&b, "weighted", &wt, 1, 0);
+		kind_write(&b, kind_def(CP_KIND_LINREG)->schema, &fit, linreg_own, &out);
 	}
-	cp_mbuild_f64(&b, "weight_sum", &fit.w, 1, 0);
-	cp_mbuild_f64(&b, "df_resid", &fit.df_resid, 1, 0);
-	cp_mbuild_f64(&b, "rss", &fit.rss, 1, 0);
-	cp_mbuild_f64(&b, "tss", &fit.tss, 1, 0);
-	cp_mbuild_f64(&b, "sigma", &fit.sigma, 1, 0);
-	cp_mbuild_f64(&b, "r2", &fit.r2, 1, 0);
-	cp_mbuild_f64(&b, "adj_r2", &fit.adj_r2, 1, 0);
-	cp_mbuild_f64(&b, "loglik", &fit.loglik, 1, 0);
-	cp_mbuild_f64(&b, "aic", &fit.aic, 1, 0);
-	cp_mbuild_f64(&b, "bic", &fit.bic, 1, 0);
-	cp_mbuild_f64(&b, "condition_number", &fit.condition, 1, 0);
-	cp_mbuild_f64(&b, "x_mean", fit.x_mean, p, 1);
-	cp_mbuild_f64(&b, "y_mean", &fit.y_mean, 1, 0);
-	if (!enet)
-		cp_mbuild_f64(&b, "cov", fit.cov, (uint32) ((size_t) k * k), 1);
-	if (enet)
-	{
-		int			stdz = a->o.standardize;
-
-		cp_mbuild_f64(&b, "alpha", &a->o.alpha, 1, 0);
-		cp_mbuild_f64(&b, "l1_ratio", &a->o.l1_ratio, 1, 0);
-		cp_mbuild_bool(&b, "standardized", &stdz, 1, 0);
-		cp_mbuild_i64(&b, "iterations", &iters, 1, 0);
-		cp_mbuild_bool(&b, "converged", &converged, 1, 0);
-		if (path_alpha != NULL)
-		{
-			cp_mbuild_f64(&b, "path_alpha", path_alpha, a->o.n_path, 1);
-			cp_mbuild_f64(&b, "path_coef", path_coef, (uint32) ((size_t) a->o.n_path * p), 1);
-		}
-	}
-	cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
 	/*
 	 * What the model validation would refuse, checked here (the full check
 	 * is too slow for every step of a moving window): a fit that overflowed
@@ -1235,6 +1264,46 @@ f64_values(const cp_model_view *view, const char *name)
 	return v;
 }
 
+/* What linreg_drop changes besides the fit's scalars. */
+typedef struct LinregDrop
+{
+	const char **names;
+	const uint32 *nlen;
+	const char **warnings;
+	int			nwarn;
+} LinregDrop;
+
+/* linreg_drop's hook of kind_write: the features, arrays and warnings; the rest left as it was */
+static bool
+drop_own(cp_mbuild *b, const FieldSpec *f, const void *st, void *arg)
+{
+	const cp_lrfit *fit = st;
+	const LinregDrop *d = arg;
+	const char *n = f->name;
+
+	if (strcmp(n, "features") == 0)
+		cp_mbuild_text(b, n, d->names, d->nlen, fit->p, 1);
+	else if (strcmp(n, "coef") == 0)
+		cp_mbuild_f64(b, n, fit->coef, fit->p, 1);
+	else if (strcmp(n, "aliased") == 0)
+		cp_mbuild_bool(b, n, fit->aliased, fit->p, 1);
+	else if (strcmp(n, "x_mean") == 0)
+		cp_mbuild_f64(b, n, fit->x_mean, fit->p, 1);
+	else if (strcmp(n, "cov") == 0)
+		cp_mbuild_f64(b, n, fit->cov, (uint32) ((size_t) (fit->p + 1) * (fit->p + 1)), 1);
+	else if (strcmp(n, "rank") == 0)
+	{
+		int64		r = fit->rank;
+
+		cp_mbuild_i64(b, n, &r, 1, 0);
+	}
+	else if (strcmp(n, "warnings") == 0)
+		cp_mbuild_text(b, n, d->warnings, NULL, d->nwarn, 1);
+	else
+		return f->offset < 0;	/* unchanged: model_patch keeps the model's own */
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(cipred_linreg_drop);
 
 /*
@@ -1288,21 +1357,8 @@ cipred_linreg_drop(PG_FUNCTION_ARGS)
 	for (int j = 0; j < p; j++)
 		cur.aliased[j] = cp_field_bool(model_req(view, "aliased", CP_BOOL), j);
 	intercept = cp_field_bool(model_req(view, "intercept", CP_BOOL), 0);
-	cur.intercept = cp_field_f64(model_req(view, "intercept_coef", CP_F64), 0);
+	kind_read(view, kind_def(CP_KIND_LINREG)->schema, &cur);	/* the scalars */
 	cur.rank = (int32) cp_field_i64(model_req(view, "rank", CP_I64), 0);
-	cur.n = cp_field_i64(model_req(view, "n", CP_I64), 0);
-	cur.w = cp_field_f64(model_req(view, "weight_sum", CP_F64), 0);
-	cur.df_resid = cp_field_f64(model_req(view, "df_resid", CP_F64), 0);
-	cur.rss = cp_field_f64(model_req(view, "rss", CP_F64), 0);
-	cur.tss = cp_field_f64(model_req(view, "tss", CP_F64), 0);
-	cur.sigma = cp_field_f64(model_req(view, "sigma", CP_F64), 0);
-	cur.r2 = cp_field_f64(model_req(view, "r2", CP_F64), 0);
-	cur.adj_r2 = cp_field_f64(model_req(view, "adj_r2", CP_F64), 0);
-	cur.loglik = cp_field_f64(model_req(view, "loglik", CP_F64), 0);
-	cur.aic = cp_field_f64(model_req(view, "aic", CP_F64), 0);
-	cur.bic = cp_field_f64(model_req(view, "bic", CP_F64), 0);
-	cur.condition = cp_field_f64(model_req(view, "condition_number", CP_F64), 0);
-	cur.y_mean = cp_field_f64(model_req(view, "y_mean", CP_F64), 0);
 	names = palloc(sizeof(char *) * (p + 1));
 	nlen = palloc(sizeof(uint32) * (p + 1));
 	cp_field_texts(model_req(view, "features", CP_TEXT), names, nlen);
@@ -1378,28 +1434,12 @@ cipred_linreg_drop(PG_FUNCTION_ARGS)
 		cur = next;
 	}
 
-	/* the model with the new values */
+	/* the model with the new values: the fit's, the rest as it was */
 	cp_mbuild_init(&b, CP_KIND_LINREG, 0, model_realloc);
 	{
-		int64		rank = cur.rank;
-		int			k = cur.p + 1;
+		LinregDrop	d = {names, nlen, warnings, nwarn};
 
-		cp_mbuild_text(&b, "features", names, nlen, cur.p, 1);
-		cp_mbuild_f64(&b, "coef", cur.coef, cur.p, 1);
-		cp_mbuild_f64(&b, "intercept_coef", &cur.intercept, 1, 0);
-		cp_mbuild_bool(&b, "aliased", cur.aliased, cur.p, 1);
-		cp_mbuild_i64(&b, "rank", &rank, 1, 0);
-		cp_mbuild_f64(&b, "df_resid", &cur.df_resid, 1, 0);
-		cp_mbuild_f64(&b, "rss", &cur.rss, 1, 0);
-		cp_mbuild_f64(&b, "sigma", &cur.sigma, 1, 0);
-		cp_mbuild_f64(&b, "r2", &cur.r2, 1, 0);
-		cp_mbuild_f64(&b, "adj_r2", &cur.adj_r2, 1, 0);
-		cp_mbuild_f64(&b, "loglik", &cur.loglik, 1, 0);
-		cp_mbuild_f64(&b, "aic", &cur.aic, 1, 0);
-		cp_mbuild_f64(&b, "bic", &cur.bic, 1, 0);
-		cp_mbuild_f64(&b, "x_mean", cur.x_mean, cur.p, 1);
-		cp_mbuild_f64(&b, "cov", cur.cov, (uint32) ((size_t) k * k), 1);
-		cp_mbuild_text(&b, "warnings", warnings, NULL, nwarn, 1);
+		kind_write(&b, kind_def(CP_KIND_LINREG)->schema, &cur, drop_own, &d);
 	}
 	PG_RETURN_DATUM(model_patch(view, &b));
 }

@@ -82,14 +82,14 @@ holt_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period,
 						damped ? "holt_damped" : "holt", CP_HOLT_MIN_POINTS, n),
 				 errhint("Fit on a longer series, or use ses, naive or mean.")));
 	series_model_start(&b, CP_KIND_HOLT, damped ? "holt_damped" : "holt", a, freq, n, period, gaps);
-	kind_write(&b, kind_def(CP_KIND_HOLT)->schema, &h, NULL);
+	kind_write(&b, kind_def(CP_KIND_HOLT)->schema, &h, NULL, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
 
 /* Holt-Winters' seasonal states, one per step of the period. */
 static bool
-hw_arrays(cp_mbuild *b, const FieldSpec *f, const void *st)
+hw_arrays(cp_mbuild *b, const FieldSpec *f, const void *st, void *arg pg_attribute_unused())
 {
 	const cp_hw *w = st;
 
@@ -134,14 +134,14 @@ hw_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period, d
 				 errdetail("Two seasons of %d steps and two more points.", period),
 				 errhint("Fit on a longer series, or use snaive or theta.")));
 	series_model_start(&b, CP_KIND_HW, mname, a, freq, n, period, gaps);
-	kind_write(&b, kind_def(CP_KIND_HW)->schema, &w, hw_arrays);
+	kind_write(&b, kind_def(CP_KIND_HW)->schema, &w, hw_arrays, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
 
 /* Theta's seasonal flag and factors, and otm's own parameters (otm only). */
 static bool
-theta_own(cp_mbuild *b, const FieldSpec *f, const void *st)
+theta_own(cp_mbuild *b, const FieldSpec *f, const void *st, void *arg pg_attribute_unused())
 {
 	const cp_theta *th = st;
 
@@ -191,14 +191,14 @@ theta_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 period
 				 errmsg("fit: %s could not fit the series: its errors overflow", mname),
 				 errhint("Rescale the series (its values are too large to square).")));
 	series_model_start(&b, CP_KIND_THETA, mname, a, freq, n, period, gaps);
-	kind_write(&b, kind_def(CP_KIND_THETA)->schema, &th, theta_own);
+	kind_write(&b, kind_def(CP_KIND_THETA)->schema, &th, theta_own, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
 
 /* An ETS model's form and seasonal states (none without a season). */
 static bool
-ets_own(cp_mbuild *b, const FieldSpec *f, const void *st)
+ets_own(cp_mbuild *b, const FieldSpec *f, const void *st, void *arg pg_attribute_unused())
 {
 	const cp_ets *e = st;
 	uint32		ns = e->spec.season ? (uint32) e->spec.m : 0;
@@ -224,7 +224,7 @@ ets_own(cp_mbuild *b, const FieldSpec *f, const void *st)
 static void
 ets_fields(cp_mbuild *b, const cp_ets *e)
 {
-	kind_write(b, kind_ets_fields, e, ets_own);
+	kind_write(b, kind_ets_fields, e, ets_own, NULL);
 }
 
 /* The simplest form a mask allows, to say how many points ETS needs. */
@@ -347,7 +347,7 @@ mstl_seasonal_fields(cp_mbuild *b, const double *seas, int64 n, const int64 *kep
 
 /* An ARIMA model's order and coefficients. */
 static bool
-arima_own(cp_mbuild *b, const FieldSpec *fs, const void *st)
+arima_own(cp_mbuild *b, const FieldSpec *fs, const void *st, void *arg pg_attribute_unused())
 {
 	const cp_arima *f = st;
 
@@ -375,7 +375,7 @@ arima_own(cp_mbuild *b, const FieldSpec *fs, const void *st)
 static void
 arima_fields(cp_mbuild *b, const cp_arima *f)
 {
-	kind_write(b, kind_arima_fields, f, arima_own);
+	kind_write(b, kind_arima_fields, f, arima_own, NULL);
 }
 
 /*
@@ -618,7 +618,7 @@ baseline_model(TsFitAgg *a, const Interval *freq, int64 n, int64 gaps, int32 per
 				 errhint("Fit on a longer series, or choose a method that needs fewer points.")));
 
 	series_model_start(&b, CP_KIND_BASELINE, mname, a, freq, n, period, gaps);
-	kind_write(&b, kind_def(CP_KIND_BASELINE)->schema, &fit, NULL);
+	kind_write(&b, kind_def(CP_KIND_BASELINE)->schema, &fit, NULL, NULL);
 	cp_mbuild_f64(&b, "y", y, (uint32) n, 1);
 	return model_finish(&b, false);
 }
