@@ -126,11 +126,17 @@ FROM (SELECT fold, origin, ts,
 WHERE last = 1 ORDER BY fold;
 
 \echo
-\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, eight methods against the actuals'
+\echo '== the methods cipred.fit offers (cipred.methods(), from the tables the code checks options with)'
+SELECT method, kind, min_points, (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(options) k
+                                  WHERE k NOT IN ('freq', 'period', 'gaps', 'time_zone')) AS own_options
+FROM cipred.methods() WITH ORDINALITY WHERE function = 'fit' ORDER BY ordinality;
+
+\echo
+\echo '== cipred.fit + cipred.forecast: AirPassengers 1959-60 held out, nine methods against the actuals'
 CREATE TABLE air_fc AS
 SELECT m.method, f.step, f.ts, f.forecast, f.lo, f.hi, a.value AS actual
 FROM (SELECT meth AS method, cipred.fit(r.ts, r.value, meth) AS model
-      FROM readings r, unnest('{snaive,ses,theta,otm,holt_damped,hw_damped,ets,arima}'::text[]) meth
+      FROM readings r, unnest('{snaive,naive2,ses,theta,otm,holt_damped,hw_damped,ets,arima}'::text[]) meth
       WHERE r.series = 'AirPassengers' AND r.ts < '1959-07-01' GROUP BY meth) m,
      cipred.forecast(m.model, 18) f
 JOIN readings a ON a.series = 'AirPassengers' AND a.ts = f.ts;
