@@ -219,3 +219,11 @@ SELECT q, regress.err(q) FROM (VALUES
 -- duplicates already in the table refuse a unique guard
 INSERT INTO readings VALUES ('m1', '2024-01-01 00:30', 9);
 SELECT regress.err($$SELECT cipred.guard('readings', 'ts', '{meter}', '{kwh}', '30 minutes')$$);
+
+-- the rules with their declared defaults (the trigger and guard_rules read
+-- them the same way)
+SELECT cipred.check_guard_rules('{}') AS defaults;
+SELECT cipred.check_guard_rules('{"min": 0, "future": "1 hour", "jump_k": 6, "duplicates": "replace"}') AS given;
+SELECT regress.err($$SELECT cipred.check_guard_rules('{"duplicates": "replace", "unique": false}')$$) AS replace_without_unique,
+       regress.err($$SELECT cipred.check_guard_rules('{"min": 5, "max": 1}')$$) AS min_above_max,
+       regress.err($$SELECT cipred.check_guard_rules('{"jump_window": 2}')$$) AS short_window;
