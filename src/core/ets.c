@@ -1576,6 +1576,62 @@ typedef struct ets_candidate
 								 * forms than REFINE_MAX */
 
 /*
+ * Whether a fitted form's point forecasts stay above zero for h steps.
+ * For a series whose values are all positive, the automatic choice takes
+ * the best form by AICc among those that do: a form whose forecasts reach
+ * zero within two seasons (or six steps) has extrapolated a fall or a
+ * seasonal swing past what the data allow.  Chosen by cross-validation on
+ * the training parts of the M1 series (see CHANGELOG.md).
+ */
+int
+cp_ets_path_positive(const cp_ets *e, int64_t h)
+{
+	const cp_ets_spec *sp = &e->spec;
+	int			m = sp->season ? sp->m : 1;
+	double		d = 0,
+				pw = 1,
+				phi = sp->trend ? e->phi : 0;
+
+	for (int64_t j = 0; j < h; j++)
+	{
+		double		T,
+					sv = sp->season ? e->seas[j % m] : 0;
+
+		pw *= sp->trend ? phi : 0;
+		d += pw;
+		T = e->level + d * e->trend;
+		if (!((sp->season == CP_ETS_MUL ? T * sv : T + sv) > 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* A fit's place in the choice: the best overall, and the best positive path. */
+typedef struct ets_choice
+{
+	int			positive;		/* the series is above zero: prefer positive paths */
+	int64_t		h;				/* steps checked */
+	double		best;			/* the best AICc overall (sets the refine window) */
+	cp_ets		any;
+	double		best_pos;		/* the best AICc of a form with a positive path */
+} ets_choice;
+
+static void
+ets_consider(ets_choice *c, const cp_ets *f, cp_ets *out)
+{
+	if (f->aicc < c->best)
+	{
+		c->best = f->aicc;
+		c->any = *f;
+	}
+	if (c->positive && f->aicc < c->best_pos && cp_ets_path_positive(f, c->h))
+	{
+		c->best_pos = f->aicc;
+		*out = *f;
+	}
+}
+
+/*
  * Automatic selection by AICc.  The additive-error forms without a
  * multiplicative season are fitted first (exact states); each of them
  * starts the multiplicative forms with the same trend.  Every form gets the
@@ -1597,6 +1653,7 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 {
 	double		ymin = INFINITY,
 				best = INFINITY;
+	ets_choice	ch;
 	int			why = 0,		/* forms skipped: 1 period, 2 values, 4 short,
 								 * 8 failed to fit */
 				tried = 0;
@@ -1610,6 +1667,10 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 
 	for (int64_t t = 0; t < n; t++)
 		ymin = fmin(ymin, y[t]);
+	ch.positive = ymin > 0;
+	ch.h = m > 1 && 2 * (int64_t) m > 6 ? 2 * (int64_t) m : 6;
+	ch.best = INFINITY;
+	ch.best_pos = INFINITY;
 	/* the lean quick search when the quick fits only rank the forms */
 	for (int e = CP_ETS_ADD; e <= CP_ETS_MUL; e++)
 		for (int tk = 0; tk < 3; tk++)
@@ -1664,11 +1725,8 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 						cand[nc].sp = lsp;
 						cand[nc].aicc = lin.aicc;
 						memcpy(cand[nc++].x, starts[tk][sk], sizeof(cand[0].x));
-						if (lin.aicc < best)
-						{
-							best = lin.aicc;
-							*out = lin;
-						}
+						ets_consider(&ch, &lin, out);
+						best = ch.best;
 						continue;
 					}
 				}
@@ -1681,11 +1739,8 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 				tried++;
 				cand[nc].sp = sp;
 				cand[nc++].aicc = cur.aicc;
-				if (cur.aicc < best)
-				{
-					best = cur.aicc;
-					*out = cur;
-				}
+				ets_consider(&ch, &cur, out);
+				best = ch.best;
 			}
 	/*
 	 * The quick searches can stop in a poor optimum on awkward series
@@ -1702,10 +1757,10 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 				c = i;
 		if (c < 0)
 			break;
-		if (ets_fit_from(y, n, &cand[c].sp, cand[c].x, NULL, &cur, 1, 1) == CP_ETS_OK && cur.aicc < best)
+		if (ets_fit_from(y, n, &cand[c].sp, cand[c].x, NULL, &cur, 1, 1) == CP_ETS_OK)
 		{
-			best = cur.aicc;
-			*out = cur;
+			ets_consider(&ch, &cur, out);
+			best = ch.best;
 		}
 		cand[c].aicc = INFINITY;	/* done */
 	}
@@ -1716,10 +1771,10 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 	 * best one
 	 */
 	if (nc == 1 && isfinite(best) &&
-		ets_fit_from(y, n, &cand[0].sp, NULL, NULL, &cur, 1, 0) == CP_ETS_OK && cur.aicc < best)
+		ets_fit_from(y, n, &cand[0].sp, NULL, NULL, &cur, 1, 0) == CP_ETS_OK)
 	{
-		best = cur.aicc;
-		*out = cur;
+		ets_consider(&ch, &cur, out);
+		best = ch.best;
 	}
 	/*
 	 * ... and two more thorough fits from the quick fit's states with alpha
@@ -1737,12 +1792,15 @@ cp_ets_auto(const double *y, int64_t n, int m, const int mask[3], int damped, cp
 		xs[0] = k == 0 ? 0.5 : 0.9;
 		xs[1] = 0.01;
 		xs[2] = 0.01;
-		if (ets_fit_from(y, n, &cand[0].sp, xs, NULL, &cur, 1, 1) == CP_ETS_OK && cur.aicc < best)
+		if (ets_fit_from(y, n, &cand[0].sp, xs, NULL, &cur, 1, 1) == CP_ETS_OK)
 		{
-			best = cur.aicc;
-			*out = cur;
+			ets_consider(&ch, &cur, out);
+			best = ch.best;
 		}
 	}
+	/* no form with a positive path (or a series not above zero): the best overall */
+	if (isfinite(ch.best) && !isfinite(ch.best_pos))
+		*out = ch.any;
 	if (tried > 0 && isfinite(best))
 		return CP_ETS_OK;
 	return (why & 4) ? CP_ETS_ESHORT : (why & 8) ? CP_ETS_ENONE : (why & 2) ? CP_ETS_ENONPOS :

@@ -156,4 +156,12 @@ extern void cp_ets_forecast(const cp_ets *e, int64_t h, double *f, double *se);
 /* One-step fitted values out[0..n-1] (y is the data the model was fitted on). */
 extern void cp_ets_fitted(const cp_ets *e, const double *y, int64_t n, double *out);
 
+/*
+ * Whether a fitted form's point forecasts stay above zero for h steps; the
+ * automatic choice (cp_ets_auto) of a series above zero takes the best
+ * form by AICc among those whose forecasts do for max(2 m, 6) steps, the
+ * best overall when none does.
+ */
+extern int	cp_ets_path_positive(const cp_ets *e, int64_t h);
+
 #endif							/* CP_ETS_H */

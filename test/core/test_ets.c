@@ -370,6 +370,8 @@ test_ets_awkward(void)
 	double		sum = 0,
 				worst = 0,
 				best_form[90],
+				best_any[90],
+				ymin[90],
 				excess = 0;
 	int			above = 0,
 				autos = 0;
@@ -378,6 +380,7 @@ test_ets_awkward(void)
 	for (int k = 0; k < 90; k++)
 	{
 		best_form[k] = INFINITY;
+		best_any[k] = INFINITY;
 		r_mam[k] = NAN;
 	}
 	CHECK(f != NULL && r != NULL, "awkward series and R's fits of them");
@@ -406,6 +409,12 @@ test_ets_awkward(void)
 		}
 	}
 	fclose(f);
+	for (int k = 0; k < 90; k++)
+	{
+		ymin[k] = INFINITY;
+		for (int i = 0; i < len[k]; i++)
+			ymin[k] = fmin(ymin[k], y[k][i]);
+	}
 	if (fgets(line, sizeof(line), r) == NULL)
 		line[0] = 0;
 	while (fgets(line, sizeof(line), r))
@@ -429,7 +438,11 @@ test_ets_awkward(void)
 			bad++;
 			continue;
 		}
-		best_form[k] = fmin(best_form[k], e.aicc);
+		/* the automatic choice's rule: a series above zero takes forms whose
+		 * forecasts stay above zero for two seasons (six steps), when any does */
+		best_any[k] = fmin(best_any[k], e.aicc);
+		if (!(ymin[k] > 0) || cp_ets_path_positive(&e, per[k] > 3 ? 2 * per[k] : 6))
+			best_form[k] = fmin(best_form[k], e.aicc);
 		d = r_loglik(&e) - ll;
 		sum += d;
 		worst = fmin(worst, d);
@@ -440,15 +453,18 @@ test_ets_awkward(void)
 	printf("# ets vs R on awkward series: %d forms, mean loglik gain %.3f, worst %.3f, %d worse by > 1\n",
 		   rows, sum / (rows ? rows : 1), worst, worse);
 	CHECK(rows >= 1300 && bad == 0, "awkward series: every form R fits, fitted here too (%d forms, %d failed)", rows, bad);
-	/* the automatic choice is as good as the best form fitted on its own */
+	/* the automatic choice is as good as the best form fitted on its own
+	 * (among those with forecasts above zero, for a series above zero) */
 	for (int k = 0; k < 90; k++)
 	{
 		int			mask[3],
 					damped;
 		cp_ets		a;
 
-		if (!isfinite(best_form[k]))
+		if (!isfinite(best_any[k]))
 			continue;
+		if (!isfinite(best_form[k]))
+			best_form[k] = best_any[k];
 		cp_ets_parse("ZZZ", mask, &damped);
 		if (cp_ets_auto(y[k], len[k], per[k], mask, damped, &a) != CP_ETS_OK)
 			continue;
