@@ -61,3 +61,19 @@ SELECT (SELECT options->'alpha'->>'default' FROM cipred.methods() WHERE method =
 -- linreg, combination and online_weights read their options from the same tables
 SELECT function, method, ARRAY(SELECT jsonb_object_keys(options) ORDER BY 1) AS options
   FROM cipred.methods() WITH ORDINALITY WHERE function <> 'fit' ORDER BY ordinality;
+
+-- numbers beyond double precision are out of range, not infinite
+SELECT regress.err($$SELECT cipred.linreg(y, ARRAY[1.0], NULL, '{"lambda": 1e400}') FROM (VALUES (1.0)) v(y)$$) AS huge_lambda,
+       regress.err($$SELECT cipred.check_guard_rules('{"jump_k": 1e400}')$$) AS huge_jump_k;
+-- a malformed interval is the interval input's error (22007), with the
+-- option in its context
+SELECT regress.err($$SELECT cipred.check_fit_options('naive', '{"freq": "abc"}')$$) AS bad_freq;
+DO $$
+DECLARE
+    c text;
+BEGIN
+    PERFORM cipred.check_fit_options('naive', '{"freq": "abc"}');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS c = PG_EXCEPTION_CONTEXT;
+    RAISE NOTICE 'context: %', split_part(c, E'\n', 1);
+END $$;

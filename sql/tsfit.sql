@@ -357,3 +357,5 @@ SELECT count(*) AS fitted, bool_and(pg_temp.close(fitted, prev)) FILTER (WHERE p
 SELECT (m::text::cipred.model)::text = m::text AS text_round_trip FROM naive2_fits WHERE series = 'AirPassengers';
 SELECT f.forecast FROM cipred.forecast((SELECT cipred.fit(ts, y, 'naive2') FROM (VALUES ('2024-01-01'::timestamptz, 1.0), ('2024-02-01', 3)) v(ts, y)), 1) f;
 SELECT regress.err($$SELECT cipred.fit(ts, y, 'naive2', '{"freq": "1 month"}') FROM (VALUES ('2024-01-01'::timestamptz, 1.0)) v(ts, y)$$) AS one_point;
+-- an otm model needs its own parameters (edited out: refused)
+SELECT regress.err($$SELECT ((SELECT cipred.fit(ts, value, 'otm')::text::jsonb FROM series WHERE series = 'AirPassengers') - 'intercept')::text::cipred.model$$) AS otm_without_intercept;

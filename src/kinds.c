@@ -801,8 +801,8 @@ validate_theta(const cp_model_view *view)
 	bool		otm = mode == CP_THETA_OPTIMISED;
 	const cp_field *thf = cp_model_field(view, "theta");
 
-	if (otm && thf == NULL)
-		model_damaged("missing field", "An otm model needs field \"theta\".");
+	if (otm && (thf == NULL || cp_model_field(view, "intercept") == NULL || cp_model_field(view, "slope") == NULL))
+		model_damaged("missing field", "An otm model needs fields \"theta\", \"intercept\" and \"slope\".");
 	if (!otm && (thf || cp_model_field(view, "intercept") || cp_model_field(view, "slope")))
 		model_damaged("only an otm model has theta, intercept and slope", NULL);
 	if (!cp_theta_params_ok(mode, alpha, otm ? cp_field_f64(thf, 0) : 2.0))

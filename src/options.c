@@ -432,14 +432,26 @@ opt_bad(const MethodFamily *f, const OptSpec *s, const JsonbValue *v)
 			 errhint("%s", s->doc)));
 }
 
-/* A JSON number as a double (NaN when v is not a number). */
+/* A JSON number as a double (NaN when v is not a finite number, 1e400 included). */
 static double
 jv_number(const JsonbValue *v)
 {
+	double		d;
+
 	if (v->type != jbvNumeric)
 		return NAN;
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											  NumericGetDatum(v->val.numeric)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+										   NumericGetDatum(v->val.numeric)));
+	return isfinite(d) ? d : NAN;
+}
+
+/* errcontext of a value parsed by the server's own input function */
+static void
+opt_parse_context(void *arg)
+{
+	const char *const *what = arg;
+
+	errcontext("%s: %s \"%s\"", what[0], what[1], what[2]);
 }
 
 /* Whether d is in a spec's range. */
@@ -492,9 +504,17 @@ opt_value(const MethodFamily *f, const OptSpec *s, const JsonbValue *v, OptVal *
 		case OPT_INTERVAL:
 			if (v->type != jbvString)
 				opt_bad(f, s, v);
-			out->iv = *DatumGetIntervalP(DirectFunctionCall3(interval_in,
-															 CStringGetDatum(pnstrdup(v->val.string.val, v->val.string.len)),
-															 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+			{
+				/* the server's interval input; its errors say which option */
+				const char *what[3] = {f->function, f->noun, s->key};
+				ErrorContextCallback cb = {error_context_stack, opt_parse_context, (void *) what};
+
+				error_context_stack = &cb;
+				out->iv = *DatumGetIntervalP(DirectFunctionCall3(interval_in,
+																 CStringGetDatum(pnstrdup(v->val.string.val, v->val.string.len)),
+																 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+				error_context_stack = cb.previous;
+			}
 			break;
 		case OPT_WHOLE_ARRAY:
 			{
