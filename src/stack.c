@@ -41,6 +41,15 @@ enum
 	COMB_RIDGE
 };
 
+/* The method and options of the rows, as last read (fn_extra). */
+typedef struct CombArgs
+{
+	int			method;
+	double		lambda;
+	struct varlena *method_raw;
+	struct varlena *opts_raw;
+} CombArgs;
+
 /* The forecasts of a row as doubles; NULL when the array or an element is NULL. */
 static double *
 row_forecasts(ArrayType *a, int *k)
@@ -98,13 +107,30 @@ cipred_combination_sfunc(PG_FUNCTION_ARGS)
 				 errmsg("combination: method must not be NULL"),
 				 errhint("Methods: %s.", method_list(&combination_family))));
 	{
-		const MethodDef *m = method_find(&combination_family, text_to_cstring(PG_GETARG_TEXT_PP(3)));
-		OptVal		v[COMB_NOPTS];
+		/* method and options read once per query, again only if they change */
+		CombArgs   *c = fcinfo->flinfo->fn_extra;
+		bool		has_opts = PG_NARGS() > 4 && !PG_ARGISNULL(4);
 
-		options_read(&combination_family, m,
-					 PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_JSONB_P(4) : NULL, v);
-		method = m->code;
-		lambda = v[COMB_OPT_LAMBDA].num;
+		if (c == NULL || !varlena_same(PG_GETARG_DATUM(3), c->method_raw) ||
+			(has_opts ? !varlena_same(PG_GETARG_DATUM(4), c->opts_raw) : c->opts_raw != NULL))
+		{
+			const MethodDef *m = method_find(&combination_family, text_to_cstring(PG_GETARG_TEXT_PP(3)));
+			OptVal		v[COMB_NOPTS];
+
+			options_read(&combination_family, m, has_opts ? PG_GETARG_JSONB_P(4) : NULL, v);
+			if (c == NULL)
+				c = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CombArgs));
+			if (c->method_raw)
+				pfree(c->method_raw);
+			if (c->opts_raw)
+				pfree(c->opts_raw);
+			c->method = m->code;
+			c->lambda = v[COMB_OPT_LAMBDA].num;
+			c->method_raw = varlena_copy(PG_GETARG_DATUM(3), fcinfo->flinfo->fn_mcxt);
+			c->opts_raw = has_opts ? varlena_copy(PG_GETARG_DATUM(4), fcinfo->flinfo->fn_mcxt) : NULL;
+		}
+		method = c->method;
+		lambda = c->lambda;
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
